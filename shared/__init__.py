@@ -1,0 +1,1 @@
+"""What every strongtrusts service shares: the event log, event contracts, auth, errors, settings."""

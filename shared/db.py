@@ -1,0 +1,119 @@
+"""PostgreSQL: the embedded development server, connection URLs and the event-log pool."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_embedded: dict[Path, Any] = {}
+
+
+def start_embedded_postgres(data_dir: Path, *, throwaway: bool = False) -> str:
+    """Start (or reuse) the embedded PostgreSQL whose files live in ``data_dir``; return its URL."""
+    import pgserver  # imported lazily: production never starts an embedded server
+
+    data_dir = data_dir.resolve()
+    if data_dir not in _embedded:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # "stop" shuts the server down when the last process using it exits, keeping the
+        # files; "delete" is for throwaway test clusters.
+        _embedded[data_dir] = pgserver.get_server(
+            data_dir, cleanup_mode="delete" if throwaway else "stop"
+        )
+    uri: str = _embedded[data_dir].get_uri()
+    return uri
+
+
+def database_url(settings: Settings) -> str:
+    """The URL to connect to: ``DATABASE_URL`` if set, else the embedded server's."""
+    if settings.database_url:
+        return settings.database_url
+    return start_embedded_postgres(settings.data_dir / "postgres")
+
+
+def asyncpg_dsn(url: str) -> str:
+    """Strip a SQLAlchemy driver suffix so asyncpg accepts the URL."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The same URL with the asyncpg driver named, for SQLAlchemy and Alembic."""
+    if url.startswith("postgresql+asyncpg://"):
+        return url
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    return url.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+def with_database(url: str, dbname: str) -> str:
+    """The same server URL pointing at another database."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + dbname))
+
+
+def server_settings(settings: Settings) -> dict[str, str]:
+    """Session settings every service connection gets."""
+    out = {
+        "application_name": "strongtrusts",
+        # A writer that forgets an open transaction would hold back every reader's horizon.
+        "idle_in_transaction_session_timeout": str(settings.idle_in_transaction_timeout_ms),
+        "timezone": "UTC",
+    }
+    if settings.database_app_role:
+        out["role"] = settings.database_app_role
+    return out
+
+
+async def create_pool(url: str, settings: Settings, **overrides: Any) -> asyncpg.Pool:
+    """An asyncpg pool whose connections run as the application role."""
+    kwargs: dict[str, Any] = {
+        "min_size": settings.pool_min_size,
+        "max_size": settings.pool_max_size,
+        "server_settings": server_settings(settings),
+        "init": init_connection,
+    }
+    kwargs.update(overrides)
+    pool = await asyncpg.create_pool(asyncpg_dsn(url), **kwargs)
+    assert pool is not None
+    return pool
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """Pass JSON through as text (the event log encodes it canonically itself) and read
+    transaction ids (xid8) as Python ints."""
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            name, encoder=_identity, decoder=_identity, schema="pg_catalog", format="text"
+        )
+    await conn.set_type_codec("xid8", encoder=str, decoder=int, schema="pg_catalog", format="text")
+
+
+def _identity(value: str) -> str:
+    return value
+
+
+async def wait_for_database(url: str, *, timeout_s: float = 30.0) -> None:
+    """Block until the server accepts connections (used after start and in fault tests)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        try:
+            conn = await asyncpg.connect(asyncpg_dsn(url), timeout=2)
+        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+            continue
+        with contextlib.suppress(Exception):
+            await conn.close()
+        return

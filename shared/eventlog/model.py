@@ -1,0 +1,154 @@
+"""The values the event log deals in: events to append, recorded events, checkpoints."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, NamedTuple
+from uuid import UUID, uuid4
+
+from shared.eventlog.contracts import EventContract, EventMetadata, EventRegistry
+from shared.eventlog.errors import InvalidStreamId
+
+ExpectedVersion = int | Literal["any", "no_stream", "exists"]
+ANY: Literal["any"] = "any"
+NO_STREAM: Literal["no_stream"] = "no_stream"
+STREAM_EXISTS: Literal["exists"] = "exists"
+
+GENESIS_HASH = bytes(32)
+_STREAM_ID = re.compile(r"^[a-z][a-z0-9_]*-[A-Za-z0-9_.:-]{1,200}$")
+
+
+def category_of(stream_id: str) -> str:
+    """A stream's category is the part of its id before the first hyphen."""
+    if not _STREAM_ID.match(stream_id):
+        raise InvalidStreamId(f"stream id {stream_id!r} is not of the form category-identity")
+    return stream_id.split("-", 1)[0]
+
+
+class Checkpoint(NamedTuple):
+    """A place in the log order (era, transaction id, position); compared as a row."""
+
+    era: int = 0
+    tx_id: int = 0
+    position: int = 0
+
+
+START = Checkpoint()
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event to append: its contract data, who and why, and an id that makes retries safe."""
+
+    data: EventContract
+    metadata: EventMetadata
+    event_id: UUID = field(default_factory=uuid4)
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """Where an append landed. ``duplicate`` means the same events were already stored."""
+
+    stream_id: str
+    positions: tuple[int, ...]
+    first_version: int
+    last_version: int
+    duplicate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """An event as stored: decoded JSON, upcast to the current contract only on ``decode``."""
+
+    position: int
+    era: int
+    tx_id: int
+    event_id: UUID
+    stream_id: str
+    category: str
+    stream_version: int
+    type: str
+    schema_version: int
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    recorded_at: datetime
+
+    @property
+    def checkpoint(self) -> Checkpoint:
+        """The log-order position just after which a reader resumes."""
+        return Checkpoint(self.era, self.tx_id, self.position)
+
+    @property
+    def meta(self) -> EventMetadata:
+        """The metadata as a validated model."""
+        return EventMetadata.model_validate(self.metadata)
+
+    def decode(self, registry: EventRegistry) -> EventContract:
+        """The data as the current version of its contract (upcast if stored older)."""
+        return registry.decode(self.type, self.schema_version, self.data)
+
+    @classmethod
+    def from_row(cls, row: Any) -> RecordedEvent:
+        """Build from a row of ``RECORDED_COLUMNS``."""
+        return cls(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            row[7],
+            row[8],
+            json.loads(row[9]),
+            json.loads(row[10]),
+            row[11],
+        )
+
+
+RECORDED_COLUMNS = (
+    "position, era, tx_id, event_id, stream_id, category, stream_version, event_type,"
+    " schema_version, data, metadata, recorded_at"
+)
+
+
+def event_digest(
+    event_id: UUID,
+    stream_id: str,
+    event_type: str,
+    schema_version: int,
+    data: bytes,
+    metadata: bytes,
+) -> bytes:
+    """SHA-256 over an event's identity and canonical content, each part length-prefixed."""
+    h = hashlib.sha256()
+    for part in (
+        event_id.bytes,
+        stream_id.encode(),
+        event_type.encode(),
+        str(schema_version).encode(),
+        data,
+        metadata,
+    ):
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    return h.digest()
+
+
+def chain_stream_hash(previous: bytes, version: int, recorded_micros: int, digest: bytes) -> bytes:
+    """The per-stream chain link; the same formula runs inside ``eventlog_append``."""
+    return hashlib.sha256(
+        previous
+        + version.to_bytes(8, "big", signed=True)
+        + recorded_micros.to_bytes(8, "big", signed=True)
+        + digest
+    ).digest()
+
+
+def chain_global_hash(previous: bytes, position: int, stream_hash: bytes) -> bytes:
+    """The global chain link the sealer extends in log order."""
+    return hashlib.sha256(previous + position.to_bytes(8, "big", signed=True) + stream_hash).digest()

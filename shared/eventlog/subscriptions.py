@@ -1,0 +1,311 @@
+"""Durable named consumers: exactly-once effects, one active instance, visible failures.
+
+A consumer's effects and its checkpoint commit in one transaction, so after any crash it
+resumes exactly where its last effects ended. Only one instance per name is active across
+all processes: it holds a session advisory lock on a connection of its own, and every
+checkpoint write is fenced by a counter it bumped on becoming active, so a former leader
+that lost its lock (a dropped connection, a long pause) cannot move the checkpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import traceback
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import asyncpg
+
+from shared.db import asyncpg_dsn
+from shared.eventlog.model import (
+    AppendResult,
+    Checkpoint,
+    ExpectedVersion,
+    NewEvent,
+    RecordedEvent,
+)
+from shared.eventlog.signals import LogSignals
+from shared.eventlog.store import EventStore
+
+log = logging.getLogger(__name__)
+
+
+class HandlerContext:
+    """What a handler may touch: the batch's transaction, and appends inside it."""
+
+    def __init__(self, conn: asyncpg.Connection, store: EventStore) -> None:
+        self.conn = conn
+        self.store = store
+        self.appended = False
+
+    async def append(
+        self, stream_id: str, events: Sequence[NewEvent], *, expected_version: ExpectedVersion
+    ) -> AppendResult:
+        """Append in the consumer's transaction: the events exist only if the checkpoint moves."""
+        self.appended = True
+        return await self.store.append(
+            stream_id, events, expected_version=expected_version, conn=self.conn
+        )
+
+
+class Consumer(Protocol):
+    """Something that handles batches of events in log order."""
+
+    name: str
+    categories: Collection[str] | None
+
+    async def handle(self, events: Sequence[RecordedEvent], ctx: HandlerContext) -> None:
+        """Apply the effects of ``events``; raise to refuse the batch."""
+
+
+EventHandler = Callable[[RecordedEvent, HandlerContext], Awaitable[None]]
+
+
+@dataclass
+class Projection:
+    """A consumer made of one small function per event type; other types are skipped."""
+
+    name: str
+    handlers: Mapping[str, EventHandler]
+    categories: Collection[str] | None = None
+
+    async def handle(self, events: Sequence[RecordedEvent], ctx: HandlerContext) -> None:
+        """Dispatch each event to its type's function."""
+        for event in events:
+            fn = self.handlers.get(event.type)
+            if fn is not None:
+                await fn(event, ctx)
+
+
+class ConsumerFailed(Exception):
+    """A consumer stopped because one event kept failing; it is never skipped."""
+
+
+class Fenced(Exception):
+    """Another instance became active; this one must stop writing."""
+
+
+_SUBSCRIPTION_LOCK_SALT = 0x5354_5355  # keeps our advisory locks apart from others'
+
+# The database going away is not the handler's fault: these never count as a failed attempt.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+
+
+@dataclass
+class ConsumerRunner:
+    """Runs one consumer: wins the leader lock, then reads, handles and checkpoints batches."""
+
+    consumer: Consumer
+    store: EventStore
+    signals: LogSignals | None
+    url: str
+    batch_size: int = 500
+    poll_interval_s: float = 0.5
+    max_attempts: int = 5
+    retry_base_s: float = 0.05
+    owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+
+    def __post_init__(self) -> None:
+        self.active = asyncio.Event()
+        self.stopped_by_failure: str | None = None
+        self._lock_conn: asyncpg.Connection | None = None
+        self._fence = 0
+        self.checkpoint = Checkpoint()
+
+    @property
+    def name(self) -> str:
+        """The consumer's durable name."""
+        return self.consumer.name
+
+    async def run(self) -> None:
+        """Run until cancelled or until an event keeps failing (then raise ConsumerFailed)."""
+        waiter = self.signals.waiter() if self.signals is not None else asyncio.Event()
+        try:
+            while True:
+                if not await self._become_active():
+                    await self._sleep(waiter, self.poll_interval_s)
+                    continue
+                try:
+                    await self._consume(waiter)
+                except Fenced:
+                    log.warning("consumer %s was fenced out; standing by", self.name)
+                except TRANSIENT_ERRORS as exc:
+                    log.warning("consumer %s lost its connection: %s", self.name, exc)
+                    await asyncio.sleep(self.poll_interval_s)
+                finally:
+                    self.active.clear()
+                    await self._release()
+        finally:
+            if self.signals is not None:
+                self.signals.forget(waiter)
+            await self._release()
+
+    # ------------------------------------------------------------- leadership
+
+    async def _become_active(self) -> bool:
+        try:
+            if self._lock_conn is None or self._lock_conn.is_closed():
+                self._lock_conn = await asyncpg.connect(
+                    asyncpg_dsn(self.url), server_settings={"application_name": f"lock:{self.name}"}
+                )
+            got = await self._lock_conn.fetchval(
+                "SELECT pg_try_advisory_lock($1, hashtext($2))", _SUBSCRIPTION_LOCK_SALT, self.name
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("consumer %s cannot reach the database: %s", self.name, exc)
+            await self._release()
+            return False
+        if not got:
+            return False
+        async with self.store.pool.acquire() as conn:
+            await conn.execute(
+                "INSERT INTO subscriptions (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
+                self.name,
+            )
+            row = await conn.fetchrow(
+                """
+                UPDATE subscriptions
+                   SET fence = fence + 1, owner = $2, status = 'running', attempts = 0,
+                       updated_at = now()
+                 WHERE name = $1
+                RETURNING fence, era, tx_id, position
+                """,
+                self.name,
+                self.owner,
+            )
+        assert row is not None
+        self._fence = row["fence"]
+        self.checkpoint = Checkpoint(row["era"], row["tx_id"], row["position"])
+        self.active.set()
+        log.info("consumer %s active at %s (fence %s)", self.name, self.checkpoint, self._fence)
+        return True
+
+    async def _release(self) -> None:
+        conn, self._lock_conn = self._lock_conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), timeout=1)
+
+    # -------------------------------------------------------------- consuming
+
+    async def _consume(self, waiter: asyncio.Event) -> None:
+        backoff = 0.0
+        while True:
+            if self._lock_conn is None or self._lock_conn.is_closed():
+                # Our lock went with its connection; another instance may be active now.
+                raise Fenced
+            waiter.clear()
+            batch = await self.store.read_all(
+                self.checkpoint, categories=self.consumer.categories, limit=self.batch_size
+            )
+            if batch:
+                await self._handle(batch)
+                backoff = 0.0
+                continue
+            # Nothing readable yet. After a wake-up the new events may still sit above the
+            # horizon behind an older open transaction, so look again soon, backing off to
+            # the poll interval; a wake-up cuts any wait short.
+            backoff = min(self.poll_interval_s, max(0.002, backoff * 2))
+            await self._sleep(waiter, backoff)
+
+    async def _sleep(self, waiter: asyncio.Event, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(waiter.wait(), timeout=seconds)
+
+    async def _handle(self, batch: list[RecordedEvent]) -> None:
+        try:
+            await self._commit(batch)
+            return
+        except (Fenced, *TRANSIENT_ERRORS):
+            raise
+        except Exception:  # noqa: BLE001 - narrowed below, one event at a time
+            log.info("consumer %s: batch failed, retrying event by event", self.name)
+        for event in batch:
+            await self._handle_one(event)
+
+    async def _handle_one(self, event: RecordedEvent) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._commit([event])
+                return
+            except (Fenced, *TRANSIENT_ERRORS):
+                raise
+            except Exception as exc:
+                error = "".join(traceback.format_exception_only(exc)).strip()
+                log.warning(
+                    "consumer %s failed on event %s (%s), attempt %s/%s: %s",
+                    self.name, event.position, event.type, attempt, self.max_attempts, error,
+                )
+                await self._record_failure(event, error, attempt, final=attempt >= self.max_attempts)
+                if attempt >= self.max_attempts:
+                    self.stopped_by_failure = error
+                    raise ConsumerFailed(
+                        f"{self.name} stopped at position {event.position} ({event.type}): {error}"
+                    ) from exc
+                await asyncio.sleep(self.retry_base_s * 2 ** (attempt - 1))
+
+    async def _commit(self, events: list[RecordedEvent]) -> None:
+        last = events[-1].checkpoint
+        async with self.store.pool.acquire() as conn:
+            ctx = HandlerContext(conn, self.store)
+            async with conn.transaction():
+                await self.consumer.handle(events, ctx)
+                updated = await conn.execute(
+                    """
+                    UPDATE subscriptions
+                       SET era = $3, tx_id = $4, position = $5, status = 'running',
+                           attempts = 0, failed_position = NULL, failed_event_id = NULL,
+                           failed_event_type = NULL, last_error = NULL,
+                           events_handled = events_handled + $6, updated_at = now()
+                     WHERE name = $1 AND fence = $2
+                    """,
+                    self.name,
+                    self._fence,
+                    last.era,
+                    last.tx_id,
+                    last.position,
+                    len(events),
+                )
+                if updated != "UPDATE 1":
+                    raise Fenced
+        self.checkpoint = last
+        if ctx.appended:
+            self.store.committed()
+
+    async def _record_failure(
+        self, event: RecordedEvent, error: str, attempts: int, *, final: bool
+    ) -> None:
+        with contextlib.suppress(asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
+            await self.store.pool.execute(
+                """
+                UPDATE subscriptions
+                   SET status = $3, failed_position = $4, failed_event_id = $5,
+                       failed_event_type = $6, last_error = $7, attempts = $8,
+                       updated_at = now()
+                 WHERE name = $1 AND fence = $2
+                """,
+                self.name,
+                self._fence,
+                "failed" if final else "retrying",
+                event.position,
+                event.event_id,
+                event.type,
+                error[:4000],
+                attempts,
+            )
+
+    def caught_up_to(self, checkpoint: Checkpoint) -> bool:
+        """Whether this runner has handled everything up to ``checkpoint``."""
+        return self.checkpoint >= checkpoint

@@ -1,0 +1,248 @@
+"""Recompute both hash chains and name the first place the stored log disagrees with them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from shared.eventlog.canonical import NotCanonicalisable, canonical_bytes, loads_exact
+from shared.eventlog.errors import InvalidStreamId
+from shared.eventlog.model import (
+    GENESIS_HASH,
+    category_of,
+    chain_global_hash,
+    chain_stream_hash,
+    event_digest,
+)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class Break:
+    """One place where the log and its chains disagree."""
+
+    position: int | None
+    kind: str
+    detail: str
+
+
+@dataclass
+class VerifyReport:
+    """What verification found: counts, how far the global chain reaches, and breaks."""
+
+    events_checked: int = 0
+    streams_checked: int = 0
+    seals_checked: int = 0
+    last_sealed_position: int | None = None
+    unsealed_events: int = 0
+    breaks: list[Break] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No break found."""
+        return not self.breaks
+
+    @property
+    def first_break(self) -> Break | None:
+        """The break at the lowest position (the earliest point history was changed)."""
+        if not self.breaks:
+            return None
+        return min(self.breaks, key=lambda b: (b.position is None, b.position or 0))
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready summary."""
+        first = self.first_break
+        return {
+            "ok": self.ok,
+            "events_checked": self.events_checked,
+            "streams_checked": self.streams_checked,
+            "seals_checked": self.seals_checked,
+            "last_sealed_position": self.last_sealed_position,
+            "unsealed_events": self.unsealed_events,
+            "first_broken_position": first.position if first else None,
+            "breaks": [b.__dict__ for b in self.breaks],
+        }
+
+
+Progress = Callable[[int], None]
+
+
+async def verify_log(
+    conn: asyncpg.Connection, *, progress: Progress | None = None, batch: int = 5000
+) -> VerifyReport:
+    """Check every stream chain and the global chain in one consistent snapshot."""
+    report = VerifyReport()
+    tick = progress or (lambda _n: None)
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        await _verify_streams(conn, report, tick, batch)
+        await _verify_seals(conn, report, tick, batch)
+    return report
+
+
+async def count_events(conn: asyncpg.Connection) -> int:
+    """How many events verification will read (for a progress bar)."""
+    return int(await conn.fetchval("SELECT count(*) FROM events"))
+
+
+async def _verify_streams(
+    conn: asyncpg.Connection, report: VerifyReport, tick: Progress, batch: int
+) -> None:
+    heads = {
+        r["stream_id"]: (r["version"], bytes(r["head"]))
+        for r in await conn.fetch("SELECT stream_id, version, head FROM streams")
+    }
+    seen: set[str] = set()
+    stream: str | None = None
+    version = 0
+    head = GENESIS_HASH
+    broken_stream = False
+
+    def close_stream() -> None:
+        if stream is None or broken_stream:
+            return
+        stored = heads.get(stream)
+        if stored is None:
+            report.breaks.append(Break(None, "stream-missing", f"{stream} has events but no head"))
+        elif stored != (version, head):
+            report.breaks.append(
+                Break(
+                    None,
+                    "stream-head",
+                    f"{stream}: head says version {stored[0]}, events end at version {version}",
+                )
+            )
+
+    cursor = conn.cursor(
+        """
+        SELECT position, event_id, stream_id, category, stream_version, event_type,
+               schema_version, data::text, metadata::text, recorded_at, stream_hash
+          FROM events ORDER BY stream_id, stream_version
+        """,
+        prefetch=batch,
+    )
+    async for row in cursor:
+        report.events_checked += 1
+        if report.events_checked % batch == 0:
+            tick(batch)
+        if row["stream_id"] != stream:
+            close_stream()
+            stream, version, head, broken_stream = row["stream_id"], 0, GENESIS_HASH, False
+            seen.add(stream)
+        if broken_stream:
+            continue
+        checked = _check_event(row, stream, version + 1, head)
+        if isinstance(checked, Break):
+            report.breaks.append(checked)
+            broken_stream = True  # one break per stream: the rest follows from it
+            continue
+        version, head = version + 1, checked
+    close_stream()
+    tick(report.events_checked % batch)
+    for missing in sorted(set(heads) - seen):
+        report.breaks.append(
+            Break(None, "stream-emptied", f"{missing} has a head but no events")
+        )
+    report.streams_checked = len(seen)
+
+
+def _check_event(row: asyncpg.Record, stream: str, expected_version: int, head: bytes) -> Break | bytes:
+    position = row["position"]
+    if row["stream_version"] != expected_version:
+        return Break(
+            position,
+            "stream-gap",
+            f"{stream}: version {row['stream_version']} follows {expected_version - 1}",
+        )
+    try:
+        if category_of(stream) != row["category"]:
+            return Break(position, "category", f"{stream} filed under {row['category']}")
+        data = canonical_bytes(loads_exact(row["data"]))
+        meta = canonical_bytes(loads_exact(row["metadata"]))
+    except (InvalidStreamId, NotCanonicalisable, ValueError) as exc:
+        return Break(position, "content", f"{stream} v{expected_version}: {exc}")
+    digest = event_digest(
+        row["event_id"], stream, row["event_type"], row["schema_version"], data, meta
+    )
+    micros = (row["recorded_at"] - _EPOCH) // _MICRO
+    computed = chain_stream_hash(head, expected_version, micros, digest)
+    if computed != bytes(row["stream_hash"]):
+        return Break(
+            position,
+            "stream-hash",
+            f"{stream} v{expected_version}: content or time differs from what was appended",
+        )
+    return computed
+
+
+async def _verify_seals(
+    conn: asyncpg.Connection, report: VerifyReport, tick: Progress, batch: int
+) -> None:
+    chain = GENESIS_HASH
+    expected_seq = 0
+    last_key: tuple[int, int, int] | None = None
+    cursor = conn.cursor(
+        """
+        SELECT s.seq, s.position, s.chain_hash, e.era, e.tx_id::text AS tx_id, e.stream_hash
+          FROM event_seals s LEFT JOIN events e ON e.position = s.position
+         ORDER BY s.seq
+        """,
+        prefetch=batch,
+    )
+    async for row in cursor:
+        expected_seq += 1
+        report.seals_checked += 1
+        position = row["position"]
+        if row["seq"] != expected_seq:
+            report.breaks.append(Break(position, "seal-gap", f"seal {expected_seq} is missing"))
+            return
+        if row["stream_hash"] is None:
+            report.breaks.append(
+                Break(position, "deleted", f"sealed event at position {position} is gone")
+            )
+            return
+        key = (row["era"], int(row["tx_id"]), position)
+        if last_key is not None and key <= last_key:
+            report.breaks.append(
+                Break(position, "reordered", f"position {position} is out of log order")
+            )
+            return
+        chain = chain_global_hash(chain, position, bytes(row["stream_hash"]))
+        if chain != bytes(row["chain_hash"]):
+            report.breaks.append(
+                Break(position, "global-hash", f"global chain breaks at position {position}")
+            )
+            return
+        last_key = key
+    if last_key is None:
+        report.unsealed_events = report.events_checked
+        return
+    report.last_sealed_position = last_key[2]
+    # Anything in the sealed stretch of the log without a seal was put there afterwards.
+    inserted = await conn.fetch(
+        """
+        SELECT e.position FROM events e
+         WHERE (e.era, e.tx_id, e.position) <= ($1, $2::text::xid8, $3)
+           AND NOT EXISTS (SELECT 1 FROM event_seals s WHERE s.position = e.position)
+         ORDER BY e.position LIMIT 100
+        """,
+        last_key[0],
+        str(last_key[1]),
+        last_key[2],
+    )
+    for r in inserted:
+        report.breaks.append(
+            Break(r["position"], "inserted", f"position {r['position']} was never sealed in order")
+        )
+    report.unsealed_events = int(
+        await conn.fetchval(
+            "SELECT count(*) FROM events WHERE (era, tx_id, position) > ($1, $2::text::xid8, $3)",
+            last_key[0],
+            str(last_key[1]),
+            last_key[2],
+        )
+    )

@@ -1,0 +1,71 @@
+"""Settings for every service, read from the environment (prefix ``STRONGTRUSTS_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+ServiceName = Literal["registry", "assessment", "commissioning"]
+SERVICE_PORTS: dict[ServiceName, int] = {"registry": 8001, "assessment": 8002, "commissioning": 8003}
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Secrets are refused unless set explicitly outside development."""
+
+    model_config = SettingsConfigDict(env_prefix="STRONGTRUSTS_", extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    # With no DATABASE_URL an embedded PostgreSQL is started under data_dir/postgres.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "STRONGTRUSTS_DATABASE_URL")
+    )
+    data_dir: Path = PROJECT_ROOT / ".data"
+    # The services run as this role, which may append events but never update, delete or
+    # truncate them. Empty means "connect as the URL's user" (for managed databases that
+    # hand out one role only).
+    database_app_role: str = "strongtrusts_app"
+    pool_min_size: int = 1
+    pool_max_size: int = 10
+    # A writer that leaves a transaction open holds back every reader's horizon.
+    idle_in_transaction_timeout_ms: int = 30_000
+
+    # Auth: HS256 with this secret (generated into data_dir on first run in development), or
+    # RS256 against a JWKS URL for a production identity provider.
+    jwt_secret: str | None = None
+    jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str = "strongtrusts"
+    jwt_audience: str = "strongtrusts"
+    token_ttl_seconds: int = 8 * 3600
+
+    # Subscriptions: LISTEN/NOTIFY wakes consumers; this poll is the fallback.
+    poll_interval_s: float = 0.5
+    consumer_batch_size: int = 500
+    consumer_max_attempts: int = 5
+
+    log_level: str = "INFO"
+    max_request_bytes: int = 1_048_576
+
+    @model_validator(mode="after")
+    def _refuse_weak_production_secrets(self) -> Settings:
+        if self.environment == "production":
+            if self.jwt_algorithm == "HS256" and (not self.jwt_secret or len(self.jwt_secret) < 32):
+                raise ValueError("production needs STRONGTRUSTS_JWT_SECRET of 32+ characters")
+            if self.jwt_algorithm == "RS256" and not self.jwt_jwks_url:
+                raise ValueError("RS256 needs STRONGTRUSTS_JWT_JWKS_URL")
+            if self.database_url is None:
+                raise ValueError("production needs DATABASE_URL; the embedded database is for development")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,167 @@
+"""Appending: expected versions, idempotent retries, contracts refused, append-only table."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+
+from shared.db import asyncpg_dsn
+from shared.eventlog.contracts import ContractError, EventContract, EventMetadata
+from shared.eventlog.errors import EventIdReused, InvalidStreamId, WrongExpectedVersion
+from shared.eventlog.model import ANY, NO_STREAM, STREAM_EXISTS, NewEvent
+from shared.eventlog.store import EventStore
+from tests.contracts import Measured, Noted
+from tests.integration.helpers import META, note, unique_category
+
+pytestmark = pytest.mark.eventlog
+
+
+def stream() -> str:
+    return f"{unique_category()}-1"
+
+
+async def test_exact_version_appends_and_stale_version_conflicts(store: EventStore) -> None:
+    s = stream()
+    first = await store.append(s, [note(1)], expected_version=NO_STREAM)
+    assert (first.first_version, first.last_version) == (1, 1)
+    second = await store.append(s, [note(2), note(3)], expected_version=1)
+    assert (second.first_version, second.last_version) == (2, 3)
+    assert second.positions[0] < second.positions[1]
+    with pytest.raises(WrongExpectedVersion) as err:
+        await store.append(s, [note(4)], expected_version=1)
+    assert (err.value.actual, err.value.expected) == (3, 1)
+    assert await store.stream_version(s) == 3
+
+
+async def test_no_stream_refuses_an_existing_stream(store: EventStore) -> None:
+    s = stream()
+    await store.append(s, [note()], expected_version=NO_STREAM)
+    with pytest.raises(WrongExpectedVersion):
+        await store.append(s, [note()], expected_version=NO_STREAM)
+
+
+async def test_any_appends_whatever_the_version(store: EventStore) -> None:
+    s = stream()
+    await store.append(s, [note()], expected_version=ANY)
+    result = await store.append(s, [note()], expected_version=ANY)
+    assert result.last_version == 2
+
+
+async def test_exists_needs_the_stream(store: EventStore) -> None:
+    s = stream()
+    with pytest.raises(WrongExpectedVersion):
+        await store.append(s, [note()], expected_version=STREAM_EXISTS)
+    await store.append(s, [note()], expected_version=ANY)
+    assert (await store.append(s, [note()], expected_version=STREAM_EXISTS)).last_version == 2
+
+
+@pytest.mark.parametrize("expected", [0, 1])
+async def test_two_writers_with_the_same_expected_version_one_wins(
+    store: EventStore, expected: int
+) -> None:
+    s = stream()
+    if expected:
+        await store.append(s, [note()], expected_version=NO_STREAM)
+    outcomes = await asyncio.gather(
+        *(store.append(s, [note(i)], expected_version=expected) for i in range(8)),
+        return_exceptions=True,
+    )
+    wins = [o for o in outcomes if not isinstance(o, BaseException)]
+    losses = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(wins) == 1
+    assert all(isinstance(o, WrongExpectedVersion) for o in losses)
+    assert await store.stream_version(s) == expected + 1
+
+
+async def test_resending_the_same_events_is_idempotent(store: EventStore) -> None:
+    s = stream()
+    events = [note(1), note(2)]
+    first = await store.append(s, events, expected_version=NO_STREAM)
+    again = await store.append(s, events, expected_version=NO_STREAM)
+    assert again.duplicate and again.positions == first.positions
+    any_again = await store.append(s, events, expected_version=ANY)
+    assert any_again.duplicate and any_again.positions == first.positions
+    assert len(await store.read_stream(s)) == 2
+
+
+async def test_an_event_id_cannot_be_reused_for_another_event(store: EventStore) -> None:
+    s = stream()
+    event = note(1)
+    await store.append(s, [event], expected_version=ANY)
+    with pytest.raises(EventIdReused):
+        await store.append(stream(), [event], expected_version=ANY)
+    with pytest.raises(EventIdReused):
+        await store.append(s, [event, note(2)], expected_version=ANY)
+
+
+async def test_an_event_failing_its_contract_is_refused_and_nothing_is_written(
+    store: EventStore,
+) -> None:
+    s = stream()
+    broken = Noted.model_construct(n="not a number", text="x")  # type: ignore[arg-type]
+    with pytest.raises(ContractError):
+        await store.append(s, [note(1), NewEvent(broken, META)], expected_version=ANY)
+    with pytest.raises(ContractError):
+        await store.append(s, [NewEvent(Measured(payload={"x": float("nan")}), META)], expected_version=ANY)
+    with pytest.raises(ContractError):
+        await store.append(s, [NewEvent(Noted(text="nul \x00 byte"), META)], expected_version=ANY)
+    assert await store.stream_version(s) == 0
+
+
+async def test_unregistered_contracts_are_refused(store: EventStore) -> None:
+    class Stray(EventContract):
+        type_name = "test.Stray"
+
+    with pytest.raises(ContractError):
+        await store.append(stream(), [NewEvent(Stray(), META)], expected_version=ANY)
+
+
+async def test_stream_ids_name_their_category(store: EventStore) -> None:
+    with pytest.raises(InvalidStreamId):
+        await store.append("no category", [note()], expected_version=ANY)
+    s = stream()
+    await store.append(s, [note()], expected_version=ANY)
+    (event,) = await store.read_stream(s)
+    assert event.category == s.split("-")[0]
+
+
+async def test_metadata_is_stored_with_each_event(store: EventStore) -> None:
+    s = stream()
+    cause = uuid.uuid4()
+    meta = EventMetadata(
+        actor="alice", reason="because", correlation_id="req-1", causation_id=cause, source="import-7"
+    )
+    await store.append(s, [NewEvent(Noted(), meta)], expected_version=ANY)
+    (event,) = await store.read_stream(s)
+    assert event.meta == meta
+    assert event.recorded_at.tzinfo is not None
+
+
+async def test_the_application_role_cannot_rewrite_the_log(
+    store: EventStore, database_url: str
+) -> None:
+    s = stream()
+    await store.append(s, [note()], expected_version=ANY)
+    async with store.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT current_user") == "strongtrusts_app"
+        for sql in (
+            "UPDATE events SET data = '{}' WHERE stream_id = $1",
+            "DELETE FROM events WHERE stream_id = $1",
+        ):
+            with pytest.raises(asyncpg.PostgresError):
+                await conn.execute(sql, s)
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await conn.execute("TRUNCATE events")
+    # Even the owner is stopped by the triggers.
+    owner = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        with pytest.raises(asyncpg.PostgresError, match="append-only"):
+            await owner.execute("DELETE FROM events WHERE stream_id = $1", s)
+        with pytest.raises(asyncpg.PostgresError, match="append-only"):
+            await owner.execute("TRUNCATE events")
+    finally:
+        await owner.close()
+    assert len(await store.read_stream(s)) == 1
