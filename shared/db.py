@@ -27,7 +27,7 @@ def start_embedded_postgres(data_dir: Path, *, throwaway: bool = False) -> str:
         data_dir.mkdir(parents=True, exist_ok=True)
         # "stop" shuts the server down when the last process using it exits, keeping the
         # files; "delete" is for throwaway test clusters.
-        _embedded[data_dir] = pgserver.get_server(
+        _embedded[data_dir] = pgserver.get_server(  # type: ignore[attr-defined]
             data_dir, cleanup_mode="delete" if throwaway else "stop"
         )
     uri: str = _embedded[data_dir].get_uri()
@@ -109,7 +109,7 @@ async def wait_for_database(url: str, *, timeout_s: float = 30.0) -> None:
     while True:
         try:
             conn = await asyncpg.connect(asyncpg_dsn(url), timeout=2)
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        except (TimeoutError, OSError, asyncpg.PostgresError):
             if loop.time() > deadline:
                 raise
             await asyncio.sleep(0.1)

@@ -68,9 +68,7 @@ async def ensure_era(url: str) -> int:
             )
             if from_future:
                 era += 1
-                await conn.execute(
-                    "UPDATE eventlog_era SET era = $1, started_at = now()", era
-                )
+                await conn.execute("UPDATE eventlog_era SET era = $1, started_at = now()", era)
         return era
     finally:
         await conn.close()

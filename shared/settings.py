@@ -12,7 +12,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 ServiceName = Literal["registry", "assessment", "commissioning"]
-SERVICE_PORTS: dict[ServiceName, int] = {"registry": 8001, "assessment": 8002, "commissioning": 8003}
+SERVICE_PORTS: dict[ServiceName, int] = {
+    "registry": 8001,
+    "assessment": 8002,
+    "commissioning": 8003,
+}
 
 
 class Settings(BaseSettings):
@@ -61,7 +65,9 @@ class Settings(BaseSettings):
             if self.jwt_algorithm == "RS256" and not self.jwt_jwks_url:
                 raise ValueError("RS256 needs STRONGTRUSTS_JWT_JWKS_URL")
             if self.database_url is None:
-                raise ValueError("production needs DATABASE_URL; the embedded database is for development")
+                raise ValueError(
+                    "production needs DATABASE_URL; the embedded database is for development"
+                )
         return self
 
 

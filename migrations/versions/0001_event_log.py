@@ -201,9 +201,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     role = get_settings().database_app_role
     if role:
-        op.execute(
-            f'ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM "{role}"'
-        )
+        op.execute(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM "{role}"')
         op.execute(
             f'ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES FROM "{role}"'
         )

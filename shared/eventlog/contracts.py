@@ -84,7 +84,9 @@ class EventRegistry:
         name = contract.type_name
         existing = self._contracts.get(name)
         if existing is not None and existing is not contract:
-            raise ValueError(f"event type {name!r} is already registered to {existing.__qualname__}")
+            raise ValueError(
+                f"event type {name!r} is already registered to {existing.__qualname__}"
+            )
         self._contracts[name] = contract
         return contract
 

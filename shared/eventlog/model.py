@@ -151,4 +151,6 @@ def chain_stream_hash(previous: bytes, version: int, recorded_micros: int, diges
 
 def chain_global_hash(previous: bytes, position: int, stream_hash: bytes) -> bytes:
     """The global chain link the sealer extends in log order."""
-    return hashlib.sha256(previous + position.to_bytes(8, "big", signed=True) + stream_hash).digest()
+    return hashlib.sha256(
+        previous + position.to_bytes(8, "big", signed=True) + stream_hash
+    ).digest()

@@ -8,7 +8,7 @@ its checkpoint, so a crash can neither skip nor double-seal an event.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from shared.eventlog.model import GENESIS_HASH, RecordedEvent, chain_global_hash
 from shared.eventlog.subscriptions import HandlerContext
@@ -20,7 +20,7 @@ class Sealer:
     """The consumer that extends the global chain."""
 
     name = SEALER_NAME
-    categories = None
+    categories: Collection[str] | None = None
 
     async def handle(self, events: Sequence[RecordedEvent], ctx: HandlerContext) -> None:
         """Seal ``events``, continuing the chain from the last seal."""

@@ -143,7 +143,7 @@ class LogSignals:
                 await asyncio.sleep(self._reconnect_delay_s)
                 continue
             try:
-                conn.add_termination_listener(lambda _c: lost.set())
+                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await conn.add_listener(CHANNEL, self._on_notify)
                 self._listen_conn = conn
                 self._listening.set()

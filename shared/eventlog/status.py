@@ -60,7 +60,9 @@ async def horizon_status(conn: asyncpg.Connection | asyncpg.Pool) -> HorizonStat
     return HorizonStatus(int(row["behind"]), float(row["oldest"]))
 
 
-async def subscription_statuses(conn: asyncpg.Connection | asyncpg.Pool) -> list[SubscriptionStatus]:
+async def subscription_statuses(
+    conn: asyncpg.Connection | asyncpg.Pool,
+) -> list[SubscriptionStatus]:
     """Every subscription with its lag (capped, counted from its checkpoint to the horizon)."""
     rows = await conn.fetch(
         f"""

@@ -36,7 +36,9 @@ SELECT out_position, out_version
 # are read only below the transaction-id horizon: every transaction older than the
 # snapshot's xmin has finished, so nothing can still appear below it. The whole check is
 # one statement so that the horizon and the rows come from the same snapshot.
-_HORIZON = "(era, tx_id) < ((SELECT era FROM eventlog_era), pg_snapshot_xmin(pg_current_snapshot()))"
+_HORIZON = (
+    "(era, tx_id) < ((SELECT era FROM eventlog_era), pg_snapshot_xmin(pg_current_snapshot()))"
+)
 
 READ_ALL_SQL = f"""
 SELECT {RECORDED_COLUMNS} FROM events
@@ -78,7 +80,9 @@ def _expected_param(expected: ExpectedVersion) -> int | None:
         return 0
     if isinstance(expected, int) and expected >= 0:
         return expected
-    raise ValueError(f"expected_version must be 'any', 'exists', 'no_stream' or >= 0, not {expected!r}")
+    raise ValueError(
+        f"expected_version must be 'any', 'exists', 'no_stream' or >= 0, not {expected!r}"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,8 +56,13 @@ class HandlerContext:
 class Consumer(Protocol):
     """Something that handles batches of events in log order."""
 
-    name: str
-    categories: Collection[str] | None
+    @property
+    def name(self) -> str:
+        """The durable name its checkpoint is stored under."""
+
+    @property
+    def categories(self) -> Collection[str] | None:
+        """The categories it reads, or None for the whole log."""
 
     async def handle(self, events: Sequence[RecordedEvent], ctx: HandlerContext) -> None:
         """Apply the effects of ``events``; raise to refuse the batch."""
@@ -99,6 +104,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
 )
+_FENCED_OR_TRANSIENT: tuple[type[BaseException], ...] = (Fenced, *TRANSIENT_ERRORS)
 
 
 @dataclass
@@ -226,9 +232,9 @@ class ConsumerRunner:
         try:
             await self._commit(batch)
             return
-        except (Fenced, *TRANSIENT_ERRORS):
+        except _FENCED_OR_TRANSIENT:
             raise
-        except Exception:  # noqa: BLE001 - narrowed below, one event at a time
+        except Exception:
             log.info("consumer %s: batch failed, retrying event by event", self.name)
         for event in batch:
             await self._handle_one(event)
@@ -240,15 +246,22 @@ class ConsumerRunner:
             try:
                 await self._commit([event])
                 return
-            except (Fenced, *TRANSIENT_ERRORS):
+            except _FENCED_OR_TRANSIENT:
                 raise
             except Exception as exc:
                 error = "".join(traceback.format_exception_only(exc)).strip()
                 log.warning(
                     "consumer %s failed on event %s (%s), attempt %s/%s: %s",
-                    self.name, event.position, event.type, attempt, self.max_attempts, error,
+                    self.name,
+                    event.position,
+                    event.type,
+                    attempt,
+                    self.max_attempts,
+                    error,
                 )
-                await self._record_failure(event, error, attempt, final=attempt >= self.max_attempts)
+                await self._record_failure(
+                    event, error, attempt, final=attempt >= self.max_attempts
+                )
                 if attempt >= self.max_attempts:
                     self.stopped_by_failure = error
                     raise ConsumerFailed(

@@ -135,7 +135,7 @@ async def _verify_streams(
             seen.add(stream)
         if broken_stream:
             continue
-        checked = _check_event(row, stream, version + 1, head)
+        checked = _check_event(row, row["stream_id"], version + 1, head)
         if isinstance(checked, Break):
             report.breaks.append(checked)
             broken_stream = True  # one break per stream: the rest follows from it
@@ -144,13 +144,13 @@ async def _verify_streams(
     close_stream()
     tick(report.events_checked % batch)
     for missing in sorted(set(heads) - seen):
-        report.breaks.append(
-            Break(None, "stream-emptied", f"{missing} has a head but no events")
-        )
+        report.breaks.append(Break(None, "stream-emptied", f"{missing} has a head but no events"))
     report.streams_checked = len(seen)
 
 
-def _check_event(row: asyncpg.Record, stream: str, expected_version: int, head: bytes) -> Break | bytes:
+def _check_event(
+    row: asyncpg.Record, stream: str, expected_version: int, head: bytes
+) -> Break | bytes:
     position = row["position"]
     if row["stream_version"] != expected_version:
         return Break(
@@ -182,46 +182,61 @@ def _check_event(row: asyncpg.Record, stream: str, expected_version: int, head: 
 async def _verify_seals(
     conn: asyncpg.Connection, report: VerifyReport, tick: Progress, batch: int
 ) -> None:
+    # Walk the seals in order beside the events in today's log order: the n-th seal must
+    # name the n-th event, and the chain must recompute from that event's stream hash.
     chain = GENESIS_HASH
     expected_seq = 0
-    last_key: tuple[int, int, int] | None = None
     cursor = conn.cursor(
         """
-        SELECT s.seq, s.position, s.chain_hash, e.era, e.tx_id::text AS tx_id, e.stream_hash
-          FROM event_seals s LEFT JOIN events e ON e.position = s.position
+        SELECT s.seq, s.position, s.chain_hash, e.stream_hash, o.position AS in_place
+          FROM event_seals s
+          LEFT JOIN events e ON e.position = s.position
+          LEFT JOIN (SELECT position, row_number() OVER (ORDER BY era, tx_id, position) AS rn
+                       FROM events) o ON o.rn = s.seq
          ORDER BY s.seq
         """,
         prefetch=batch,
     )
     async for row in cursor:
         expected_seq += 1
-        report.seals_checked += 1
         position = row["position"]
         if row["seq"] != expected_seq:
             report.breaks.append(Break(position, "seal-gap", f"seal {expected_seq} is missing"))
-            return
+            break
         if row["stream_hash"] is None:
             report.breaks.append(
                 Break(position, "deleted", f"sealed event at position {position} is gone")
             )
-            return
-        key = (row["era"], int(row["tx_id"]), position)
-        if last_key is not None and key <= last_key:
+            break
+        if row["in_place"] != position:
             report.breaks.append(
-                Break(position, "reordered", f"position {position} is out of log order")
+                Break(
+                    position,
+                    "reordered",
+                    f"position {position} was sealed as event {expected_seq} of the log,"
+                    f" which is now position {row['in_place']}",
+                )
             )
-            return
+            break
         chain = chain_global_hash(chain, position, bytes(row["stream_hash"]))
         if chain != bytes(row["chain_hash"]):
             report.breaks.append(
                 Break(position, "global-hash", f"global chain breaks at position {position}")
             )
-            return
-        last_key = key
-    if last_key is None:
+            break
+        report.seals_checked += 1
+        report.last_sealed_position = position
+    end = await conn.fetchrow(
+        """
+        SELECT e.era, e.tx_id::text AS tx_id, e.position
+          FROM event_seals s JOIN events e ON e.position = s.position
+         ORDER BY e.era DESC, e.tx_id DESC, e.position DESC LIMIT 1
+        """
+    )
+    if end is None:
         report.unsealed_events = report.events_checked
         return
-    report.last_sealed_position = last_key[2]
+    key = (end["era"], end["tx_id"], end["position"])
     # Anything in the sealed stretch of the log without a seal was put there afterwards.
     inserted = await conn.fetch(
         """
@@ -230,9 +245,7 @@ async def _verify_seals(
            AND NOT EXISTS (SELECT 1 FROM event_seals s WHERE s.position = e.position)
          ORDER BY e.position LIMIT 100
         """,
-        last_key[0],
-        str(last_key[1]),
-        last_key[2],
+        *key,
     )
     for r in inserted:
         report.breaks.append(
@@ -241,8 +254,6 @@ async def _verify_seals(
     report.unsealed_events = int(
         await conn.fetchval(
             "SELECT count(*) FROM events WHERE (era, tx_id, position) > ($1, $2::text::xid8, $3)",
-            last_key[0],
-            str(last_key[1]),
-            last_key[2],
+            *key,
         )
     )

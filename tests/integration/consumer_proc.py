@@ -38,7 +38,9 @@ async def main(url: str, category: str, name: str) -> None:
     settings = Settings(environment="test", database_url=url, jwt_secret="x" * 40)
     pool = await create_pool(url, settings)
     store = EventStore(pool, test_registry)
-    runner = ConsumerRunner(SlowEffects(name, category), store, None, url, batch_size=50, poll_interval_s=0.05)
+    runner = ConsumerRunner(
+        SlowEffects(name, category), store, None, url, batch_size=50, poll_interval_s=0.05
+    )
     await runner.run()
 
 

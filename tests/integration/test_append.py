@@ -105,7 +105,9 @@ async def test_an_event_failing_its_contract_is_refused_and_nothing_is_written(
     with pytest.raises(ContractError):
         await store.append(s, [note(1), NewEvent(broken, META)], expected_version=ANY)
     with pytest.raises(ContractError):
-        await store.append(s, [NewEvent(Measured(payload={"x": float("nan")}), META)], expected_version=ANY)
+        await store.append(
+            s, [NewEvent(Measured(payload={"x": float("nan")}), META)], expected_version=ANY
+        )
     with pytest.raises(ContractError):
         await store.append(s, [NewEvent(Noted(text="nul \x00 byte"), META)], expected_version=ANY)
     assert await store.stream_version(s) == 0
@@ -132,7 +134,11 @@ async def test_metadata_is_stored_with_each_event(store: EventStore) -> None:
     s = stream()
     cause = uuid.uuid4()
     meta = EventMetadata(
-        actor="alice", reason="because", correlation_id="req-1", causation_id=cause, source="import-7"
+        actor="alice",
+        reason="because",
+        correlation_id="req-1",
+        causation_id=cause,
+        source="import-7",
     )
     await store.append(s, [NewEvent(Noted(), meta)], expected_version=ANY)
     (event,) = await store.read_stream(s)

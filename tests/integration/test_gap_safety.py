@@ -17,7 +17,6 @@ from shared.eventlog.status import horizon_status
 from shared.eventlog.store import EventStore
 from shared.eventlog.subscriptions import ConsumerRunner, HandlerContext
 from shared.settings import Settings
-from tests.contracts import test_registry
 from tests.integration.helpers import note, unique_category, wait_until
 
 pytestmark = pytest.mark.eventlog
@@ -116,7 +115,9 @@ async def _log_end(store: EventStore) -> Checkpoint:
     return Checkpoint(*row) if row else Checkpoint()
 
 
-async def _read_category(store: EventStore, category: str, after: Checkpoint) -> list[RecordedEvent]:
+async def _read_category(
+    store: EventStore, category: str, after: Checkpoint
+) -> list[RecordedEvent]:
     out: list[RecordedEvent] = []
     async for batch in store.iterate_all(after, categories={category}):
         out.extend(batch)

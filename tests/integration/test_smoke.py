@@ -12,7 +12,9 @@ META = EventMetadata(actor="tester", reason="smoke")
 
 async def test_append_and_read(store: EventStore) -> None:
     stream = f"note-{uuid.uuid4().hex}"
-    r = await store.append(stream, [NewEvent(Noted(n=1), META), NewEvent(Noted(n=2), META)], expected_version=NO_STREAM)
+    r = await store.append(
+        stream, [NewEvent(Noted(n=1), META), NewEvent(Noted(n=2), META)], expected_version=NO_STREAM
+    )
     assert (r.first_version, r.last_version) == (1, 2)
     events = await store.read_stream(stream)
     assert [e.data["n"] for e in events] == [1, 2]

@@ -72,12 +72,16 @@ async def test_a_consumer_killed_mid_batch_has_exactly_once_effects_after_restar
     total = 400
     for chunk in range(0, total, 100):
         await store.append(
-            f"{category}-{chunk}", [note(i) for i in range(chunk, chunk + 100)], expected_version=ANY
+            f"{category}-{chunk}",
+            [note(i) for i in range(chunk, chunk + 100)],
+            expected_version=ANY,
         )
 
     async def effects() -> int:
         return int(
-            await store.pool.fetchval("SELECT count(*) FROM crash_effects WHERE consumer = $1", name)
+            await store.pool.fetchval(
+                "SELECT count(*) FROM crash_effects WHERE consumer = $1", name
+            )
         )
 
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
@@ -96,7 +100,9 @@ async def test_a_consumer_killed_mid_batch_has_exactly_once_effects_after_restar
         await wait_until(lambda: _at_least(effects, total), what="the restarted consumer to finish")
         # Let it idle a moment in which a duplicate would show, by waiting for its status row
         # to confirm the checkpoint reached the end.
-        await wait_until(lambda: _handled(store, name, total), what="the checkpoint to reach the end")
+        await wait_until(
+            lambda: _handled(store, name, total), what="the checkpoint to reach the end"
+        )
     finally:
         proc.send_signal(signal.SIGKILL)
         await proc.wait()
@@ -110,7 +116,9 @@ async def _at_least(count: object, n: int) -> bool:
 
 
 async def _handled(store: EventStore, name: str, n: int) -> bool:
-    handled = await store.pool.fetchval("SELECT events_handled FROM subscriptions WHERE name = $1", name)
+    handled = await store.pool.fetchval(
+        "SELECT events_handled FROM subscriptions WHERE name = $1", name
+    )
     return handled is not None and handled >= n
 
 
@@ -182,9 +190,7 @@ async def test_only_one_instance_of_a_consumer_makes_progress(
     rb = ConsumerRunner(b, store, signals, database_url, poll_interval_s=0.05)
     ta, tb = await _run(ra), await _run(rb)
     try:
-        await wait_until(
-            lambda: _true(ra.active.is_set() or rb.active.is_set()), what="a leader"
-        )
+        await wait_until(lambda: _true(ra.active.is_set() or rb.active.is_set()), what="a leader")
         for i in range(5):
             await store.append(f"{category}-{i}", [note(i), note(i)], expected_version=ANY)
         await wait_until(lambda: _true(len(a.seen) + len(b.seen) >= 10), what="delivery")
@@ -276,7 +282,13 @@ async def test_a_handler_that_keeps_failing_stops_its_consumer_visibly(
     name = f"poison-{uuid.uuid4().hex[:8]}"
     projection = Projection(name, {"test.Noted": on_noted}, {category})
     runner = ConsumerRunner(
-        projection, store, None, database_url, poll_interval_s=0.05, max_attempts=3, retry_base_s=0.001
+        projection,
+        store,
+        None,
+        database_url,
+        poll_interval_s=0.05,
+        max_attempts=3,
+        retry_base_s=0.001,
     )
     with pytest.raises(ConsumerFailed, match="cannot handle two"):
         await asyncio.wait_for(runner.run(), 20)
@@ -301,16 +313,25 @@ async def test_a_handlers_appends_commit_with_its_checkpoint(
     async def react(event: RecordedEvent, ctx: HandlerContext) -> None:
         await ctx.append(
             f"{category}x-1",
-            [NewEvent(Noted(n=event.data["n"] + 1), EventMetadata(actor="policy").caused_by(event.event_id))],
+            [
+                NewEvent(
+                    Noted(n=event.data["n"] + 1),
+                    EventMetadata(actor="policy").caused_by(event.event_id),
+                )
+            ],
             expected_version=ANY,
         )
 
     runner = ConsumerRunner(
         Projection(f"react-{uuid.uuid4().hex[:8]}", {"test.Noted": react}, {category}),
-        store, None, database_url, poll_interval_s=0.05,
+        store,
+        None,
+        database_url,
+        poll_interval_s=0.05,
     )
     task = await _run(runner)
     try:
+
         async def reacted() -> bool:
             return await store.stream_version(f"{category}x-1") == 1
 

@@ -1,0 +1,180 @@
+"""The app factory every service is built with: one lifecycle, one error shape, one health."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+
+from shared import migrate
+from shared.db import database_url
+from shared.eventlog.contracts import EventRegistry
+from shared.eventlog.runtime import EventLogRuntime
+from shared.eventlog.status import horizon_status, subscription_statuses
+from shared.eventlog.store import EventStore
+from shared.eventlog.subscriptions import Consumer
+from shared.http import metrics
+from shared.http.middleware import RequestContextMiddleware
+from shared.http.problems import install_problem_handlers
+from shared.settings import ServiceName, Settings
+
+
+@dataclass
+class ServiceSpec:
+    """What makes a service itself: its name, its event contracts, routes and consumers."""
+
+    name: ServiceName
+    title: str
+    description: str
+    registry: EventRegistry
+    routers: Sequence[APIRouter] = ()
+    consumers: Callable[[], Sequence[Consumer]] = lambda: ()
+    body_limit_overrides: dict[str, int] = field(default_factory=dict)
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Stable, readable ids for generated SDKs: "<tag>-<function name>".
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def create_service_app(spec: ServiceSpec, settings: Settings, *, url: str | None = None) -> FastAPI:
+    """Build a service's app; nothing connects until the lifespan starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = EventLogRuntime(
+            url or database_url(settings), settings, spec.registry, spec.consumers()
+        )
+        await runtime.start()
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version="0.1.0",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.service = spec.name
+    app.add_middleware(
+        RequestContextMiddleware,
+        service=spec.name,
+        max_body_bytes=settings.max_request_bytes,
+        body_limit_overrides=spec.body_limit_overrides,
+    )
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+def get_runtime(request: Request) -> EventLogRuntime:
+    """The running event log of this app."""
+    runtime: EventLogRuntime = request.app.state.runtime
+    return runtime
+
+
+def get_store(request: Request) -> EventStore:
+    """The event store of this app."""
+    return get_runtime(request).store
+
+
+RuntimeDep = Annotated[EventLogRuntime, Depends(get_runtime)]
+StoreDep = Annotated[EventStore, Depends(get_store)]
+
+health_router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    """Liveness: the process is up."""
+
+    status: str
+
+
+@health_router.get("/healthz", response_model=Health, summary="Is the process up")
+async def healthz() -> Health:
+    """Liveness only: answers without touching the database."""
+    return Health(status="ok")
+
+
+@health_router.get("/readyz", summary="Can the service do its work", response_model=None)
+async def readyz(runtime: RuntimeDep) -> JSONResponse:
+    """Database reachable, schema at head, consumers running and their lag, horizon lag."""
+    checks: dict[str, Any] = {}
+    ready = True
+    try:
+        assert runtime.pool is not None
+        async with runtime.pool.acquire(timeout=2) as conn:
+            revision = await migrate.current_revision(conn)
+            head = migrate.head_revision()
+            checks["database"] = {"ok": True}
+            checks["migrations"] = {"ok": revision == head, "current": revision, "head": head}
+            horizon = await horizon_status(conn)
+            checks["horizon"] = {
+                "events_behind": horizon.events_behind,
+                "oldest_writer_seconds": round(horizon.oldest_writer_seconds, 3),
+            }
+            statuses = await subscription_statuses(conn)
+    except Exception as exc:  # the database is down or unreachable: not ready
+        checks["database"] = {"ok": False, "error": type(exc).__name__}
+        return JSONResponse({"status": "not_ready", "checks": checks}, status_code=503)
+    ready = checks["migrations"]["ok"]
+    _record_metrics(horizon.events_behind, horizon.oldest_writer_seconds, statuses)
+    local = set(runtime.runners)
+    consumers = {}
+    for s in statuses:
+        if s.name not in local:
+            continue
+        consumers[s.name] = {
+            "status": s.status,
+            "lag_events": s.lag_events,
+            **(
+                {"failed_position": s.failed_position, "error": s.last_error}
+                if s.status == "failed"
+                else {}
+            ),
+        }
+        if s.status == "failed":
+            ready = False
+    checks["consumers"] = consumers
+    checks["listening"] = runtime.signals.listening
+    return JSONResponse(
+        {"status": "ready" if ready else "not_ready", "checks": checks},
+        status_code=200 if ready else 503,
+    )
+
+
+@health_router.get("/metrics", summary="Prometheus metrics", response_model=None)
+async def metrics_endpoint(runtime: RuntimeDep) -> Any:
+    """Prometheus text exposition, with the event-log gauges refreshed."""
+    if runtime.pool is not None:
+        try:
+            horizon = await horizon_status(runtime.pool)
+            statuses = await subscription_statuses(runtime.pool)
+            _record_metrics(horizon.events_behind, horizon.oldest_writer_seconds, statuses)
+        except Exception:  # metrics must answer even when the database does not
+            pass
+    return metrics.metrics_response()
+
+
+def _record_metrics(behind: int, held: float, statuses: Sequence[Any]) -> None:
+    metrics.EVENTLOG_EVENTS_BEHIND_HORIZON.set(behind)
+    metrics.EVENTLOG_HORIZON_HELD_SECONDS.set(held)
+    for s in statuses:
+        metrics.SUBSCRIPTION_LAG_EVENTS.labels(subscription=s.name).set(s.lag_events)
+        metrics.SUBSCRIPTION_FAILED.labels(subscription=s.name).set(
+            1 if s.status == "failed" else 0
+        )

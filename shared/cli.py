@@ -1,0 +1,178 @@
+"""The ``strongtrusts`` command: run the services, migrate, verify the log, mint dev tokens."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+
+import asyncpg
+
+from shared.db import asyncpg_dsn, database_url
+from shared.settings import SERVICE_PORTS, Settings, get_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    code: int = args.func(args)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="strongtrusts", description=__doc__)
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    run = sub.add_parser("run", help="start the database, migrate, and run all three services")
+    run.add_argument("--host", default="127.0.0.1")
+    run.set_defaults(func=_cmd_run)
+
+    serve = sub.add_parser("serve", help="run one service with its consumers")
+    serve.add_argument("service", choices=sorted(SERVICE_PORTS))
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.set_defaults(func=_cmd_serve)
+
+    db = sub.add_parser("db", help="schema migrations").add_subparsers(metavar="ACTION")
+    up = db.add_parser("upgrade", help="migrate to the newest schema (or --revision)")
+    up.add_argument("--revision", default="head")
+    up.set_defaults(func=_cmd_db_upgrade)
+    down = db.add_parser("downgrade", help="migrate down to a revision ('base' for empty)")
+    down.add_argument("revision")
+    down.set_defaults(func=_cmd_db_downgrade)
+
+    log = sub.add_parser("log", help="the event log").add_subparsers(metavar="ACTION")
+    verify = log.add_parser("verify", help="recompute the hash chains; exit 1 on any break")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.set_defaults(func=_cmd_log_verify)
+
+    consumers = sub.add_parser("consumers", help="list durable consumers and their lag")
+    consumers.add_argument("--json", action="store_true")
+    consumers.set_defaults(func=_cmd_consumers)
+
+    token = sub.add_parser("token", help="print a development token")
+    token.add_argument("--role", action="append", required=True, help="repeat for more roles")
+    token.add_argument("--sub", default="developer", help="the subject recorded as actor")
+    token.add_argument("--ttl", type=int, help="lifetime in seconds")
+    token.set_defaults(func=_cmd_token)
+    return parser
+
+
+def _cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from shared import migrate
+
+    url = database_url(get_settings())
+    migrate.upgrade(url, args.revision)
+    era = asyncio.run(migrate.ensure_era(url))
+    print(f"database at {args.revision} (log era {era})")
+    return 0
+
+
+def _cmd_db_downgrade(args: argparse.Namespace) -> int:
+    from shared import migrate
+
+    migrate.downgrade(database_url(get_settings()), args.revision)
+    print(f"database at {args.revision}")
+    return 0
+
+
+def _cmd_log_verify(args: argparse.Namespace) -> int:
+    from shared.eventlog.verify import count_events, verify_log
+
+    async def run() -> dict[str, object]:
+        conn = await asyncpg.connect(asyncpg_dsn(database_url(get_settings())))
+        try:
+            total = await count_events(conn)
+            from tqdm import tqdm
+
+            with tqdm(total=total, unit="ev", file=sys.stderr, disable=None) as bar:
+
+                def advance(n: int) -> None:
+                    bar.update(n)
+
+                report = await verify_log(conn, progress=advance)
+            return report.as_dict()
+        finally:
+            await conn.close()
+
+    result = asyncio.run(run())
+    if args.json:
+        print(json.dumps(result, indent=2))
+    elif result["ok"]:
+        print(
+            f"ok: {result['events_checked']} events in {result['streams_checked']} streams;"
+            f" global chain sealed through position {result['last_sealed_position']}"
+            f" ({result['unsealed_events']} not yet sealed)"
+        )
+    else:
+        breaks = result["breaks"]
+        assert isinstance(breaks, list)
+        print(f"BROKEN: first broken position {result['first_broken_position']}")
+        for b in breaks:
+            where = f"position {b['position']}" if b["position"] is not None else "stream head"
+            print(f"  {where}: {b['kind']}: {b['detail']}")
+    return 0 if result["ok"] else 1
+
+
+def _cmd_consumers(args: argparse.Namespace) -> int:
+    from shared.eventlog.status import subscription_statuses
+
+    async def run() -> list[dict[str, object]]:
+        conn = await asyncpg.connect(asyncpg_dsn(database_url(get_settings())))
+        try:
+            return [s.as_dict() for s in await subscription_statuses(conn)]
+        finally:
+            await conn.close()
+
+    rows = asyncio.run(run())
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            line = f"{r['name']:<32} {r['status']:<9} lag {r['lag_events']:>8}  handled {r['events_handled']}"
+            if r["status"] != "running":
+                line += f"  failed at {r['failed_position']}: {r['last_error']}"
+            print(line)
+    return 0
+
+
+def _cmd_token(args: argparse.Namespace) -> int:
+    from shared.http.auth import Role, issue_token
+
+    settings = get_settings()
+    try:
+        roles = [Role(r) for r in args.role]
+    except ValueError as exc:
+        print(
+            f"strongtrusts token: {exc}; roles are {', '.join(r.value for r in Role)}",
+            file=sys.stderr,
+        )
+        return 2
+    print(issue_token(settings, roles=roles, subject=args.sub, ttl_seconds=args.ttl))
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from shared.serve import serve_services
+
+    port = args.port or SERVICE_PORTS[args.service]
+    asyncio.run(serve_services(get_settings(), {args.service: port}, host=args.host))
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from shared.serve import run_everything
+
+    settings: Settings = get_settings()
+    asyncio.run(run_everything(settings, host=args.host))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

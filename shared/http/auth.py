@@ -1,0 +1,236 @@
+"""Bearer JWT authentication and role checks for every service.
+
+Tokens are HS256 with a shared secret (generated into the data directory in development and
+test when none is configured) or RS256 against an identity provider's JWKS. The algorithm is
+pinned to the configured one, so ``alg=none`` and HS/RS confusion tokens are refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import threading
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, cast
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.http.problems import Forbidden, ServiceUnavailable, Unauthorized
+from shared.settings import Settings
+
+SECRET_FILE_NAME = "jwt_secret"
+# Tolerated difference between our clock and the token issuer's.
+CLOCK_SKEW_SECONDS = 30
+
+# RFC 6750: tell the client the token itself was the problem, not its absence.
+_INVALID_TOKEN_HEADERS = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+logger = logging.getLogger("strongtrusts.auth")
+
+
+class Role(StrEnum):
+    """What a principal may do. Roles do not imply one another, except that admin passes all."""
+
+    READER = "reader"
+    ASSESSOR = "assessor"
+    MODERATOR = "moderator"
+    CASEWORKER = "caseworker"
+    DECISION_MAKER = "decision_maker"
+    DATA_FEED = "data_feed"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+_ROLE_VALUES = frozenset(role.value for role in Role)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller: who they are and the roles their token grants."""
+
+    subject: str
+    roles: frozenset[Role]
+    name: str | None = None
+
+    def has_any_role(self, *roles: Role) -> bool:
+        """True if the principal holds one of ``roles``; admin holds them all."""
+        return Role.ADMIN in self.roles or not self.roles.isdisjoint(roles)
+
+
+_generated_secrets: dict[Path, str] = {}
+_generated_secrets_lock = threading.Lock()
+_jwks_clients: dict[str, jwt.PyJWKClient] = {}
+
+
+def signing_secret(settings: Settings) -> str:
+    """The HS256 secret: the configured one, or in development and test one kept in data_dir."""
+    if settings.jwt_secret:
+        return settings.jwt_secret
+    if settings.environment not in ("development", "test"):
+        raise RuntimeError("STRONGTRUSTS_JWT_SECRET must be set outside development and test")
+    return _generated_secret(settings.data_dir / SECRET_FILE_NAME)
+
+
+def _generated_secret(path: Path) -> str:
+    # The lock keeps two threads from both creating the file; O_EXCL does the same for processes.
+    with _generated_secrets_lock:
+        cached = _generated_secrets.get(path)
+        if cached is not None:
+            return cached
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            secret = path.read_text(encoding="utf-8").strip()
+            if not secret:
+                raise RuntimeError(f"{path} is empty; delete it to generate a new secret") from None
+        else:
+            secret = secrets.token_urlsafe(48)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(secret)
+        _generated_secrets[path] = secret
+        return secret
+
+
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    client = _jwks_clients.get(url)
+    if client is None:
+        client = _jwks_clients.setdefault(url, jwt.PyJWKClient(url, cache_keys=True))
+    return client
+
+
+def issue_token(
+    settings: Settings,
+    *,
+    roles: Iterable[Role | str],
+    subject: str,
+    ttl_seconds: int | None = None,
+    name: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Sign an HS256 token for ``subject`` with ``roles`` (development, tests, service accounts)."""
+    if settings.jwt_algorithm != "HS256":
+        raise ValueError("tokens are issued here only with HS256; RS256 tokens come from the IdP")
+    issued_at = now if now is not None else datetime.now(UTC)
+    ttl = settings.token_ttl_seconds if ttl_seconds is None else ttl_seconds
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "roles": sorted(Role(role).value for role in roles),
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": issued_at,
+        "exp": issued_at + timedelta(seconds=ttl),
+        "jti": uuid.uuid4().hex,
+    }
+    if name is not None:
+        claims["name"] = name
+    return jwt.encode(claims, signing_secret(settings), algorithm="HS256")
+
+
+async def _verification_key(settings: Settings, token: str) -> Any:
+    if settings.jwt_algorithm == "HS256":
+        return signing_secret(settings)
+    if not settings.jwt_jwks_url:
+        raise RuntimeError("RS256 needs STRONGTRUSTS_JWT_JWKS_URL")
+    client = _jwks_client(settings.jwt_jwks_url)
+    # PyJWKClient fetches over blocking HTTP when its cache misses.
+    signing_key = await asyncio.to_thread(client.get_signing_key_from_jwt, token)
+    return signing_key.key
+
+
+async def authenticate(settings: Settings, token: str) -> Principal:
+    """The principal a bearer token speaks for; raises Unauthorized if it is not valid."""
+    try:
+        key = await _verification_key(settings, token)
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[settings.jwt_algorithm],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            leeway=CLOCK_SKEW_SECONDS,
+            options={"require": ["exp", "iss", "aud", "sub"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("The token has expired.", headers=_INVALID_TOKEN_HEADERS) from None
+    except jwt.PyJWKClientConnectionError:
+        logger.warning("cannot reach the JWKS endpoint %s", settings.jwt_jwks_url, exc_info=True)
+        raise ServiceUnavailable("The identity provider's keys cannot be fetched.") from None
+    except jwt.PyJWTError as exc:
+        logger.info("refused a token: %s", exc)
+        raise Unauthorized("The token is not valid.", headers=_INVALID_TOKEN_HEADERS) from None
+    return _principal_from_claims(claims)
+
+
+def _principal_from_claims(claims: dict[str, Any]) -> Principal:
+    subject = claims.get("sub")
+    roles = claims.get("roles")
+    if (
+        not isinstance(subject, str)
+        or not subject
+        or not isinstance(roles, list)
+        or not all(isinstance(role, str) for role in roles)
+    ):
+        raise Unauthorized(
+            "The token needs a subject and a list of roles.", headers=_INVALID_TOKEN_HEADERS
+        )
+    # Roles this code does not know grant nothing, so a newer IdP cannot widen access here.
+    granted = frozenset(Role(role) for role in roles if role in _ROLE_VALUES)
+    name = claims.get("name")
+    return Principal(subject=subject, roles=granted, name=name if isinstance(name, str) else None)
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the app factory stored on ``app.state.settings``."""
+    return cast(Settings, request.app.state.settings)
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    bearerFormat="JWT",
+    description="A JWT carrying `sub` and `roles`, signed by the configured issuer.",
+)
+
+
+async def current_principal(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The authenticated caller; 401 when the bearer token is missing, invalid or expired."""
+    if credentials is None:
+        raise Unauthorized("A bearer token is required.")
+    return await authenticate(settings, credentials.credentials)
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency giving the caller if they hold one of ``roles`` (or admin), else 403."""
+    if not roles:
+        raise ValueError("require_roles needs at least one role")
+    wanted = tuple(dict.fromkeys(roles))
+
+    async def principal_with_role(principal: PrincipalDep) -> Principal:
+        if not principal.has_any_role(*wanted):
+            raise Forbidden(
+                "This needs one of the roles: " + ", ".join(wanted) + ".",
+                extra={"required_roles": list(wanted)},
+            )
+        return principal
+
+    return principal_with_role
+
+
+AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]

@@ -1,0 +1,437 @@
+"""RFC 9457 ``application/problem+json`` for every error a service answers with.
+
+Domain code raises a ``DomainError`` subclass; one handler on the base class renders them all.
+Validation errors, Starlette's own HTTP errors (unknown route, wrong method), the event log's
+errors and unexpected exceptions are rendered in the same shape.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.eventlog.contracts import ContractError
+from shared.eventlog.errors import EventIdReused, WrongExpectedVersion
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://strongtrusts.dev/problems/"
+INTERNAL_ERROR_DETAIL = "An unexpected error occurred. It has been logged."
+
+_RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
+_REF_PREFIX = "#/components/schemas/"
+
+logger = logging.getLogger("strongtrusts.http")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details body; problems may carry further members."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(
+        description="URI identifying the kind of problem.",
+        examples=[PROBLEM_TYPE_BASE + "not-found"],
+    )
+    title: str = Field(description="Short summary of the kind of problem.", examples=["Not Found"])
+    status: int = Field(description="The HTTP status code.", examples=[404])
+    detail: str = Field(description="What went wrong in this occurrence.")
+    instance: str = Field(description="The request path this problem occurred on.")
+
+
+class ValidationErrorItem(BaseModel):
+    """One reason a request failed validation; the offending input is never echoed."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationProblem(Problem):
+    """A 422 problem listing why the request failed validation."""
+
+    errors: list[ValidationErrorItem]
+
+
+class ProblemResponse(JSONResponse):
+    """A JSON response with the ``application/problem+json`` media type."""
+
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+def problem_body(
+    *,
+    status: int,
+    title: str,
+    type_uri: str,
+    detail: str,
+    instance: str,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The JSON members of a problem; extra members never replace the standard ones."""
+    members = {k: v for k, v in (extra or {}).items() if k not in _RESERVED_MEMBERS}
+    body: dict[str, Any] = jsonable_encoder(members)
+    body.update(type=type_uri, title=title, status=status, detail=detail, instance=instance)
+    return body
+
+
+def problem_response(
+    *,
+    status: int,
+    title: str,
+    type_uri: str,
+    detail: str,
+    instance: str,
+    extra: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> ProblemResponse:
+    """A complete problem+json response."""
+    body = problem_body(
+        status=status,
+        title=title,
+        type_uri=type_uri,
+        detail=detail,
+        instance=instance,
+        extra=extra,
+    )
+    return ProblemResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+class DomainError(Exception):
+    """Base of every error a service answers with as a problem; subclasses set the class fields."""
+
+    status: ClassVar[int] = 400
+    title: ClassVar[str] = "Bad Request"
+    type_uri: ClassVar[str] = PROBLEM_TYPE_BASE + "bad-request"
+    default_headers: ClassVar[Mapping[str, str]] = MappingProxyType({})
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        extra: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.detail = detail if detail is not None else self.title
+        self.extra: dict[str, Any] = dict(extra or {})
+        self.headers: dict[str, str] = {**self.default_headers, **(headers or {})}
+        super().__init__(self.detail)
+
+    def to_response(self, instance: str) -> ProblemResponse:
+        """This error as a problem response for the request path ``instance``."""
+        return problem_response(
+            status=self.status,
+            title=self.title,
+            type_uri=self.type_uri,
+            detail=self.detail,
+            instance=instance,
+            extra=self.extra,
+            headers=self.headers,
+        )
+
+
+class UnprocessableContent(DomainError):
+    """The request is well-formed but breaks a rule."""
+
+    status = 422
+    title = "Unprocessable Content"
+    type_uri = PROBLEM_TYPE_BASE + "unprocessable-content"
+
+
+# One class under two names: a bad request is answered with 422, as validation errors are.
+BadRequest = UnprocessableContent
+
+
+class Unauthorized(DomainError):
+    """No valid credentials were presented."""
+
+    status = 401
+    title = "Unauthorized"
+    type_uri = PROBLEM_TYPE_BASE + "unauthorized"
+    default_headers = MappingProxyType({"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this."""
+
+    status = 403
+    title = "Forbidden"
+    type_uri = PROBLEM_TYPE_BASE + "forbidden"
+
+
+class NotFound(DomainError):
+    """The resource does not exist."""
+
+    status = 404
+    title = "Not Found"
+    type_uri = PROBLEM_TYPE_BASE + "not-found"
+
+
+class Conflict(DomainError):
+    """The request conflicts with the resource's current state."""
+
+    status = 409
+    title = "Conflict"
+    type_uri = PROBLEM_TYPE_BASE + "conflict"
+
+
+class PreconditionFailed(DomainError):
+    """The ``If-Match`` version is not the resource's current version."""
+
+    status = 412
+    title = "Precondition Failed"
+    type_uri = PROBLEM_TYPE_BASE + "precondition-failed"
+
+
+class PayloadTooLarge(DomainError):
+    """The request body is larger than this endpoint accepts."""
+
+    status = 413
+    title = "Content Too Large"
+    type_uri = PROBLEM_TYPE_BASE + "content-too-large"
+
+
+class PreconditionRequired(DomainError):
+    """A change needs ``If-Match`` so it cannot overwrite someone else's."""
+
+    status = 428
+    title = "Precondition Required"
+    type_uri = PROBLEM_TYPE_BASE + "precondition-required"
+
+
+class InternalError(DomainError):
+    """Something unexpected went wrong; the body never says what."""
+
+    status = 500
+    title = "Internal Server Error"
+    type_uri = PROBLEM_TYPE_BASE + "internal-error"
+
+
+class ServiceUnavailable(DomainError):
+    """A dependency (database, identity provider) cannot be reached just now."""
+
+    status = 503
+    title = "Service Unavailable"
+    type_uri = PROBLEM_TYPE_BASE + "service-unavailable"
+
+
+class MethodNotAllowed(DomainError):
+    """The route exists but not with this method."""
+
+    status = 405
+    title = "Method Not Allowed"
+    type_uri = PROBLEM_TYPE_BASE + "method-not-allowed"
+
+
+_KNOWN_STATUSES: Mapping[int, type[DomainError]] = {
+    cls.status: cls
+    for cls in (
+        UnprocessableContent,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        Conflict,
+        PreconditionFailed,
+        PayloadTooLarge,
+        PreconditionRequired,
+        InternalError,
+        ServiceUnavailable,
+    )
+}
+
+WRONG_EXPECTED_VERSION_TYPE = PROBLEM_TYPE_BASE + "wrong-expected-version"
+EVENT_ID_REUSED_TYPE = PROBLEM_TYPE_BASE + "event-id-reused"
+CONTRACT_VIOLATION_TYPE = PROBLEM_TYPE_BASE + "contract-violation"
+VALIDATION_TYPE = PROBLEM_TYPE_BASE + "validation-error"
+
+
+def internal_error_response(instance: str) -> ProblemResponse:
+    """The 500 problem: a generic detail, never the exception's text or traceback."""
+    return InternalError(INTERNAL_ERROR_DETAIL).to_response(instance)
+
+
+def _status_title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, DomainError):
+        raise exc
+    return exc.to_response(request.url.path)
+
+
+async def _wrong_expected_version(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, WrongExpectedVersion):
+        raise exc
+    expected = exc.expected if isinstance(exc.expected, int | str | None) else str(exc.expected)
+    return problem_response(
+        status=409,
+        title="Wrong Expected Version",
+        type_uri=WRONG_EXPECTED_VERSION_TYPE,
+        detail=f"Stream {exc.stream_id} is at version {exc.actual}, not {expected}. "
+        "Read it again and retry.",
+        instance=request.url.path,
+        extra={"stream_id": exc.stream_id, "expected": expected, "actual": exc.actual},
+    )
+
+
+async def _event_id_reused(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, EventIdReused):
+        raise exc
+    return problem_response(
+        status=409,
+        title="Event Id Reused",
+        type_uri=EVENT_ID_REUSED_TYPE,
+        detail="These event ids already belong to other events; a retry must resend the same events.",
+        instance=request.url.path,
+        extra={"event_ids": [str(i) for i in exc.event_ids]},
+    )
+
+
+async def _contract_error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, ContractError):
+        raise exc
+    return problem_response(
+        status=422,
+        title="Event Contract Violated",
+        type_uri=CONTRACT_VIOLATION_TYPE,
+        detail=str(exc),
+        instance=request.url.path,
+        extra={"event_type": exc.type_name, "errors": exc.errors},
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, RequestValidationError):
+        raise exc
+    # Only loc, msg and type: pydantic's "input" and "ctx" would echo what the client sent.
+    errors = [
+        {"loc": list(err.get("loc", ())), "msg": str(err.get("msg", "")), "type": err.get("type")}
+        for err in exc.errors()
+    ]
+    return problem_response(
+        status=422,
+        title="Request Validation Failed",
+        type_uri=VALIDATION_TYPE,
+        detail="The request does not match the expected shape.",
+        instance=request.url.path,
+        extra={"errors": errors},
+    )
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, StarletteHTTPException):
+        raise exc
+    status = exc.status_code
+    # These answers must not carry a body (RFC 9110).
+    if status < 200 or status in (204, 205, 304):
+        return Response(status_code=status, headers=exc.headers)
+    known = _KNOWN_STATUSES.get(status)
+    title = known.title if known is not None else _status_title(status)
+    type_uri = known.type_uri if known is not None else "about:blank"
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail else title
+    return problem_response(
+        status=status,
+        title=title,
+        type_uri=type_uri,
+        detail=detail,
+        instance=request.url.path,
+        headers=exc.headers,
+    )
+
+
+async def _unhandled(request: Request, exc: Exception) -> Response:
+    logger.error(
+        "unhandled %s on %s %s",
+        type(exc).__name__,
+        request.method,
+        request.url.path,
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    return internal_error_response(request.url.path)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every error on ``app`` as problem+json, and document those bodies in OpenAPI."""
+    handlers: dict[type[Exception], Callable[[Request, Exception], Any]] = {
+        DomainError: _domain_error,
+        RequestValidationError: _validation_error,
+        StarletteHTTPException: _http_exception,
+        WrongExpectedVersion: _wrong_expected_version,
+        EventIdReused: _event_id_reused,
+        ContractError: _contract_error,
+        # Starlette runs the Exception handler in its outermost middleware; the request
+        # middleware in this package normally answers first so the response keeps its
+        # request id and metrics.
+        Exception: _unhandled,
+    }
+    for exc_class, handler in handlers.items():
+        app.add_exception_handler(exc_class, handler)
+    _document_problems_in_openapi(app)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """A route's ``responses=`` entries documenting these statuses as problem+json bodies."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        model = ValidationProblem if status == 422 else Problem
+        out[status] = {
+            "description": _status_title(status),
+            "content": {
+                PROBLEM_MEDIA_TYPE: {"schema": {"$ref": _REF_PREFIX + model.__name__}},
+            },
+        }
+    return out
+
+
+def _problem_component_schemas() -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for model in (Problem, ValidationProblem):
+        schema = model.model_json_schema(ref_template=_REF_PREFIX + "{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas
+
+
+def _document_problems_in_openapi(app: FastAPI) -> None:
+    """Add the problem schemas to the app's OpenAPI and correct FastAPI's default 422s."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(_problem_component_schemas())
+        default_422 = {"$ref": _REF_PREFIX + "HTTPValidationError"}
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                if not isinstance(operation, dict):
+                    continue
+                response = operation.get("responses", {}).get("422")
+                if response is None:
+                    continue
+                if (
+                    response.get("content", {}).get("application/json", {}).get("schema")
+                    == default_422
+                ):
+                    response["content"] = problem_responses(422)[422]["content"]
+        # FastAPI's own validation shapes are never sent, so drop them once unreferenced.
+        for name in ("HTTPValidationError", "ValidationError"):
+            if f'"$ref": "{_REF_PREFIX}{name}"' not in json.dumps(schema):
+                components.pop(name, None)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

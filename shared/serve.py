@@ -1,0 +1,87 @@
+"""Running services under uvicorn: one, or all three in one process for development."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import signal
+import sys
+from collections.abc import Generator, Mapping
+
+import uvicorn
+from fastapi import FastAPI
+
+from shared import migrate
+from shared.db import database_url
+from shared.http.logging import configure_logging
+from shared.settings import SERVICE_PORTS, Settings
+
+
+class _Server(uvicorn.Server):
+    # Several servers share one loop; signals are handled once, for all of them, below.
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def load_app(service: str, settings: Settings, url: str) -> FastAPI:
+    """The composition root: the only place that names service packages."""
+    module = importlib.import_module(f"services.{service}.main")
+    app: FastAPI = module.create_app(settings, url=url)
+    return app
+
+
+async def serve_services(
+    settings: Settings, ports: Mapping[str, int], *, host: str, url: str | None = None
+) -> None:
+    """Serve the given services until SIGINT or SIGTERM, then stop them cleanly."""
+    # Logging is the process's, not an app's: configured once, here at the composition root.
+    configure_logging(settings.log_level, "+".join(ports))
+    url = url or database_url(settings)
+    servers = [
+        _Server(
+            uvicorn.Config(
+                load_app(name, settings, url),
+                host=host,
+                port=port,
+                log_config=None,
+                access_log=False,
+                lifespan="on",
+            )
+        )
+        for name, port in ports.items()
+    ]
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        for server in servers:
+            server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    await asyncio.gather(*(s.serve() for s in servers))
+
+
+async def run_everything(settings: Settings, *, host: str) -> None:
+    """``make run``: embedded database, migrations, all services, URLs and a dev token."""
+    from shared.http.auth import Role, issue_token
+
+    url = database_url(settings)
+    await asyncio.to_thread(migrate.upgrade, url)
+    era = await migrate.ensure_era(url)
+    token = issue_token(settings, roles=[Role.ADMIN], subject="developer")
+    lines = [
+        "",
+        f"strongtrusts is starting (database {'embedded' if settings.database_url is None else 'from DATABASE_URL'}, log era {era})",
+        *(f"  {name:<14} http://{host}:{port}/docs" for name, port in SERVICE_PORTS.items()),
+        "",
+        "Development token (role admin; `strongtrusts token --role ROLE` for others):",
+        f"  {token}",
+        "",
+        "Ctrl-C stops everything.",
+        "",
+    ]
+    print("\n".join(lines), file=sys.stderr, flush=True)
+    ports: dict[str, int] = {name: port for name, port in SERVICE_PORTS.items()}
+    await serve_services(settings, ports, host=host, url=url)
