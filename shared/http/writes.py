@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Header
 
 from shared.eventlog.contracts import EventMetadata
+from shared.eventlog.errors import WrongExpectedVersion
 from shared.http.auth import Principal, PrincipalDep
 from shared.http.middleware import current_request_id
+from shared.http.problems import PreconditionFailed, PreconditionRequired
 
 
 def event_metadata(principal: Principal, reason: str | None = None) -> EventMetadata:
@@ -30,3 +34,25 @@ async def write_metadata(
 
 
 WriteMetadataDep = Annotated[EventMetadata, Depends(write_metadata)]
+
+
+def parse_if_match(value: str | None) -> int:
+    """The stream version an ``If-Match`` header names (``"3"`` or ``W/"3"``); 428 if absent."""
+    if value is None:
+        raise PreconditionRequired("send If-Match with the version you last read")
+    tag = value.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise PreconditionFailed(f"If-Match {value!r} is not a version this service issued")
+    return int(tag)
+
+
+@contextmanager
+def if_match_guard() -> Iterator[None]:
+    """Turn a stale expected version from ``If-Match`` into 412 instead of 409."""
+    try:
+        yield
+    except WrongExpectedVersion as exc:
+        raise PreconditionFailed(
+            f"{exc.stream_id} is now at version {exc.actual}; re-read it and try again",
+            extra={"current_version": exc.actual},
+        ) from exc

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Header
 from pydantic import BaseModel
 
 from shared.app import ServiceSpec, StoreDep, create_service_app
-from shared.eventlog.model import ANY, NewEvent
+from shared.eventlog.model import ANY, NO_STREAM, NewEvent
 from shared.http.auth import Role, issue_token
-from shared.http.writes import WriteMetadataDep
+from shared.http.writes import WriteMetadataDep, if_match_guard, parse_if_match
 from shared.settings import Settings
 from tests.contracts import Noted, test_registry
 
@@ -28,6 +29,29 @@ class Written(BaseModel):
 @router.post("/notes/{key}", status_code=201, response_model=Written)
 async def write_note(key: str, store: StoreDep, meta: WriteMetadataDep) -> Written:
     result = await store.append(f"note-{key}", [NewEvent(Noted(n=1), meta)], expected_version=ANY)
+    return Written(stream_id=result.stream_id, version=result.last_version)
+
+
+@router.put("/notes/{key}", response_model=Written)
+async def rewrite_note(
+    key: str,
+    store: StoreDep,
+    meta: WriteMetadataDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Written:
+    expected = parse_if_match(if_match)
+    with if_match_guard():
+        result = await store.append(
+            f"note-{key}", [NewEvent(Noted(n=2), meta)], expected_version=expected
+        )
+    return Written(stream_id=result.stream_id, version=result.last_version)
+
+
+@router.post("/notes/{key}/strict", status_code=201, response_model=Written)
+async def write_first_note(key: str, store: StoreDep, meta: WriteMetadataDep) -> Written:
+    result = await store.append(
+        f"note-{key}", [NewEvent(Noted(n=1), meta)], expected_version=NO_STREAM
+    )
     return Written(stream_id=result.stream_id, version=result.last_version)
 
 
@@ -101,3 +125,22 @@ async def test_every_service_app_builds_with_docs(settings: Settings, database_u
                     "title"
                 ] == f"strongtrusts {name}"
                 assert (await c.get("/readyz")).status_code == 200
+
+
+async def test_conflicts_are_409_and_a_stale_if_match_is_412(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    key = uuid.uuid4().hex
+    auth = bearer(settings)
+    assert (await client.post(f"/notes/{key}/strict", headers=auth)).status_code == 201
+    conflict = await client.post(f"/notes/{key}/strict", headers=auth)
+    assert conflict.status_code == 409
+    assert conflict.json()["actual"] == 1
+    missing = await client.put(f"/notes/{key}", headers=auth)
+    assert missing.status_code == 428
+    ok = await client.put(f"/notes/{key}", headers={**auth, "If-Match": '"1"'})
+    assert ok.status_code == 200 and ok.json()["version"] == 2
+    stale = await client.put(f"/notes/{key}", headers={**auth, "If-Match": '"1"'})
+    assert stale.status_code == 412
+    assert stale.headers["content-type"].startswith("application/problem+json")
+    assert stale.json()["current_version"] == 2
