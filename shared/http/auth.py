@@ -24,7 +24,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.http.problems import Forbidden, ServiceUnavailable, Unauthorized
+from shared.errors import Forbidden, ServiceUnavailable, Unauthorized
 from shared.settings import Settings
 
 SECRET_FILE_NAME = "jwt_secret"

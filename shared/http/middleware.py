@@ -18,8 +18,9 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.errors import PayloadTooLarge
 from shared.http.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS
-from shared.http.problems import PayloadTooLarge, internal_error_response
+from shared.http.problems import domain_error_response, internal_error_response
 
 REQUEST_ID_HEADER = "X-Request-ID"
 UNMATCHED_ROUTE = "<unmatched>"
@@ -163,7 +164,7 @@ class _RequestCycle:
 
     async def _send_too_large(self) -> None:
         error = PayloadTooLarge(f"The request body is larger than {self.limit} bytes.")
-        response = error.to_response(self.path)
+        response = domain_error_response(error, self.path)
         response.headers["Connection"] = "close"
         await self._send_to_client(response)
 

@@ -11,8 +11,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
-from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -21,11 +20,25 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.errors import (
+    PROBLEM_TYPE_BASE,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InternalError,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    PreconditionRequired,
+    ServiceUnavailable,
+    Unauthorized,
+    UnprocessableContent,
+)
 from shared.eventlog.contracts import ContractError
 from shared.eventlog.errors import EventIdReused, WrongExpectedVersion
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-PROBLEM_TYPE_BASE = "https://strongtrusts.dev/problems/"
 INTERNAL_ERROR_DETAIL = "An unexpected error occurred. It has been logged."
 
 _RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
@@ -107,130 +120,17 @@ def problem_response(
     return ProblemResponse(body, status_code=status, headers=dict(headers or {}))
 
 
-class DomainError(Exception):
-    """Base of every error a service answers with as a problem; subclasses set the class fields."""
-
-    status: ClassVar[int] = 400
-    title: ClassVar[str] = "Bad Request"
-    type_uri: ClassVar[str] = PROBLEM_TYPE_BASE + "bad-request"
-    default_headers: ClassVar[Mapping[str, str]] = MappingProxyType({})
-
-    def __init__(
-        self,
-        detail: str | None = None,
-        *,
-        extra: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        self.detail = detail if detail is not None else self.title
-        self.extra: dict[str, Any] = dict(extra or {})
-        self.headers: dict[str, str] = {**self.default_headers, **(headers or {})}
-        super().__init__(self.detail)
-
-    def to_response(self, instance: str) -> ProblemResponse:
-        """This error as a problem response for the request path ``instance``."""
-        return problem_response(
-            status=self.status,
-            title=self.title,
-            type_uri=self.type_uri,
-            detail=self.detail,
-            instance=instance,
-            extra=self.extra,
-            headers=self.headers,
-        )
-
-
-class UnprocessableContent(DomainError):
-    """The request is well-formed but breaks a rule."""
-
-    status = 422
-    title = "Unprocessable Content"
-    type_uri = PROBLEM_TYPE_BASE + "unprocessable-content"
-
-
-# One class under two names: a bad request is answered with 422, as validation errors are.
-BadRequest = UnprocessableContent
-
-
-class Unauthorized(DomainError):
-    """No valid credentials were presented."""
-
-    status = 401
-    title = "Unauthorized"
-    type_uri = PROBLEM_TYPE_BASE + "unauthorized"
-    default_headers = MappingProxyType({"WWW-Authenticate": "Bearer"})
-
-
-class Forbidden(DomainError):
-    """The caller is known but may not do this."""
-
-    status = 403
-    title = "Forbidden"
-    type_uri = PROBLEM_TYPE_BASE + "forbidden"
-
-
-class NotFound(DomainError):
-    """The resource does not exist."""
-
-    status = 404
-    title = "Not Found"
-    type_uri = PROBLEM_TYPE_BASE + "not-found"
-
-
-class Conflict(DomainError):
-    """The request conflicts with the resource's current state."""
-
-    status = 409
-    title = "Conflict"
-    type_uri = PROBLEM_TYPE_BASE + "conflict"
-
-
-class PreconditionFailed(DomainError):
-    """The ``If-Match`` version is not the resource's current version."""
-
-    status = 412
-    title = "Precondition Failed"
-    type_uri = PROBLEM_TYPE_BASE + "precondition-failed"
-
-
-class PayloadTooLarge(DomainError):
-    """The request body is larger than this endpoint accepts."""
-
-    status = 413
-    title = "Content Too Large"
-    type_uri = PROBLEM_TYPE_BASE + "content-too-large"
-
-
-class PreconditionRequired(DomainError):
-    """A change needs ``If-Match`` so it cannot overwrite someone else's."""
-
-    status = 428
-    title = "Precondition Required"
-    type_uri = PROBLEM_TYPE_BASE + "precondition-required"
-
-
-class InternalError(DomainError):
-    """Something unexpected went wrong; the body never says what."""
-
-    status = 500
-    title = "Internal Server Error"
-    type_uri = PROBLEM_TYPE_BASE + "internal-error"
-
-
-class ServiceUnavailable(DomainError):
-    """A dependency (database, identity provider) cannot be reached just now."""
-
-    status = 503
-    title = "Service Unavailable"
-    type_uri = PROBLEM_TYPE_BASE + "service-unavailable"
-
-
-class MethodNotAllowed(DomainError):
-    """The route exists but not with this method."""
-
-    status = 405
-    title = "Method Not Allowed"
-    type_uri = PROBLEM_TYPE_BASE + "method-not-allowed"
+def domain_error_response(error: DomainError, instance: str) -> ProblemResponse:
+    """A domain error as a problem response for the request path ``instance``."""
+    return problem_response(
+        status=error.status,
+        title=error.title,
+        type_uri=error.type_uri,
+        detail=error.detail,
+        instance=instance,
+        extra=error.extra,
+        headers=error.headers,
+    )
 
 
 _KNOWN_STATUSES: Mapping[int, type[DomainError]] = {
@@ -258,7 +158,7 @@ VALIDATION_TYPE = PROBLEM_TYPE_BASE + "validation-error"
 
 def internal_error_response(instance: str) -> ProblemResponse:
     """The 500 problem: a generic detail, never the exception's text or traceback."""
-    return InternalError(INTERNAL_ERROR_DETAIL).to_response(instance)
+    return domain_error_response(InternalError(INTERNAL_ERROR_DETAIL), instance)
 
 
 def _status_title(status: int) -> str:
@@ -271,7 +171,7 @@ def _status_title(status: int) -> str:
 async def _domain_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, DomainError):
         raise exc
-    return exc.to_response(request.url.path)
+    return domain_error_response(exc, request.url.path)
 
 
 async def _wrong_expected_version(request: Request, exc: Exception) -> Response:

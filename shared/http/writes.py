@@ -8,11 +8,11 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
+from shared.errors import PreconditionFailed, PreconditionRequired
 from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.errors import WrongExpectedVersion
 from shared.http.auth import Principal, PrincipalDep
 from shared.http.middleware import current_request_id
-from shared.http.problems import PreconditionFailed, PreconditionRequired
 
 
 def event_metadata(principal: Principal, reason: str | None = None) -> EventMetadata:

@@ -23,6 +23,19 @@ from jwt.algorithms import RSAAlgorithm
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel
 
+from shared.errors import (
+    PROBLEM_TYPE_BASE,
+    BadRequest,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unauthorized,
+    UnprocessableContent,
+)
 from shared.eventlog.contracts import ContractError
 from shared.eventlog.errors import EventIdReused, WrongExpectedVersion
 from shared.http.auth import (
@@ -41,17 +54,7 @@ from shared.http.middleware import RequestContextMiddleware, current_request_id
 from shared.http.problems import (
     INTERNAL_ERROR_DETAIL,
     PROBLEM_MEDIA_TYPE,
-    PROBLEM_TYPE_BASE,
-    BadRequest,
-    Conflict,
-    DomainError,
-    Forbidden,
-    NotFound,
-    PayloadTooLarge,
-    PreconditionFailed,
-    PreconditionRequired,
-    Unauthorized,
-    UnprocessableContent,
+    domain_error_response,
     install_problem_handlers,
     problem_responses,
 )
@@ -211,7 +214,7 @@ async def test_domain_error_detail_and_extra_fields(client: httpx.AsyncClient) -
 
 async def test_extra_fields_cannot_replace_standard_members() -> None:
     error = Conflict("real detail", extra={"status": 200, "detail": "fake", "x": 1})
-    body = json.loads(bytes(error.to_response("/p").body))
+    body = json.loads(bytes(domain_error_response(error, "/p").body))
     assert (body["status"], body["detail"], body["x"]) == (409, "real detail", 1)
 
 
