@@ -76,6 +76,8 @@ TABLES = [
         -- fence is refused, so a paused former leader cannot move the checkpoint.
         fence bigint NOT NULL DEFAULT 0,
         owner text,
+        -- What it reads (NULL: the whole log), so its lag counts only events it will handle.
+        categories text[],
         status text NOT NULL DEFAULT 'idle',
         failed_position bigint,
         failed_event_id uuid,

@@ -70,6 +70,7 @@ async def subscription_statuses(
             SELECT count(*) FROM (
                 SELECT 1 FROM events e
                  WHERE (e.era, e.tx_id, e.position) > (s.era, s.tx_id, s.position)
+                   AND (s.categories IS NULL OR e.category = ANY(s.categories))
                    AND {_HORIZON.replace("(era, tx_id)", "(e.era, e.tx_id)")}
                  LIMIT {_LAG_CAP}) t
         ) AS lag

@@ -167,34 +167,40 @@ class ConsumerRunner:
             got = await self._lock_conn.fetchval(
                 "SELECT pg_try_advisory_lock($1, hashtext($2))", _SUBSCRIPTION_LOCK_SALT, self.name
             )
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            if not got:
+                return False
+            row = await self._take_over()
+        except (*TRANSIENT_ERRORS, asyncpg.PostgresError) as exc:
             log.warning("consumer %s cannot reach the database: %s", self.name, exc)
             await self._release()
             return False
-        if not got:
-            return False
-        async with self.store.pool.acquire() as conn:
-            await conn.execute(
-                "INSERT INTO subscriptions (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
-                self.name,
-            )
-            row = await conn.fetchrow(
-                """
-                UPDATE subscriptions
-                   SET fence = fence + 1, owner = $2, status = 'running', attempts = 0,
-                       updated_at = now()
-                 WHERE name = $1
-                RETURNING fence, era, tx_id, position
-                """,
-                self.name,
-                self.owner,
-            )
-        assert row is not None
         self._fence = row["fence"]
         self.checkpoint = Checkpoint(row["era"], row["tx_id"], row["position"])
         self.active.set()
         log.info("consumer %s active at %s (fence %s)", self.name, self.checkpoint, self._fence)
         return True
+
+    async def _take_over(self) -> asyncpg.Record:
+        # Bumping the fence makes any earlier leader's next checkpoint write fail.
+        async with self.store.pool.acquire() as conn:
+            await conn.execute(
+                "INSERT INTO subscriptions (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
+                self.name,
+            )
+            row: asyncpg.Record | None = await conn.fetchrow(
+                """
+                UPDATE subscriptions
+                   SET fence = fence + 1, owner = $2, categories = $3, status = 'running',
+                       attempts = 0, updated_at = now()
+                 WHERE name = $1
+                RETURNING fence, era, tx_id, position
+                """,
+                self.name,
+                self.owner,
+                None if self.consumer.categories is None else sorted(self.consumer.categories),
+            )
+        assert row is not None
+        return row
 
     async def _release(self) -> None:
         conn, self._lock_conn = self._lock_conn, None

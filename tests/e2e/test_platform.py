@@ -17,6 +17,7 @@ from shared.http.auth import Role, issue_token
 from shared.http.writes import WriteMetadataDep, if_match_guard, parse_if_match
 from shared.settings import Settings
 from tests.contracts import Noted, test_registry
+from tests.integration.helpers import META, wait_until
 
 router = APIRouter(tags=["notes"])
 
@@ -144,3 +145,47 @@ async def test_conflicts_are_409_and_a_stale_if_match_is_412(
     assert stale.status_code == 412
     assert stale.headers["content-type"].startswith("application/problem+json")
     assert stale.json()["current_version"] == 2
+
+
+async def test_a_stopped_consumer_makes_the_service_not_ready(
+    settings: Settings, database_url: str
+) -> None:
+    from collections.abc import Sequence
+
+    from shared.eventlog.model import RecordedEvent
+    from shared.eventlog.subscriptions import HandlerContext
+
+    category = f"ready{uuid.uuid4().hex[:8]}"
+
+    class Broken:
+        name = f"broken-{category}"
+        categories = frozenset({category})
+
+        async def handle(self, events: Sequence[RecordedEvent], ctx: HandlerContext) -> None:
+            raise RuntimeError("projection bug")
+
+    spec = ServiceSpec(
+        name="registry",
+        title="t",
+        description="t",
+        registry=test_registry,
+        consumers=lambda: [Broken()],
+    )
+    fast = settings.model_copy(update={"consumer_max_attempts": 1, "poll_interval_s": 0.05})
+    app = create_service_app(spec, fast, url=database_url)
+    async with app.router.lifespan_context(app):
+        await app.state.runtime.store.append(
+            f"{category}-1", [NewEvent(Noted(), META)], expected_version=ANY
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+
+            async def not_ready() -> bool:
+                return (await c.get("/readyz")).status_code == 503
+
+            await wait_until(not_ready, what="readiness to report the stopped consumer")
+            body = (await c.get("/readyz")).json()
+            broken = body["checks"]["consumers"][Broken.name]
+            assert broken["status"] == "failed" and "projection bug" in broken["error"]
+            metrics_text = (await c.get("/metrics")).text
+            assert f'subscription_failed{{subscription="{Broken.name}"}} 1.0' in metrics_text

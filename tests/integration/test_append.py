@@ -171,3 +171,9 @@ async def test_the_application_role_cannot_rewrite_the_log(
     finally:
         await owner.close()
     assert len(await store.read_stream(s)) == 1
+
+
+async def test_writers_cannot_hold_a_transaction_open_forever(store: EventStore) -> None:
+    # An idle open transaction would hold back every reader's horizon.
+    async with store.pool.acquire() as conn:
+        assert await conn.fetchval("SHOW idle_in_transaction_session_timeout") == "30s"
