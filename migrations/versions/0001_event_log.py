@@ -1,4 +1,4 @@
-"""The append-only event log: events, streams, global seals, subscriptions, era.
+"""The append-only event log: events, global seals, subscriptions, era.
 
 Revision ID: 0001_event_log
 Revises:
@@ -16,8 +16,6 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-GENESIS = r"'\x" + "00" * 32 + "'::bytea"
-
 TABLES = [
     # Transaction ids restart from small numbers after a logical dump and restore into a
     # new cluster; the era, bumped when that is detected, keeps the log order monotonic.
@@ -29,14 +27,6 @@ TABLES = [
     )
     """,
     "INSERT INTO eventlog_era (era) VALUES (1)",
-    """
-    CREATE TABLE streams (
-        stream_id text PRIMARY KEY,
-        category text NOT NULL,
-        version bigint NOT NULL,
-        head bytea NOT NULL
-    )
-    """,
     """
     CREATE TABLE events (
         position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -52,6 +42,7 @@ TABLES = [
         metadata jsonb NOT NULL,
         recorded_at timestamptz NOT NULL,
         stream_hash bytea NOT NULL,
+        -- Optimistic concurrency: two writers of the same stream version cannot both commit.
         CONSTRAINT events_stream_version_key UNIQUE (stream_id, stream_version)
     )
     """,
@@ -91,59 +82,6 @@ TABLES = [
 ]
 
 FUNCTIONS = [
-    f"""
-    CREATE FUNCTION eventlog_append(
-        p_stream text, p_category text, p_expected bigint,
-        p_ids uuid[], p_types text[], p_schema_versions integer[],
-        p_data jsonb[], p_metadata jsonb[], p_digests bytea[]
-    ) RETURNS TABLE (out_position bigint, out_version bigint, out_recorded_at timestamptz)
-    LANGUAGE plpgsql AS $$
-    -- One statement per append: the expected-version check, the per-stream hash chain and
-    -- the insert all happen here, because round trips, not the server, are what an append
-    -- costs. p_expected: NULL any, -1 the stream must exist, 0 no stream, n exactly n.
-    DECLARE
-        v_version bigint;
-        v_start bigint;
-        v_head bytea;
-        v_heads bytea[];
-        v_micros bigint := (extract(epoch FROM now()) * 1000000)::bigint;
-        v_n integer := cardinality(p_ids);
-    BEGIN
-        SELECT s.version, s.head INTO v_version, v_head
-          FROM streams s WHERE s.stream_id = p_stream FOR UPDATE;
-        IF NOT FOUND THEN
-            INSERT INTO streams (stream_id, category, version, head)
-                 VALUES (p_stream, p_category, 0, {GENESIS})
-            ON CONFLICT (stream_id) DO NOTHING;
-            -- Either we created it or a concurrent append did and has now committed.
-            SELECT s.version, s.head INTO v_version, v_head
-              FROM streams s WHERE s.stream_id = p_stream FOR UPDATE;
-        END IF;
-        IF p_expected IS NOT NULL AND (
-               (p_expected = -1 AND v_version = 0)
-            OR (p_expected >= 0 AND v_version <> p_expected)) THEN
-            RAISE EXCEPTION 'stream % is at version %, expected %', p_stream, v_version, p_expected
-                USING ERRCODE = 'ST409', DETAIL = v_version::text;
-        END IF;
-        v_start := v_version;
-        FOR i IN 1 .. v_n LOOP
-            v_version := v_version + 1;
-            v_head := sha256(v_head || int8send(v_version) || int8send(v_micros) || p_digests[i]);
-            v_heads[i] := v_head;
-        END LOOP;
-        RETURN QUERY
-        INSERT INTO events (era, event_id, stream_id, category, stream_version, event_type,
-                            schema_version, data, metadata, recorded_at, stream_hash)
-        SELECT (SELECT era FROM eventlog_era), u.id, p_stream, p_category, v_start + u.ord,
-               u.t, u.sv, u.d, u.m, now(), v_heads[u.ord]
-          FROM unnest(p_ids, p_types, p_schema_versions, p_data, p_metadata)
-               WITH ORDINALITY AS u(id, t, sv, d, m, ord)
-         ORDER BY u.ord
-        RETURNING position, stream_version, recorded_at;
-        UPDATE streams SET version = v_version, head = v_head WHERE stream_id = p_stream;
-    END
-    $$
-    """,
     """
     CREATE FUNCTION eventlog_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -214,9 +152,5 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
         op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
     op.execute("DROP FUNCTION eventlog_refuse_change()")
-    op.execute(
-        "DROP FUNCTION eventlog_append(text, text, bigint, uuid[], text[], integer[],"
-        " jsonb[], jsonb[], bytea[])"
-    )
-    for table in ("subscriptions", "event_seals", "events", "streams", "eventlog_era"):
+    for table in ("subscriptions", "event_seals", "events", "eventlog_era"):
         op.execute(f"DROP TABLE {table}")

@@ -125,18 +125,15 @@ def event_digest(
     metadata: bytes,
 ) -> bytes:
     """SHA-256 over an event's identity and canonical content, each part length-prefixed."""
-    h = hashlib.sha256()
-    for part in (
+    parts = (
         event_id.bytes,
         stream_id.encode(),
         event_type.encode(),
         str(schema_version).encode(),
         data,
         metadata,
-    ):
-        h.update(len(part).to_bytes(8, "big"))
-        h.update(part)
-    return h.digest()
+    )
+    return hashlib.sha256(b"".join(len(p).to_bytes(8, "big") + p for p in parts)).digest()
 
 
 def chain_stream_hash(previous: bytes, version: int, recorded_micros: int, digest: bytes) -> bytes:

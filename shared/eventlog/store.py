@@ -22,13 +22,56 @@ from shared.eventlog.model import (
     NewEvent,
     RecordedEvent,
     category_of,
+    chain_stream_hash,
     event_digest,
 )
 
-APPEND_SQL = """
-SELECT out_position, out_version
-  FROM eventlog_append($1, $2, $3, $4::uuid[], $5::text[], $6::integer[],
-                       $7::jsonb[], $8::jsonb[], $9::bytea[])
+# The stream's head: its last version and hash (version 0 and the genesis hash when new).
+_HEAD = """
+    SELECT coalesce(l.stream_version, 0) AS v,
+           coalesce(l.stream_hash, decode(repeat('00', 32), 'hex')) AS h
+      FROM (SELECT 1) AS one
+      LEFT JOIN LATERAL (
+          SELECT stream_version, stream_hash FROM events
+           WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1
+      ) AS l ON true
+"""
+
+# One event, one statement: the version check, the stream hash chain and the insert,
+# because round trips, not the server, are what an append costs. There is no lock: the
+# unique (stream_id, stream_version) index makes a concurrent writer of the same version
+# fail. The same link formula is ``chain_stream_hash`` in Python.
+APPEND_ONE_SQL = f"""
+WITH head AS ({_HEAD}),
+ins AS (
+    INSERT INTO events (era, event_id, stream_id, category, stream_version, event_type,
+                        schema_version, data, metadata, recorded_at, stream_hash)
+    SELECT (SELECT era FROM eventlog_era), $4, $1, $2, head.v + 1, $5, $6, $7, $8, now(),
+           sha256(head.h || int8send(head.v + 1)
+                  || int8send((extract(epoch FROM now()) * 1000000)::bigint) || $9)
+      FROM head
+     WHERE $3::bigint IS NULL OR ($3 = -1 AND head.v > 0) OR ($3 >= 0 AND head.v = $3)
+    RETURNING position, stream_version
+)
+SELECT head.v AS previous, ins.position, ins.stream_version FROM head LEFT JOIN ins ON true
+"""
+
+# Several events: read the head and the transaction's time, chain the hashes here, then
+# insert them all in one statement, inside one transaction so ``now()`` is the same.
+HEAD_SQL = f"""
+SELECT (SELECT era FROM eventlog_era) AS era,
+       (extract(epoch FROM now()) * 1000000)::bigint AS micros, head.v, head.h
+  FROM ({_HEAD}) AS head
+"""
+
+APPEND_MANY_SQL = """
+INSERT INTO events (era, event_id, stream_id, category, stream_version, event_type,
+                    schema_version, data, metadata, recorded_at, stream_hash)
+SELECT $1, u.id, $2, $3, u.v, u.t, u.sv, u.d, u.m, now(), u.h
+  FROM unnest($4::uuid[], $5::bigint[], $6::text[], $7::integer[], $8::jsonb[], $9::jsonb[],
+              $10::bytea[]) AS u(id, v, t, sv, d, m, h)
+ ORDER BY u.v
+RETURNING position, stream_version
 """
 
 # Gap safety: a position is taken at INSERT but becomes visible only at COMMIT, so a reader
@@ -85,6 +128,26 @@ def _expected_param(expected: ExpectedVersion) -> int | None:
     )
 
 
+def _meets(expected: int | None, version: int) -> bool:
+    if expected is None:
+        return True
+    if expected == -1:
+        return version > 0
+    return version == expected
+
+
+class _Conflict(Exception):
+    """One append attempt lost: the version was wrong, or a unique index refused a row."""
+
+    def __init__(self, actual: int | None = None, constraint: str | None = None) -> None:
+        super().__init__(constraint or f"stream at version {actual}")
+        self.actual = actual
+        self.constraint = constraint
+
+
+_ANY_RETRIES = 5
+
+
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     event_id: UUID
@@ -130,63 +193,111 @@ class EventStore:
         Given ``conn``, the append joins that connection's open transaction and the caller
         must call ``committed()`` after commit. Resending events whose ids are already
         stored in this stream returns their result with ``duplicate=True``, outside a
-        caller's transaction; inside one it raises, since the transaction is already lost.
+        caller's transaction; inside one it raises EventIdReused.
         """
         if not events:
             raise ValueError("append needs at least one event")
         category = category_of(stream_id)
         expected = _expected_param(expected_version)
-        prepared = [self._prepare(stream_id, e) for e in events]
-        args = (
+        # A batch usually shares one metadata object; encode it once.
+        metadata_texts: dict[int, tuple[str, bytes]] = {}
+        prepared = [self._prepare(stream_id, e, metadata_texts) for e in events]
+        attempts = _ANY_RETRIES if expected is None and conn is None else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                if conn is not None:
+                    rows = await self._write(conn, stream_id, category, expected, prepared)
+                else:
+                    async with self.pool.acquire() as own:
+                        rows = await self._write(own, stream_id, category, expected, prepared)
+                    self._on_commit()
+                return _result(stream_id, rows)
+            except _Conflict as conflict:
+                duplicate = await self._find_duplicate(stream_id, prepared)
+                if duplicate is not None:
+                    if conn is not None:
+                        raise EventIdReused([p.event_id for p in prepared]) from None
+                    return duplicate
+                if conflict.constraint == "events_event_id_key":
+                    raise EventIdReused([p.event_id for p in prepared]) from None
+                if attempt == attempts:
+                    actual = conflict.actual
+                    if actual is None:
+                        actual = await self.stream_version(stream_id)
+                    raise WrongExpectedVersion(stream_id, expected_version, actual) from None
+                # "any": a concurrent writer took the next version first; go again after it.
+        raise AssertionError("unreachable")
+
+    async def _write(
+        self,
+        conn: asyncpg.Connection,
+        stream_id: str,
+        category: str,
+        expected: int | None,
+        prepared: list[_Prepared],
+    ) -> list[tuple[int, int]]:
+        try:
+            if len(prepared) == 1:
+                p = prepared[0]
+                row = await conn.fetchrow(
+                    APPEND_ONE_SQL,
+                    stream_id,
+                    category,
+                    expected,
+                    p.event_id,
+                    p.type_name,
+                    p.schema_version,
+                    p.data,
+                    p.metadata,
+                    p.digest,
+                )
+                assert row is not None
+                if row["position"] is None:
+                    raise _Conflict(actual=row["previous"])
+                return [(row["position"], row["stream_version"])]
+            if conn.is_in_transaction():
+                return await self._write_many(conn, stream_id, category, expected, prepared)
+            async with conn.transaction():
+                return await self._write_many(conn, stream_id, category, expected, prepared)
+        except asyncpg.UniqueViolationError as exc:
+            raise _Conflict(constraint=exc.constraint_name) from None
+
+    async def _write_many(
+        self,
+        conn: asyncpg.Connection,
+        stream_id: str,
+        category: str,
+        expected: int | None,
+        prepared: list[_Prepared],
+    ) -> list[tuple[int, int]]:
+        head = await conn.fetchrow(HEAD_SQL, stream_id)
+        assert head is not None
+        version: int = head["v"]
+        if not _meets(expected, version):
+            raise _Conflict(actual=version)
+        link = bytes(head["h"])
+        micros: int = head["micros"]
+        versions: list[int] = []
+        hashes: list[bytes] = []
+        for p in prepared:
+            version += 1
+            link = chain_stream_hash(link, version, micros, p.digest)
+            versions.append(version)
+            hashes.append(link)
+        rows = await conn.fetch(
+            APPEND_MANY_SQL,
+            head["era"],
             stream_id,
             category,
-            expected,
             [p.event_id for p in prepared],
+            versions,
             [p.type_name for p in prepared],
             [p.schema_version for p in prepared],
             [p.data for p in prepared],
             [p.metadata for p in prepared],
-            [p.digest for p in prepared],
+            hashes,
         )
-        if conn is not None:
-            rows = await self._run_append(conn, stream_id, expected_version, prepared, args)
-            if isinstance(rows, AppendResult):
-                raise EventIdReused([p.event_id for p in prepared])
-            return _result(stream_id, rows)
-        async with self.pool.acquire() as own:
-            rows = await self._run_append(own, stream_id, expected_version, prepared, args)
-        if isinstance(rows, AppendResult):
-            return rows
-        self._on_commit()
-        return _result(stream_id, rows)
-
-    async def _run_append(
-        self,
-        conn: asyncpg.Connection,
-        stream_id: str,
-        expected_version: ExpectedVersion,
-        prepared: list[_Prepared],
-        args: tuple[Any, ...],
-    ) -> list[asyncpg.Record] | AppendResult:
-        try:
-            rows: list[asyncpg.Record] = await conn.fetch(APPEND_SQL, *args)
-            return rows
-        except asyncpg.PostgresError as exc:
-            conflict = exc.sqlstate == "ST409" or (
-                isinstance(exc, asyncpg.UniqueViolationError)
-                and exc.constraint_name == "events_event_id_key"
-            )
-            if not conflict:
-                raise
-            # Either someone else wrote first, or this is a retry of an append that did
-            # commit. Look on a fresh connection: the caller's transaction is aborted.
-            duplicate = await self._find_duplicate(stream_id, prepared)
-            if duplicate is not None:
-                return duplicate
-            if exc.sqlstate == "ST409":
-                actual = int(getattr(exc, "detail", None) or 0)
-                raise WrongExpectedVersion(stream_id, expected_version, actual) from None
-            raise EventIdReused([p.event_id for p in prepared]) from None
+        return [(r[0], r[1]) for r in rows]
 
     async def _find_duplicate(
         self, stream_id: str, prepared: list[_Prepared]
@@ -216,7 +327,9 @@ class EventStore:
             duplicate=True,
         )
 
-    def _prepare(self, stream_id: str, new: NewEvent) -> _Prepared:
+    def _prepare(
+        self, stream_id: str, new: NewEvent, metadata_texts: dict[int, tuple[str, bytes]]
+    ) -> _Prepared:
         contract = type(new.data)
         type_name = contract.type_name
         if self.registry.contract(type_name) is not contract:
@@ -227,9 +340,12 @@ class EventStore:
         self.registry.validate(type_name, data)
         try:
             data_text = canonical_json(data)
-            meta_text = canonical_json(new.metadata.model_dump(mode="json", exclude_none=True))
             data_bytes = data_text.encode()
-            meta_bytes = meta_text.encode()
+            meta = metadata_texts.get(id(new.metadata))
+            if meta is None:
+                text = canonical_json(new.metadata.model_dump(mode="json", exclude_none=True))
+                meta = metadata_texts[id(new.metadata)] = (text, text.encode())
+            meta_text, meta_bytes = meta
         except (NotCanonicalisable, UnicodeEncodeError) as exc:
             raise ContractError(type_name, str(exc)) from None
         return _Prepared(
@@ -248,7 +364,7 @@ class EventStore:
     async def stream_version(self, stream_id: str) -> int:
         """The stream's current version; 0 if it does not exist."""
         version = await self.pool.fetchval(
-            "SELECT version FROM streams WHERE stream_id = $1", stream_id
+            "SELECT max(stream_version) FROM events WHERE stream_id = $1", stream_id
         )
         return int(version or 0)
 
@@ -309,8 +425,8 @@ class EventStore:
         self._on_commit()
 
 
-def _result(stream_id: str, rows: list[asyncpg.Record]) -> AppendResult:
-    ordered = sorted(rows, key=lambda r: r[1])
+def _result(stream_id: str, rows: list[tuple[int, int]]) -> AppendResult:
+    ordered = rows if len(rows) == 1 else sorted(rows, key=lambda r: r[1])
     return AppendResult(
         stream_id=stream_id,
         positions=tuple(r[0] for r in ordered),

@@ -10,7 +10,7 @@ import asyncpg
 from shared import migrate
 from shared.db import asyncpg_dsn
 
-LOG_TABLES = {"events", "streams", "event_seals", "subscriptions", "eventlog_era"}
+LOG_TABLES = {"events", "event_seals", "subscriptions", "eventlog_era"}
 
 
 async def _tables(url: str) -> set[str]:

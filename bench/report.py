@@ -1,0 +1,100 @@
+"""Ratios against the raw baselines, pass/fail per target, results.json and the table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HEADLINES: tuple[tuple[str, str], ...] = (
+    ("raw_insert_8c_rows_per_s", "rows/s"),
+    ("raw_copy_rows_per_s", "rows/s"),
+    ("raw_read_rows_per_s", "rows/s"),
+    ("append_8w_events_per_s", "events/s"),
+    ("append_batch_events_per_s", "events/s"),
+    ("read_all_events_per_s", "events/s"),
+    ("subscription_lag_p50_ms", "ms"),
+    ("subscription_lag_p99_ms", "ms"),
+)
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """Our figure over the raw baseline of the same run, and the share it should reach."""
+
+    name: str
+    ours: str
+    raw: str
+    minimum: float
+
+
+RATIOS = (
+    Ratio("append_8w_vs_raw_insert_8c", "append_8w_events_per_s", "raw_insert_8c_rows_per_s", 0.6),
+    Ratio("append_batch_vs_raw_copy", "append_batch_events_per_s", "raw_copy_rows_per_s", 0.4),
+    Ratio("read_all_vs_raw_read", "read_all_events_per_s", "raw_read_rows_per_s", 0.25),
+)
+LAG_P99_MAX_MS = 50.0
+
+
+def build_results(
+    medians: Mapping[str, float],
+    samples: Mapping[str, list[float]],
+    machine: Mapping[str, Any],
+    config: Mapping[str, Any],
+    details: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The results.json document: headline medians, ratios, targets, machine and the rest."""
+    results: dict[str, Any] = {key: round(medians[key], 3) for key, _ in HEADLINES}
+    ratios = {r.name: round(medians[r.ours] / medians[r.raw], 3) for r in RATIOS}
+    targets: dict[str, dict[str, Any]] = {
+        r.name: {
+            "value": ratios[r.name],
+            "target": f">= {r.minimum}",
+            "pass": ratios[r.name] >= r.minimum,
+        }
+        for r in RATIOS
+    }
+    p99 = medians["subscription_lag_p99_ms"]
+    targets["subscription_lag_p99_ms"] = {
+        "value": round(p99, 3),
+        "target": f"<= {LAG_P99_MAX_MS:g}",
+        "pass": p99 <= LAG_P99_MAX_MS,
+    }
+    results["ratios"] = ratios
+    results["targets"] = targets
+    results["machine"] = dict(machine)
+    results["config"] = dict(config)
+    results["samples"] = {k: [round(v, 3) for v in vs] for k, vs in samples.items()}
+    results["details"] = dict(details)
+    return results
+
+
+def write_results(results: Mapping[str, Any], path: Path) -> None:
+    """Write results.json (pretty, stable key order as built)."""
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _fmt(value: float, unit: str) -> str:
+    return f"{value:,.1f} {unit}" if unit == "ms" else f"{value:,.0f} {unit}"
+
+
+def render_table(results: Mapping[str, Any]) -> str:
+    """A plain-text table of medians, per-repetition samples, ratios and targets."""
+    samples: Mapping[str, list[float]] = results["samples"]
+    lines = [f"{'scenario':<28} {'median':>18}   repetitions", "-" * 78]
+    for key, unit in HEADLINES:
+        reps = ", ".join(f"{v:,.1f}" if unit == "ms" else f"{v:,.0f}" for v in samples.get(key, []))
+        lines.append(f"{key:<28} {_fmt(results[key], unit):>18}   [{reps}]")
+    lines += ["", f"{'target':<28} {'value':>10} {'wanted':>10}   result", "-" * 62]
+    for name, t in results["targets"].items():
+        verdict = "PASS" if t["pass"] else "FAIL"
+        lines.append(f"{name:<28} {t['value']:>10,.3f} {t['target']:>10}   {verdict}")
+    m = results["machine"]
+    lines += [
+        "",
+        f"{m['cpu_count']} CPUs ({m['cpu_model']}), PostgreSQL {m['postgres_version']}, "
+        f"Python {m['python_version']}, asyncpg {m['asyncpg_version']}, {m['date']}",
+    ]
+    return "\n".join(lines)
