@@ -133,22 +133,21 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
         return JSONResponse({"status": "not_ready", "checks": checks}, status_code=503)
     ready = checks["migrations"]["ok"]
     _record_metrics(horizon.events_behind, horizon.oldest_writer_seconds, statuses)
-    local = set(runtime.runners)
-    consumers = {}
-    for s in statuses:
-        if s.name not in local:
-            continue
-        consumers[s.name] = {
-            "status": s.status,
-            "lag_events": s.lag_events,
-            **(
-                {"failed_position": s.failed_position, "error": s.last_error}
-                if s.status == "failed"
-                else {}
-            ),
-        }
-        if s.status == "failed":
+    stored = {s.name: s for s in statuses}
+    consumers: dict[str, dict[str, Any]] = {}
+    for name, runner in runtime.runners.items():
+        # "standby": another process holds this consumer; "starting": it has not run yet.
+        entry: dict[str, Any] = {"active_here": runner.active.is_set()}
+        status = stored.get(name)
+        if status is None:
+            entry["status"] = "starting"
+        else:
+            entry.update(status=status.status, lag_events=status.lag_events)
+            if status.status == "failed":
+                entry.update(failed_position=status.failed_position, error=status.last_error)
+        if runner.stopped_by_failure is not None or entry["status"] == "failed":
             ready = False
+        consumers[name] = entry
     checks["consumers"] = consumers
     checks["listening"] = runtime.signals.listening
     return JSONResponse(
