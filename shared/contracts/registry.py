@@ -1,7 +1,292 @@
-"""Events the registry service publishes. Contracts arrive with the service's own issue."""
+"""Events the registry publishes: schools, academy trusts, who runs which school, Ofsted.
+
+Streams: ``school-{urn}`` holds a school's details, its trust memberships and its
+inspections, so one stream is one school's whole history; ``trust-{uid}`` holds a trust's
+details; ``gias_import-{id}`` and ``ofsted_import-{id}`` hold each feed run's report.
+Dates here are the dates things happened in the world (a snapshot, a joined date, a close
+date); when the log recorded them is the event's own ``recorded_at``.
+"""
 
 from __future__ import annotations
 
-from shared.eventlog.contracts import EventRegistry
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.eventlog.contracts import EventContract, EventRegistry
 
 contracts = EventRegistry()
+
+Urn = Annotated[int, Field(ge=100000, le=999999, description="Unique Reference Number")]
+GroupUid = Annotated[int, Field(ge=1, description="GIAS group UID of the trust")]
+LaCode = Annotated[str, Field(pattern=r"^[0-9]{3}$", description="DfE local authority code")]
+
+TrustType = Literal["multi_academy_trust", "single_academy_trust", "secure_single_academy_trust"]
+JoinReason = Literal[
+    "conversion",  # a maintained school became an academy in this trust
+    "sponsorship",  # a sponsored academy opened in this trust
+    "free_school",  # a new free school opened in this trust
+    "transfer",  # moved from another trust by a commissioning decision
+    "reported_by_gias",  # seen in a GIAS snapshot with no better reason known
+    "registered",  # recorded through the registry's own API
+]
+LeaveReason = Literal[
+    "trust_closure",  # the trust closed
+    "school_closed",  # the school closed
+    "transfer",  # moved to another trust
+    "reported_by_gias",  # gone from the links in a GIAS snapshot
+]
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SchoolDetails(_Value):
+    """What GIAS says about an establishment, minus its trust membership."""
+
+    name: str = Field(min_length=1, max_length=300)
+    la_code: LaCode
+    la_name: str
+    laestab: str | None = Field(default=None, pattern=r"^[0-9]{7}$")
+    type_code: str | None = None
+    type_name: str | None = None
+    type_group_code: str | None = None
+    type_group_name: str | None = None
+    status: str
+    phase: str | None = None
+    statutory_low_age: int | None = Field(default=None, ge=0, le=99)
+    statutory_high_age: int | None = Field(default=None, ge=0, le=99)
+    religious_character: str | None = None
+    diocese: str | None = None
+    pupils: int | None = Field(default=None, ge=0)
+    capacity: int | None = Field(default=None, ge=0)
+    fsm_percent: float | None = Field(default=None, ge=0, le=100)
+    street: str | None = None
+    locality: str | None = None
+    address3: str | None = None
+    town: str | None = None
+    county: str | None = None
+    postcode: str | None = None
+    easting: int | None = Field(default=None, ge=0, le=800_000)
+    northing: int | None = Field(default=None, ge=0, le=1_300_000)
+    region_code: str | None = None
+    region_name: str | None = None
+    district_code: str | None = None
+    district_name: str | None = None
+    constituency_code: str | None = None
+    constituency_name: str | None = None
+    open_date: date | None = None
+    open_reason: str | None = None
+    close_date: date | None = None
+    close_reason: str | None = None
+    ukprn: str | None = Field(default=None, pattern=r"^1[0-9]{7}$")
+
+
+class TrustDetails(_Value):
+    """What GIAS says about an academy trust."""
+
+    trn: str | None = Field(default=None, pattern=r"^TR[0-9]{5}$")
+    name: str = Field(min_length=1, max_length=300)
+    companies_house_number: str | None = Field(default=None, pattern=r"^[0-9A-Z]{8}$")
+    trust_type: TrustType
+    status: str
+    incorporated_on: date | None = None
+    closed_on: date | None = None
+    street: str | None = None
+    locality: str | None = None
+    address3: str | None = None
+    town: str | None = None
+    county: str | None = None
+    postcode: str | None = None
+    ukprn: str | None = Field(default=None, pattern=r"^1[0-9]{7}$")
+
+
+class FieldChange(_Value):
+    """One field's value before and after."""
+
+    field: str
+    old: Any = None
+    new: Any = None
+
+
+# --------------------------------------------------------------------------- schools
+
+
+@contracts.register
+class SchoolRegistered(EventContract):
+    """A school is on the register for the first time."""
+
+    type_name = "registry.SchoolRegistered"
+    urn: Urn
+    details: SchoolDetails
+    effective_on: date
+
+
+@contracts.register
+class SchoolDetailsChanged(EventContract):
+    """Some of a school's details changed; only the changed fields, old and new."""
+
+    type_name = "registry.SchoolDetailsChanged"
+    urn: Urn
+    changes: list[FieldChange] = Field(min_length=1)
+    effective_on: date
+
+
+@contracts.register
+class SchoolClosed(EventContract):
+    """A school closed."""
+
+    type_name = "registry.SchoolClosed"
+    urn: Urn
+    closed_on: date
+    reason: str | None = None
+
+
+@contracts.register
+class SchoolLinkedToPredecessor(EventContract):
+    """A school took over from an earlier establishment (conversion, fresh start, merger)."""
+
+    type_name = "registry.SchoolLinkedToPredecessor"
+    urn: Urn
+    predecessor_urn: Urn
+    link_type: str
+    established_on: date | None = None
+
+
+@contracts.register
+class SchoolJoinedTrust(EventContract):
+    """A school came to be run by a trust."""
+
+    type_name = "registry.SchoolJoinedTrust"
+    urn: Urn
+    trust_uid: GroupUid
+    joined_on: date
+    reason: JoinReason
+    decision_reference: str | None = None
+
+
+@contracts.register
+class SchoolLeftTrust(EventContract):
+    """A school stopped being run by a trust, and no other trust took it on."""
+
+    type_name = "registry.SchoolLeftTrust"
+    urn: Urn
+    trust_uid: GroupUid
+    left_on: date
+    reason: LeaveReason
+
+
+@contracts.register
+class SchoolTransferred(EventContract):
+    """A school moved from one trust to another."""
+
+    type_name = "registry.SchoolTransferred"
+    urn: Urn
+    from_trust_uid: GroupUid
+    to_trust_uid: GroupUid
+    effective_on: date
+    decision_reference: str | None = None
+    reason: Literal["commissioning_decision", "reported_by_gias"]
+
+
+OfstedGrade = Literal["outstanding", "good", "requires_improvement", "inadequate"]
+ReportCardGrade = Literal[
+    "exceptional", "strong_standard", "expected_standard", "needs_attention", "urgent_improvement"
+]
+
+
+@contracts.register
+class OfstedInspectionRecorded(EventContract):
+    """An Ofsted inspection of a school: a single grade (before November 2025) or a report card."""
+
+    type_name = "registry.OfstedInspectionRecorded"
+    urn: Urn
+    framework: Literal["single_grade", "report_card"]
+    inspection_start: date
+    publication_date: date | None = None
+    overall_effectiveness: OfstedGrade | None = None
+    category_of_concern: Literal["special_measures", "serious_weaknesses"] | None = None
+    safeguarding_effective: bool | None = None
+    report_card: dict[str, ReportCardGrade] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- trusts
+
+
+@contracts.register
+class TrustIncorporated(EventContract):
+    """An academy trust is on the register for the first time."""
+
+    type_name = "registry.TrustIncorporated"
+    uid: GroupUid
+    details: TrustDetails
+    effective_on: date
+
+
+@contracts.register
+class TrustDetailsChanged(EventContract):
+    """Some of a trust's details changed; only the changed fields, old and new."""
+
+    type_name = "registry.TrustDetailsChanged"
+    uid: GroupUid
+    changes: list[FieldChange] = Field(min_length=1)
+    effective_on: date
+
+
+@contracts.register
+class TrustClosed(EventContract):
+    """A trust closed."""
+
+    type_name = "registry.TrustClosed"
+    uid: GroupUid
+    closed_on: date
+
+
+@contracts.register
+class LocalAuthorityTrustEstablished(EventContract):
+    """A local authority set up this trust (LA-established trusts are allowed from 2025)."""
+
+    type_name = "registry.LocalAuthorityTrustEstablished"
+    uid: GroupUid
+    la_code: LaCode
+    established_on: date
+
+
+# --------------------------------------------------------------------------- feeds
+
+
+class RejectedRow(_Value):
+    """A row a feed could not use: where it is and why."""
+
+    file: str
+    line: int
+    column: str | None = None
+    value: str | None = None
+    reason: str
+
+
+@contracts.register
+class GiasImportCompleted(EventContract):
+    """A GIAS snapshot was applied: what was read, what was written, what was refused."""
+
+    type_name = "registry.GiasImportCompleted"
+    import_id: str
+    snapshot_date: date
+    files: dict[str, str]
+    rows_read: dict[str, int]
+    events_written: int
+    rejected: list[RejectedRow]
+
+
+@contracts.register
+class OfstedImportCompleted(EventContract):
+    """An Ofsted management-information file was applied."""
+
+    type_name = "registry.OfstedImportCompleted"
+    import_id: str
+    file: str
+    rows_read: int
+    events_written: int
+    rejected: list[RejectedRow]

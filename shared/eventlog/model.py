@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
@@ -47,6 +48,15 @@ class NewEvent:
     data: EventContract
     metadata: EventMetadata
     event_id: UUID = field(default_factory=uuid4)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamAppend:
+    """Events for one stream within a multi-stream append."""
+
+    stream_id: str
+    events: Sequence[NewEvent]
+    expected_version: ExpectedVersion
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from shared.eventlog.canonical import NotCanonicalisable, canonical_json
 from shared.eventlog.contracts import ContractError, EventRegistry
 from shared.eventlog.errors import EventIdReused, WrongExpectedVersion
 from shared.eventlog.model import (
+    GENESIS_HASH,
     RECORDED_COLUMNS,
     START,
     AppendResult,
@@ -21,6 +22,7 @@ from shared.eventlog.model import (
     ExpectedVersion,
     NewEvent,
     RecordedEvent,
+    StreamAppend,
     category_of,
     chain_stream_hash,
     event_digest,
@@ -56,22 +58,32 @@ ins AS (
 SELECT head.v AS previous, ins.position, ins.stream_version FROM head LEFT JOIN ins ON true
 """
 
-# Several events: read the head and the transaction's time, chain the hashes here, then
-# insert them all in one statement, inside one transaction so ``now()`` is the same.
-HEAD_SQL = f"""
+# Several events, in one stream or many: read the heads and the transaction's time, chain
+# the hashes here, then insert them all in one statement, inside one transaction so that
+# ``now()`` is the same in both statements.
+HEADS_SQL = """
 SELECT (SELECT era FROM eventlog_era) AS era,
-       (extract(epoch FROM now()) * 1000000)::bigint AS micros, head.v, head.h
-  FROM ({_HEAD}) AS head
+       (extract(epoch FROM now()) * 1000000)::bigint AS micros,
+       h.id, h.v, h.h
+  FROM (SELECT 1) AS one
+  LEFT JOIN LATERAL (
+      SELECT s.id, l.stream_version AS v, l.stream_hash AS h
+        FROM unnest($1::text[]) AS s(id)
+       CROSS JOIN LATERAL (
+           SELECT stream_version, stream_hash FROM events
+            WHERE stream_id = s.id ORDER BY stream_version DESC LIMIT 1
+       ) AS l
+  ) AS h ON true
 """
 
-APPEND_MANY_SQL = """
+APPEND_ROWS_SQL = """
 INSERT INTO events (era, event_id, stream_id, category, stream_version, event_type,
                     schema_version, data, metadata, recorded_at, stream_hash)
-SELECT $1, u.id, $2, $3, u.v, u.t, u.sv, u.d, u.m, now(), u.h
-  FROM unnest($4::uuid[], $5::bigint[], $6::text[], $7::integer[], $8::jsonb[], $9::jsonb[],
-              $10::bytea[]) AS u(id, v, t, sv, d, m, h)
- ORDER BY u.v
-RETURNING position, stream_version
+SELECT $1, u.id, u.s, u.c, u.v, u.t, u.sv, u.d, u.m, now(), u.h
+  FROM unnest($2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::integer[],
+              $8::jsonb[], $9::jsonb[], $10::bytea[]) WITH ORDINALITY AS u(id, s, c, v, t, sv, d, m, h, ord)
+ ORDER BY u.ord
+RETURNING stream_id, position, stream_version
 """
 
 # Gap safety: a position is taken at INSERT but becomes visible only at COMMIT, so a reader
@@ -139,10 +151,16 @@ def _meets(expected: int | None, version: int) -> bool:
 class _Conflict(Exception):
     """One append attempt lost: the version was wrong, or a unique index refused a row."""
 
-    def __init__(self, actual: int | None = None, constraint: str | None = None) -> None:
+    def __init__(
+        self,
+        actual: int | None = None,
+        constraint: str | None = None,
+        stream_id: str | None = None,
+    ) -> None:
         super().__init__(constraint or f"stream at version {actual}")
         self.actual = actual
         self.constraint = constraint
+        self.stream_id = stream_id
 
 
 _ANY_RETRIES = 5
@@ -255,49 +273,69 @@ class EventStore:
                 if row["position"] is None:
                     raise _Conflict(actual=row["previous"])
                 return [(row["position"], row["stream_version"])]
+            batch = [(stream_id, category, expected, prepared)]
             if conn.is_in_transaction():
-                return await self._write_many(conn, stream_id, category, expected, prepared)
-            async with conn.transaction():
-                return await self._write_many(conn, stream_id, category, expected, prepared)
+                written = await _write_chained(conn, batch)
+            else:
+                async with conn.transaction():
+                    written = await _write_chained(conn, batch)
+            return [(position, version) for _, position, version in written]
         except asyncpg.UniqueViolationError as exc:
             raise _Conflict(constraint=exc.constraint_name) from None
 
-    async def _write_many(
+    async def append_streams(
         self,
-        conn: asyncpg.Connection,
-        stream_id: str,
-        category: str,
-        expected: int | None,
-        prepared: list[_Prepared],
-    ) -> list[tuple[int, int]]:
-        head = await conn.fetchrow(HEAD_SQL, stream_id)
-        assert head is not None
-        version: int = head["v"]
-        if not _meets(expected, version):
-            raise _Conflict(actual=version)
-        link = bytes(head["h"])
-        micros: int = head["micros"]
-        versions: list[int] = []
-        hashes: list[bytes] = []
-        for p in prepared:
-            version += 1
-            link = chain_stream_hash(link, version, micros, p.digest)
-            versions.append(version)
-            hashes.append(link)
-        rows = await conn.fetch(
-            APPEND_MANY_SQL,
-            head["era"],
-            stream_id,
-            category,
-            [p.event_id for p in prepared],
-            versions,
-            [p.type_name for p in prepared],
-            [p.schema_version for p in prepared],
-            [p.data for p in prepared],
-            [p.metadata for p in prepared],
-            hashes,
-        )
-        return [(r[0], r[1]) for r in rows]
+        appends: Sequence[StreamAppend],
+        *,
+        conn: asyncpg.Connection | None = None,
+    ) -> list[AppendResult]:
+        """Append to many streams in one transaction: all of it, or (on any conflict) none.
+
+        For feeds that touch thousands of streams at once. Each stream's expected version
+        is checked; a conflict raises WrongExpectedVersion for the first stream that failed
+        and nothing is written. There is no idempotent-resend shortcut here: feeds are
+        idempotent by comparing with what the log already holds.
+        """
+        metadata_texts: dict[int, tuple[str, bytes]] = {}
+        batch: list[_Batch] = []
+        seen: set[str] = set()
+        for a in appends:
+            if not a.events:
+                raise ValueError(f"append to {a.stream_id} needs at least one event")
+            if a.stream_id in seen:
+                raise ValueError(f"{a.stream_id} appears twice in one append_streams call")
+            seen.add(a.stream_id)
+            batch.append(
+                (
+                    a.stream_id,
+                    category_of(a.stream_id),
+                    _expected_param(a.expected_version),
+                    [self._prepare(a.stream_id, e, metadata_texts) for e in a.events],
+                )
+            )
+        if not batch:
+            return []
+        try:
+            if conn is not None:
+                rows = await _write_chained(conn, batch)
+            else:
+                async with self.pool.acquire() as own, own.transaction():
+                    rows = await _write_chained(own, batch)
+        except _Conflict as conflict:
+            if conflict.constraint == "events_event_id_key":
+                raise EventIdReused([p.event_id for b in batch for p in b[3]]) from None
+            stream = conflict.stream_id or batch[0][0]
+            actual = conflict.actual
+            if actual is None:
+                actual = await self.stream_version(stream)
+            expected = next(a.expected_version for a in appends if a.stream_id == stream)
+            raise WrongExpectedVersion(stream, expected, actual) from None
+        if conn is None:
+            self._on_commit()
+        by_stream: dict[str, list[tuple[int, int]]] = {}
+        for stream_id, position, version in rows:
+            by_stream.setdefault(stream_id, []).append((position, version))
+        return [_result(b[0], by_stream[b[0]]) for b in batch]
 
     async def _find_duplicate(
         self, stream_id: str, prepared: list[_Prepared]
@@ -433,3 +471,55 @@ def _result(stream_id: str, rows: list[tuple[int, int]]) -> AppendResult:
         first_version=ordered[0][1],
         last_version=ordered[-1][1],
     )
+
+
+_Batch = tuple[str, str, int | None, list[_Prepared]]
+
+
+async def _write_chained(
+    conn: asyncpg.Connection, batch: list[_Batch]
+) -> list[tuple[str, int, int]]:
+    """Read the heads, check versions, chain the hashes and insert: two statements."""
+    head_rows = await conn.fetch(HEADS_SQL, [b[0] for b in batch])
+    era: int = head_rows[0]["era"]
+    micros: int = head_rows[0]["micros"]
+    heads = {r["id"]: (r["v"], bytes(r["h"])) for r in head_rows if r["id"] is not None}
+    ids: list[UUID] = []
+    streams: list[str] = []
+    categories: list[str] = []
+    versions: list[int] = []
+    types: list[str] = []
+    schema_versions: list[int] = []
+    data: list[str] = []
+    metadata: list[str] = []
+    hashes: list[bytes] = []
+    for stream_id, category, expected, prepared in batch:
+        version, link = heads.get(stream_id, (0, GENESIS_HASH))
+        if not _meets(expected, version):
+            raise _Conflict(actual=version, stream_id=stream_id)
+        for p in prepared:
+            version += 1
+            link = chain_stream_hash(link, version, micros, p.digest)
+            ids.append(p.event_id)
+            streams.append(stream_id)
+            categories.append(category)
+            versions.append(version)
+            types.append(p.type_name)
+            schema_versions.append(p.schema_version)
+            data.append(p.data)
+            metadata.append(p.metadata)
+            hashes.append(link)
+    rows = await conn.fetch(
+        APPEND_ROWS_SQL,
+        era,
+        ids,
+        streams,
+        categories,
+        versions,
+        types,
+        schema_versions,
+        data,
+        metadata,
+        hashes,
+    )
+    return [(r[0], r[1], r[2]) for r in rows]

@@ -11,7 +11,7 @@ import pytest
 from shared.db import asyncpg_dsn
 from shared.eventlog.contracts import ContractError, EventContract, EventMetadata
 from shared.eventlog.errors import EventIdReused, InvalidStreamId, WrongExpectedVersion
-from shared.eventlog.model import ANY, NO_STREAM, STREAM_EXISTS, NewEvent
+from shared.eventlog.model import ANY, NO_STREAM, STREAM_EXISTS, NewEvent, StreamAppend
 from shared.eventlog.store import EventStore
 from tests.contracts import Measured, Noted
 from tests.integration.helpers import META, note, unique_category
@@ -177,3 +177,25 @@ async def test_writers_cannot_hold_a_transaction_open_forever(store: EventStore)
     # An idle open transaction would hold back every reader's horizon.
     async with store.pool.acquire() as conn:
         assert await conn.fetchval("SHOW idle_in_transaction_session_timeout") == "30s"
+
+
+async def test_many_streams_append_together_or_not_at_all(store: EventStore) -> None:
+    a, b, c = stream(), stream(), stream()
+    await store.append(b, [note(1)], expected_version=NO_STREAM)
+    results = await store.append_streams(
+        [
+            StreamAppend(a, [note(1), note(2)], NO_STREAM),
+            StreamAppend(b, [note(2)], 1),
+        ]
+    )
+    assert [(r.stream_id, r.first_version, r.last_version) for r in results] == [
+        (a, 1, 2),
+        (b, 2, 2),
+    ]
+    with pytest.raises(WrongExpectedVersion) as err:
+        await store.append_streams(
+            [StreamAppend(c, [note()], NO_STREAM), StreamAppend(b, [note()], 1)]
+        )
+    assert (err.value.stream_id, err.value.actual) == (b, 2)
+    assert await store.stream_version(c) == 0, "a refused multi-stream append writes nothing"
+    assert [e.data["n"] for e in await store.read_stream(b)] == [1, 2]

@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from shared.db import asyncpg_dsn
-from shared.eventlog.model import ANY, NewEvent
+from shared.eventlog.model import ANY, NewEvent, StreamAppend
 from shared.eventlog.runtime import EventLogRuntime
 from shared.eventlog.verify import verify_log
 from shared.settings import PROJECT_ROOT, Settings
@@ -38,8 +38,8 @@ async def sealed_log(
             )
             await runtime.store.append(f"tamper-{s}", [note(2)], expected_version=2)
             measured = Measured(payload={"x": 1e100, "y": 0.1, "z": [1.5, -0.0]})
-            await runtime.store.append(
-                f"tamper-{s}", [NewEvent(measured, META)], expected_version=ANY
+            await runtime.store.append_streams(
+                [StreamAppend(f"tamper-{s}", [NewEvent(measured, META)], 3)]
             )
 
         async def sealed() -> bool:
