@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -61,6 +62,17 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--sub", default="developer", help="the subject recorded as actor")
     token.add_argument("--ttl", type=int, help="lifetime in seconds")
     token.set_defaults(func=_cmd_token)
+
+    # Each service may add its own commands (feeds, rebuilds) in services/<name>/cli.py;
+    # found by name so that shared/ never imports a service.
+    for service in sorted(SERVICE_PORTS):
+        try:
+            module = importlib.import_module(f"services.{service}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"services.{service}.cli":
+                raise
+            continue
+        module.register(sub)
     return parser
 
 

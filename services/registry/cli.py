@@ -1,0 +1,81 @@
+"""The registry's commands: ``strongtrusts import gias`` (and later ``import ofsted``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from services.registry.gias.csvfile import UnusableInput
+from services.registry.importer import GiasFiles, ImportReport, import_gias
+from shared.contracts import all_contracts
+from shared.db import create_pool, database_url
+from shared.eventlog.store import EventStore
+from shared.settings import get_settings
+
+
+def register(commands: Any) -> None:
+    """Add this service's commands to the ``strongtrusts`` parser."""
+    importer = commands.add_parser("import", help="apply a data feed").add_subparsers(
+        metavar="FEED"
+    )
+    gias = importer.add_parser("gias", help="apply a GIAS snapshot (the four extract files)")
+    gias.add_argument(
+        "--establishments", type=Path, required=True, metavar="edubasealldataYYYYMMDD.csv"
+    )
+    gias.add_argument("--groups", type=Path, required=True, metavar="allgroupsdataYYYYMMDD.csv")
+    gias.add_argument("--links", type=Path, required=True, metavar="alllinksdataYYYYMMDD.csv")
+    gias.add_argument("--predecessor-links", type=Path, metavar="links_edubasealldataYYYYMMDD.csv")
+    gias.add_argument("--snapshot-date", type=date.fromisoformat, help="if not in the file name")
+    gias.add_argument("--actor", default=None, help="recorded as the events' actor")
+    gias.add_argument("--json", action="store_true", help="print the report as JSON")
+    gias.set_defaults(func=_cmd_import_gias)
+
+
+def _cmd_import_gias(args: argparse.Namespace) -> int:
+    files = GiasFiles(args.establishments, args.groups, args.links, args.predecessor_links)
+    actor = args.actor or f"cli:{getpass.getuser()}"
+    try:
+        report = asyncio.run(_import(files, actor, args.snapshot_date, quiet=args.json))
+    except UnusableInput as exc:
+        print(f"strongtrusts import gias: {exc}; nothing was applied", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(
+            f"import {report.import_id}: snapshot {report.snapshot_date}, "
+            f"{report.events_written} events written, {len(report.rejected)} rows rejected"
+        )
+        for problem in report.rejected[:50]:
+            print(f"  rejected {problem}")
+        if len(report.rejected) > 50:
+            print(f"  … and {len(report.rejected) - 50} more (use --json for all)")
+    return 0
+
+
+async def _import(
+    files: GiasFiles, actor: str, snapshot: date | None, *, quiet: bool
+) -> ImportReport:
+    from tqdm import tqdm
+
+    settings = get_settings()
+    pool = await create_pool(database_url(settings), settings)
+    try:
+        store = EventStore(pool, all_contracts())
+        with tqdm(unit=" rows", file=sys.stderr, disable=None) as bar:
+
+            def progress(stage: str, n: int) -> None:
+                bar.set_description(stage)
+                bar.update(n)
+
+            return await import_gias(
+                store, files, actor=actor, snapshot=snapshot, progress=progress
+            )
+    finally:
+        await pool.close()

@@ -1,0 +1,1 @@
+"""Reading DfE's Get Information About Schools extracts."""
