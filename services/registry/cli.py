@@ -13,6 +13,7 @@ from typing import Any
 
 from services.registry.gias.csvfile import UnusableInput
 from services.registry.importer import GiasFiles, ImportReport, import_gias
+from services.registry.ofsted import OfstedReport, import_ofsted
 from shared.contracts import all_contracts
 from shared.db import create_pool, database_url
 from shared.eventlog.store import EventStore
@@ -35,6 +36,11 @@ def register(commands: Any) -> None:
     gias.add_argument("--actor", default=None, help="recorded as the events' actor")
     gias.add_argument("--json", action="store_true", help="print the report as JSON")
     gias.set_defaults(func=_cmd_import_gias)
+    ofsted = importer.add_parser("ofsted", help="apply Ofsted's management-information CSV")
+    ofsted.add_argument("file", type=Path)
+    ofsted.add_argument("--actor", default=None, help="recorded as the events' actor")
+    ofsted.add_argument("--json", action="store_true", help="print the report as JSON")
+    ofsted.set_defaults(func=_cmd_import_ofsted)
 
 
 def _cmd_import_gias(args: argparse.Namespace) -> int:
@@ -79,3 +85,31 @@ async def _import(
             )
     finally:
         await pool.close()
+
+
+def _cmd_import_ofsted(args: argparse.Namespace) -> int:
+    actor = args.actor or f"cli:{getpass.getuser()}"
+
+    async def run() -> OfstedReport:
+        settings = get_settings()
+        pool = await create_pool(database_url(settings), settings)
+        try:
+            return await import_ofsted(EventStore(pool, all_contracts()), args.file, actor=actor)
+        finally:
+            await pool.close()
+
+    try:
+        report = asyncio.run(run())
+    except UnusableInput as exc:
+        print(f"strongtrusts import ofsted: {exc}; nothing was applied", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(
+            f"import {report.import_id}: {report.rows_read} rows, "
+            f"{report.events_written} inspections recorded, {len(report.rejected)} rows rejected"
+        )
+        for problem in report.rejected[:50]:
+            print(f"  rejected {problem}")
+    return 0

@@ -268,6 +268,25 @@ class RejectedRow(_Value):
 
 
 @contracts.register
+class GiasImportStarted(EventContract):
+    """Someone handed in a GIAS snapshot to apply (over HTTP; the CLI applies at once)."""
+
+    type_name = "registry.GiasImportStarted"
+    import_id: str
+    files: dict[str, str]
+
+
+@contracts.register
+class GiasImportFailed(EventContract):
+    """A GIAS snapshot could not be used at all; nothing from it was applied."""
+
+    type_name = "registry.GiasImportFailed"
+    import_id: str
+    file: str
+    reason: str
+
+
+@contracts.register
 class GiasImportCompleted(EventContract):
     """A GIAS snapshot was applied: what was read, what was written, what was refused."""
 

@@ -1,0 +1,190 @@
+"""Feeds over HTTP: hand in a GIAS snapshot, then follow its import."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile, status
+from pydantic import BaseModel
+
+from services.registry.gias.csvfile import UnusableInput
+from services.registry.importer import GiasFiles, import_gias
+from shared.app import StoreDep
+from shared.contracts.registry import GiasImportFailed, GiasImportStarted, RejectedRow
+from shared.errors import NotFound, UnprocessableContent
+from shared.eventlog.contracts import EventMetadata
+from shared.eventlog.model import ANY, NO_STREAM, NewEvent
+from shared.eventlog.store import EventStore
+from shared.http.auth import Principal, Role, require_roles
+from shared.http.problems import problem_responses
+from shared.http.writes import WriteMetadataDep
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["imports"])
+
+READERS = (
+    Role.READER,
+    Role.ASSESSOR,
+    Role.MODERATOR,
+    Role.CASEWORKER,
+    Role.DECISION_MAKER,
+    Role.DATA_FEED,
+    Role.AUDITOR,
+)
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+_IMPORT_ID = re.compile(r"^[0-9a-f]{32}$")
+# GIAS extracts run to tens of megabytes; a whole snapshot upload may be this large.
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+
+
+class ImportAccepted(BaseModel):
+    """An import handed in and queued."""
+
+    import_id: str
+    status: Literal["running"]
+    report_url: str
+
+
+class ImportStatus(BaseModel):
+    """Where an import is, and its report once it has finished."""
+
+    import_id: str
+    status: Literal["running", "completed", "failed"]
+    snapshot_date: str | None = None
+    files: dict[str, str] = {}
+    rows_read: dict[str, int] = {}
+    events_written: int | None = None
+    rejected: list[RejectedRow] = []
+    error: str | None = None
+    requested_by: str | None = None
+
+
+@router.post(
+    "/imports/gias",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ImportAccepted,
+    summary="Hand in a GIAS snapshot to apply",
+    responses=problem_responses(401, 403, 413, 422),
+)
+async def start_gias_import(
+    request: Request,
+    store: StoreDep,
+    meta: WriteMetadataDep,
+    _: Annotated[Principal, Depends(require_roles(Role.DATA_FEED))],
+    establishments: Annotated[UploadFile, File(description="edubasealldataYYYYMMDD.csv")],
+    groups: Annotated[UploadFile, File(description="allgroupsdataYYYYMMDD.csv")],
+    links: Annotated[UploadFile, File(description="alllinksdataYYYYMMDD.csv")],
+    predecessor_links: Annotated[
+        UploadFile | None, File(description="links_edubasealldataYYYYMMDD.csv")
+    ] = None,
+) -> ImportAccepted:
+    """Store the files, record who handed them in, and apply them in the background."""
+    import_id = uuid.uuid4().hex
+    folder = Path(tempfile.mkdtemp(prefix=f"gias-{import_id}-"))
+    uploads = {
+        "establishments": establishments,
+        "groups": groups,
+        "links": links,
+        "predecessor_links": predecessor_links,
+    }
+    try:
+        paths = {
+            name: await _save(upload, folder)
+            for name, upload in uploads.items()
+            if upload is not None
+        }
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    meta = meta.model_copy(
+        update={"correlation_id": import_id, "source": f"gias-import:{import_id}"}
+    )
+    started = GiasImportStarted(import_id=import_id, files={k: p.name for k, p in paths.items()})
+    await store.append(
+        f"gias_import-{import_id}", [NewEvent(started, meta)], expected_version=NO_STREAM
+    )
+    files = GiasFiles(
+        paths["establishments"], paths["groups"], paths["links"], paths.get("predecessor_links")
+    )
+    task = asyncio.create_task(_run(store, files, folder, import_id, meta))
+    # Keep a reference so the task is not garbage-collected; it drops itself when done.
+    running: set[asyncio.Task[None]] = request.app.state.__dict__.setdefault("imports", set())
+    running.add(task)
+    task.add_done_callback(running.discard)
+    return ImportAccepted(import_id=import_id, status="running", report_url=f"/imports/{import_id}")
+
+
+async def _save(upload: UploadFile, folder: Path) -> Path:
+    # Only the base name, and only safe characters: an upload never chooses where it lands.
+    name = _SAFE_NAME.sub("_", Path(upload.filename or "upload.csv").name) or "upload.csv"
+    path = folder / name
+    if path.exists():
+        raise UnprocessableContent(f"two uploads are both called {name}")
+    with path.open("wb") as out:
+        while chunk := await upload.read(1 << 20):
+            out.write(chunk)
+    return path
+
+
+async def _run(
+    store: EventStore, files: GiasFiles, folder: Path, import_id: str, meta: EventMetadata
+) -> None:
+    try:
+        await import_gias(store, files, actor=meta.actor, import_id=import_id)
+    except UnusableInput as exc:
+        failed = GiasImportFailed(import_id=import_id, file=exc.file, reason=exc.reason)
+        await store.append(
+            f"gias_import-{import_id}", [NewEvent(failed, meta)], expected_version=ANY
+        )
+    except Exception as exc:
+        log.exception("GIAS import %s failed", import_id)
+        failed = GiasImportFailed(import_id=import_id, file="", reason=type(exc).__name__)
+        await store.append(
+            f"gias_import-{import_id}", [NewEvent(failed, meta)], expected_version=ANY
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@router.get(
+    "/imports/{import_id}",
+    response_model=ImportStatus,
+    summary="An import's status and report",
+    responses=problem_responses(401, 403, 404),
+)
+async def get_import(
+    import_id: str,
+    store: StoreDep,
+    _: Annotated[Principal, Depends(require_roles(*READERS))],
+) -> ImportStatus:
+    """Read straight from the import's own stream, so the answer is never behind."""
+    if not _IMPORT_ID.match(import_id):
+        raise NotFound(f"no import {import_id}")
+    events = await store.read_stream(f"gias_import-{import_id}")
+    if not events:
+        raise NotFound(f"no import {import_id}")
+    out: dict[str, Any] = {"import_id": import_id, "status": "running"}
+    for event in events:
+        data = event.data
+        if event.type == "registry.GiasImportStarted":
+            out.update(files=data["files"], requested_by=event.metadata.get("actor"))
+        elif event.type == "registry.GiasImportCompleted":
+            out.update(
+                status="completed",
+                snapshot_date=data["snapshot_date"],
+                files=data["files"],
+                rows_read=data["rows_read"],
+                events_written=data["events_written"],
+                rejected=data["rejected"],
+            )
+            out.setdefault("requested_by", event.metadata.get("actor"))
+        elif event.type == "registry.GiasImportFailed":
+            out.update(status="failed", error=f"{data['file']}: {data['reason']}".lstrip(": "))
+    return ImportStatus.model_validate(out)
