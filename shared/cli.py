@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import sys
 from collections.abc import Sequence
 
 import asyncpg
 
+from shared.composition import service_modules
 from shared.db import asyncpg_dsn, database_url
 from shared.settings import SERVICE_PORTS, Settings, get_settings
 
@@ -63,15 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, help="lifetime in seconds")
     token.set_defaults(func=_cmd_token)
 
-    # Each service may add its own commands (feeds, rebuilds) in services/<name>/cli.py;
-    # found by name so that shared/ never imports a service.
-    for service in sorted(SERVICE_PORTS):
-        try:
-            module = importlib.import_module(f"services.{service}.cli")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"services.{service}.cli":
-                raise
-            continue
+    # Each service may add its own commands (feeds, samples) in services/<name>/cli.py.
+    for module in service_modules("cli"):
         module.register(sub)
     return parser
 

@@ -13,6 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from shared import migrate
+from shared.composition import service_modules
 from shared.db import database_url
 from shared.http.logging import configure_logging
 from shared.settings import SERVICE_PORTS, Settings
@@ -70,6 +71,11 @@ async def run_everything(settings: Settings, *, host: str) -> None:
     url = database_url(settings)
     await asyncio.to_thread(migrate.upgrade, url)
     era = await migrate.ensure_era(url)
+    # Services may load something to look at on a first run (the registry: a sample set).
+    for module in service_modules("cli"):
+        first_run = getattr(module, "first_run", None)
+        if first_run is not None:
+            await first_run(url)
     token = issue_token(settings, roles=[Role.ADMIN], subject="developer")
     lines = [
         "",

@@ -42,6 +42,16 @@ def register(commands: Any) -> None:
     ofsted.add_argument("--json", action="store_true", help="print the report as JSON")
     ofsted.set_defaults(func=_cmd_import_ofsted)
 
+    sample = commands.add_parser("sample", help="write synthetic data").add_subparsers(
+        metavar="KIND"
+    )
+    gias_sample = sample.add_parser("gias", help="GIAS and Ofsted files in the real formats")
+    gias_sample.add_argument("--out", type=Path, required=True)
+    gias_sample.add_argument("--schools", type=int, default=2000)
+    gias_sample.add_argument("--seed", type=int, default=1)
+    gias_sample.add_argument("--snapshot", type=date.fromisoformat, default=date(2026, 11, 1))
+    gias_sample.set_defaults(func=_cmd_sample_gias)
+
 
 def _cmd_import_gias(args: argparse.Namespace) -> int:
     files = GiasFiles(args.establishments, args.groups, args.links, args.predecessor_links)
@@ -113,3 +123,56 @@ def _cmd_import_ofsted(args: argparse.Namespace) -> int:
         for problem in report.rejected[:50]:
             print(f"  rejected {problem}")
     return 0
+
+
+def _cmd_sample_gias(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from services.registry.sample import write_sample
+
+    with tqdm(unit=" rows", file=sys.stderr, disable=None) as bar:
+
+        def progress(n: int) -> None:
+            bar.update(n)
+
+        files = write_sample(
+            args.out,
+            schools=args.schools,
+            seed=args.seed,
+            snapshot=args.snapshot,
+            progress=progress,
+        )
+    for path in files.all():
+        print(path)
+    return 0
+
+
+FIRST_RUN_SCHOOLS = 2000
+
+
+async def first_run(url: str) -> None:
+    """On a first ``make run``, load a small synthetic register so there is something to see."""
+    from services.registry.sample import write_sample
+
+    settings = get_settings()
+    pool = await create_pool(url, settings)
+    try:
+        if await pool.fetchval("SELECT EXISTS (SELECT 1 FROM events WHERE category = 'school')"):
+            return
+        store = EventStore(pool, all_contracts())
+        folder = settings.data_dir / "sample"
+        print(
+            f"First run: loading {FIRST_RUN_SCHOOLS} synthetic schools from {folder}",
+            file=sys.stderr,
+        )
+        files = write_sample(folder, schools=FIRST_RUN_SCHOOLS, seed=2030)
+        gias = GiasFiles(
+            files.establishments, files.groups, files.group_links, files.establishment_links
+        )
+        report = await import_gias(store, gias, actor="system:first-run")
+        written = report.events_written
+        for ofsted in (files.ofsted_legacy, files.ofsted):
+            written += (await import_ofsted(store, ofsted, actor="system:first-run")).events_written
+        print(f"First run: {written} events written", file=sys.stderr)
+    finally:
+        await pool.close()
