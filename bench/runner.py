@@ -19,6 +19,7 @@ import asyncpg
 from bench import eventlog, raw
 from bench.common import BenchDatabase, bench_database, median, progress, quiet_platformdirs
 from bench.contract import bench_registry, new_events
+from bench.registry import RegistrySizes, run_registry
 from bench.report import build_results, render_table, write_results
 from shared.db import create_pool, server_settings
 from shared.eventlog.model import NewEvent
@@ -128,9 +129,13 @@ async def _machine(conn: asyncpg.Connection, db: BenchDatabase) -> dict[str, Any
     }
 
 
-async def run(sizes: Sizes, output: Path) -> dict[str, Any]:
+async def run(
+    sizes: Sizes, registry_sizes: RegistrySizes, output: Path, only: str | None
+) -> dict[str, Any]:
     """Run every scenario ``sizes.repeats`` times; write and return the results."""
     progress("starting PostgreSQL and creating a migrated database")
+    samples = Samples()
+    details: dict[str, Any] = {}
     async with bench_database() as db:
         progress(f"database ready ({db.source})")
         settings = Settings(database_url=db.url)
@@ -141,11 +146,19 @@ async def run(sizes: Sizes, output: Path) -> dict[str, Any]:
         )
         store = EventStore(pool, bench_registry)
         try:
-            results = await _scenarios(sizes, db, raw_conns, pool, store, settings)
+            if only in (None, "eventlog"):
+                details.update(
+                    await _scenarios(sizes, db, raw_conns, pool, store, settings, samples)
+                )
+            if only in (None, "registry"):
+                details["registry"] = await run_registry(db.admin_url, registry_sizes, samples.add)
+            machine = await _machine(raw_conns[0], db)
         finally:
             for conn in raw_conns:
                 await conn.close()
             await pool.close()
+    config = {**asdict(sizes), "registry": asdict(registry_sizes), "only": only}
+    results = build_results(samples.medians(), samples.by_key, machine, config, details)
     write_results(results, output)
     progress(f"wrote {output}")
     return results
@@ -158,9 +171,9 @@ async def _scenarios(
     pool: asyncpg.Pool,
     store: EventStore,
     settings: Settings,
+    samples: Samples,
 ) -> dict[str, Any]:
     n, w = sizes.repeats, sizes.writers
-    samples = Samples()
     rows = raw.RawRows()
     counter = 0
 
@@ -254,7 +267,6 @@ async def _scenarios(
     finally:
         await signals.stop()
 
-    machine = await _machine(raw_conns[0], db)
     details: dict[str, Any] = {
         "rows_read": read_counts,
         "python_prepare_us_per_event": None if prepare_us is None else round(prepare_us, 2),
@@ -278,7 +290,7 @@ async def _scenarios(
             "seen_before_append_returned": sum(r.seen_before_append_returned for r in paced),
         },
     }
-    return build_results(samples.medians(), samples.by_key, machine, asdict(sizes), details)
+    return details
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -296,12 +308,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--output", type=Path, default=DEFAULT_OUTPUT, help="where to write results.json"
     )
+    parser.add_argument(
+        "--only", choices=["eventlog", "registry"], help="run one group of scenarios"
+    )
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
     logging.basicConfig(level=logging.WARNING)
     quiet_platformdirs()
     sizes = Sizes.quick(args.repeats) if args.quick else Sizes(repeats=args.repeats)
-    results = asyncio.run(run(sizes, args.output))
+    registry_repeats = min(args.repeats, RegistrySizes.repeats)
+    registry_sizes = (
+        RegistrySizes.quick(registry_repeats)
+        if args.quick
+        else RegistrySizes(repeats=registry_repeats)
+    )
+    results = asyncio.run(run(sizes, registry_sizes, args.output, args.only))
     print(render_table(results))
     return 0

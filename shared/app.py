@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -54,6 +55,10 @@ def create_service_app(spec: ServiceSpec, settings: Settings, *, url: str | None
         )
         await runtime.start()
         app.state.runtime = runtime
+        # Everything built so far lives as long as the process: keep it out of the garbage
+        # collector's full passes, which otherwise show up as pauses in request latency.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -81,15 +86,18 @@ def create_service_app(spec: ServiceSpec, settings: Settings, *, url: str | None
     return app
 
 
-def get_runtime(request: Request) -> EventLogRuntime:
+# Dependencies are async on purpose: FastAPI runs a plain ``def`` dependency in a thread
+# pool, which costs more than the work itself on every request.
+async def get_runtime(request: Request) -> EventLogRuntime:
     """The running event log of this app."""
     runtime: EventLogRuntime = request.app.state.runtime
     return runtime
 
 
-def get_store(request: Request) -> EventStore:
+async def get_store(request: Request) -> EventStore:
     """The event store of this app."""
-    return get_runtime(request).store
+    runtime: EventLogRuntime = request.app.state.runtime
+    return runtime.store
 
 
 RuntimeDep = Annotated[EventLogRuntime, Depends(get_runtime)]

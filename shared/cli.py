@@ -6,7 +6,8 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 import asyncpg
 
@@ -38,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("service", choices=sorted(SERVICE_PORTS))
     serve.add_argument("--port", type=int)
     serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="processes (stateless replicas sharing the port)"
+    )
     serve.set_defaults(func=_cmd_serve)
 
     db = sub.add_parser("db", help="schema migrations").add_subparsers(metavar="ACTION")
@@ -167,7 +171,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from shared.serve import serve_services
 
     port = args.port or SERVICE_PORTS[args.service]
-    asyncio.run(serve_services(get_settings(), {args.service: port}, host=args.host))
+    if args.workers > 1:
+        from shared.serve import serve_replicas
+
+        serve_replicas(args.service, host=args.host, port=port, workers=args.workers)
+        return 0
+    _run_server(serve_services(get_settings(), {args.service: port}, host=args.host))
     return 0
 
 
@@ -175,8 +184,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from shared.serve import run_everything
 
     settings: Settings = get_settings()
-    asyncio.run(run_everything(settings, host=args.host))
+    _run_server(run_everything(settings, host=args.host))
     return 0
+
+
+def _run_server(main: Coroutine[Any, Any, None]) -> None:
+    """Run a server's main coroutine on uvloop where it is installed (faster), else asyncio."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    uvloop.run(main)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from shared import migrate
 from shared.composition import service_modules
 from shared.db import database_url
 from shared.http.logging import configure_logging
-from shared.settings import SERVICE_PORTS, Settings
+from shared.settings import SERVICE_PORTS, Settings, get_settings
 
 
 class _Server(uvicorn.Server):
@@ -31,6 +31,21 @@ def load_app(service: str, settings: Settings, url: str) -> FastAPI:
     module = importlib.import_module(f"services.{service}.main")
     app: FastAPI = module.create_app(settings, url=url)
     return app
+
+
+def serve_replicas(service: str, *, host: str, port: int, workers: int) -> None:
+    """Several processes of one service on one port; each runs its consumers, and the
+    consumers' leader locks keep exactly one instance of each active."""
+    configure_logging(get_settings().log_level, service)
+    uvicorn.run(
+        f"services.{service}.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+    )
 
 
 async def serve_services(

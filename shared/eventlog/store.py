@@ -109,10 +109,18 @@ SELECT {RECORDED_COLUMNS} FROM events
  LIMIT $4
 """
 
+# Several categories: walk each one's index in log order and merge, rather than let the
+# planner scan and sort everything after the checkpoint. Still one statement, so every
+# category is read below the same horizon.
 READ_CATEGORIES_SQL = f"""
-SELECT {RECORDED_COLUMNS} FROM events
- WHERE category = ANY($5::text[]) AND (era, tx_id, position) > ($1, $2, $3) AND {_HORIZON}
- ORDER BY era, tx_id, position
+SELECT e.* FROM unnest($5::text[]) AS c(category)
+ CROSS JOIN LATERAL (
+     SELECT {RECORDED_COLUMNS} FROM events
+      WHERE category = c.category AND (era, tx_id, position) > ($1, $2, $3) AND {_HORIZON}
+      ORDER BY era, tx_id, position
+      LIMIT $4
+ ) AS e
+ ORDER BY e.era, e.tx_id, e.position
  LIMIT $4
 """
 

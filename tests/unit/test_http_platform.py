@@ -694,3 +694,16 @@ def test_log_outside_a_request_has_no_request_id() -> None:
     [record] = _records(buffer)
     assert record["request_id"] is None
     assert record["message"] == "outside"
+
+
+async def test_a_token_accepted_under_one_secret_is_not_accepted_under_another(
+    tmp_path: Path,
+) -> None:
+    from shared.http.auth import authenticate
+
+    first = Settings(environment="test", jwt_secret="a" * 40, data_dir=tmp_path)
+    second = Settings(environment="test", jwt_secret="b" * 40, data_dir=tmp_path)
+    token = issue_token(first, roles=[Role.READER], subject="alice")
+    assert (await authenticate(first, token)).subject == "alice"
+    with pytest.raises(Unauthorized):
+        await authenticate(second, token)

@@ -1,0 +1,189 @@
+"""The registry's HTTP routes: parse the query, call one read, answer with its view."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import asyncpg
+from fastapi import APIRouter, Depends, Path, Query
+
+from services.registry import queries
+from services.registry.schemas import (
+    Coverage,
+    CoverageBy,
+    SchoolHistory,
+    SchoolPage,
+    SchoolView,
+    TrustPage,
+    TrustSchoolPage,
+    TrustView,
+)
+from shared.app import RuntimeDep
+from shared.errors import ServiceUnavailable
+from shared.http.auth import Role, require_roles
+from shared.http.problems import problem_responses
+
+# Every role may read the registry (admin passes any role check).
+READ_ROLES: tuple[Role, ...] = (
+    Role.READER,
+    Role.ASSESSOR,
+    Role.MODERATOR,
+    Role.CASEWORKER,
+    Role.DECISION_MAKER,
+    Role.DATA_FEED,
+    Role.AUDITOR,
+)
+_readers = [Depends(require_roles(*READ_ROLES))]
+
+
+async def read_pool(runtime: RuntimeDep) -> asyncpg.Pool:
+    """The app's connection pool, for reads."""
+    if runtime.pool is None:
+        raise ServiceUnavailable("The registry is not connected to its database.")
+    return runtime.pool
+
+
+PoolDep = Annotated[asyncpg.Pool, Depends(read_pool)]
+Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
+Cursor = Annotated[
+    str | None, Query(max_length=100, description="The `next_cursor` of the previous page.")
+]
+AsOf = Annotated[date | None, Query(description="A date, YYYY-MM-DD; today when absent.")]
+SchoolUrn = Annotated[int, Path(ge=100000, le=999999, description="Unique Reference Number")]
+TrustUid = Annotated[int, Path(ge=1, description="GIAS group UID of the trust")]
+LaCode = Annotated[str | None, Query(pattern=r"^[0-9]{3}$", description="DfE LA code, e.g. 383.")]
+NameSearch = Annotated[
+    str | None,
+    Query(min_length=1, max_length=100, description="Part of the name, any case."),
+]
+
+schools_router = APIRouter(prefix="/schools", tags=["schools"], dependencies=_readers)
+trusts_router = APIRouter(prefix="/trusts", tags=["trusts"], dependencies=_readers)
+stats_router = APIRouter(prefix="/stats", tags=["stats"], dependencies=_readers)
+
+
+@schools_router.get(
+    "",
+    response_model=SchoolPage,
+    summary="List schools",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_schools(
+    pool: PoolDep,
+    la: LaCode = None,
+    region: Annotated[str | None, Query(description="GOR region code, e.g. D.")] = None,
+    phase: Annotated[str | None, Query(description="Phase of education, e.g. Primary.")] = None,
+    type_code: Annotated[
+        str | None, Query(alias="type", description="Establishment type code, e.g. 34.")
+    ] = None,
+    status: Annotated[str | None, Query(description="Establishment status, e.g. Open.")] = None,
+    trust_uid: Annotated[int | None, Query(ge=1, description="Run by this trust now.")] = None,
+    in_trust: Annotated[bool | None, Query(description="Run by any trust now, or not.")] = None,
+    q: NameSearch = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> SchoolPage:
+    """Schools in URN order, filtered, one page at a time."""
+    filters = queries.SchoolFilters(
+        la=la,
+        region=region,
+        phase=phase,
+        type=type_code,
+        status=status,
+        trust_uid=trust_uid,
+        in_trust=in_trust,
+        q=q,
+    )
+    return await queries.list_schools(pool, filters=filters, limit=limit, cursor=cursor)
+
+
+@schools_router.get(
+    "/{urn}",
+    response_model=SchoolView,
+    summary="Get a school, now or on a date",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_school(pool: PoolDep, urn: SchoolUrn, as_of: AsOf = None) -> SchoolView:
+    """A school's details, trust and latest inspection, now or as they were on ``as_of``."""
+    return await queries.get_school(pool, urn, as_of=as_of)
+
+
+@schools_router.get(
+    "/{urn}/history",
+    response_model=SchoolHistory,
+    summary="Get a school's trust timeline and history",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_school_history(pool: PoolDep, urn: SchoolUrn) -> SchoolHistory:
+    """Which trust ran the school when and why, and every event of its stream, oldest first."""
+    return await queries.get_school_history(pool, urn)
+
+
+@trusts_router.get(
+    "",
+    response_model=TrustPage,
+    summary="List academy trusts",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_trusts(
+    pool: PoolDep,
+    status: Annotated[str | None, Query(description="Group status, e.g. Open.")] = None,
+    trust_type: Annotated[
+        str | None, Query(description="e.g. multi_academy_trust, single_academy_trust.")
+    ] = None,
+    la: Annotated[
+        str | None, Query(pattern=r"^[0-9]{3}$", description="Runs a school in this LA now.")
+    ] = None,
+    q: NameSearch = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> TrustPage:
+    """Academy trusts in UID order, filtered, one page at a time."""
+    filters = queries.TrustFilters(status=status, trust_type=trust_type, la=la, q=q)
+    return await queries.list_trusts(pool, filters=filters, limit=limit, cursor=cursor)
+
+
+@trusts_router.get(
+    "/{uid}",
+    response_model=TrustView,
+    summary="Get an academy trust",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_trust(pool: PoolDep, uid: TrustUid) -> TrustView:
+    """A trust's details with its school count, pupils, LAs and regions."""
+    return await queries.get_trust(pool, uid)
+
+
+@trusts_router.get(
+    "/{uid}/schools",
+    response_model=TrustSchoolPage,
+    summary="List the schools a trust ran on a date",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def list_trust_schools(
+    pool: PoolDep,
+    uid: TrustUid,
+    as_of: AsOf = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> TrustSchoolPage:
+    """The schools the trust ran on ``as_of`` (today when absent), in URN order."""
+    on = as_of if as_of is not None else queries.today_in_england()
+    return await queries.list_trust_schools(pool, uid, as_of=on, limit=limit, cursor=cursor)
+
+
+@stats_router.get(
+    "/coverage",
+    response_model=Coverage,
+    summary="Get schools and pupils in trusts, by LA or region",
+    responses=problem_responses(401, 403, 422),
+)
+async def get_coverage(
+    pool: PoolDep, by: Annotated[CoverageBy, Query(description="Group by la or region.")] = "la"
+) -> Coverage:
+    """Open schools and pupils in trusts versus not per group, and the trust-size spread."""
+    return await queries.coverage(pool, by=by)
+
+
+ROUTERS = (schools_router, trusts_router, stats_router)

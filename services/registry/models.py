@@ -1,0 +1,200 @@
+"""The registry's read models: tables the projection writes and the queries read. Never events.
+
+Every table here is disposable: ``projections.rebuild`` empties them all and replays the log.
+Dates are the dates things happened in the world; ``version`` columns hold the last stream
+version applied, so a read model can say how fresh it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
+
+metadata = MetaData()
+
+
+def _school_detail_columns() -> list[Column[Any]]:
+    # The fields of the contract's SchoolDetails, in its order.
+    return [
+        Column("name", Text, nullable=False),
+        Column("la_code", Text, nullable=False),
+        Column("la_name", Text, nullable=False),
+        Column("laestab", Text),
+        Column("type_code", Text),
+        Column("type_name", Text),
+        Column("type_group_code", Text),
+        Column("type_group_name", Text),
+        Column("status", Text, nullable=False),
+        Column("phase", Text),
+        Column("statutory_low_age", Integer),
+        Column("statutory_high_age", Integer),
+        Column("religious_character", Text),
+        Column("diocese", Text),
+        Column("pupils", Integer),
+        Column("capacity", Integer),
+        Column("fsm_percent", Float),
+        Column("street", Text),
+        Column("locality", Text),
+        Column("address3", Text),
+        Column("town", Text),
+        Column("county", Text),
+        Column("postcode", Text),
+        Column("easting", Integer),
+        Column("northing", Integer),
+        Column("region_code", Text),
+        Column("region_name", Text),
+        Column("district_code", Text),
+        Column("district_name", Text),
+        Column("constituency_code", Text),
+        Column("constituency_name", Text),
+        Column("open_date", Date),
+        Column("open_reason", Text),
+        Column("close_date", Date),
+        Column("close_reason", Text),
+        Column("ukprn", Text),
+    ]
+
+
+def _trust_detail_columns() -> list[Column[Any]]:
+    # The fields of the contract's TrustDetails, in its order.
+    return [
+        Column("trn", Text),
+        Column("name", Text, nullable=False),
+        Column("companies_house_number", Text),
+        Column("trust_type", Text, nullable=False),
+        Column("status", Text, nullable=False),
+        Column("incorporated_on", Date),
+        Column("closed_on", Date),
+        Column("street", Text),
+        Column("locality", Text),
+        Column("address3", Text),
+        Column("town", Text),
+        Column("county", Text),
+        Column("postcode", Text),
+        Column("ukprn", Text),
+    ]
+
+
+schools = Table(
+    "registry_schools",
+    metadata,
+    Column("urn", Integer, primary_key=True, autoincrement=False),
+    *_school_detail_columns(),
+    Column("registered_on", Date, nullable=False),
+    # From its own stream's links; successors come from other schools' streams, in any
+    # order, so they are read from registry_school_links rather than kept here.
+    Column("predecessor_urns", ARRAY(Integer), nullable=False, server_default=text("'{}'")),
+    # The trust running the school now; the whole timeline is in registry_memberships.
+    Column("trust_uid", Integer),
+    Column("joined_trust_on", Date),
+    Column("join_reason", Text),
+    # The latest inspection by start date; earlier ones are in registry_school_history.
+    Column("ofsted_framework", Text),
+    Column("ofsted_inspection_start", Date),
+    Column("ofsted_publication_date", Date),
+    Column("ofsted_overall_effectiveness", Text),
+    Column("ofsted_category_of_concern", Text),
+    Column("ofsted_safeguarding_effective", Boolean),
+    Column("ofsted_report_card", JSONB),
+    Column("version", BigInteger, nullable=False),
+    Column("updated_at", TIMESTAMP(timezone=True), nullable=False),
+)
+# (column, urn): a filtered list is read in urn order straight from the index. Phase and
+# status have a handful of values each: a scan in urn order finds a page of them as fast,
+# and every index slows the writes of a replay.
+for _column in ("la_code", "region_code", "type_code", "trust_uid"):
+    Index(f"registry_schools_{_column}_urn", schools.c[_column], schools.c.urn)
+
+school_versions = Table(
+    "registry_school_versions",
+    metadata,
+    Column("urn", Integer, nullable=False),
+    Column("stream_version", BigInteger, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("details", JSONB, nullable=False),
+    PrimaryKeyConstraint("urn", "stream_version"),
+)
+Index("registry_school_versions_as_of", school_versions.c.urn, school_versions.c.valid_from)
+
+school_links = Table(
+    "registry_school_links",
+    metadata,
+    Column("urn", Integer, nullable=False),
+    Column("predecessor_urn", Integer, nullable=False),
+    Column("link_type", Text, nullable=False),
+    Column("established_on", Date),
+    PrimaryKeyConstraint("urn", "predecessor_urn"),
+)
+Index("registry_school_links_predecessor", school_links.c.predecessor_urn)
+
+memberships = Table(
+    "registry_memberships",
+    metadata,
+    Column("urn", Integer, nullable=False),
+    Column("trust_uid", Integer, nullable=False),
+    # Half-open: the trust ran the school from from_date up to, not including, to_date.
+    Column("from_date", Date, nullable=False),
+    Column("to_date", Date),
+    Column("join_reason", Text, nullable=False),
+    Column("leave_reason", Text),
+    Column("decision_reference", Text),
+    PrimaryKeyConstraint("urn", "trust_uid", "from_date"),
+)
+Index("registry_memberships_trust", memberships.c.trust_uid, memberships.c.from_date)
+
+school_history = Table(
+    "registry_school_history",
+    metadata,
+    Column("urn", Integer, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("stream_version", BigInteger, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("effective_on", Date),
+    Column("recorded_at", TIMESTAMP(timezone=True), nullable=False),
+    Column("summary", JSONB, nullable=False),
+    PrimaryKeyConstraint("urn", "position"),
+)
+
+trusts = Table(
+    "registry_trusts",
+    metadata,
+    Column("uid", Integer, primary_key=True, autoincrement=False),
+    *_trust_detail_columns(),
+    Column("la_established", Boolean, nullable=False, server_default=text("false")),
+    Column("founding_la_code", Text),
+    Column("la_established_on", Date),
+    Column("version", BigInteger, nullable=False),
+    Column("updated_at", TIMESTAMP(timezone=True), nullable=False),
+)
+
+imports = Table(
+    "registry_imports",
+    metadata,
+    Column("import_id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    # started (handed in over HTTP), failed (nothing applied) or completed.
+    Column("status", Text, nullable=False),
+    # The event's data: the files handed in, why it failed, or the completed report.
+    Column("report", JSONB, nullable=False),
+    Column("recorded_at", TIMESTAMP(timezone=True), nullable=False),
+)
+
+SCHOOL_DETAIL_FIELDS: tuple[str, ...] = tuple(c.name for c in _school_detail_columns())
+TRUST_DETAIL_FIELDS: tuple[str, ...] = tuple(c.name for c in _trust_detail_columns())
+# Dependency order does not matter (no foreign keys: events may arrive in any stream order).
+READ_MODEL_TABLES: tuple[str, ...] = tuple(t.name for t in metadata.sorted_tables)

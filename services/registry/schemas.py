@@ -1,0 +1,209 @@
+"""What the registry's API answers with: views of the read models, never table rows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.contracts.registry import SchoolDetails, TrustDetails
+
+CoverageBy = Literal["la", "region"]
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class TrustRef(_View):
+    """The trust running a school, and since when."""
+
+    uid: int
+    name: str | None = Field(description="None when the trust is not (yet) on the register.")
+    since: date | None
+    join_reason: str | None
+
+
+class SchoolSummary(_View):
+    """A school in a list."""
+
+    urn: int
+    name: str
+    la_code: str
+    la_name: str
+    region_code: str | None
+    region_name: str | None
+    phase: str | None
+    type_code: str | None
+    type_name: str | None
+    status: str
+    pupils: int | None
+    trust: TrustRef | None
+
+
+class SchoolPage(_View):
+    """One page of schools in URN order; pass ``next_cursor`` back for the next."""
+
+    items: list[SchoolSummary]
+    next_cursor: str | None
+
+
+class OfstedSummary(_View):
+    """An Ofsted inspection: a single grade (before November 2025) or a report card."""
+
+    framework: str
+    inspection_start: date
+    publication_date: date | None = None
+    overall_effectiveness: str | None = None
+    category_of_concern: str | None = None
+    safeguarding_effective: bool | None = None
+    report_card: dict[str, str] = Field(default_factory=dict)
+
+
+class SchoolView(_View):
+    """A school now, or as it was on ``as_of``."""
+
+    urn: int
+    as_of: date | None = Field(description="The date asked about; None means today.")
+    details: SchoolDetails
+    details_as_of: date | None = Field(
+        description="The date of the last change the details include. Later than as_of when"
+        " the school predates its first GIAS snapshot here: the earliest details known."
+    )
+    registered_on: date = Field(description="The GIAS snapshot it was first recorded from.")
+    trust: TrustRef | None
+    predecessor_urns: list[int]
+    successor_urns: list[int]
+    ofsted: OfstedSummary | None = Field(description="The latest inspection started by then.")
+    version: int = Field(description="The last version of the school's stream applied.")
+
+
+class MembershipView(_View):
+    """A spell of a trust running a school: from ``from_date`` up to, not including, ``to_date``."""
+
+    trust_uid: int
+    trust_name: str | None
+    from_date: date
+    to_date: date | None
+    join_reason: str
+    leave_reason: str | None
+    decision_reference: str | None
+
+
+class HistoryEntry(_View):
+    """One event in a school's stream, with a short summary."""
+
+    position: int
+    stream_version: int
+    event_type: str
+    effective_on: date | None
+    recorded_at: datetime
+    summary: dict[str, Any]
+
+
+class SchoolHistory(_View):
+    """A school's trust membership timeline and every event of its stream, oldest first."""
+
+    urn: int
+    memberships: list[MembershipView]
+    events: list[HistoryEntry]
+
+
+class TrustSummary(_View):
+    """An academy trust in a list."""
+
+    uid: int
+    name: str
+    trn: str | None
+    trust_type: str
+    status: str
+    la_established: bool
+    school_count: int = Field(description="Schools the trust runs now.")
+
+
+class TrustPage(_View):
+    """One page of trusts in UID order; pass ``next_cursor`` back for the next."""
+
+    items: list[TrustSummary]
+    next_cursor: str | None
+
+
+class AreaCount(_View):
+    """A local authority or region and how many of the trust's schools are in it."""
+
+    code: str | None
+    name: str | None
+    school_count: int
+
+
+class TrustView(_View):
+    """An academy trust with the schools it runs now, summed up."""
+
+    uid: int
+    details: TrustDetails
+    la_established: bool
+    founding_la_code: str | None
+    la_established_on: date | None
+    school_count: int
+    pupils: int
+    las: list[AreaCount]
+    regions: list[AreaCount]
+    version: int
+
+
+class TrustSchool(_View):
+    """A school a trust ran on the date asked about, with its details as of that date."""
+
+    urn: int
+    name: str
+    la_code: str
+    la_name: str
+    phase: str | None
+    status: str
+    pupils: int | None
+    joined_on: date
+    join_reason: str
+    left_on: date | None
+
+
+class TrustSchoolPage(_View):
+    """One page of a trust's schools on ``as_of`` in URN order."""
+
+    uid: int
+    as_of: date
+    items: list[TrustSchool]
+    next_cursor: str | None
+
+
+class CoverageGroup(_View):
+    """Open schools and their pupils in an LA or region: in a trust versus not."""
+
+    code: str | None
+    name: str | None
+    schools_open: int
+    schools_in_trust: int
+    schools_not_in_trust: int
+    pupils_in_trust: int
+    pupils_not_in_trust: int
+    share_schools_in_trust: float = Field(ge=0, le=1)
+    share_pupils_in_trust: float = Field(ge=0, le=1)
+
+
+class TrustSizeBucket(_View):
+    """How many trusts run between ``min_schools`` and ``max_schools`` open schools."""
+
+    bucket: str
+    min_schools: int
+    max_schools: int | None
+    trusts: int
+    schools: int
+
+
+class Coverage(_View):
+    """Progress to every school in a trust: per group, in total, and trust sizes."""
+
+    by: CoverageBy
+    groups: list[CoverageGroup]
+    totals: CoverageGroup
+    trust_sizes: list[TrustSizeBucket]
