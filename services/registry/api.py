@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from services.registry import queries
 from services.registry.schemas import (
+    AreaList,
+    AreaView,
     Coverage,
     CoverageBy,
     SchoolHistory,
@@ -53,6 +55,14 @@ AsOf = Annotated[date | None, Query(description="A date, YYYY-MM-DD; today when 
 SchoolUrn = Annotated[int, Path(ge=100000, le=999999, description="Unique Reference Number")]
 TrustUid = Annotated[int, Path(ge=1, description="GIAS group UID of the trust")]
 LaCode = Annotated[str | None, Query(pattern=r"^[0-9]{3}$", description="DfE LA code, e.g. 383.")]
+AreaName = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=100,
+        description="The area's name in any case, URL-encoded, e.g. West%20Somerset.",
+    ),
+]
 NameSearch = Annotated[
     str | None,
     Query(min_length=1, max_length=100, description="Part of the name, any case."),
@@ -61,6 +71,7 @@ NameSearch = Annotated[
 schools_router = APIRouter(prefix="/schools", tags=["schools"], dependencies=_readers)
 trusts_router = APIRouter(prefix="/trusts", tags=["trusts"], dependencies=_readers)
 stats_router = APIRouter(prefix="/stats", tags=["stats"], dependencies=_readers)
+areas_router = APIRouter(prefix="/areas", tags=["areas"], dependencies=_readers)
 
 
 @schools_router.get(
@@ -176,14 +187,48 @@ async def list_trust_schools(
 @stats_router.get(
     "/coverage",
     response_model=Coverage,
-    summary="Get schools and pupils in trusts, by LA or region",
+    summary="Get schools and pupils in trusts, by LA, region or area",
     responses=problem_responses(401, 403, 422),
 )
 async def get_coverage(
-    pool: PoolDep, by: Annotated[CoverageBy, Query(description="Group by la or region.")] = "la"
+    pool: PoolDep,
+    by: Annotated[
+        CoverageBy,
+        Query(
+            description="Group by la, region or area. Areas overlap, so a school can be in"
+            " several groups; totals are always England's."
+        ),
+    ] = "la",
 ) -> Coverage:
     """Open schools and pupils in trusts versus not per group, and the trust-size spread."""
     return await queries.coverage(pool, by=by)
 
 
-ROUTERS = (schools_router, trusts_router, stats_router)
+@areas_router.get(
+    "",
+    response_model=AreaList,
+    summary="List the areas commissioning plans by, with schools and pupils in trusts",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_areas(
+    pool: PoolDep,
+    priority: Annotated[
+        bool | None, Query(description="Only the 24 priority areas (true), or only the others.")
+    ] = None,
+) -> AreaList:
+    """The 55 Education Investment Areas and six district priority areas, in name order."""
+    return await queries.list_areas(pool, priority=priority)
+
+
+@areas_router.get(
+    "/{name}",
+    response_model=AreaView,
+    summary="Get an area with its schools and pupils in trusts",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_area(pool: PoolDep, name: AreaName) -> AreaView:
+    """One area's LAs or districts and its open schools and pupils in trusts now."""
+    return await queries.get_area(pool, name)
+
+
+ROUTERS = (schools_router, trusts_router, stats_router, areas_router)

@@ -42,6 +42,15 @@ def register(commands: Any) -> None:
     ofsted.add_argument("--json", action="store_true", help="print the report as JSON")
     ofsted.set_defaults(func=_cmd_import_ofsted)
 
+    projections = commands.add_parser("projections", help="read models").add_subparsers(
+        metavar="ACTION"
+    )
+    rebuild = projections.add_parser(
+        "rebuild", help="rebuild a service's read models from the log (stop the service first)"
+    )
+    rebuild.add_argument("service", choices=["registry"])
+    rebuild.set_defaults(func=_cmd_rebuild)
+
     sample = commands.add_parser("sample", help="write synthetic data").add_subparsers(
         metavar="KIND"
     )
@@ -176,3 +185,19 @@ async def first_run(url: str) -> None:
         print(f"First run: {written} events written", file=sys.stderr)
     finally:
         await pool.close()
+
+
+def _cmd_rebuild(args: argparse.Namespace) -> int:
+    from services.registry.projections import ProjectionBusy, rebuild
+
+    settings = get_settings()
+    try:
+        report = asyncio.run(rebuild(database_url(settings), settings))
+    except ProjectionBusy as exc:
+        print(f"strongtrusts projections rebuild: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"rebuilt {args.service} read models: {report.events} events in {report.seconds:.1f}s"
+        f" ({report.events_per_s:,.0f} events/s)"
+    )
+    return 0

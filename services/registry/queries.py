@@ -17,9 +17,13 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from services.registry import reference
 from services.registry.models import SCHOOL_DETAIL_FIELDS, TRUST_DETAIL_FIELDS
+from services.registry.reference import Area
 from services.registry.schemas import (
     AreaCount,
+    AreaList,
+    AreaView,
     Coverage,
     CoverageBy,
     CoverageGroup,
@@ -487,11 +491,51 @@ _GROUP_COLUMNS: dict[str, tuple[str, str]] = {
     "region": ("region_code", "region_name"),
 }
 
+# Open schools and their pupils in and out of trusts, one row per group ({code}, {name}).
+_COVERAGE_SQL = """
+SELECT {code} AS code, max({name}) AS name, count(*) AS schools_open,
+       count(*) FILTER (WHERE trust_uid IS NOT NULL) AS in_trust,
+       coalesce(sum(pupils) FILTER (WHERE trust_uid IS NOT NULL), 0) AS pupils_in,
+       coalesce(sum(pupils) FILTER (WHERE trust_uid IS NULL), 0) AS pupils_out
+  FROM registry_schools WHERE status = ANY($1::text[])
+ {group}
+"""
+
+# The areas ($1, in the order wanted) and their parts: one row per (area, LA code, district)
+# in $2, $3, $4, with a NULL district for the whole LA. A school in an LA and district of an
+# area's part is in the area; areas overlap (Hastings is inside East Sussex), so a school can
+# be in several. Every area gets a row, with zeros when no open school is in it.
+_AREA_COVERAGE_SQL = """
+WITH area AS (
+    SELECT * FROM unnest($1::text[]) WITH ORDINALITY AS a(name, ord)
+), part AS (
+    SELECT * FROM unnest($2::text[], $3::text[], $4::text[]) AS p(area, la_code, district)
+), member AS (
+    -- DISTINCT: once per area, even if a school were in two parts of one area.
+    SELECT DISTINCT p.area, s.urn, s.trust_uid, s.pupils
+      FROM part p
+      JOIN registry_schools s
+        ON s.la_code = p.la_code
+       AND (p.district IS NULL OR lower(s.district_name) = lower(p.district))
+     WHERE s.status = ANY($5::text[])
+)
+SELECT a.name AS code, a.name, count(m.urn) AS schools_open,
+       count(m.urn) FILTER (WHERE m.trust_uid IS NOT NULL) AS in_trust,
+       coalesce(sum(m.pupils) FILTER (WHERE m.trust_uid IS NOT NULL), 0) AS pupils_in,
+       coalesce(sum(m.pupils) FILTER (WHERE m.trust_uid IS NULL), 0) AS pupils_out
+  FROM area a LEFT JOIN member m ON m.area = a.name
+ GROUP BY a.name, a.ord
+ ORDER BY a.ord
+"""
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
 
 def _group(
     code: str | None, name: str | None, open_: int, in_trust: int, pupils_in: int, pupils_out: int
 ) -> CoverageGroup:
-    pupils = pupils_in + pupils_out
     return CoverageGroup(
         code=code,
         name=name,
@@ -500,8 +544,19 @@ def _group(
         schools_not_in_trust=open_ - in_trust,
         pupils_in_trust=pupils_in,
         pupils_not_in_trust=pupils_out,
-        share_schools_in_trust=round(in_trust / open_, 4) if open_ else 0.0,
-        share_pupils_in_trust=round(pupils_in / pupils, 4) if pupils else 0.0,
+        share_schools_in_trust=_share(in_trust, open_),
+        share_pupils_in_trust=_share(pupils_in, pupils_in + pupils_out),
+    )
+
+
+def _group_of(row: asyncpg.Record) -> CoverageGroup:
+    return _group(
+        row["code"],
+        row["name"],
+        row["schools_open"],
+        row["in_trust"],
+        row["pupils_in"],
+        row["pupils_out"],
     )
 
 
@@ -522,19 +577,41 @@ def bucket_trust_sizes(trusts_by_size: dict[int, int]) -> list[TrustSizeBucket]:
     return out
 
 
+async def _area_coverage(conn: asyncpg.Connection, areas: Sequence[Area]) -> list[asyncpg.Record]:
+    """One coverage row per area, in the order given."""
+    parts = [
+        (area.name, la_code, district)
+        for area in areas
+        for la_code in area.la_codes
+        for district in area.districts or (None,)
+    ]
+    rows: list[asyncpg.Record] = await conn.fetch(
+        _AREA_COVERAGE_SQL,
+        [area.name for area in areas],
+        [name for name, _, _ in parts],
+        [la_code for _, la_code, _ in parts],
+        [district for _, _, district in parts],
+        list(OPEN_STATUSES),
+    )
+    return rows
+
+
 async def coverage(pool: asyncpg.Pool, *, by: CoverageBy) -> Coverage:
-    """Open schools and pupils in trusts versus not, per LA or region, and trust sizes."""
-    code, name = _GROUP_COLUMNS[by]
+    """Open schools and pupils in trusts versus not, per LA, region or area, and trust sizes."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        rows = await conn.fetch(
-            f"""
-            SELECT {code} AS code, max({name}) AS name, count(*) AS schools_open,
-                   count(*) FILTER (WHERE trust_uid IS NOT NULL) AS in_trust,
-                   coalesce(sum(pupils) FILTER (WHERE trust_uid IS NOT NULL), 0) AS pupils_in,
-                   coalesce(sum(pupils) FILTER (WHERE trust_uid IS NULL), 0) AS pupils_out
-              FROM registry_schools WHERE status = ANY($1::text[])
-             GROUP BY {code} ORDER BY {code} NULLS LAST
-            """,
+        if by == "area":
+            rows = await _area_coverage(conn, _areas_in_name_order())
+        else:
+            code, name = _GROUP_COLUMNS[by]
+            rows = await conn.fetch(
+                _COVERAGE_SQL.format(
+                    code=code, name=name, group=f"GROUP BY {code} ORDER BY {code} NULLS LAST"
+                ),
+                list(OPEN_STATUSES),
+            )
+        # The national figure, not a sum of the groups: areas overlap and do not cover England.
+        (national,) = await conn.fetch(
+            _COVERAGE_SQL.format(code="NULL::text", name="'England'", group=""),
             list(OPEN_STATUSES),
         )
         sizes = await conn.fetch(
@@ -547,23 +624,61 @@ async def coverage(pool: asyncpg.Pool, *, by: CoverageBy) -> Coverage:
             """,
             list(OPEN_STATUSES),
         )
-    groups = [
-        _group(
-            r["code"], r["name"], r["schools_open"], r["in_trust"], r["pupils_in"], r["pupils_out"]
-        )
-        for r in rows
-    ]
-    totals = _group(
-        None,
-        "England",
-        sum(g.schools_open for g in groups),
-        sum(g.schools_in_trust for g in groups),
-        sum(g.pupils_in_trust for g in groups),
-        sum(g.pupils_not_in_trust for g in groups),
-    )
     return Coverage(
         by=by,
-        groups=groups,
-        totals=totals,
+        groups=[_group_of(r) for r in rows],
+        totals=_group_of(national),
         trust_sizes=bucket_trust_sizes({r["n"]: r["trusts"] for r in sizes}),
     )
+
+
+# --------------------------------------------------------------------- areas
+
+
+def _areas_in_name_order() -> list[Area]:
+    return sorted(reference.areas(), key=lambda a: a.name.casefold())
+
+
+def find_area(name: str) -> Area:
+    """The area called ``name`` in any case; NotFound if there is none."""
+    wanted = name.casefold()
+    for area in reference.areas():
+        if area.name.casefold() == wanted:
+            return area
+    raise NotFound(f"No area is called {name!r}.", extra={"name": name})
+
+
+def _area_view(area: Area, row: asyncpg.Record) -> AreaView:
+    open_, in_trust = row["schools_open"], row["in_trust"]
+    pupils_in, pupils_total = row["pupils_in"], row["pupils_in"] + row["pupils_out"]
+    return AreaView(
+        name=area.name,
+        kind=area.kind,
+        la_codes=list(area.la_codes),
+        districts=list(area.districts),
+        priority=area.priority,
+        eia=area.is_eia,
+        schools_open=open_,
+        schools_in_trust=in_trust,
+        schools_not_in_trust=open_ - in_trust,
+        pupils_in_trust=pupils_in,
+        pupils_total=pupils_total,
+        share_schools_in_trust=_share(in_trust, open_),
+        share_pupils_in_trust=_share(pupils_in, pupils_total),
+    )
+
+
+async def list_areas(pool: asyncpg.Pool, *, priority: bool | None) -> AreaList:
+    """Every area in name order (only priority areas, or only the others, if asked)."""
+    areas = [a for a in _areas_in_name_order() if priority is None or a.priority == priority]
+    async with pool.acquire() as conn:
+        rows = await _area_coverage(conn, areas)
+    return AreaList(items=[_area_view(a, r) for a, r in zip(areas, rows, strict=True)])
+
+
+async def get_area(pool: asyncpg.Pool, name: str) -> AreaView:
+    """One area, named in any case, with its figures; NotFound if there is no such area."""
+    area = find_area(name)
+    async with pool.acquire() as conn:
+        (row,) = await _area_coverage(conn, [area])
+    return _area_view(area, row)

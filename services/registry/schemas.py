@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.registry import SchoolDetails, TrustDetails
 
-CoverageBy = Literal["la", "region"]
+CoverageBy = Literal["la", "region", "area"]
+AreaKind = Literal["la", "district"]
 
 
 class _View(BaseModel):
@@ -177,9 +178,11 @@ class TrustSchoolPage(_View):
 
 
 class CoverageGroup(_View):
-    """Open schools and their pupils in an LA or region: in a trust versus not."""
+    """Open schools and their pupils in an LA, region or area: in a trust versus not."""
 
-    code: str | None
+    code: str | None = Field(
+        description="The LA or region code; for an area, its name (areas have no code)."
+    )
     name: str | None
     schools_open: int
     schools_in_trust: int
@@ -207,3 +210,51 @@ class Coverage(_View):
     groups: list[CoverageGroup]
     totals: CoverageGroup
     trust_sizes: list[TrustSizeBucket]
+
+
+_AREA_EXAMPLE: dict[str, Any] = {
+    "name": "Hastings",
+    "kind": "district",
+    "la_codes": ["845"],
+    "districts": ["Hastings"],
+    "priority": True,
+    "eia": False,
+    "schools_open": 38,
+    "schools_in_trust": 27,
+    "schools_not_in_trust": 11,
+    "pupils_in_trust": 9120,
+    "pupils_total": 11540,
+    "share_schools_in_trust": 0.7105,
+    "share_pupils_in_trust": 0.7903,
+}
+
+
+class AreaView(_View):
+    """An area commissioning plans by, with its open schools and pupils in trusts now."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_AREA_EXAMPLE]})
+
+    name: str = Field(description="As DfE names it; GET /areas/{name} takes it in any case.")
+    kind: AreaKind = Field(
+        description="la: the whole of each LA in la_codes; district: the named districts"
+        " inside them."
+    )
+    la_codes: list[str]
+    districts: list[str] = Field(description="Empty unless kind is district.")
+    priority: bool = Field(description="One of the 24 priority Education Investment Areas.")
+    eia: bool = Field(description="One of the 55 Education Investment Areas (whole LAs).")
+    schools_open: int
+    schools_in_trust: int
+    schools_not_in_trust: int
+    pupils_in_trust: int
+    pupils_total: int = Field(description="Pupils in the area's open schools, in a trust or not.")
+    share_schools_in_trust: float = Field(ge=0, le=1)
+    share_pupils_in_trust: float = Field(ge=0, le=1)
+
+
+class AreaList(_View):
+    """Every area, in name order: the 55 EIAs and the six district priority areas."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_AREA_EXAMPLE]}]})
+
+    items: list[AreaView]

@@ -446,7 +446,7 @@ async def test_coverage_adds_up(client: httpx.AsyncClient, world: World, by: str
 
 
 async def test_coverage_by_something_else_is_refused(client: httpx.AsyncClient) -> None:
-    response = await client.get("/stats/coverage", params={"by": "area"})
+    response = await client.get("/stats/coverage", params={"by": "county"})
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["errors"][0]["loc"] == ["query", "by"]

@@ -304,3 +304,27 @@ async def test_the_cli_reports_json_and_exits_2_on_unusable_input(
     finally:
         await conn.close()
     assert imports == 1
+
+
+async def test_the_cli_rebuilds_the_read_models_from_the_log(
+    registry: Registry, tmp_path: Path
+) -> None:
+    await _apply(registry, first_snapshot(tmp_path))
+    env = {"PATH": os.environ.get("PATH", ""), "DATABASE_URL": registry.url}
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "shared.cli", "projections", "rebuild", "registry"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "rebuilt registry read models" in result.stdout
+    conn = await asyncpg.connect(registry.url)
+    try:
+        names = {r[0] for r in await conn.fetch("SELECT name FROM registry_schools")}
+    finally:
+        await conn.close()
+    assert NASTY_NAME in names
