@@ -36,6 +36,7 @@ from functools import partial
 from typing import Any
 
 import asyncpg
+import orjson
 from sqlalchemy import Table
 
 from services.registry.models import (
@@ -570,7 +571,9 @@ def _json_default(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-_encode = json.JSONEncoder(separators=(",", ":"), default=_json_default).encode
+def _encode(value: Any) -> str:
+    # orjson: encoding the rows of a replay batch was a seventh of its time with json.
+    return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _columns_args(columns: tuple[list[Any], ...]) -> list[Any]:

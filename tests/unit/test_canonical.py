@@ -52,3 +52,13 @@ def test_keys_are_sorted_and_text_is_utf8() -> None:
 def test_what_jsonb_cannot_hold_is_refused(bad: Any) -> None:
     with pytest.raises(NotCanonicalisable):
         canonical_json(bad)
+
+
+def test_recorded_data_keeps_integers_beyond_64_bits_exact() -> None:
+    from shared.eventlog.model import _loads
+
+    assert _loads('{"big": 123456789012345678901234567890, "small": 7, "x": 1.5}') == {
+        "big": 123456789012345678901234567890,
+        "small": 7,
+        "x": 1.5,
+    }
