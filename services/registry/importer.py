@@ -62,7 +62,7 @@ class ImportReport:
             "snapshot_date": self.snapshot_date.isoformat(),
             "rows_read": self.rows_read,
             "events_written": self.events_written,
-            "rejected": [_rejected(p).model_dump() for p in self.rejected],
+            "rejected": [rejected_row(p).model_dump() for p in self.rejected],
         }
 
 
@@ -96,6 +96,31 @@ def _parse(
     report.rows_read[name] = count
 
 
+R = TypeVar("R", records.Establishment, records.Group)
+
+
+def _first_of_each(
+    rows: Iterable[R], key: Callable[[R], int], file: str, column: str, report: ImportReport
+) -> dict[int, R]:
+    """Rows by key; a repeated key keeps the first row and reports the others."""
+    out: dict[int, R] = {}
+    for row in rows:
+        k = key(row)
+        if k in out:
+            report.rejected.append(
+                RowProblem(
+                    file,
+                    row.line,
+                    column,
+                    str(k),
+                    f"{column} repeated (first on line {out[k].line})",
+                )
+            )
+            continue
+        out[k] = row
+    return out
+
+
 @dataclass
 class Snapshot:
     """A parsed snapshot, with its bad rows already set aside."""
@@ -117,34 +142,20 @@ def read_snapshot(files: GiasFiles, report: ImportReport) -> Snapshot:
         if files.predecessor_links
         else None
     )
-    establishments: dict[int, records.Establishment] = {}
-    for e in _parse(est_rows, records.establishment, report, "establishments"):
-        if e.urn in establishments:
-            report.rejected.append(
-                RowProblem(
-                    files.establishments.name,
-                    e.line,
-                    "URN",
-                    str(e.urn),
-                    f"URN repeated (first on line {establishments[e.urn].line})",
-                )
-            )
-            continue
-        establishments[e.urn] = e
-    groups: dict[int, records.Group] = {}
-    for g in _parse(group_rows, records.group, report, "groups"):
-        if g.uid in groups:
-            report.rejected.append(
-                RowProblem(
-                    files.groups.name,
-                    g.line,
-                    "Group UID",
-                    str(g.uid),
-                    f"Group UID repeated (first on line {groups[g.uid].line})",
-                )
-            )
-            continue
-        groups[g.uid] = g
+    establishments = _first_of_each(
+        _parse(est_rows, records.establishment, report, "establishments"),
+        lambda e: e.urn,
+        files.establishments.name,
+        "URN",
+        report,
+    )
+    groups = _first_of_each(
+        _parse(group_rows, records.group, report, "groups"),
+        lambda g: g.uid,
+        files.groups.name,
+        "Group UID",
+        report,
+    )
     memberships: dict[int, Membership] = {}
     for link in _parse(link_rows, records.link, report, "links"):
         where = files.links.name
@@ -303,7 +314,7 @@ async def import_gias(
         },
         rows_read=report.rows_read,
         events_written=report.events_written,
-        rejected=[_rejected(p) for p in report.rejected],
+        rejected=[rejected_row(p) for p in report.rejected],
     )
     # ANY: an import handed in over HTTP already has its GiasImportStarted there.
     await store.append(
@@ -323,7 +334,8 @@ def _add(
         appends.append(StreamAppend(stream, [NewEvent(e, meta) for e in events], version))
 
 
-def _rejected(problem: RowProblem) -> RejectedRow:
+def rejected_row(problem: RowProblem) -> RejectedRow:
+    """A row problem as it is recorded in an import's report event."""
     return RejectedRow(
         file=problem.file,
         line=problem.line,

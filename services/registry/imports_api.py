@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Request, UploadFile, status
 from pydantic import BaseModel
 
+from services.registry.api import READ_ROLES
 from services.registry.gias.csvfile import UnusableInput
 from services.registry.importer import GiasFiles, import_gias
 from shared.app import StoreDep
@@ -29,15 +30,6 @@ from shared.http.writes import WriteMetadataDep
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["imports"])
 
-READERS = (
-    Role.READER,
-    Role.ASSESSOR,
-    Role.MODERATOR,
-    Role.CASEWORKER,
-    Role.DECISION_MAKER,
-    Role.DATA_FEED,
-    Role.AUDITOR,
-)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 _IMPORT_ID = re.compile(r"^[0-9a-f]{32}$")
 # GIAS extracts run to tens of megabytes; a whole snapshot upload may be this large.
@@ -162,7 +154,7 @@ async def _run(
 async def get_import(
     import_id: str,
     store: StoreDep,
-    _: Annotated[Principal, Depends(require_roles(*READERS))],
+    _: Annotated[Principal, Depends(require_roles(*READ_ROLES))],
 ) -> ImportStatus:
     """Read straight from the import's own stream, so the answer is never behind."""
     if not _IMPORT_ID.match(import_id):

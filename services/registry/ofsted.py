@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from services.registry.gias.csvfile import Row, RowProblem, UnusableInput, read_rows
-from services.registry.importer import load_state
-from shared.contracts.registry import OfstedImportCompleted, OfstedInspectionRecorded, RejectedRow
+from services.registry.importer import load_state, rejected_row
+from shared.contracts.registry import OfstedImportCompleted, OfstedInspectionRecorded
 from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.model import ANY, NewEvent, StreamAppend
 from shared.eventlog.store import EventStore
@@ -66,12 +66,7 @@ class OfstedReport:
             "import_id": self.import_id,
             "rows_read": self.rows_read,
             "events_written": self.events_written,
-            "rejected": [
-                RejectedRow(
-                    file=p.file, line=p.line, column=p.column, value=p.value, reason=p.reason
-                ).model_dump()
-                for p in self.rejected
-            ],
+            "rejected": [rejected_row(p).model_dump() for p in self.rejected],
         }
 
 
@@ -228,10 +223,7 @@ async def import_ofsted(
         file=path.name,
         rows_read=report.rows_read,
         events_written=report.events_written,
-        rejected=[
-            RejectedRow(file=p.file, line=p.line, column=p.column, value=p.value, reason=p.reason)
-            for p in report.rejected
-        ],
+        rejected=[rejected_row(p) for p in report.rejected],
     )
     await store.append(
         f"ofsted_import-{import_id}", [NewEvent(completed, meta)], expected_version=ANY
