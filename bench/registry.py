@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
 from bench.common import progress
@@ -22,7 +23,7 @@ from services.registry.importer import GiasFiles, import_gias
 from services.registry.projections import rebuild
 from services.registry.sample import write_sample
 from shared.contracts import all_contracts
-from shared.db import create_pool
+from shared.db import asyncpg_dsn, create_pool
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
 from shared.settings import PROJECT_ROOT, Settings
@@ -52,6 +53,12 @@ async def run_registry(
     admin_url: str, sizes: RegistrySizes, add: Callable[[str, float, str, int, int], None]
 ) -> dict[str, Any]:
     """Every registry scenario; headline samples go to ``add``, the rest is returned."""
+    # Start clean of the event-log scenarios' leftovers: flush their dirty pages first.
+    admin = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        await admin.execute("CHECKPOINT")
+    finally:
+        await admin.close()
     folder = Path(tempfile.mkdtemp(prefix="st-bench-gias-"))
     progress(f"writing a synthetic national GIAS set ({sizes.schools:,} schools)")
     files = write_sample(folder, schools=sizes.schools, seed=2030)
