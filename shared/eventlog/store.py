@@ -324,19 +324,28 @@ class EventStore:
         if not batch:
             return []
         try:
-            if conn is not None:
+            if conn is not None and conn.is_in_transaction():
                 rows = await _write_chained(conn, batch)
+            elif conn is not None:
+                # Both statements must see the same now(): the hashes cover the time.
+                async with conn.transaction():
+                    rows = await _write_chained(conn, batch)
             else:
                 async with self.pool.acquire() as own, own.transaction():
                     rows = await _write_chained(own, batch)
-        except _Conflict as conflict:
-            if conflict.constraint == "events_event_id_key":
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == "events_event_id_key":
                 raise EventIdReused([p.event_id for b in batch for p in b[3]]) from None
+            # A concurrent writer took a version first; name the stream that moved.
+            raise await self._moved(appends) from None
+        except _Conflict as conflict:
             stream = conflict.stream_id or batch[0][0]
-            actual = conflict.actual
-            if actual is None:
-                actual = await self.stream_version(stream)
             expected = next(a.expected_version for a in appends if a.stream_id == stream)
+            actual = (
+                conflict.actual
+                if conflict.actual is not None
+                else await self.stream_version(stream)
+            )
             raise WrongExpectedVersion(stream, expected, actual) from None
         if conn is None:
             self._on_commit()
@@ -344,6 +353,17 @@ class EventStore:
         for stream_id, position, version in rows:
             by_stream.setdefault(stream_id, []).append((position, version))
         return [_result(b[0], by_stream[b[0]]) for b in batch]
+
+    async def _moved(self, appends: Sequence[StreamAppend]) -> WrongExpectedVersion:
+        """The first stream of a refused multi-stream append that is no longer as expected."""
+        for a in appends:
+            actual = await self.stream_version(a.stream_id)
+            if not _meets(_expected_param(a.expected_version), actual):
+                return WrongExpectedVersion(a.stream_id, a.expected_version, actual)
+        first = appends[0]
+        return WrongExpectedVersion(
+            first.stream_id, first.expected_version, await self.stream_version(first.stream_id)
+        )
 
     async def _find_duplicate(
         self, stream_id: str, prepared: list[_Prepared]

@@ -97,14 +97,25 @@ class Fenced(Exception):
 
 _SUBSCRIPTION_LOCK_SALT = 0x5354_5355  # keeps our advisory locks apart from others'
 
-# The database going away is not the handler's fault: these never count as a failed attempt.
+# Errors reaching the database (outside the handler): the runner waits and tries again.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     asyncpg.InterfaceError,
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
 )
-_FENCED_OR_TRANSIENT: tuple[type[BaseException], ...] = (Fenced, *TRANSIENT_ERRORS)
+# Raised inside a handler, only a lost connection is the database's fault; anything else,
+# a timeout or a missing file included, counts as a failed attempt at that event.
+CONNECTION_LOST: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+
+
+class _HandlerFailed(Exception):
+    """The consumer's handler raised; ``__cause__`` holds what it raised."""
 
 
 @dataclass
@@ -147,6 +158,13 @@ class ConsumerRunner:
                     log.warning("consumer %s was fenced out; standing by", self.name)
                 except TRANSIENT_ERRORS as exc:
                     log.warning("consumer %s lost its connection: %s", self.name, exc)
+                    await asyncio.sleep(self.poll_interval_s)
+                except (ConsumerFailed, asyncio.CancelledError):
+                    raise
+                except Exception:
+                    # Not the handler (that is counted per event) and not the connection:
+                    # say so loudly, then try again rather than die silently.
+                    log.exception("consumer %s hit an unexpected error", self.name)
                     await asyncio.sleep(self.poll_interval_s)
                 finally:
                     self.active.clear()
@@ -238,9 +256,7 @@ class ConsumerRunner:
         try:
             await self._commit(batch)
             return
-        except _FENCED_OR_TRANSIENT:
-            raise
-        except Exception:
+        except _HandlerFailed:
             log.info("consumer %s: batch failed, retrying event by event", self.name)
         for event in batch:
             await self._handle_one(event)
@@ -252,9 +268,8 @@ class ConsumerRunner:
             try:
                 await self._commit([event])
                 return
-            except _FENCED_OR_TRANSIENT:
-                raise
-            except Exception as exc:
+            except _HandlerFailed as failed:
+                exc = failed.__cause__ or failed
                 error = "".join(traceback.format_exception_only(exc)).strip()
                 log.warning(
                     "consumer %s failed on event %s (%s), attempt %s/%s: %s",
@@ -280,7 +295,12 @@ class ConsumerRunner:
         async with self.store.pool.acquire() as conn:
             ctx = HandlerContext(conn, self.store)
             async with conn.transaction():
-                await self.consumer.handle(events, ctx)
+                try:
+                    await self.consumer.handle(events, ctx)
+                except CONNECTION_LOST:
+                    raise
+                except Exception as exc:
+                    raise _HandlerFailed(str(exc)) from exc
                 updated = await conn.execute(
                     """
                     UPDATE subscriptions

@@ -13,6 +13,7 @@ from shared.eventlog.contracts import ContractError, EventContract, EventMetadat
 from shared.eventlog.errors import EventIdReused, InvalidStreamId, WrongExpectedVersion
 from shared.eventlog.model import ANY, NO_STREAM, STREAM_EXISTS, NewEvent, StreamAppend
 from shared.eventlog.store import EventStore
+from shared.eventlog.verify import verify_log
 from tests.contracts import Measured, Noted
 from tests.integration.helpers import META, note, unique_category
 
@@ -199,3 +200,30 @@ async def test_many_streams_append_together_or_not_at_all(store: EventStore) -> 
     assert (err.value.stream_id, err.value.actual) == (b, 2)
     assert await store.stream_version(c) == 0, "a refused multi-stream append writes nothing"
     assert [e.data["n"] for e in await store.read_stream(b)] == [1, 2]
+
+
+async def test_concurrent_multi_stream_appends_to_one_stream_conflict_cleanly(
+    store: EventStore,
+) -> None:
+    s = stream()
+    outcomes = await asyncio.gather(
+        *(store.append_streams([StreamAppend(s, [note(i), note(i)], NO_STREAM)]) for i in range(6)),
+        return_exceptions=True,
+    )
+    losses = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(losses) == 5
+    assert all(isinstance(o, WrongExpectedVersion) and o.stream_id == s for o in losses)
+    assert await store.stream_version(s) == 2
+
+
+async def test_multi_stream_appends_on_a_connection_without_a_transaction_still_verify(
+    store: EventStore,
+) -> None:
+    s = stream()
+    async with store.pool.acquire() as conn:
+        await store.append_streams([StreamAppend(s, [note(1), note(2)], NO_STREAM)], conn=conn)
+    events = await store.read_stream(s)
+    assert [e.stream_version for e in events] == [1, 2]
+    async with store.pool.acquire() as conn:
+        report = await verify_log(conn)
+    assert not [b for b in report.breaks if s in b.detail], "the hashes must cover the stored time"

@@ -267,8 +267,9 @@ async def test_unknown_event_types_are_skipped(store: EventStore, database_url: 
         await _stop(task)
 
 
+@pytest.mark.parametrize("error", [ValueError, TimeoutError, FileNotFoundError])
 async def test_a_handler_that_keeps_failing_stops_its_consumer_visibly(
-    store: EventStore, database_url: str
+    store: EventStore, database_url: str, error: type[Exception]
 ) -> None:
     category = unique_category("poison")
     await store.append(f"{category}-1", [note(1), note(2), note(3)], expected_version=ANY)
@@ -276,7 +277,8 @@ async def test_a_handler_that_keeps_failing_stops_its_consumer_visibly(
 
     async def on_noted(event: RecordedEvent, ctx: HandlerContext) -> None:
         if event.data["n"] == 2:
-            raise ValueError("cannot handle two")
+            # Timeouts and missing files are OSErrors, but still the handler's failure.
+            raise error("cannot handle two")
         seen.append(event.data["n"])
 
     name = f"poison-{uuid.uuid4().hex[:8]}"

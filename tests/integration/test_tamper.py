@@ -206,3 +206,20 @@ async def test_verify_exits_non_zero_and_names_the_position(
     )
     assert result.returncode == 1
     assert f"position {target}" in result.stdout + result.stderr
+
+
+async def test_tampering_that_python_cannot_even_read_is_reported_not_crashed(
+    sealed_log: tuple[str, asyncpg.Connection],
+) -> None:
+    _, admin = sealed_log
+    deep = await _position(admin, "tamper-0", 3)
+    late = await _position(admin, "tamper-1", 3)
+    await admin.execute(
+        "UPDATE events SET data = ($2::text)::jsonb WHERE position = $1",
+        deep,
+        "[" * 5000 + "]" * 5000,
+    )
+    await admin.execute("UPDATE events SET recorded_at = 'infinity' WHERE position = $1", late)
+    report = await verify_log(admin)
+    broken = {b.position for b in report.breaks}
+    assert {deep, late} <= broken
