@@ -73,9 +73,9 @@ from shared.contracts.registry import (
 from shared.db import create_pool
 from shared.eventlog.contracts import EventContract
 from shared.eventlog.model import RecordedEvent
-from shared.eventlog.store import _HORIZON, EventStore
+from shared.eventlog.store import HORIZON_CONDITION, EventStore
 from shared.eventlog.subscriptions import (
-    _SUBSCRIPTION_LOCK_SALT,
+    SUBSCRIPTION_LOCK_SALT,
     ConsumerFailed,
     ConsumerRunner,
     HandlerContext,
@@ -696,7 +696,7 @@ async def reset(conn: asyncpg.Connection) -> None:
         # to the end of this transaction also keeps one from starting half-way through.
         free = await conn.fetchval(
             "SELECT pg_try_advisory_xact_lock($1, hashtext($2))",
-            _SUBSCRIPTION_LOCK_SALT,
+            SUBSCRIPTION_LOCK_SALT,
             PROJECTION_NAME,
         )
         if not free:
@@ -730,7 +730,7 @@ _CAUGHT_UP_SQL = f"""
 SELECT NOT EXISTS (
     SELECT 1 FROM events e, subscriptions s
      WHERE s.name = $1 AND (e.era, e.tx_id, e.position) > (s.era, s.tx_id, s.position)
-       AND {_HORIZON.replace("(era, tx_id)", "(e.era, e.tx_id)")}
+       AND {HORIZON_CONDITION.replace("(era, tx_id)", "(e.era, e.tx_id)")}
 )
 """
 

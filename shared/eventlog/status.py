@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.eventlog.store import _HORIZON
+from shared.eventlog.store import HORIZON_CONDITION
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ async def horizon_status(conn: asyncpg.Connection | asyncpg.Pool) -> HorizonStat
     row = await conn.fetchrow(
         f"""
         SELECT
-          (SELECT count(*) FROM (SELECT 1 FROM events WHERE NOT {_HORIZON} LIMIT {_LAG_CAP}) t)
+          (SELECT count(*) FROM (SELECT 1 FROM events WHERE NOT {HORIZON_CONDITION} LIMIT {_LAG_CAP}) t)
             AS behind,
           (SELECT coalesce(extract(epoch FROM max(now() - xact_start)), 0)
              FROM pg_stat_activity WHERE backend_xid IS NOT NULL) AS oldest
@@ -71,7 +71,7 @@ async def subscription_statuses(
                 SELECT 1 FROM events e
                  WHERE (e.era, e.tx_id, e.position) > (s.era, s.tx_id, s.position)
                    AND (s.categories IS NULL OR e.category = ANY(s.categories))
-                   AND {_HORIZON.replace("(era, tx_id)", "(e.era, e.tx_id)")}
+                   AND {HORIZON_CONDITION.replace("(era, tx_id)", "(e.era, e.tx_id)")}
                  LIMIT {_LAG_CAP}) t
         ) AS lag
           FROM subscriptions s ORDER BY s.name

@@ -91,20 +91,20 @@ RETURNING stream_id, position, stream_version
 # are read only below the transaction-id horizon: every transaction older than the
 # snapshot's xmin has finished, so nothing can still appear below it. The whole check is
 # one statement so that the horizon and the rows come from the same snapshot.
-_HORIZON = (
+HORIZON_CONDITION = (
     "(era, tx_id) < ((SELECT era FROM eventlog_era), pg_snapshot_xmin(pg_current_snapshot()))"
 )
 
 READ_ALL_SQL = f"""
 SELECT {RECORDED_COLUMNS} FROM events
- WHERE (era, tx_id, position) > ($1, $2, $3) AND {_HORIZON}
+ WHERE (era, tx_id, position) > ($1, $2, $3) AND {HORIZON_CONDITION}
  ORDER BY era, tx_id, position
  LIMIT $4
 """
 
 READ_CATEGORY_SQL = f"""
 SELECT {RECORDED_COLUMNS} FROM events
- WHERE category = $5 AND (era, tx_id, position) > ($1, $2, $3) AND {_HORIZON}
+ WHERE category = $5 AND (era, tx_id, position) > ($1, $2, $3) AND {HORIZON_CONDITION}
  ORDER BY era, tx_id, position
  LIMIT $4
 """
@@ -116,7 +116,7 @@ READ_CATEGORIES_SQL = f"""
 SELECT e.* FROM unnest($5::text[]) AS c(category)
  CROSS JOIN LATERAL (
      SELECT {RECORDED_COLUMNS} FROM events
-      WHERE category = c.category AND (era, tx_id, position) > ($1, $2, $3) AND {_HORIZON}
+      WHERE category = c.category AND (era, tx_id, position) > ($1, $2, $3) AND {HORIZON_CONDITION}
       ORDER BY era, tx_id, position
       LIMIT $4
  ) AS e

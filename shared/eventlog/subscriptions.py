@@ -95,7 +95,7 @@ class Fenced(Exception):
     """Another instance became active; this one must stop writing."""
 
 
-_SUBSCRIPTION_LOCK_SALT = 0x5354_5355  # keeps our advisory locks apart from others'
+SUBSCRIPTION_LOCK_SALT = 0x5354_5355  # keeps our advisory locks apart from others'
 
 # Errors reaching the database (outside the handler): the runner waits and tries again.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -183,7 +183,7 @@ class ConsumerRunner:
                     asyncpg_dsn(self.url), server_settings={"application_name": f"lock:{self.name}"}
                 )
             got = await self._lock_conn.fetchval(
-                "SELECT pg_try_advisory_lock($1, hashtext($2))", _SUBSCRIPTION_LOCK_SALT, self.name
+                "SELECT pg_try_advisory_lock($1, hashtext($2))", SUBSCRIPTION_LOCK_SALT, self.name
             )
             if not got:
                 return False
