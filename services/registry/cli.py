@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from services.registry.gias.csvfile import UnusableInput
+from services.registry.gias.csvfile import RowProblem, UnusableInput
 from services.registry.importer import GiasFiles, ImportReport, import_gias
 from services.registry.ofsted import OfstedReport, import_ofsted
 from shared.contracts import all_contracts
@@ -77,10 +77,7 @@ def _cmd_import_gias(args: argparse.Namespace) -> int:
             f"import {report.import_id}: snapshot {report.snapshot_date}, "
             f"{report.events_written} events written, {len(report.rejected)} rows rejected"
         )
-        for problem in report.rejected[:50]:
-            print(f"  rejected {problem}")
-        if len(report.rejected) > 50:
-            print(f"  … and {len(report.rejected) - 50} more (use --json for all)")
+        _print_rejected(report.rejected)
     return 0
 
 
@@ -129,8 +126,7 @@ def _cmd_import_ofsted(args: argparse.Namespace) -> int:
             f"import {report.import_id}: {report.rows_read} rows, "
             f"{report.events_written} inspections recorded, {len(report.rejected)} rows rejected"
         )
-        for problem in report.rejected[:50]:
-            print(f"  rejected {problem}")
+        _print_rejected(report.rejected)
     return 0
 
 
@@ -201,3 +197,10 @@ def _cmd_rebuild(args: argparse.Namespace) -> int:
         f" ({report.events_per_s:,.0f} events/s)"
     )
     return 0
+
+
+def _print_rejected(rejected: list[RowProblem], shown: int = 50) -> None:
+    for problem in rejected[:shown]:
+        print(f"  rejected {problem}")
+    if len(rejected) > shown:
+        print(f"  … and {len(rejected) - shown} more (use --json for all)")
