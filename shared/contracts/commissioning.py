@@ -1,7 +1,258 @@
-"""Events the commissioning service publishes. Contracts arrive with the service's own issue."""
+"""Events the commissioning service publishes: cases, decisions, transfers, interventions.
+
+Streams: ``case-{case_id}`` holds one case's whole life, including its decisions and the
+``TransferApproved`` the registry acts on; ``intervention-{intervention_id}`` holds one
+intervention (a notice and its statuses). Who did each step is the event's ``actor``; the
+decision itself names its decision maker in the data, because that is part of the record
+the law asks for, not just who typed it in.
+"""
 
 from __future__ import annotations
 
-from shared.eventlog.contracts import EventRegistry
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.eventlog.contracts import EventContract, EventRegistry
 
 contracts = EventRegistry()
+
+CaseId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
+DecisionId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
+InterventionId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
+Urn = Annotated[int, Field(ge=100000, le=999999, description="Unique Reference Number")]
+GroupUid = Annotated[int, Field(ge=1, description="GIAS group UID of the trust")]
+Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+CaseTrigger = Literal[
+    "inadequate_dao",  # a maintained school judged inadequate: directive academy order
+    "rebrokerage",  # an academy in a failing trust
+    "trust_closure",  # its trust is closing
+    "voluntary_conversion",  # a maintained school asks to convert
+    "trust_growth",  # a trust asks to grow or to merge
+    "la_request",  # a local authority asks for its schools to join trusts
+    "free_school",  # a new free school needs a trust
+]
+
+DecisionOutcome = Literal[
+    "approved", "approved_with_conditions", "declined", "deferred", "withdrawn", "dao_revoked"
+]
+DecisionMakerCapacity = Literal[
+    "regional_director_for_region",
+    "another_regional_director",
+    "minister",
+    "director_general",
+    "deputy_director",
+]
+InterventionKind = Literal[
+    "nti_warning_letter", "notice_to_improve", "termination_warning_notice", "termination_notice"
+]
+InterventionStatus = Literal[
+    "preparing",
+    "issued",
+    "progress_on_track",
+    "evidence_of_non_compliance",
+    "serious_breaches",
+    "submission_to_lift",
+    "lifted",
+    "closed",
+    "cancelled",
+]
+# An intervention in one of these statuses no longer counts against its trust.
+INACTIVE_INTERVENTION_STATUSES: frozenset[str] = frozenset({"lifted", "closed", "cancelled"})
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PillarWeight(_Value):
+    """How much one pillar (optionally narrowed to some themes) counts in this case."""
+
+    pillar: Key
+    weight: float = Field(gt=0, le=10)
+    themes: list[Key] = Field(default_factory=list)
+
+
+class FactorWeights(_Value):
+    """How much each non-pillar factor of the shortlist counts; 0 leaves it out."""
+
+    capacity: float = Field(default=1.0, ge=0, le=10)
+    distance: float = Field(default=1.0, ge=0, le=10)
+    local_presence: float = Field(default=1.0, ge=0, le=10)
+    phase_fit: float = Field(default=1.0, ge=0, le=10)
+    faith_fit: float = Field(default=1.0, ge=0, le=10)
+    track_record: float = Field(default=1.0, ge=0, le=10)
+
+
+# --------------------------------------------------------------------------- cases
+
+
+@contracts.register
+class CaseOpened(EventContract):
+    """A case to find a trust for one school or a group of schools."""
+
+    type_name = "commissioning.CaseOpened"
+    case_id: CaseId
+    urns: list[Urn] = Field(min_length=1, max_length=200)
+    trigger: CaseTrigger
+    title: str = Field(min_length=1, max_length=300)
+    region_code: str | None = None
+    area: str | None = None
+    la_codes: list[str] = Field(default_factory=list)
+    opened_on: date
+    # Set when the case came from another event, e.g. a termination notice.
+    intervention_id: InterventionId | None = None
+
+
+@contracts.register
+class CaseCriteriaSet(EventContract):
+    """What matters for this case: the relevant pillars and the factors, with weights."""
+
+    type_name = "commissioning.CaseCriteriaSet"
+    case_id: CaseId
+    pillars: list[PillarWeight] = Field(min_length=1)
+    factors: FactorWeights = FactorWeights()
+
+
+@contracts.register
+class CaseShortlisted(EventContract):
+    """The trusts a caseworker put forward to the advisory board, from the ranked candidates."""
+
+    type_name = "commissioning.CaseShortlisted"
+    case_id: CaseId
+    trust_uids: list[GroupUid] = Field(min_length=1, max_length=20)
+    # The candidate list as ranked when the shortlist was made, so the record shows what the
+    # caseworker saw even after later events change the ranking.
+    ranking_snapshot: list[dict[str, object]] = Field(default_factory=list)
+
+
+@contracts.register
+class AdvisoryBoardScheduled(EventContract):
+    """The case goes to an advisory board on this date."""
+
+    type_name = "commissioning.AdvisoryBoardScheduled"
+    case_id: CaseId
+    board_date: date
+
+
+@contracts.register
+class DecisionRecorded(EventContract):
+    """A decision maker decided the case."""
+
+    type_name = "commissioning.DecisionRecorded"
+    case_id: CaseId
+    decision_id: DecisionId
+    outcome: DecisionOutcome
+    conditions: list[str] = Field(default_factory=list)
+    decided_on: date
+    decision_maker_name: str = Field(min_length=1, max_length=200)
+    decision_maker_capacity: DecisionMakerCapacity
+    trust_uid: GroupUid | None = None
+    rationale: str = Field(min_length=1, max_length=8000)
+    significant_date: date | None = None
+    # For declined, deferred or withdrawn: the category DOMAIN.md lists.
+    reason_category: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _approval_has_trust_and_date(self) -> DecisionRecorded:
+        approved = self.outcome in ("approved", "approved_with_conditions")
+        if approved and (self.trust_uid is None or self.significant_date is None):
+            raise ValueError("an approval names the trust and the significant date")
+        if self.significant_date is not None and self.significant_date.day != 1:
+            raise ValueError("a significant date is the 1st of a month")
+        if self.outcome == "approved_with_conditions" and not self.conditions:
+            raise ValueError("an approval with conditions lists them")
+        return self
+
+
+@contracts.register
+class TransferApproved(EventContract):
+    """Instruction to the registry: these schools move to this trust on the significant date.
+
+    Written with the approving ``DecisionRecorded``, in the same append. ``kind`` is
+    ``conversion`` when the schools are not yet in any trust (they join), ``transfer`` when
+    they move from one trust to another; the registry decides per school from what it knows
+    on the day.
+    """
+
+    type_name = "commissioning.TransferApproved"
+    case_id: CaseId
+    decision_id: DecisionId
+    urns: list[Urn] = Field(min_length=1)
+    to_trust_uid: GroupUid
+    significant_date: date
+    kind: Literal["transfer", "conversion"]
+
+
+@contracts.register
+class SignificantDateChanged(EventContract):
+    """The date an approved transfer takes effect moved; the registry reschedules."""
+
+    type_name = "commissioning.SignificantDateChanged"
+    case_id: CaseId
+    decision_id: DecisionId
+    previous_date: date
+    significant_date: date
+    reason: str = Field(min_length=1, max_length=4000)
+
+    @model_validator(mode="after")
+    def _first_of_month(self) -> SignificantDateChanged:
+        if self.significant_date.day != 1:
+            raise ValueError("a significant date is the 1st of a month")
+        return self
+
+
+@contracts.register
+class CaseCompleted(EventContract):
+    """Every school of the case is now run by the chosen trust."""
+
+    type_name = "commissioning.CaseCompleted"
+    case_id: CaseId
+    decision_id: DecisionId
+    completed_on: date
+
+
+@contracts.register
+class CaseClosed(EventContract):
+    """The case was closed without (further) transfer; any pending transfer is cancelled."""
+
+    type_name = "commissioning.CaseClosed"
+    case_id: CaseId
+    closed_on: date
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+# --------------------------------------------------------------------------- interventions
+
+
+@contracts.register
+class InterventionIssued(EventContract):
+    """A notice or letter against a trust, or against one of its academies."""
+
+    type_name = "commissioning.InterventionIssued"
+    intervention_id: InterventionId
+    kind: InterventionKind
+    trust_uid: GroupUid
+    urn: Urn | None = None
+    status: InterventionStatus
+    issued_on: date
+    grounds: str = Field(min_length=1, max_length=8000)
+    conditions: list[str] = Field(default_factory=list)
+    # A termination warning notice gives the trust 15 working days to respond.
+    response_due_on: date | None = None
+    escalated_from: InterventionId | None = None
+    published: bool = True
+
+
+@contracts.register
+class InterventionStatusChanged(EventContract):
+    """An intervention moved to a new status."""
+
+    type_name = "commissioning.InterventionStatusChanged"
+    intervention_id: InterventionId
+    trust_uid: GroupUid
+    previous_status: InterventionStatus
+    status: InterventionStatus
+    effective_on: date

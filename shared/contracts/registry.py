@@ -254,6 +254,41 @@ class LocalAuthorityTrustEstablished(EventContract):
     established_on: date
 
 
+# --------------------------------------------------------------------------- transfers
+# The registry's side of a commissioning decision, in stream ``transfer-{decision_id}``:
+# it schedules each approved transfer, applies it on the significant date as
+# ``SchoolTransferred`` / ``SchoolJoinedTrust`` in the school's own stream (decision_reference
+# = the decision id, causation = the TransferApproved event), or refuses it here.
+
+
+@contracts.register
+class TransferScheduled(EventContract):
+    """The registry accepted an approved transfer and will apply it on its significant date."""
+
+    type_name = "registry.TransferScheduled"
+    decision_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    case_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    urns: list[Urn] = Field(min_length=1)
+    to_trust_uid: GroupUid
+    significant_date: date
+
+
+@contracts.register
+class TransferRejected(EventContract):
+    """The registry could not apply an approved transfer for one school, and why."""
+
+    type_name = "registry.TransferRejected"
+    decision_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    case_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    urn: Urn
+    to_trust_uid: GroupUid
+    significant_date: date
+    reason_code: Literal[
+        "school_closed", "school_unknown", "trust_closed", "trust_unknown", "already_in_trust"
+    ]
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 # --------------------------------------------------------------------------- feeds
 
 
