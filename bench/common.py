@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import os
+import socket
 import statistics
 import sys
 import tempfile
@@ -14,7 +17,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from shared.db import start_embedded_postgres
+from shared.settings import PROJECT_ROOT, Settings
 from tests import dbutil
 
 _T0 = time.perf_counter()
@@ -70,3 +76,59 @@ async def bench_database() -> AsyncIterator[BenchDatabase]:
         yield BenchDatabase(admin_url, url, source)
     finally:
         await dbutil.drop_database(admin_url, url)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@asynccontextmanager
+async def service_server(
+    service: str, url: str, settings: Settings, workers: int = 1
+) -> AsyncIterator[int]:
+    """A service as a separate uvicorn process, so the load generator has its own CPU.
+
+    Yields its port once ``/readyz`` answers 200 (its consumers running).
+    """
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "STRONGTRUSTS_JWT_SECRET": settings.jwt_secret or "",
+        "STRONGTRUSTS_ENVIRONMENT": "test",
+        "STRONGTRUSTS_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "shared.cli",
+        "serve",
+        service,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base) as client:
+            deadline = time.monotonic() + 30
+            while True:
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get("/readyz")).status_code == 200:
+                        break
+                if proc.returncode is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the {service} server did not become ready")
+                await asyncio.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        await proc.wait()

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
-import socket
-import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 
-from bench.common import progress
+from bench.common import progress, service_server
 from bench.http_load import load
 from services.registry.importer import GiasFiles, import_gias
 from services.registry.projections import rebuild
@@ -26,7 +20,7 @@ from shared.contracts import all_contracts
 from shared.db import asyncpg_dsn, create_pool
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
-from shared.settings import PROJECT_ROOT, Settings
+from shared.settings import Settings
 from tests import dbutil
 
 NATIONAL_SCHOOLS = 25_000
@@ -94,7 +88,7 @@ async def run_registry(
             rebuilt = await rebuild(url, settings)
             add("rebuild_events_per_s", rebuilt.events_per_s, "events/s", rep, n)
             details["rebuild_events"] = rebuilt.events
-        async with _registry_server(url, settings, sizes.server_workers) as port:
+        async with service_server("registry", url, settings, sizes.server_workers) as port:
             token = issue_token(settings, roles=[Role.READER], subject="bench")
             urns, las = await _targets(url, settings)
             details["load"] = {
@@ -154,54 +148,3 @@ async def _targets(url: str, settings: Settings) -> tuple[list[int], list[str]]:
     finally:
         await pool.close()
     return urns, las
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@contextlib.asynccontextmanager
-async def _registry_server(url: str, settings: Settings, workers: int) -> AsyncIterator[int]:
-    """The registry as a separate uvicorn process, so the load generator has its own CPU."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "STRONGTRUSTS_JWT_SECRET": settings.jwt_secret or "",
-        "STRONGTRUSTS_ENVIRONMENT": "test",
-        "STRONGTRUSTS_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(PROJECT_ROOT),
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "shared.cli",
-        "serve",
-        "registry",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=base) as client:
-            deadline = time.monotonic() + 30
-            while True:
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get("/readyz")).status_code == 200:
-                        break
-                if proc.returncode is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the registry server did not become ready")
-                await asyncio.sleep(0.1)
-        yield port
-    finally:
-        proc.terminate()
-        await proc.wait()

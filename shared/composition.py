@@ -13,8 +13,12 @@ from shared.settings import SERVICE_PORTS
 
 
 def service_modules(name: str) -> Iterator[ModuleType]:
-    """``services.<service>.<name>`` for each service that has such a module."""
-    for service in sorted(SERVICE_PORTS):
+    """``services.<service>.<name>`` for each service that has such a module.
+
+    In SERVICE_PORTS order, which is the order services feed each other (registry, then
+    assessment, then commissioning), so first-run data can build on what came before.
+    """
+    for service in SERVICE_PORTS:
         module_name = f"services.{service}.{name}"
         try:
             yield importlib.import_module(module_name)

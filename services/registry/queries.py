@@ -17,9 +17,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from services.registry import reference
 from services.registry.models import SCHOOL_DETAIL_FIELDS, TRUST_DETAIL_FIELDS
-from services.registry.reference import Area
 from services.registry.schemas import (
     AreaCount,
     AreaList,
@@ -42,8 +40,10 @@ from services.registry.schemas import (
     TrustSummary,
     TrustView,
 )
+from shared import reference
 from shared.contracts.registry import SchoolDetails, TrustDetails
 from shared.errors import NotFound, UnprocessableContent
+from shared.reference import Area
 
 # Schools that count as open for coverage (GIAS's EstablishmentStatus names).
 OPEN_STATUSES: tuple[str, ...] = ("Open", "Open, but proposed to close")

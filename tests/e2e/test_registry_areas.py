@@ -13,8 +13,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.registry import reference
 from services.registry.main import create_app
+from shared import reference
 from shared.contracts.registry import SchoolJoinedTrust, SchoolRegistered, TrustIncorporated
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token

@@ -15,14 +15,14 @@ from random import Random
 
 import pytest
 
-from services.registry import reference
-from services.registry.reference import GIAS_FILES, gias_columns
 from services.registry.sample import SampleFiles, write_sample
 from services.registry.sample import gias_format as g
 from services.registry.sample import ofsted_format as of
 from services.registry.sample.generate import build
 from services.registry.sample.geography import EASTING_RANGE, NORTHING_RANGE, geography
 from services.registry.sample.writer import EstablishmentRows
+from shared import reference
+from shared.reference import GIAS_FILES, gias_columns
 
 SCHOOLS = 400
 SEED = 20261101

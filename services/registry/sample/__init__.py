@@ -30,7 +30,6 @@ from datetime import date
 from pathlib import Path
 from random import Random
 
-from services.registry.reference import gias_columns
 from services.registry.sample import ofsted_format as of
 from services.registry.sample.generate import build
 from services.registry.sample.gias_format import file_name
@@ -42,6 +41,7 @@ from services.registry.sample.writer import (
     succession_rows,
     write_csv,
 )
+from shared.reference import gias_columns
 
 __all__ = ["SampleFiles", "write_sample"]
 

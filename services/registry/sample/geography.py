@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from services.registry.reference import local_authorities
+from shared.reference import local_authorities
 
 HERE = Path(__file__).parent
 
