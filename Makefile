@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck bench clean
+.PHONY: install run test lint typecheck bench openapi clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -25,6 +25,9 @@ lint: install
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+openapi: install
+	$(BIN)/strongtrusts openapi
 
 bench: install
 	$(BIN)/python -m bench

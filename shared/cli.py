@@ -67,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, help="lifetime in seconds")
     token.set_defaults(func=_cmd_token)
 
+    openapi = sub.add_parser(
+        "openapi", help="write each service's OpenAPI document beside it (--check: compare)"
+    )
+    openapi.add_argument(
+        "--check", action="store_true", help="exit 1 if a committed document is out of date"
+    )
+    openapi.set_defaults(func=_cmd_openapi)
+
     # Each service may add its own commands (feeds, samples) in services/<name>/cli.py.
     for module in service_modules("cli"):
         module.register(sub)
@@ -164,6 +172,23 @@ def _cmd_token(args: argparse.Namespace) -> int:
         )
         return 2
     print(issue_token(settings, roles=roles, subject=args.sub, ttl_seconds=args.ttl))
+    return 0
+
+
+def _cmd_openapi(args: argparse.Namespace) -> int:
+    from shared import openapi_docs
+
+    if args.check:
+        stale = openapi_docs.stale_services()
+        for service in stale:
+            print(
+                f"{openapi_docs.committed_path(service)}: differs from what {service} serves; "
+                "run `strongtrusts openapi` and review the change",
+                file=sys.stderr,
+            )
+        return 1 if stale else 0
+    for path in openapi_docs.write_all():
+        print(path)
     return 0
 
 
