@@ -36,7 +36,7 @@ def render(document: dict[str, Any]) -> str:
 
 def stale_services() -> list[str]:
     """Services whose committed document differs from what they serve."""
-    stale = []
+    stale: list[str] = []
     for service in SERVICE_PORTS:
         path = committed_path(service)
         if not path.exists() or path.read_text(encoding="utf-8") != render(
