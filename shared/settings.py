@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     jwt_audience: str = "strongtrusts"
     token_ttl_seconds: int = 8 * 3600
 
+    # Audit: the Ed25519 key that signs checkpoints of the global hash chain, as the
+    # base64url of its 32-byte private seed (generated into data_dir in development).
+    audit_signing_key: str | None = None
+
     # Subscriptions: LISTEN/NOTIFY wakes consumers; this poll is the fallback.
     poll_interval_s: float = 0.5
     consumer_batch_size: int = 500
@@ -64,6 +68,8 @@ class Settings(BaseSettings):
                 raise ValueError("production needs STRONGTRUSTS_JWT_SECRET of 32+ characters")
             if self.jwt_algorithm == "RS256" and not self.jwt_jwks_url:
                 raise ValueError("RS256 needs STRONGTRUSTS_JWT_JWKS_URL")
+            if not self.audit_signing_key:
+                raise ValueError("production needs STRONGTRUSTS_AUDIT_SIGNING_KEY")
             if self.database_url is None:
                 raise ValueError(
                     "production needs DATABASE_URL; the embedded database is for development"

@@ -184,7 +184,8 @@ async def first_run(url: str) -> None:
 
 
 def _cmd_rebuild(args: argparse.Namespace) -> int:
-    from services.registry.projections import ProjectionBusy, rebuild
+    from services.registry.projections import rebuild
+    from shared.eventlog.rebuild import ProjectionBusy
 
     settings = get_settings()
     try:

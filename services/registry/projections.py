@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import json
 import logging
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -70,14 +68,14 @@ from shared.contracts.registry import (
     TrustDetailsChanged,
     TrustIncorporated,
 )
-from shared.db import create_pool
 from shared.eventlog.contracts import EventContract
 from shared.eventlog.model import RecordedEvent
-from shared.eventlog.store import HORIZON_CONDITION, EventStore
+from shared.eventlog.rebuild import (
+    RebuildReport,
+    rebuild_projection,
+    reset_projection,
+)
 from shared.eventlog.subscriptions import (
-    SUBSCRIPTION_LOCK_SALT,
-    ConsumerFailed,
-    ConsumerRunner,
     HandlerContext,
 )
 from shared.settings import Settings
@@ -667,72 +665,9 @@ def registry_projection() -> RegistryProjection:
 # ------------------------------------------------------------------- rebuild
 
 
-class ProjectionBusy(RuntimeError):
-    """The consumer is active in another process, so its read models cannot be reset now."""
-
-
-@dataclass(frozen=True)
-class RebuildReport:
-    """How a rebuild went: events replayed and how long it took."""
-
-    events: int
-    seconds: float
-
-    @property
-    def events_per_s(self) -> float:
-        """Replay rate."""
-        return self.events / self.seconds if self.seconds > 0 else 0.0
-
-
 async def reset(conn: asyncpg.Connection) -> None:
-    """Empty every registry read model and rewind its consumer to the start, in one transaction.
-
-    Refuses with ProjectionBusy while an instance of the consumer is active anywhere: that
-    instance would keep its place in memory and never replay. Stop the registry service
-    first; it replays from the start when it comes back.
-    """
-    async with conn.transaction():
-        # The same advisory lock an active consumer holds for its whole life; holding it
-        # to the end of this transaction also keeps one from starting half-way through.
-        free = await conn.fetchval(
-            "SELECT pg_try_advisory_xact_lock($1, hashtext($2))",
-            SUBSCRIPTION_LOCK_SALT,
-            PROJECTION_NAME,
-        )
-        if not free:
-            owner = await conn.fetchval(
-                "SELECT owner FROM subscriptions WHERE name = $1", PROJECTION_NAME
-            )
-            raise ProjectionBusy(
-                f"{PROJECTION_NAME} is running in another process ({owner or 'unknown'});"
-                " stop the registry service and rebuild again"
-            )
-        await conn.execute(f"TRUNCATE {', '.join(READ_MODEL_TABLES)}")
-        await conn.execute(
-            "INSERT INTO subscriptions (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
-            PROJECTION_NAME,
-        )
-        # The fence moves too, so a former leader's late checkpoint write is refused.
-        await conn.execute(
-            """
-            UPDATE subscriptions
-               SET era = 0, tx_id = '0'::xid8, position = 0, fence = fence + 1,
-                   status = 'idle', attempts = 0, failed_position = NULL,
-                   failed_event_id = NULL, failed_event_type = NULL, last_error = NULL,
-                   events_handled = 0, updated_at = now()
-             WHERE name = $1
-            """,
-            PROJECTION_NAME,
-        )
-
-
-_CAUGHT_UP_SQL = f"""
-SELECT NOT EXISTS (
-    SELECT 1 FROM events e, subscriptions s
-     WHERE s.name = $1 AND (e.era, e.tx_id, e.position) > (s.era, s.tx_id, s.position)
-       AND {HORIZON_CONDITION.replace("(era, tx_id)", "(e.era, e.tx_id)")}
-)
-"""
+    """Empty every registry read model and rewind its consumer (the service must be stopped)."""
+    await reset_projection(conn, PROJECTION_NAME, READ_MODEL_TABLES, service="registry")
 
 
 async def rebuild(
@@ -742,68 +677,17 @@ async def rebuild(
     batch_size: int = 2000,
     timeout_s: float | None = None,
 ) -> RebuildReport:
-    """Rebuild the registry read models from the log: reset, then replay here until caught up.
+    """Rebuild the registry read models from the log: reset, then replay until caught up.
 
     For ``strongtrusts projections rebuild registry``; the registry service must be stopped.
     """
-    pool = await create_pool(url, settings, min_size=1, max_size=3)
-    try:
-        async with pool.acquire() as conn:
-            await reset(conn)
-        started = time.perf_counter()
-        runner = ConsumerRunner(
-            registry_projection(),
-            EventStore(pool, _CONTRACTS),
-            None,
-            url,
-            batch_size=batch_size,
-            poll_interval_s=0.05,
-            max_attempts=settings.consumer_max_attempts,
-        )
-        with _fewer_collections():
-            task = asyncio.create_task(runner.run(), name=f"rebuild:{PROJECTION_NAME}")
-            try:
-                await _wait_caught_up(pool, task, timeout_s)
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        seconds = time.perf_counter() - started
-        handled = await pool.fetchval(
-            "SELECT events_handled FROM subscriptions WHERE name = $1", PROJECTION_NAME
-        )
-        report = RebuildReport(events=int(handled or 0), seconds=seconds)
-        log.info("rebuilt %s: %s events in %.2fs", PROJECTION_NAME, report.events, report.seconds)
-        return report
-    finally:
-        await pool.close()
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    # A replay allocates millions of short-lived objects per minute and keeps almost none:
-    # at the default threshold the collector runs thousands of times and finds nothing,
-    # about a tenth of the replay. Collect less often while it runs.
-    gc.collect()
-    gc.freeze()
-    thresholds = gc.get_threshold()
-    gc.set_threshold(20_000, 50, 50)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
-
-
-async def _wait_caught_up(
-    pool: asyncpg.Pool, task: asyncio.Task[None], timeout_s: float | None
-) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = None if timeout_s is None else loop.time() + timeout_s
-    while not await pool.fetchval(_CAUGHT_UP_SQL, PROJECTION_NAME):
-        if task.done():
-            task.result()  # raises ConsumerFailed with the event that failed
-            raise ConsumerFailed(f"{PROJECTION_NAME} stopped before catching up")
-        if deadline is not None and loop.time() > deadline:
-            raise TimeoutError(f"{PROJECTION_NAME} did not catch up in {timeout_s}s")
-        await asyncio.sleep(0.02)
+    return await rebuild_projection(
+        url,
+        settings,
+        registry_projection(),
+        READ_MODEL_TABLES,
+        _CONTRACTS,
+        service="registry",
+        batch_size=batch_size,
+        timeout_s=timeout_s,
+    )

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import secrets
-import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any, cast
 
 import jwt
@@ -26,6 +23,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.errors import Forbidden, ServiceUnavailable, Unauthorized
+from shared.keyfiles import generated_secret
 from shared.settings import Settings
 
 SECRET_FILE_NAME = "jwt_secret"
@@ -67,8 +65,6 @@ class Principal:
         return Role.ADMIN in self.roles or not self.roles.isdisjoint(roles)
 
 
-_generated_secrets: dict[Path, str] = {}
-_generated_secrets_lock = threading.Lock()
 _jwks_clients: dict[str, jwt.PyJWKClient] = {}
 
 
@@ -78,28 +74,7 @@ def signing_secret(settings: Settings) -> str:
         return settings.jwt_secret
     if settings.environment not in ("development", "test"):
         raise RuntimeError("STRONGTRUSTS_JWT_SECRET must be set outside development and test")
-    return _generated_secret(settings.data_dir / SECRET_FILE_NAME)
-
-
-def _generated_secret(path: Path) -> str:
-    # The lock keeps two threads from both creating the file; O_EXCL does the same for processes.
-    with _generated_secrets_lock:
-        cached = _generated_secrets.get(path)
-        if cached is not None:
-            return cached
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            secret = path.read_text(encoding="utf-8").strip()
-            if not secret:
-                raise RuntimeError(f"{path} is empty; delete it to generate a new secret") from None
-        else:
-            secret = secrets.token_urlsafe(48)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(secret)
-        _generated_secrets[path] = secret
-        return secret
+    return generated_secret(settings.data_dir / SECRET_FILE_NAME, lambda: secrets.token_urlsafe(48))
 
 
 def _jwks_client(url: str) -> jwt.PyJWKClient:

@@ -36,6 +36,7 @@ from shared.contracts.registry import (
 )
 from shared.eventlog.contracts import EventContract, EventMetadata
 from shared.eventlog.model import ANY, NewEvent
+from shared.eventlog.rebuild import ProjectionBusy
 from shared.eventlog.store import EventStore
 from shared.eventlog.subscriptions import ConsumerRunner, HandlerContext
 from shared.settings import Settings
@@ -509,7 +510,7 @@ async def test_a_rebuild_from_the_log_gives_identical_read_models(
         )
     async with running_projection(registry_store, database_url):
         await projected(pool, urns[-1], last)
-        with pytest.raises(projections.ProjectionBusy):
+        with pytest.raises(ProjectionBusy):
             async with pool.acquire() as conn:
                 await projections.reset(conn)
     before = await snapshot(pool)
