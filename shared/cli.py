@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Coroutine, Sequence
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -55,7 +56,20 @@ def _parser() -> argparse.ArgumentParser:
     log = sub.add_parser("log", help="the event log").add_subparsers(metavar="ACTION")
     verify = log.add_parser("verify", help="recompute the hash chains; exit 1 on any break")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.add_argument(
+        "--anchor",
+        type=Path,
+        help="a signed checkpoint file: also check history up to it was not rewritten",
+    )
+    verify.add_argument(
+        "--public-key", help="the signing key's public half to trust (base64url); pins --anchor"
+    )
     verify.set_defaults(func=_cmd_log_verify)
+    checkpoint = log.add_parser(
+        "checkpoint", help="sign the newest seal of the global chain, to keep outside the database"
+    )
+    checkpoint.add_argument("--out", type=Path, help="write it here (default: standard output)")
+    checkpoint.set_defaults(func=_cmd_log_checkpoint)
 
     consumers = sub.add_parser("consumers", help="list durable consumers and their lag")
     consumers.add_argument("--json", action="store_true")
@@ -100,7 +114,16 @@ def _cmd_db_downgrade(args: argparse.Namespace) -> int:
 
 
 def _cmd_log_verify(args: argparse.Namespace) -> int:
+    from shared.audit import signing
     from shared.eventlog.verify import count_events, verify_log
+
+    anchor = None
+    if args.anchor is not None:
+        try:
+            anchor = signing.load_checkpoint(args.anchor.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            print(f"{args.anchor}: not a usable checkpoint: {exc}", file=sys.stderr)
+            return 2
 
     async def run() -> dict[str, object]:
         conn = await asyncpg.connect(asyncpg_dsn(database_url(get_settings())))
@@ -113,28 +136,68 @@ def _cmd_log_verify(args: argparse.Namespace) -> int:
                 def advance(n: int) -> None:
                     bar.update(n)
 
-                report = await verify_log(conn, progress=advance)
-            return report.as_dict()
+                if anchor is None:
+                    return (await verify_log(conn, progress=advance)).as_dict()
+                checked = await signing.check_anchor(
+                    conn, anchor, trusted_public_key=args.public_key, progress=advance
+                )
+                return {**checked.chains.as_dict(), "anchor": checked.as_dict(), "ok": checked.ok}
         finally:
             await conn.close()
 
     result = asyncio.run(run())
     if args.json:
         print(json.dumps(result, indent=2))
-    elif result["ok"]:
+        return 0 if result["ok"] else 1
+    breaks = result["breaks"]
+    assert isinstance(breaks, list)
+    if not breaks:
         print(
-            f"ok: {result['events_checked']} events in {result['streams_checked']} streams;"
-            f" global chain sealed through position {result['last_sealed_position']}"
+            f"chains whole: {result['events_checked']} events in {result['streams_checked']}"
+            f" streams; global chain sealed through position {result['last_sealed_position']}"
             f" ({result['unsealed_events']} not yet sealed)"
         )
     else:
-        breaks = result["breaks"]
-        assert isinstance(breaks, list)
         print(f"BROKEN: first broken position {result['first_broken_position']}")
         for b in breaks:
             where = f"position {b['position']}" if b["position"] is not None else "stream head"
             print(f"  {where}: {b['kind']}: {b['detail']}")
+    anchored = result.get("anchor")
+    if isinstance(anchored, dict):
+        seq = anchored["checkpoint_seq"]
+        pinned = "pinned key" if anchored["key_pinned"] else "key embedded in the file"
+        if anchored["ok"]:
+            print(f"anchor ok: history through seal {seq} is as signed ({pinned})")
+        else:
+            for problem in anchored["problems"]:
+                print(f"ANCHOR: {problem}")
+    print("ok" if result["ok"] else "FAILED")
     return 0 if result["ok"] else 1
+
+
+def _cmd_log_checkpoint(args: argparse.Namespace) -> int:
+    from shared.audit import signing
+
+    settings = get_settings()
+
+    async def run() -> signing.SignedCheckpoint | None:
+        conn = await asyncpg.connect(asyncpg_dsn(database_url(settings)))
+        try:
+            return await signing.sign_latest(conn, signing.signing_key(settings))
+        finally:
+            await conn.close()
+
+    signed = asyncio.run(run())
+    if signed is None:
+        print("nothing is sealed yet: no checkpoint to sign", file=sys.stderr)
+        return 1
+    text = json.dumps(signed.as_dict(), indent=2) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {args.out} (seal {signed.seq}, position {signed.position})", file=sys.stderr)
+    return 0
 
 
 def _cmd_consumers(args: argparse.Namespace) -> int:

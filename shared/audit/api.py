@@ -1,0 +1,218 @@
+"""The audit API (role auditor): timelines, their exports, chain status and signed checkpoints.
+
+Mounted by the commissioning service, where decisions are audited; it reads only the log
+and the audit index, so any service could serve it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+import asyncpg
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from shared.app import RuntimeDep
+from shared.audit import signing
+from shared.audit.subjects import SubjectKind
+from shared.audit.timeline import Timeline, all_entries, csv_lines, jsonl_line, timeline
+from shared.errors import NotFound
+from shared.eventlog.verify import verify_log
+from shared.http.auth import Role, require_roles
+from shared.http.problems import problem_responses
+
+router = APIRouter(tags=["audit"], dependencies=[Depends(require_roles(Role.AUDITOR))])
+
+Urn = Annotated[int, Path(ge=100000, le=999999, description="Unique Reference Number")]
+TrustUid = Annotated[int, Path(ge=1, le=2**31 - 1, description="GIAS group UID")]
+CaseId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The case id")]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Cursor = Annotated[str | None, Query(max_length=200, description="From next_cursor")]
+ExportFormat = Annotated[Literal["jsonl", "csv"], Query(alias="format")]
+
+_TIMELINE_ERRORS = problem_responses(401, 403, 404, 422)
+
+
+async def _pool(runtime: RuntimeDep) -> asyncpg.Pool:
+    assert runtime.pool is not None
+    return runtime.pool
+
+
+PoolDep = Annotated[asyncpg.Pool, Depends(_pool)]
+
+
+@router.get(
+    "/audit/schools/{urn}",
+    response_model=Timeline,
+    summary="Everything that happened to a school",
+    responses=_TIMELINE_ERRORS,
+)
+async def school_timeline(
+    pool: PoolDep, urn: Urn, limit: Limit = 200, cursor: Cursor = None
+) -> Timeline:
+    """The school's register entries, trust moves, inspections, cases and interventions."""
+    return await timeline(pool, "school", str(urn), limit=limit, cursor=cursor)
+
+
+@router.get(
+    "/audit/trusts/{uid}",
+    response_model=Timeline,
+    summary="Everything that happened to a trust",
+    responses=_TIMELINE_ERRORS,
+)
+async def trust_timeline(
+    pool: PoolDep, uid: TrustUid, limit: Limit = 200, cursor: Cursor = None
+) -> Timeline:
+    """The trust's register entries, schools joining and leaving, assessments, interventions."""
+    return await timeline(pool, "trust", str(uid), limit=limit, cursor=cursor)
+
+
+@router.get(
+    "/audit/cases/{case_id}",
+    response_model=Timeline,
+    summary="Everything that happened in a case",
+    responses=_TIMELINE_ERRORS,
+)
+async def case_timeline(
+    pool: PoolDep, case_id: CaseId, limit: Limit = 200, cursor: Cursor = None
+) -> Timeline:
+    """The case's steps, its decisions, and what the registry did about them."""
+    return await timeline(pool, "case", case_id, limit=limit, cursor=cursor)
+
+
+async def _export(pool: asyncpg.Pool, kind: SubjectKind, key: str, fmt: str) -> StreamingResponse:
+    # The first page is read before answering, so an unknown subject is a 404 problem
+    # rather than an empty 200 stream.
+    await timeline(pool, kind, key, limit=1)
+
+    async def body() -> AsyncIterator[str]:
+        if fmt == "csv":
+            for line in csv_lines(None):
+                yield line
+        async for entry in all_entries(pool, kind, key):
+            if fmt == "csv":
+                for line in csv_lines(entry):
+                    yield line
+            else:
+                yield jsonl_line(entry)
+
+    media = "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson"
+    filename = f"audit-{kind}-{key}.{fmt}"
+    return StreamingResponse(
+        body(),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+_EXPORT_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The whole timeline, streamed",
+        "content": {"application/x-ndjson": {}, "text/csv": {}},
+    },
+    **_TIMELINE_ERRORS,
+}
+
+
+@router.get(
+    "/audit/schools/{urn}/export",
+    summary="A school's whole timeline as JSON Lines or CSV",
+    response_class=StreamingResponse,
+    responses=_EXPORT_DOC,
+)
+async def export_school_timeline(
+    pool: PoolDep, urn: Urn, fmt: ExportFormat = "jsonl"
+) -> StreamingResponse:
+    """For FOI and audit requests: every entry, oldest first, streamed."""
+    return await _export(pool, "school", str(urn), fmt)
+
+
+@router.get(
+    "/audit/trusts/{uid}/export",
+    summary="A trust's whole timeline as JSON Lines or CSV",
+    response_class=StreamingResponse,
+    responses=_EXPORT_DOC,
+)
+async def export_trust_timeline(
+    pool: PoolDep, uid: TrustUid, fmt: ExportFormat = "jsonl"
+) -> StreamingResponse:
+    """For FOI and audit requests: every entry, oldest first, streamed."""
+    return await _export(pool, "trust", str(uid), fmt)
+
+
+@router.get(
+    "/audit/cases/{case_id}/export",
+    summary="A case's whole timeline as JSON Lines or CSV",
+    response_class=StreamingResponse,
+    responses=_EXPORT_DOC,
+)
+async def export_case_timeline(
+    pool: PoolDep, case_id: CaseId, fmt: ExportFormat = "jsonl"
+) -> StreamingResponse:
+    """For FOI and audit requests: every entry, oldest first, streamed."""
+    return await _export(pool, "case", case_id, fmt)
+
+
+class CheckpointView(BaseModel):
+    """A signed checkpoint of the global hash chain, as exported."""
+
+    format: str
+    seq: int
+    position: int
+    chain_hash: str
+    sealed_at: str
+    signed_at: str
+    public_key: str
+    key_id: str
+    signature: str
+
+
+class ChainStatus(BaseModel):
+    """Whether the stored log is consistent with both hash chains, and how far sealing is."""
+
+    ok: bool
+    events_checked: int
+    streams_checked: int
+    seals_checked: int
+    last_sealed_position: int | None
+    unsealed_events: int
+    first_broken_position: int | None
+    breaks: list[dict[str, Any]]
+    checkpoint: CheckpointView | None
+
+
+@router.get(
+    "/audit/verify",
+    response_model=ChainStatus,
+    summary="Recompute the hash chains now",
+    responses=problem_responses(401, 403),
+)
+async def verify_chains(request: Request, pool: PoolDep) -> ChainStatus:
+    """Recompute every stream chain and the global chain; sign the newest seal if all is well."""
+    async with pool.acquire() as conn:
+        report = await verify_log(conn)
+        checkpoint = None
+        if report.ok:
+            signed = await signing.sign_latest(
+                conn, signing.signing_key(request.app.state.settings)
+            )
+            checkpoint = None if signed is None else CheckpointView(**signed.as_dict())
+    return ChainStatus.model_validate({**report.as_dict(), "checkpoint": checkpoint})
+
+
+@router.get(
+    "/audit/checkpoints/latest",
+    response_model=CheckpointView,
+    summary="A signed checkpoint of the newest seal, to keep outside the database",
+    responses=problem_responses(401, 403, 404),
+)
+async def latest_checkpoint(request: Request, pool: PoolDep) -> CheckpointView:
+    """Keep it somewhere the database's administrators cannot write; check the log against
+    it later with ``strongtrusts log verify --anchor FILE``."""
+    async with pool.acquire() as conn:
+        signed = await signing.sign_latest(conn, signing.signing_key(request.app.state.settings))
+    if signed is None:
+        raise NotFound("Nothing is sealed yet; try again once the sealer has run.")
+    return CheckpointView(**signed.as_dict())

@@ -1,0 +1,221 @@
+"""Timelines: every event about one subject, across all services, in log order."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel, Field
+
+from shared.audit.subjects import RELATED, SubjectKind, subjects_of
+from shared.errors import BadRequest, NotFound
+
+
+class Link(BaseModel):
+    """Where to read more about something an event names, and which service serves it."""
+
+    rel: str
+    service: str
+    href: str
+
+
+class AuditEntry(BaseModel):
+    """One event as an auditor reads it: what, when, who, why, and what led to it."""
+
+    position: int
+    recorded_at: datetime
+    service: str
+    stream_id: str
+    stream_version: int
+    type: str
+    schema_version: int
+    event_id: UUID
+    actor: str
+    reason: str | None = None
+    correlation_id: str | None = None
+    causation_id: UUID | None = None
+    source: str | None = None
+    data: dict[str, Any]
+    links: list[Link] = Field(default_factory=list)
+
+
+class Timeline(BaseModel):
+    """One page of a subject's timeline, oldest first."""
+
+    subject: str
+    entries: list[AuditEntry]
+    next_cursor: str | None = None
+
+
+_TIMELINE_SQL = """
+WITH related AS (
+    SELECT DISTINCT r.kind, r.key
+      FROM audit_subjects s JOIN audit_subjects r ON r.position = s.position
+     WHERE s.kind = $1 AND s.key = $2 AND r.kind = ANY($3::text[])
+), positions AS (
+    SELECT position FROM audit_subjects WHERE kind = $1 AND key = $2
+    UNION
+    SELECT a.position FROM audit_subjects a JOIN related USING (kind, key)
+)
+SELECT e.position, e.era, e.tx_id, e.event_id, e.stream_id, e.stream_version, e.event_type,
+       e.schema_version, e.data::text AS data, e.metadata::text AS metadata, e.recorded_at
+  FROM events e JOIN positions p ON p.position = e.position
+ WHERE (e.era, e.tx_id, e.position) > ($4, $5::xid8, $6)
+ ORDER BY e.era, e.tx_id, e.position
+ LIMIT $7
+"""
+
+_LINKS: dict[SubjectKind, tuple[str, str]] = {
+    "school": ("registry", "/schools/{}"),
+    "trust": ("registry", "/trusts/{}"),
+    "case": ("commissioning", "/cases/{}"),
+    "assessment": ("assessment", "/assessments/{}"),
+    "intervention": ("commissioning", "/interventions/{}"),
+}
+
+
+def _encode_cursor(era: int, tx_id: int, position: int) -> str:
+    return base64.urlsafe_b64encode(f"{era}.{tx_id}.{position}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> tuple[int, int, int]:
+    if not cursor:
+        return (0, 0, 0)
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        era, tx_id, position = (int(part) for part in text.split("."))
+    except ValueError:
+        raise BadRequest("cursor is not one this service gave out") from None
+    if min(era, tx_id, position) < 0 or max(era, tx_id, position) >= 2**63:
+        raise BadRequest("cursor is not one this service gave out")
+    return era, tx_id, position
+
+
+def links_of(event_type: str, data: dict[str, Any]) -> list[Link]:
+    """Links to the decisions, evidence, schools and trusts an event names."""
+    links: list[Link] = []
+    for kind, key in subjects_of(event_type, data):
+        if kind == "decision":
+            case_id = data.get("case_id")
+            if isinstance(case_id, str):
+                links.append(
+                    Link(rel="decision", service="commissioning", href=f"/cases/{case_id}")
+                )
+            continue
+        service, template = _LINKS[kind]
+        links.append(Link(rel=kind, service=service, href=template.format(key)))
+    assessment_id = data.get("assessment_id")
+    evidence_ids = [data["evidence_id"]] if "evidence_id" in data else data.get("evidence_ids", [])
+    if isinstance(assessment_id, str) and isinstance(evidence_ids, list):
+        for evidence_id in evidence_ids:
+            links.append(
+                Link(
+                    rel="evidence",
+                    service="assessment",
+                    href=f"/assessments/{assessment_id}#evidence-{evidence_id}",
+                )
+            )
+    return links
+
+
+def _entry(row: asyncpg.Record) -> AuditEntry:
+    data: dict[str, Any] = json.loads(row["data"])
+    meta: dict[str, Any] = json.loads(row["metadata"])
+    event_type: str = row["event_type"]
+    return AuditEntry(
+        position=row["position"],
+        recorded_at=row["recorded_at"],
+        service=event_type.split(".", 1)[0],
+        stream_id=row["stream_id"],
+        stream_version=row["stream_version"],
+        type=event_type,
+        schema_version=row["schema_version"],
+        event_id=row["event_id"],
+        actor=meta.get("actor", "unknown"),
+        reason=meta.get("reason"),
+        correlation_id=meta.get("correlation_id"),
+        causation_id=meta.get("causation_id"),
+        source=meta.get("source"),
+        data=data,
+        links=links_of(event_type, data),
+    )
+
+
+async def timeline(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    kind: SubjectKind,
+    key: str,
+    *,
+    limit: int,
+    cursor: str | None = None,
+) -> Timeline:
+    """One page of everything about a subject; NotFound if the log names it nowhere."""
+    era, tx_id, position = _decode_cursor(cursor)
+    rows = await conn.fetch(
+        _TIMELINE_SQL, kind, key, list(RELATED[kind]), era, tx_id, position, limit + 1
+    )
+    if not rows and cursor is None:
+        raise NotFound(f"No event in the log is about {kind} {key}.")
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = _encode_cursor(last["era"], last["tx_id"], last["position"])
+    return Timeline(
+        subject=f"{kind}:{key}", entries=[_entry(r) for r in page], next_cursor=next_cursor
+    )
+
+
+async def all_entries(
+    pool: asyncpg.Pool, kind: SubjectKind, key: str, *, page_size: int = 1000
+) -> AsyncIterator[AuditEntry]:
+    """Every entry of a timeline, fetched a page at a time (for streamed exports)."""
+    cursor: str | None = None
+    while True:
+        page = await timeline(pool, kind, key, limit=page_size, cursor=cursor)
+        for entry in page.entries:
+            yield entry
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+CSV_COLUMNS = (
+    "position",
+    "recorded_at",
+    "service",
+    "stream_id",
+    "stream_version",
+    "type",
+    "actor",
+    "reason",
+    "correlation_id",
+    "causation_id",
+    "event_id",
+    "data",
+)
+
+
+def jsonl_line(entry: AuditEntry) -> str:
+    """One JSON Lines record."""
+    return entry.model_dump_json() + "\n"
+
+
+def csv_lines(entry: AuditEntry | None) -> Iterator[str]:
+    """The header (for None), or one entry as a CSV record; data is its JSON text."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if entry is None:
+        writer.writerow(CSV_COLUMNS)
+    else:
+        values = entry.model_dump(mode="json")
+        values["data"] = json.dumps(values["data"], ensure_ascii=False, sort_keys=True)
+        writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
+    yield buffer.getvalue()
