@@ -6,7 +6,7 @@ import base64
 import csv
 import io
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -98,13 +98,19 @@ def _decode_cursor(cursor: str | None) -> tuple[int, int, int]:
     return era, tx_id, position
 
 
-def links_of(event_type: str, data: dict[str, Any]) -> list[Link]:
-    """Links to the decisions, evidence, schools and trusts an event names."""
+def links_of(
+    event_type: str, data: dict[str, Any], case_of_decision: Mapping[str, str]
+) -> list[Link]:
+    """Links to the decisions, evidence, schools and trusts an event names.
+
+    A decision is read in its case; the registry's events name only the decision, so
+    ``case_of_decision`` says which case each decision belongs to.
+    """
     links: list[Link] = []
     for kind, key in subjects_of(event_type, data):
         if kind == "decision":
-            case_id = data.get("case_id")
-            if isinstance(case_id, str):
+            case_id = case_of_decision.get(key)
+            if case_id is not None:
                 links.append(
                     Link(rel="decision", service="commissioning", href=f"/cases/{case_id}")
                 )
@@ -125,7 +131,31 @@ def links_of(event_type: str, data: dict[str, Any]) -> list[Link]:
     return links
 
 
-def _entry(row: asyncpg.Record) -> AuditEntry:
+_CASES_OF_DECISIONS_SQL = """
+SELECT d.key AS decision_id, c.key AS case_id
+  FROM audit_subjects d JOIN audit_subjects c ON c.position = d.position AND c.kind = 'case'
+ WHERE d.kind = 'decision' AND d.key = ANY($1::text[])
+"""
+
+
+async def _cases_of_decisions(
+    conn: asyncpg.Connection | asyncpg.Pool, rows: Sequence[asyncpg.Record]
+) -> dict[str, str]:
+    decisions = sorted(
+        {
+            key
+            for row in rows
+            for kind, key in subjects_of(row["event_type"], json.loads(row["data"]))
+            if kind == "decision"
+        }
+    )
+    if not decisions:
+        return {}
+    found = await conn.fetch(_CASES_OF_DECISIONS_SQL, decisions)
+    return {r["decision_id"]: r["case_id"] for r in found}
+
+
+def _entry(row: asyncpg.Record, case_of_decision: Mapping[str, str]) -> AuditEntry:
     data: dict[str, Any] = json.loads(row["data"])
     meta: dict[str, Any] = json.loads(row["metadata"])
     event_type: str = row["event_type"]
@@ -144,7 +174,7 @@ def _entry(row: asyncpg.Record) -> AuditEntry:
         causation_id=meta.get("causation_id"),
         source=meta.get("source"),
         data=data,
-        links=links_of(event_type, data),
+        links=links_of(event_type, data, case_of_decision),
     )
 
 
@@ -168,8 +198,9 @@ async def timeline(
     if len(rows) > limit:
         last = page[-1]
         next_cursor = _encode_cursor(last["era"], last["tx_id"], last["position"])
+    cases = await _cases_of_decisions(conn, page)
     return Timeline(
-        subject=f"{kind}:{key}", entries=[_entry(r) for r in page], next_cursor=next_cursor
+        subject=f"{kind}:{key}", entries=[_entry(r, cases) for r in page], next_cursor=next_cursor
     )
 
 

@@ -1,0 +1,70 @@
+"""Which subjects an event is about: a rule on field names that must cover every contract."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from shared.audit.subjects import subjects_of
+from shared.contracts import all_contracts
+from shared.contracts.commissioning import CaseShortlisted
+from shared.contracts.registry import SchoolTransferred, TrustClosed
+
+# Identifier fields that name no auditable subject, on purpose.
+NOT_SUBJECTS = {
+    "import_id",
+    "evidence_id",
+    "evidence_ids",  # linked from its entry, not a subject of its own
+    "source_reference",
+    "framework_id",
+    "companies_house_number",
+}
+IDENTIFIER = re.compile(r"(^|_)(urn|urns|uid|uids|id|ids|reference)$")
+
+
+def test_a_transfer_is_about_its_school_both_trusts_and_its_decision() -> None:
+    moved = SchoolTransferred(
+        urn=123456,
+        from_trust_uid=1,
+        to_trust_uid=2,
+        effective_on=date(2026, 12, 1),
+        decision_reference="a" * 32,
+        reason="commissioning_decision",
+    )
+    assert list(subjects_of(moved.type_name, moved.model_dump(mode="json"))) == [
+        ("school", "123456"),
+        ("trust", "1"),
+        ("trust", "2"),
+        ("decision", "a" * 32),
+    ]
+
+
+def test_a_registry_trust_event_names_its_trust_by_uid() -> None:
+    closed = TrustClosed(uid=7, closed_on=date(2026, 1, 1))
+    assert list(subjects_of(closed.type_name, closed.model_dump(mode="json"))) == [("trust", "7")]
+    # Elsewhere "uid" means nothing in particular.
+    assert list(subjects_of("somewhere.Else", {"uid": 7})) == []
+
+
+def test_lists_name_each_member_once_and_odd_values_are_ignored() -> None:
+    shortlisted = CaseShortlisted(case_id="b" * 32, trust_uids=[5, 6, 5])
+    assert list(subjects_of(shortlisted.type_name, shortlisted.model_dump(mode="json"))) == [
+        ("case", "b" * 32),
+        ("trust", "5"),
+        ("trust", "6"),
+    ]
+    assert list(subjects_of("x.Y", {"urn": None, "trust_uid": True, "case_id": {"a": 1}})) == []
+
+
+def test_every_identifier_field_of_every_contract_is_indexed_or_deliberately_not() -> None:
+    # A new contract naming a school, trust or case under a new field name would otherwise
+    # drop out of every audit timeline without anyone noticing.
+    contracts = all_contracts()
+    unindexed = []
+    for type_name in sorted(contracts.type_names):
+        for field in contracts.contract(type_name).model_fields:
+            if not IDENTIFIER.search(field) or field in NOT_SUBJECTS:
+                continue
+            if not list(subjects_of(type_name, {field: 1})):
+                unindexed.append(f"{type_name}.{field}")
+    assert unindexed == []
