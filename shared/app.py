@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
-from collections.abc import AsyncIterator, Callable, Sequence
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
@@ -25,6 +28,8 @@ from shared.http.middleware import RequestContextMiddleware
 from shared.http.problems import install_problem_handlers
 from shared.settings import ServiceName, Settings
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class ServiceSpec:
@@ -36,7 +41,17 @@ class ServiceSpec:
     registry: EventRegistry
     routers: Sequence[APIRouter] = ()
     consumers: Callable[[], Sequence[Consumer]] = lambda: ()
+    # Long-running tasks beside the consumers (a scheduler, say), given the started event
+    # log; they run until the app stops and are cancelled before the consumers.
+    background: Callable[[EventLogRuntime], Sequence[Coroutine[Any, Any, None]]] = lambda _: ()
     body_limit_overrides: dict[str, int] = field(default_factory=dict)
+
+
+async def _logged(job: Coroutine[Any, Any, None]) -> None:
+    try:
+        await job
+    except Exception:  # a background task must not fail unseen
+        log.exception("background task of the service stopped")
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -55,6 +70,7 @@ def create_service_app(spec: ServiceSpec, settings: Settings, *, url: str | None
         )
         await runtime.start()
         app.state.runtime = runtime
+        tasks = [asyncio.create_task(_logged(job)) for job in spec.background(runtime)]
         # Everything built so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise show up as pauses in request latency.
         gc.collect()
@@ -62,6 +78,11 @@ def create_service_app(spec: ServiceSpec, settings: Settings, *, url: str | None
         try:
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await runtime.stop()
 
     app = FastAPI(
@@ -118,7 +139,13 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@health_router.get("/readyz", summary="Can the service do its work", response_model=None)
+@health_router.get(
+    "/readyz",
+    summary="Can the service do its work",
+    response_model=None,
+    # Not ready is an answer, not an error: the same body, saying which check fails.
+    responses={503: {"description": "Not ready", "content": {"application/json": {"schema": {}}}}},
+)
 async def readyz(runtime: RuntimeDep) -> JSONResponse:
     """Database reachable, schema at head, consumers running and their lag, horizon lag."""
     checks: dict[str, Any] = {}
@@ -164,7 +191,12 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
     )
 
 
-@health_router.get("/metrics", summary="Prometheus metrics", response_model=None)
+@health_router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_model=None,
+    response_class=PlainTextResponse,  # documents the text exposition, not JSON
+)
 async def metrics_endpoint(runtime: RuntimeDep) -> Any:
     """Prometheus text exposition, with the event-log gauges refreshed."""
     if runtime.pool is not None:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Coroutine
+from typing import Any
+
 from fastapi import FastAPI
 
 from services.registry import imports_api, register_api
 from services.registry.api import ROUTERS
 from services.registry.projections import registry_projection
+from services.registry.transfers.clock import Clock, EnglandClock
+from services.registry.transfers.consumer import transfers_consumer
+from services.registry.transfers.scheduler import TransferScheduler
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts import all_contracts
+from shared.eventlog.runtime import EventLogRuntime
 from shared.settings import Settings, get_settings
 
 SPEC = ServiceSpec(
@@ -17,12 +25,26 @@ SPEC = ServiceSpec(
     description="Registry: schools, trusts and who runs which school. Every write is an event in the shared append-only log.",
     registry=all_contracts(),
     routers=(*ROUTERS, register_api.router, imports_api.router),
-    consumers=lambda: [registry_projection()],
+    consumers=lambda: [registry_projection(), transfers_consumer()],
     # A GIAS snapshot handed in over HTTP runs to tens of megabytes.
     body_limit_overrides={"/imports/gias": imports_api.MAX_UPLOAD_BYTES},
 )
 
 
-def create_app(settings: Settings | None = None, *, url: str | None = None) -> FastAPI:
-    """Build the registry app; it connects when its lifespan starts."""
-    return create_service_app(SPEC, settings or get_settings(), url=url)
+def create_app(
+    settings: Settings | None = None, *, url: str | None = None, clock: Clock | None = None
+) -> FastAPI:
+    """Build the registry app; it connects when its lifespan starts.
+
+    ``clock`` says what day it is for approved transfers (England's date unless given).
+    """
+    the_clock = clock or EnglandClock()
+
+    def background(runtime: EventLogRuntime) -> list[Coroutine[Any, Any, None]]:
+        scheduler = TransferScheduler(
+            runtime.store, runtime.url, the_clock, poll_interval_s=runtime.settings.poll_interval_s
+        )
+        return [scheduler.run()]
+
+    spec = dataclasses.replace(SPEC, background=background)
+    return create_service_app(spec, settings or get_settings(), url=url)

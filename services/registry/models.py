@@ -23,7 +23,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP, UUID
 
 metadata = MetaData()
 
@@ -194,7 +194,43 @@ imports = Table(
     Column("recorded_at", TIMESTAMP(timezone=True), nullable=False),
 )
 
+# Approved transfers, one row per school of a decision: the registry-transfers consumer
+# writes them from commissioning's events and the scheduler applies them on the day. Not a
+# read model: its rows are the scheduler's work list, in step with that consumer's
+# checkpoint, so a rebuild of the read models leaves it alone.
+pending_transfers = Table(
+    "registry_pending_transfers",
+    metadata,
+    Column("decision_id", Text, nullable=False),
+    Column("urn", Integer, nullable=False),
+    Column("case_id", Text, nullable=False),
+    Column("to_trust_uid", Integer, nullable=False),
+    Column("significant_date", Date, nullable=False),
+    Column("kind", Text, nullable=False),
+    # pending, applied, rejected or cancelled.
+    Column("status", Text, nullable=False),
+    # The TransferApproved event: the causation of whatever the registry writes for it.
+    Column("approved_event_id", UUID(as_uuid=True), nullable=False),
+    Column("correlation_id", Text),
+    # What settled it: the event written (or the CaseClosed read), and the written event's
+    # type, the rejection's reason code, or case_closed.
+    Column("outcome_event_id", UUID(as_uuid=True)),
+    Column("outcome", Text),
+    Column("updated_at", TIMESTAMP(timezone=True), nullable=False),
+    PrimaryKeyConstraint("decision_id", "urn"),
+)
+Index(
+    "registry_pending_transfers_due",
+    pending_transfers.c.significant_date,
+    postgresql_where=text("status = 'pending'"),
+)
+Index("registry_pending_transfers_case", pending_transfers.c.case_id)
+
 SCHOOL_DETAIL_FIELDS: tuple[str, ...] = tuple(c.name for c in _school_detail_columns())
 TRUST_DETAIL_FIELDS: tuple[str, ...] = tuple(c.name for c in _trust_detail_columns())
+# Tables of the registry's own state that a read-model rebuild must not empty.
+STATE_TABLES: tuple[str, ...] = (pending_transfers.name,)
 # Dependency order does not matter (no foreign keys: events may arrive in any stream order).
-READ_MODEL_TABLES: tuple[str, ...] = tuple(t.name for t in metadata.sorted_tables)
+READ_MODEL_TABLES: tuple[str, ...] = tuple(
+    t.name for t in metadata.sorted_tables if t.name not in STATE_TABLES
+)

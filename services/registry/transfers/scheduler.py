@@ -1,0 +1,187 @@
+"""The transfer scheduler: applies pending transfers whose significant date has come.
+
+One instance is active across all processes: it holds a session advisory lock on a
+connection of its own (as consumers do), and LISTENs on that connection for the
+registry-transfers consumer's NOTIFY. It wakes when that consumer commits a due or moved
+transfer, when the clock says the date may have changed, and otherwise every
+``poll_interval_s``. A due row waits while its case stream holds an event the consumer has
+not handled yet, so a closure or a date change already in the log is never overtaken. Even
+two active instances could not apply a transfer twice: each school's row is locked while
+it is applied, and the events' ids are derived from the decision and the school.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from services.registry.models import pending_transfers
+from services.registry.transfers.apply import Applied, apply_due
+from services.registry.transfers.clock import Clock
+from services.registry.transfers.consumer import CONSUMER_NAME, WAKE_CHANNEL
+from shared.db import asyncpg_dsn
+from shared.eventlog.store import EventStore
+from shared.eventlog.subscriptions import SUBSCRIPTION_LOCK_SALT, TRANSIENT_ERRORS
+
+log = logging.getLogger(__name__)
+
+SCHEDULER_NAME = "registry-transfer-scheduler"
+
+_DUE = f"""
+SELECT decision_id, urn, case_id FROM {pending_transfers.name}
+ WHERE status = 'pending' AND significant_date <= $1
+ ORDER BY significant_date, decision_id, urn
+ LIMIT $2
+"""
+# Of these cases, those whose stream holds a committed event the consumer has not handled
+# yet (all of them before it first ran): a due row of such a case may be about to be
+# cancelled or moved by an event already in the log (after a replay, say), so it waits.
+_UNREAD_CASES = """
+SELECT c.case_id FROM unnest($2::text[]) AS c(case_id)
+ WHERE NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.name = $1)
+    OR EXISTS (SELECT 1 FROM events e JOIN subscriptions s ON s.name = $1
+                WHERE e.stream_id = 'case-' || c.case_id
+                  AND (e.era, e.tx_id, e.position) > (s.era, s.tx_id, s.position))
+"""
+
+
+class _LostLock(Exception):
+    """The lock's connection closed: another instance may be active now."""
+
+
+@dataclass
+class TransferScheduler:
+    """Applies due transfers while it holds the scheduler lock; see the module docstring."""
+
+    store: EventStore
+    url: str
+    clock: Clock
+    # How often a standby instance asks for the lock, and an active one looks anyway.
+    poll_interval_s: float = 0.5
+    retry_base_s: float = 0.01
+    retry_max_s: float = 1.0
+    batch_size: int = 100
+    _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _lock_conn: asyncpg.Connection | None = field(default=None, init=False)
+    active: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+
+    def wake(self) -> None:
+        """Look for due transfers now."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Run until cancelled: stand by, or apply due transfers while active."""
+        watcher = asyncio.create_task(self._watch_clock(), name=f"{SCHEDULER_NAME}:clock")
+        try:
+            while True:
+                if not await self._become_active():
+                    await self._sleep(self.poll_interval_s)
+                    continue
+                try:
+                    await self._serve()
+                except _LostLock:
+                    log.warning("%s lost its lock; standing by", SCHEDULER_NAME)
+                except TRANSIENT_ERRORS as exc:
+                    log.warning("%s lost the database: %s", SCHEDULER_NAME, exc)
+                    await asyncio.sleep(self.retry_max_s)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # Say so loudly, then carry on: a scheduler that dies quietly strands
+                    # every transfer after it.
+                    log.exception("%s hit an unexpected error", SCHEDULER_NAME)
+                    await asyncio.sleep(self.retry_max_s)
+                finally:
+                    self.active.clear()
+                    await self._release()
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            await self._release()
+
+    async def run_due(self) -> bool:
+        """Apply every transfer due by the clock's today; True if some must be tried again."""
+        today = self.clock.today()
+        retry = False
+        while True:
+            keys = await self.store.pool.fetch(_DUE, today, self.batch_size)
+            if not keys:
+                return retry
+            cases = sorted({k["case_id"] for k in keys})
+            unread = {
+                r["case_id"]
+                for r in await self.store.pool.fetch(_UNREAD_CASES, CONSUMER_NAME, cases)
+            }
+            progressed = False
+            for key in keys:
+                if key["case_id"] in unread:
+                    retry = True
+                    continue
+                result = await apply_due(self.store, key["decision_id"], key["urn"], today)
+                if result is Applied.RETRY:
+                    retry = True
+                elif result is not Applied.SKIPPED:
+                    progressed = True
+            # A full page with some settled: there may be more behind it.
+            if len(keys) < self.batch_size or not progressed:
+                return retry
+
+    async def _serve(self) -> None:
+        backoff = 0.0
+        while True:
+            if self._lock_conn is None or self._lock_conn.is_closed():
+                raise _LostLock
+            self._wake.clear()
+            if await self.run_due():
+                backoff = min(self.retry_max_s, max(self.retry_base_s, backoff * 2))
+                await self._sleep(backoff)
+            else:
+                backoff = 0.0
+                await self._sleep(self.poll_interval_s)
+
+    async def _become_active(self) -> bool:
+        try:
+            if self._lock_conn is None or self._lock_conn.is_closed():
+                self._lock_conn = await asyncpg.connect(
+                    asyncpg_dsn(self.url),
+                    server_settings={"application_name": f"lock:{SCHEDULER_NAME}"},
+                )
+            got = await self._lock_conn.fetchval(
+                "SELECT pg_try_advisory_lock($1, hashtext($2))",
+                SUBSCRIPTION_LOCK_SALT,
+                SCHEDULER_NAME,
+            )
+            if not got:
+                return False
+            await self._lock_conn.add_listener(WAKE_CHANNEL, self._notified)
+        except (*TRANSIENT_ERRORS, asyncpg.PostgresError) as exc:
+            log.warning("%s cannot reach the database: %s", SCHEDULER_NAME, exc)
+            await self._release()
+            return False
+        self.active.set()
+        log.info("%s active", SCHEDULER_NAME)
+        return True
+
+    def _notified(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def _release(self) -> None:
+        conn, self._lock_conn = self._lock_conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), timeout=1)
+
+    async def _watch_clock(self) -> None:
+        while True:
+            await self.clock.changed()
+            self._wake.set()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
