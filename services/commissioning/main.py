@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.commissioning import api, interventions_api
+from services.commissioning.area_plan import router as area_plan_router
+from services.commissioning.knowledge import knowledge_projection
+from services.commissioning.projections import cases_projection
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts import all_contracts
 from shared.settings import Settings, get_settings
@@ -13,6 +17,8 @@ SPEC = ServiceSpec(
     title="strongtrusts commissioning",
     description="Commissioning: cases, shortlists, decisions, transfers and interventions. Every write is an event in the shared append-only log.",
     registry=all_contracts(),
+    routers=(api.router, interventions_api.router, area_plan_router),
+    consumers=lambda: [knowledge_projection(), cases_projection()],
 )
 
 

@@ -1,0 +1,326 @@
+"""The commissioning HTTP routes for cases: parse, call one handler or read, shape the answer.
+
+Roles: a caseworker opens cases, sets criteria, shortlists, schedules the board, changes a
+significant date and closes cases; only a decision maker records a decision. Reads are for
+readers, caseworkers, decision makers and auditors. Admin passes every check.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from services.commissioning import handlers, queries
+from services.commissioning.candidates import CandidateList
+from services.commissioning.case_domain import CaseStatus
+from services.commissioning.decision_domain import RecordDecision
+from services.commissioning.routing import (
+    Caseworker,
+    Cursor,
+    DecisionMaker,
+    IfMatch,
+    Limit,
+    PoolDep,
+    Reader,
+    TodayDep,
+    concurrency_guard,
+    expected_version,
+    written,
+)
+from services.commissioning.schemas import (
+    AuditTrail,
+    BoardScheduling,
+    CaseClosing,
+    CaseOpenedView,
+    CaseOpening,
+    CasePage,
+    CaseView,
+    CriteriaChange,
+    DecisionRecording,
+    ShortlistChoice,
+    SignificantDateChange,
+    Written,
+)
+from shared.app import StoreDep
+from shared.contracts.commissioning import CaseTrigger
+from shared.http.problems import problem_responses
+from shared.http.writes import WriteMetadataDep
+
+CaseId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The case id (uuid4 hex).")]
+router = APIRouter(prefix="/cases", tags=["cases"])
+WRITE_PROBLEMS = problem_responses(401, 403, 404, 409, 412, 422)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CaseOpenedView,
+    summary="Open a case for one school or a group of schools",
+    responses=problem_responses(401, 403, 422),
+)
+async def open_case(
+    body: CaseOpening,
+    response: Response,
+    store: StoreDep,
+    pool: PoolDep,
+    meta: WriteMetadataDep,
+    on: TodayDep,
+    _: Caseworker,
+) -> CaseOpenedView:
+    """Open a case; its region, area and LAs come from the registry's events."""
+    result = await handlers.open_case(
+        store, pool, urns=body.urns, trigger=body.trigger, title=body.title, today=on, metadata=meta
+    )
+    response.headers["Location"] = f"/cases/{result.id}"
+    response.headers["ETag"] = f'"{result.version}"'
+    return CaseOpenedView(id=result.id, version=result.version)
+
+
+@router.get(
+    "",
+    response_model=CasePage,
+    summary="List cases",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_cases(
+    pool: PoolDep,
+    _: Reader,
+    status_: Annotated[CaseStatus | None, Query(alias="status")] = None,
+    region: Annotated[str | None, Query(description="GOR region code, e.g. D.")] = None,
+    area: Annotated[str | None, Query(description="Education Investment Area name.")] = None,
+    trigger: Annotated[CaseTrigger | None, Query()] = None,
+    urn: Annotated[int | None, Query(ge=100000, le=999999, description="Has this school.")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> CasePage:
+    """Cases, newest first, filtered, one page at a time."""
+    filters = queries.CaseFilters(
+        status=status_, region=region, area=area, trigger=trigger, urn=urn
+    )
+    return await queries.list_cases(pool, filters=filters, limit=limit, cursor=cursor)
+
+
+@router.get(
+    "/{case_id}",
+    response_model=CaseView,
+    summary="Get a case",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_case(case_id: CaseId, response: Response, pool: PoolDep, _: Reader) -> CaseView:
+    """A case with its criteria, shortlist, decisions and the registry's progress."""
+    case = await queries.get_case(pool, case_id)
+    response.headers["ETag"] = f'"{case.version}"'
+    return case
+
+
+@router.put(
+    "/{case_id}/criteria",
+    response_model=Written,
+    summary="Set what matters for this case",
+    responses=WRITE_PROBLEMS,
+)
+async def set_criteria(
+    case_id: CaseId,
+    body: CriteriaChange,
+    response: Response,
+    store: StoreDep,
+    meta: WriteMetadataDep,
+    _: Caseworker,
+    if_match: IfMatch = None,
+) -> Written:
+    """Choose the relevant pillars (and themes) and weights; factors weigh 0 to leave out."""
+    with concurrency_guard(if_match):
+        result = await handlers.set_criteria(
+            store,
+            case_id=case_id,
+            pillars=body.pillars,
+            factors=body.factors,
+            metadata=meta,
+            expected=expected_version(if_match),
+        )
+    return written(result, response)
+
+
+@router.get(
+    "/{case_id}/candidates",
+    response_model=CandidateList,
+    summary="Rank the trusts that could take the case's schools",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_candidates(
+    case_id: CaseId, store: StoreDep, pool: PoolDep, _: Reader
+) -> CandidateList:
+    """The explained ranking under the case's effective criteria, with excluded trusts."""
+    state = await handlers.load_case(store, case_id)
+    return await handlers.candidates(pool, state)
+
+
+@router.post(
+    "/{case_id}/shortlist",
+    response_model=Written,
+    summary="Shortlist trusts for the advisory board",
+    responses=WRITE_PROBLEMS,
+)
+async def shortlist(
+    case_id: CaseId,
+    body: ShortlistChoice,
+    response: Response,
+    store: StoreDep,
+    pool: PoolDep,
+    meta: WriteMetadataDep,
+    _: Caseworker,
+    if_match: IfMatch = None,
+) -> Written:
+    """Put ranked candidates forward; the ranking as it stands is kept with the shortlist."""
+    with concurrency_guard(if_match):
+        result = await handlers.shortlist(
+            store,
+            pool,
+            case_id=case_id,
+            trust_uids=body.trust_uids,
+            metadata=meta,
+            expected=expected_version(if_match),
+        )
+    return written(result, response)
+
+
+@router.post(
+    "/{case_id}/advisory-board",
+    response_model=Written,
+    summary="Schedule the advisory board",
+    responses=WRITE_PROBLEMS,
+)
+async def schedule_board(
+    case_id: CaseId,
+    body: BoardScheduling,
+    response: Response,
+    store: StoreDep,
+    meta: WriteMetadataDep,
+    _: Caseworker,
+    if_match: IfMatch = None,
+) -> Written:
+    """Send a shortlisted or deferred case to the board on a date."""
+    with concurrency_guard(if_match):
+        result = await handlers.schedule_board(
+            store,
+            case_id=case_id,
+            board_date=body.board_date,
+            metadata=meta,
+            expected=expected_version(if_match),
+        )
+    return written(result, response)
+
+
+@router.post(
+    "/{case_id}/decision",
+    response_model=Written,
+    summary="Record the decision",
+    responses=WRITE_PROBLEMS,
+)
+async def record_decision(
+    case_id: CaseId,
+    body: DecisionRecording,
+    response: Response,
+    store: StoreDep,
+    pool: PoolDep,
+    meta: WriteMetadataDep,
+    on: TodayDep,
+    _: DecisionMaker,
+    if_match: IfMatch = None,
+) -> Written:
+    """A decision maker decides; an approval instructs the registry to move the schools."""
+    decision = RecordDecision(
+        decision_id=handlers.new_id(),
+        outcome=body.outcome,
+        decided_on=body.decided_on,
+        decision_maker_name=body.decision_maker_name,
+        decision_maker_capacity=body.decision_maker_capacity,
+        rationale=body.rationale,
+        conditions=body.conditions,
+        trust_uid=body.trust_uid,
+        significant_date=body.significant_date,
+        reason_category=body.reason_category,
+    )
+    with concurrency_guard(if_match):
+        result = await handlers.record_decision(
+            store,
+            pool,
+            case_id=case_id,
+            decision=decision,
+            today=on,
+            metadata=meta,
+            expected=expected_version(if_match),
+        )
+    response.headers["X-Decision-Id"] = decision.decision_id
+    return written(result, response)
+
+
+@router.post(
+    "/{case_id}/significant-date",
+    response_model=Written,
+    summary="Change the significant date",
+    responses=WRITE_PROBLEMS,
+)
+async def change_significant_date(
+    case_id: CaseId,
+    body: SignificantDateChange,
+    response: Response,
+    store: StoreDep,
+    meta: WriteMetadataDep,
+    on: TodayDep,
+    _: Caseworker,
+    if_match: IfMatch = None,
+) -> Written:
+    """Move the approved transfer to another 1st of a month, with the reason."""
+    with concurrency_guard(if_match):
+        result = await handlers.change_significant_date(
+            store,
+            case_id=case_id,
+            significant_date=body.significant_date,
+            reason=body.reason,
+            today=on,
+            metadata=meta,
+            expected=expected_version(if_match),
+        )
+    return written(result, response)
+
+
+@router.post(
+    "/{case_id}/close",
+    response_model=Written,
+    summary="Close the case",
+    responses=WRITE_PROBLEMS,
+)
+async def close_case(
+    case_id: CaseId,
+    body: CaseClosing,
+    response: Response,
+    store: StoreDep,
+    meta: WriteMetadataDep,
+    on: TodayDep,
+    _: Caseworker,
+    if_match: IfMatch = None,
+) -> Written:
+    """Close a case that is not completed; a pending transfer is cancelled."""
+    with concurrency_guard(if_match):
+        result = await handlers.close_case(
+            store,
+            case_id=case_id,
+            reason=body.reason,
+            today=on,
+            metadata=meta,
+            expected=expected_version(if_match),
+        )
+    return written(result, response)
+
+
+@router.get(
+    "/{case_id}/audit",
+    response_model=AuditTrail,
+    summary="Get the case's audit trail across services",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_audit(case_id: CaseId, pool: PoolDep, _: Reader) -> AuditTrail:
+    """Every event of the case, and every event that followed from them, in log order."""
+    return await queries.audit_trail(pool, case_id)

@@ -1,0 +1,236 @@
+"""Load what a shortlist needs in a few queries, rank it, and remember the answer.
+
+Every open trust's profile is one row kept precomputed by the knowledge projection, so a
+ranking is: the projection's checkpoint, the active interventions, the case's schools, and
+(only when the checkpoint moved) every trust profile; the scoring is done in Python.
+Rankings are deterministic for the same events, weights and day, so each process keeps the
+last few, keyed by exactly those: the knowledge checkpoint, the active interventions, the
+case's URNs, weights and limit, and today's date.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import orjson
+
+from services.commissioning.candidates.ranking import (
+    ActiveIntervention,
+    Judgement,
+    MemberSchool,
+    PublishedAssessment,
+    TrustProfile,
+    rank_candidates,
+)
+from services.commissioning.candidates.schemas import CandidateList
+from services.commissioning.knowledge.facts import school_facts
+from services.commissioning.knowledge.projection import CONSUMER_NAME
+from shared.contracts.commissioning import FactorWeights, PillarWeight
+from shared.errors import UnprocessableContent
+
+_ENGLAND = ZoneInfo("Europe/London")
+DEFAULT_LIMIT = 10
+EXCLUDED_LIMIT = 200
+_RESULTS_KEPT = 128
+
+# One round trip for what every request needs: where the knowledge projection is, and the
+# active interventions (from the cases side's read model).
+_STATE_SQL = """
+SELECT (SELECT era::text || ':' || tx_id::text || ':' || position::text
+          FROM subscriptions WHERE name = $1) AS checkpoint,
+       (SELECT coalesce(json_agg(json_build_object(
+                 'id', intervention_id, 'kind', kind, 'uid', trust_uid, 'on', issued_on)
+               ORDER BY intervention_id), '[]')
+          FROM commissioning_interventions WHERE active)::text AS interventions
+"""
+_PROFILES_SQL = """
+SELECT uid, name, trust_type, closed, schools::text AS schools, joined_below_good, improved,
+       assessment::text AS assessment
+  FROM commissioning_trust_profiles
+"""
+
+
+def today_in_england() -> date:
+    """Today's date where the schools are."""
+    return datetime.now(_ENGLAND).date()
+
+
+def _day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _profile(row: asyncpg.Record) -> TrustProfile:
+    schools = tuple(
+        MemberSchool(
+            urn=s["urn"],
+            la_code=s["la"],
+            la_name=s["la_name"],
+            district=s["district"],
+            region_code=s["region"],
+            phase=s["phase"],
+            easting=s["e"],
+            northing=s["n"],
+            faith=s["faith"],
+            diocese=s["diocese"],
+            joined_on=_day(s["joined"]),
+        )
+        for s in orjson.loads(row["schools"])
+    )
+    assessment = None
+    if row["assessment"] is not None:
+        a = orjson.loads(row["assessment"])
+        assessment = PublishedAssessment(
+            assessment_id=a["assessment_id"],
+            published_on=date.fromisoformat(a["published_on"]),
+            judgements={
+                j["pillar"]: Judgement(j["pillar"], j["pillar_name"], j["descriptor"])
+                for j in a["judgements"]
+            },
+        )
+    return TrustProfile(
+        uid=row["uid"],
+        name=row["name"],
+        trust_type=row["trust_type"],
+        closed=row["closed"],
+        schools=schools,
+        joined_below_good=row["joined_below_good"],
+        improved=row["improved"],
+        assessment=assessment,
+    )
+
+
+class _Memory:
+    """This process's last profiles and rankings, keyed by the knowledge checkpoint."""
+
+    def __init__(self) -> None:
+        self.checkpoint: str | None = None
+        self.profiles: list[TrustProfile] = []
+        # Each ranking with its JSON, encoded the first time someone asks for it.
+        self.results: OrderedDict[tuple[Any, ...], tuple[CandidateList, bytes | None]] = (
+            OrderedDict()
+        )
+        # Rankings being worked out: concurrent requests for the same one wait for it
+        # rather than each working it out again.
+        self.pending: dict[tuple[Any, ...], asyncio.Future[CandidateList]] = {}
+
+
+_memory = _Memory()
+
+
+def forget_remembered() -> None:
+    """Drop this process's remembered profiles and rankings."""
+    global _memory
+    _memory = _Memory()
+
+
+def _interventions(text: str) -> tuple[ActiveIntervention, ...]:
+    return tuple(
+        ActiveIntervention(i["id"], i["uid"], i["kind"], _day(i["on"])) for i in orjson.loads(text)
+    )
+
+
+async def _ranked(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    urns: Sequence[int],
+    pillars: Sequence[PillarWeight],
+    factors: FactorWeights,
+    limit: int | None,
+    today: date | None,
+) -> tuple[tuple[Any, ...], CandidateList]:
+    day = today or today_in_england()
+    # The checkpoint first: profiles read after it are at least as new, never older.
+    state = await conn.fetchrow(_STATE_SQL, CONSUMER_NAME)
+    assert state is not None
+    checkpoint = state["checkpoint"] or "0:0:0"
+    interventions = _interventions(state["interventions"])
+    key = (
+        checkpoint,
+        tuple(sorted(set(urns))),
+        tuple((p.pillar, p.weight, tuple(p.themes)) for p in pillars),
+        tuple(factors.model_dump().values()),
+        limit,
+        day,
+        interventions,
+    )
+    memory = _memory
+    found = memory.results.get(key)
+    if found is not None:
+        memory.results.move_to_end(key)
+        return key, found[0]
+    pending = memory.pending.get(key)
+    if pending is not None:
+        return key, await asyncio.shield(pending)
+    future: asyncio.Future[CandidateList] = asyncio.get_running_loop().create_future()
+    memory.pending[key] = future
+    try:
+        case = await school_facts(conn, urns)
+        if not case:
+            raise UnprocessableContent(
+                "None of the case's schools is known from the registry's events yet.",
+                extra={"urns": list(urns)},
+            )
+        if memory.checkpoint != checkpoint:
+            profiles = [_profile(r) for r in await conn.fetch(_PROFILES_SQL)]
+            memory.profiles, memory.checkpoint = profiles, checkpoint
+            memory.results.clear()
+        result = rank_candidates(
+            case=list(case.values()),
+            trusts=memory.profiles,
+            interventions=interventions,
+            pillars=pillars,
+            factors=factors,
+            today=day,
+            limit=limit,
+            excluded_limit=EXCLUDED_LIMIT,
+        )
+    except BaseException as exc:
+        future.set_exception(exc)
+        future.exception()  # retrieved: nobody may be waiting
+        raise
+    finally:
+        memory.pending.pop(key, None)
+    future.set_result(result)
+    memory.results[key] = (result, None)
+    if len(memory.results) > _RESULTS_KEPT:
+        memory.results.popitem(last=False)
+    return key, result
+
+
+async def candidates_for(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    urns: Sequence[int],
+    pillars: Sequence[PillarWeight],
+    factors: FactorWeights,
+    limit: int | None = DEFAULT_LIMIT,
+    today: date | None = None,
+) -> CandidateList:
+    """The ranked, explained trusts that could take ``urns``; the first ``limit`` (None: all)."""
+    _, result = await _ranked(conn, urns, pillars, factors, limit, today)
+    return result
+
+
+async def candidates_json_for(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    urns: Sequence[int],
+    pillars: Sequence[PillarWeight],
+    factors: FactorWeights,
+    limit: int | None = DEFAULT_LIMIT,
+    today: date | None = None,
+) -> bytes:
+    """``candidates_for`` as JSON bytes, encoded once per ranking (for a route to send as is)."""
+    key, result = await _ranked(conn, urns, pillars, factors, limit, today)
+    entry = _memory.results.get(key)
+    if entry is not None and entry[1] is not None:
+        return entry[1]
+    encoded = result.model_dump_json().encode()
+    if entry is not None:
+        _memory.results[key] = (result, encoded)
+    return encoded

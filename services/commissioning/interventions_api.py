@@ -1,0 +1,150 @@
+"""The commissioning HTTP routes for interventions against trusts and academies.
+
+Caseworkers issue notices and move their statuses (the decision to intervene is taken
+outside this system and recorded here); readers, decision makers and auditors read.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from services.commissioning import handlers, queries
+from services.commissioning.intervention_domain import IssueIntervention
+from services.commissioning.routing import (
+    Caseworker,
+    Cursor,
+    IfMatch,
+    Limit,
+    PoolDep,
+    Reader,
+    TodayDep,
+    concurrency_guard,
+    expected_version,
+    written,
+)
+from services.commissioning.schemas import (
+    InterventionIssuedView,
+    InterventionIssuing,
+    InterventionPage,
+    InterventionStatusChange,
+    InterventionView,
+    Written,
+)
+from shared.app import StoreDep
+from shared.contracts.commissioning import InterventionKind, InterventionStatus
+from shared.http.problems import problem_responses
+from shared.http.writes import WriteMetadataDep
+
+router = APIRouter(prefix="/interventions", tags=["interventions"])
+InterventionIdPath = Annotated[
+    str, Path(pattern=r"^[0-9a-f]{32}$", description="The intervention id (uuid4 hex).")
+]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InterventionIssuedView,
+    summary="Issue a notice against a trust or an academy",
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def issue_intervention(
+    body: InterventionIssuing,
+    response: Response,
+    store: StoreDep,
+    pool: PoolDep,
+    meta: WriteMetadataDep,
+    on: TodayDep,
+    _: Caseworker,
+) -> InterventionIssuedView:
+    """A termination warning notice is due back in 15 working days; a termination notice
+    against an academy opens a rebrokerage case for it."""
+    cmd = IssueIntervention(
+        intervention_id=handlers.new_id(),
+        kind=body.kind,
+        trust_uid=body.trust_uid,
+        urn=body.urn,
+        issued_on=body.issued_on or on,
+        status=body.status,
+        grounds=body.grounds,
+        conditions=body.conditions,
+        escalated_from=body.escalated_from,
+        published=body.published,
+    )
+    issued = await handlers.issue_intervention(store, pool, cmd=cmd, today=on, metadata=meta)
+    response.headers["Location"] = f"/interventions/{issued.intervention_id}"
+    return InterventionIssuedView(
+        intervention_id=issued.intervention_id, rebrokerage_case_id=issued.case_id
+    )
+
+
+@router.get(
+    "",
+    response_model=InterventionPage,
+    summary="List interventions",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_interventions(
+    pool: PoolDep,
+    _: Reader,
+    trust_uid: Annotated[int | None, Query(ge=1)] = None,
+    status_: Annotated[InterventionStatus | None, Query(alias="status")] = None,
+    kind: Annotated[InterventionKind | None, Query()] = None,
+    active: Annotated[bool | None, Query(description="Still counts against the trust.")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> InterventionPage:
+    """Interventions, newest first, filtered, one page at a time."""
+    filters = queries.InterventionFilters(
+        trust_uid=trust_uid, status=status_, kind=kind, active=active
+    )
+    return await queries.list_interventions(pool, filters=filters, limit=limit, cursor=cursor)
+
+
+@router.get(
+    "/{intervention_id}",
+    response_model=InterventionView,
+    summary="Get an intervention",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_intervention(
+    intervention_id: InterventionIdPath, response: Response, pool: PoolDep, _: Reader
+) -> InterventionView:
+    """An intervention with its status history."""
+    view = await queries.get_intervention(pool, intervention_id)
+    response.headers["ETag"] = f'"{view.version}"'
+    return view
+
+
+@router.post(
+    "/{intervention_id}/status",
+    response_model=Written,
+    summary="Change an intervention's status",
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def change_status(
+    intervention_id: InterventionIdPath,
+    body: InterventionStatusChange,
+    response: Response,
+    store: StoreDep,
+    pool: PoolDep,
+    meta: WriteMetadataDep,
+    on: TodayDep,
+    _: Caseworker,
+    if_match: IfMatch = None,
+) -> Written:
+    """Move the intervention along; a kind allows only some moves from each status."""
+    with concurrency_guard(if_match):
+        result = await handlers.change_intervention_status(
+            store,
+            pool,
+            intervention_id=intervention_id,
+            status=body.status,
+            effective_on=body.effective_on or on,
+            today=on,
+            metadata=meta,
+            expected=expected_version(if_match),
+        )
+    return written(result, response)

@@ -1,0 +1,337 @@
+"""Reads over commissioning's read models, and the audit trail read from the log itself.
+
+Lists are newest first and paginated with an opaque cursor holding the log position of the
+last item's first event, so pages stay stable while cases and notices are added.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from services.commissioning.schemas import (
+    AuditEntry,
+    AuditTrail,
+    CasePage,
+    CaseSummary,
+    CaseView,
+    Criteria,
+    DecisionView,
+    InterventionPage,
+    InterventionView,
+    TransferProgress,
+)
+from shared.errors import NotFound, UnprocessableContent
+
+# Where the trail stops: a case's own events and what followed from them are a few dozen;
+# the limit only guards against a correlation id shared by a whole feed run.
+AUDIT_LIMIT = 2000
+
+
+def encode_cursor(position: int) -> str:
+    """An opaque cursor for the items after (older than) ``position``."""
+    return base64.urlsafe_b64encode(str(position).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    """The position in a cursor this API gave out; None for the first page."""
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.isdigit():
+            raise ValueError(text)
+        return int(text)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise UnprocessableContent(
+            "The cursor is not one this API gave out.", extra={"cursor": cursor}
+        ) from None
+
+
+class _Params:
+    """Positional query parameters, numbered as they are added."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def __call__(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}"
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+# ------------------------------------------------------------------- cases
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseFilters:
+    """Filters on the case list; None means any."""
+
+    status: str | None = None
+    region: str | None = None
+    area: str | None = None
+    trigger: str | None = None
+    urn: int | None = None
+
+
+def _summary(row: asyncpg.Record) -> CaseSummary:
+    return CaseSummary(
+        case_id=row["case_id"],
+        urns=list(row["urns"]),
+        trigger=row["trigger"],
+        title=row["title"],
+        status=row["status"],
+        region_code=row["region_code"],
+        area=row["area"],
+        la_codes=list(row["la_codes"]),
+        opened_on=row["opened_on"],
+        board_date=row["board_date"],
+        significant_date=row["significant_date"],
+    )
+
+
+async def list_cases(
+    pool: asyncpg.Pool, *, filters: CaseFilters, limit: int, cursor: str | None
+) -> CasePage:
+    """Cases matching ``filters``, newest first, one page after ``cursor``."""
+    p = _Params()
+    where: list[str] = []
+    before = decode_cursor(cursor)
+    if before is not None:
+        where.append(f"opened_position < {p(before)}")
+    if filters.status is not None:
+        where.append(f"status = {p(filters.status)}")
+    if filters.region is not None:
+        where.append(f"region_code = {p(filters.region)}")
+    if filters.area is not None:
+        where.append(f"lower(area) = lower({p(filters.area)})")
+    if filters.trigger is not None:
+        where.append(f"trigger = {p(filters.trigger)}")
+    if filters.urn is not None:
+        where.append(f"urns @> ARRAY[{p(filters.urn)}::integer]")
+    sql = (
+        "SELECT * FROM commissioning_cases"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + f" ORDER BY opened_position DESC LIMIT {p(limit + 1)}"
+    )
+    rows = await pool.fetch(sql, *p.values)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return CasePage(
+        items=[_summary(r) for r in rows],
+        next_cursor=encode_cursor(rows[-1]["opened_position"]) if more else None,
+    )
+
+
+def _decision(row: asyncpg.Record) -> DecisionView:
+    return DecisionView(
+        decision_id=row["decision_id"],
+        outcome=row["outcome"],
+        conditions=_json(row["conditions"]),
+        decided_on=row["decided_on"],
+        decision_maker_name=row["decision_maker_name"],
+        decision_maker_capacity=row["decision_maker_capacity"],
+        trust_uid=row["trust_uid"],
+        rationale=row["rationale"],
+        significant_date=row["significant_date"],
+        reason_category=row["reason_category"],
+        date_changes=_json(row["date_changes"]),
+        recorded_by=row["recorded_by"],
+        recorded_at=row["recorded_at"],
+    )
+
+
+async def get_case(pool: asyncpg.Pool, case_id: str) -> CaseView:
+    """A case with its decisions and the registry's progress on its transfer."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT * FROM commissioning_cases WHERE case_id = $1", case_id)
+        if row is None:
+            raise NotFound(f"There is no case {case_id}.")
+        decisions = [
+            _decision(d)
+            for d in await conn.fetch(
+                "SELECT * FROM commissioning_decisions WHERE case_id = $1 ORDER BY position",
+                case_id,
+            )
+        ]
+    criteria = _json(row["criteria"])
+    current = next((d for d in decisions if d.decision_id == row["decision_id"]), None)
+    transfer = None
+    if row["transfer_kind"] is not None or row["rejections"] not in (None, "[]", []):
+        transfer = TransferProgress(
+            kind=row["transfer_kind"],
+            to_trust_uid=row["trust_uid"],
+            significant_date=row["significant_date"],
+            applied_urns=sorted(row["applied_urns"]),
+            rejections=_json(row["rejections"]),
+        )
+    base = _summary(row).model_dump()
+    return CaseView(
+        **base,
+        opened_by=row["opened_by"],
+        intervention_id=row["intervention_id"],
+        criteria=Criteria(
+            pillars=criteria["pillars"],
+            factors=criteria["factors"],
+            defaults=not row["criteria_set"],
+        ),
+        shortlist=list(row["shortlist"]),
+        decision=current,
+        decisions=decisions,
+        transfer=transfer,
+        completed_on=row["completed_on"],
+        closed_on=row["closed_on"],
+        close_reason=row["close_reason"],
+        version=row["version"],
+    )
+
+
+# ------------------------------------------------------------------- interventions
+
+
+@dataclass(frozen=True, kw_only=True)
+class InterventionFilters:
+    """Filters on the intervention list; None means any."""
+
+    trust_uid: int | None = None
+    status: str | None = None
+    kind: str | None = None
+    active: bool | None = None
+
+
+def _intervention(row: asyncpg.Record) -> InterventionView:
+    return InterventionView(
+        intervention_id=row["intervention_id"],
+        kind=row["kind"],
+        trust_uid=row["trust_uid"],
+        urn=row["urn"],
+        status=row["status"],
+        active=row["active"],
+        issued_on=row["issued_on"],
+        response_due_on=row["response_due_on"],
+        grounds=row["grounds"],
+        conditions=_json(row["conditions"]),
+        escalated_from=row["escalated_from"],
+        published=row["published"],
+        rebrokerage_case_id=row["case_id"],
+        history=_json(row["history"]),
+        issued_by=row["issued_by"],
+        version=row["version"],
+    )
+
+
+async def list_interventions(
+    pool: asyncpg.Pool, *, filters: InterventionFilters, limit: int, cursor: str | None
+) -> InterventionPage:
+    """Interventions matching ``filters``, newest first, one page after ``cursor``."""
+    p = _Params()
+    where: list[str] = []
+    before = decode_cursor(cursor)
+    if before is not None:
+        where.append(f"issued_position < {p(before)}")
+    if filters.trust_uid is not None:
+        where.append(f"trust_uid = {p(filters.trust_uid)}")
+    if filters.status is not None:
+        where.append(f"status = {p(filters.status)}")
+    if filters.kind is not None:
+        where.append(f"kind = {p(filters.kind)}")
+    if filters.active is not None:
+        where.append(f"active = {p(filters.active)}")
+    sql = (
+        "SELECT * FROM commissioning_interventions"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + f" ORDER BY issued_position DESC LIMIT {p(limit + 1)}"
+    )
+    rows = await pool.fetch(sql, *p.values)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return InterventionPage(
+        items=[_intervention(r) for r in rows],
+        next_cursor=encode_cursor(rows[-1]["issued_position"]) if more else None,
+    )
+
+
+async def get_intervention(pool: asyncpg.Pool, intervention_id: str) -> InterventionView:
+    """One intervention with its status history."""
+    row = await pool.fetchrow(
+        "SELECT * FROM commissioning_interventions WHERE intervention_id = $1", intervention_id
+    )
+    if row is None:
+        raise NotFound(f"There is no intervention {intervention_id}.")
+    return _intervention(row)
+
+
+# ------------------------------------------------------------------- audit
+
+# The case's own events; then, repeatedly, every event whose causation is one already in
+# the trail (UNION drops repeats, so the walk ends); then every event sharing a
+# correlation id with one of those. The expression indexes from migration 0005 make each
+# step an index lookup.
+AUDIT_SQL = """
+WITH RECURSIVE chained(event_id) AS (
+    SELECT event_id FROM events WHERE stream_id = $1
+    UNION
+    SELECT e.event_id FROM chained c
+      JOIN events e ON (e.metadata->>'causation_id') = c.event_id::text
+),
+correlations(id) AS (
+    SELECT DISTINCT e.metadata->>'correlation_id' FROM events e
+      JOIN chained c USING (event_id)
+     WHERE (e.metadata->>'correlation_id') IS NOT NULL
+),
+trail(event_id, chained) AS (
+    SELECT event_id, true FROM chained
+    UNION
+    SELECT e.event_id, false FROM events e
+      JOIN correlations k ON (e.metadata->>'correlation_id') = k.id
+     WHERE e.event_id NOT IN (SELECT event_id FROM chained)
+)
+SELECT e.position, e.event_id, e.event_type, e.stream_id, e.recorded_at, e.metadata, e.data,
+       t.chained
+  FROM trail t JOIN events e USING (event_id)
+ ORDER BY e.position
+ LIMIT $2
+"""
+
+
+def _via(row: asyncpg.Record, case_stream: str) -> str:
+    if row["stream_id"] == case_stream:
+        return "case"
+    return "causation" if row["chained"] else "correlation"
+
+
+async def audit_trail(pool: asyncpg.Pool, case_id: str) -> AuditTrail:
+    """The case's events and every event that followed from them, in log order."""
+    stream = f"case-{case_id}"
+    rows: Sequence[asyncpg.Record] = await pool.fetch(AUDIT_SQL, stream, AUDIT_LIMIT + 1)
+    if not rows:
+        raise NotFound(f"There is no case {case_id}.")
+    entries = []
+    for row in rows[:AUDIT_LIMIT]:
+        meta = _json(row["metadata"])
+        entries.append(
+            AuditEntry(
+                position=row["position"],
+                event_id=str(row["event_id"]),
+                type=row["event_type"],
+                stream=row["stream_id"],
+                time=row["recorded_at"],
+                actor=meta["actor"],
+                reason=meta.get("reason"),
+                source=meta.get("source"),
+                correlation_id=meta.get("correlation_id"),
+                causation_id=meta.get("causation_id"),
+                via=_via(row, stream),
+                data=_json(row["data"]),
+            )
+        )
+    return AuditTrail(case_id=case_id, entries=entries, truncated=len(rows) > AUDIT_LIMIT)

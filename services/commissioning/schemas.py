@@ -1,0 +1,331 @@
+"""Commissioning's request and response models (never table rows)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.contracts.commissioning import (
+    CaseTrigger,
+    DecisionMakerCapacity,
+    DecisionOutcome,
+    FactorWeights,
+    GroupUid,
+    InterventionId,
+    InterventionKind,
+    InterventionStatus,
+    PillarWeight,
+    Urn,
+)
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# ------------------------------------------------------------------- requests
+
+
+class CaseOpening(_Request):
+    """A case to open for one school or a group of schools."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"urns": [100001], "trigger": "inadequate_dao", "title": "DAO for Oak Primary"}
+            ]
+        },
+    )
+
+    urns: list[Urn] = Field(min_length=1, max_length=200)
+    trigger: CaseTrigger
+    title: str = Field(min_length=1, max_length=300)
+
+
+class CriteriaChange(_Request):
+    """The pillars (with weights and, optionally, themes) and factor weights that matter."""
+
+    pillars: list[PillarWeight] = Field(min_length=1)
+    factors: FactorWeights = FactorWeights()
+
+
+class ShortlistChoice(_Request):
+    """The trusts put forward to the advisory board, chosen from the ranked candidates."""
+
+    trust_uids: list[GroupUid] = Field(min_length=1, max_length=20)
+
+
+class BoardScheduling(_Request):
+    """When the advisory board sits on this case."""
+
+    board_date: date
+
+
+class DecisionRecording(_Request):
+    """The decision maker's decision."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "outcome": "approved",
+                    "decided_on": "2026-11-20",
+                    "decision_maker_name": "Jane Smith",
+                    "decision_maker_capacity": "regional_director_for_region",
+                    "trust_uid": 2044,
+                    "rationale": "Strongest track record with inadequate primaries nearby.",
+                    "significant_date": "2027-01-01",
+                }
+            ]
+        },
+    )
+
+    outcome: DecisionOutcome
+    decided_on: date
+    decision_maker_name: str = Field(min_length=1, max_length=200)
+    decision_maker_capacity: DecisionMakerCapacity
+    rationale: str = Field(min_length=1, max_length=8000)
+    conditions: list[str] = Field(default_factory=list, max_length=50)
+    trust_uid: GroupUid | None = None
+    significant_date: date | None = None
+    reason_category: str | None = Field(default=None, max_length=200)
+
+
+class SignificantDateChange(_Request):
+    """A new significant date for the approved transfer, and why it moved."""
+
+    significant_date: date
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class CaseClosing(_Request):
+    """Why the case is closed."""
+
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class InterventionIssuing(_Request):
+    """A notice against a trust, or against one of its academies (``urn``)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "termination_warning_notice",
+                    "trust_uid": 2044,
+                    "urn": 100001,
+                    "grounds": "Inadequate with no sign of improvement.",
+                }
+            ]
+        },
+    )
+
+    kind: InterventionKind
+    trust_uid: GroupUid
+    urn: Urn | None = None
+    issued_on: date | None = Field(default=None, description="Today when absent.")
+    status: Literal["preparing", "issued"] = "issued"
+    grounds: str = Field(min_length=1, max_length=8000)
+    conditions: list[str] = Field(default_factory=list, max_length=50)
+    escalated_from: InterventionId | None = None
+    published: bool = True
+
+
+class InterventionStatusChange(_Request):
+    """A new status for an intervention, from a date."""
+
+    status: InterventionStatus
+    effective_on: date | None = Field(default=None, description="Today when absent.")
+
+
+# ------------------------------------------------------------------- responses
+
+
+class Written(_View):
+    """Where a write landed: the id and the stream version it is now at (also the ETag)."""
+
+    id: str
+    version: int
+
+
+class CaseOpenedView(Written):
+    """A new case."""
+
+
+class InterventionIssuedView(_View):
+    """A new intervention and, for a termination notice against an academy, its new case."""
+
+    intervention_id: str
+    rebrokerage_case_id: str | None = None
+
+
+class Criteria(_View):
+    """The criteria a case weighs: the ones set, or its trigger's defaults."""
+
+    pillars: list[PillarWeight]
+    factors: FactorWeights
+    defaults: bool = Field(description="True while the case uses its trigger's defaults.")
+
+
+class DateChange(_View):
+    """One change of significant date."""
+
+    previous_date: date
+    significant_date: date
+    reason: str
+    actor: str
+    recorded_at: datetime
+
+
+class DecisionView(_View):
+    """A decision as recorded."""
+
+    decision_id: str
+    outcome: DecisionOutcome
+    conditions: list[str]
+    decided_on: date
+    decision_maker_name: str
+    decision_maker_capacity: DecisionMakerCapacity
+    trust_uid: int | None
+    rationale: str
+    significant_date: date | None
+    reason_category: str | None
+    date_changes: list[DateChange]
+    recorded_by: str
+    recorded_at: datetime
+
+
+class TransferRejection(_View):
+    """The registry could not move one school."""
+
+    urn: int
+    to_trust_uid: int
+    significant_date: date
+    reason_code: str
+    reason: str
+    event_id: str
+    recorded_at: datetime
+
+
+class TransferProgress(_View):
+    """The approved transfer as the registry carries it out."""
+
+    kind: Literal["transfer", "conversion"] | None
+    to_trust_uid: int | None
+    significant_date: date | None
+    applied_urns: list[int]
+    rejections: list[TransferRejection]
+
+
+class CaseSummary(_View):
+    """A case in a list."""
+
+    case_id: str
+    urns: list[int]
+    trigger: CaseTrigger
+    title: str
+    status: str
+    region_code: str | None
+    area: str | None
+    la_codes: list[str]
+    opened_on: date
+    board_date: date | None
+    significant_date: date | None
+
+
+class CaseView(CaseSummary):
+    """A case with its criteria, shortlist, decisions and transfer."""
+
+    opened_by: str
+    intervention_id: str | None
+    criteria: Criteria
+    shortlist: list[int]
+    decision: DecisionView | None
+    decisions: list[DecisionView] = Field(description="Every decision, oldest first.")
+    transfer: TransferProgress | None
+    completed_on: date | None
+    closed_on: date | None
+    close_reason: str | None
+    version: int
+
+
+class CasePage(_View):
+    """Cases, newest first."""
+
+    items: list[CaseSummary]
+    next_cursor: str | None
+
+
+class StatusEntry(_View):
+    """One status an intervention has had."""
+
+    status: InterventionStatus
+    effective_on: date
+    actor: str
+    reason: str | None
+    recorded_at: datetime
+
+
+class InterventionView(_View):
+    """An intervention and its statuses."""
+
+    intervention_id: str
+    kind: InterventionKind
+    trust_uid: int
+    urn: int | None
+    status: InterventionStatus
+    active: bool
+    issued_on: date
+    response_due_on: date | None
+    grounds: str
+    conditions: list[str]
+    escalated_from: str | None
+    published: bool
+    rebrokerage_case_id: str | None
+    history: list[StatusEntry]
+    issued_by: str
+    version: int
+
+
+class InterventionPage(_View):
+    """Interventions, newest first."""
+
+    items: list[InterventionView]
+    next_cursor: str | None
+
+
+class AuditEntry(_View):
+    """One event in a case's trail, across services."""
+
+    position: int
+    event_id: str
+    type: str
+    stream: str
+    time: datetime
+    actor: str
+    reason: str | None
+    source: str | None
+    correlation_id: str | None
+    causation_id: str | None
+    via: Literal["case", "causation", "correlation"] = Field(
+        description="Why it is in the trail: on the case's stream, caused (through any "
+        "number of steps) by an event of the trail, or sharing a correlation id with one."
+    )
+    data: dict[str, Any]
+
+
+class AuditTrail(_View):
+    """Everything that happened to a case and because of it, in log order."""
+
+    case_id: str
+    entries: list[AuditEntry]
+    truncated: bool = Field(description="True when the trail was longer than the limit.")

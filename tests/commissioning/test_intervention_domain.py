@@ -1,0 +1,160 @@
+"""Interventions: the ladder, the statuses each kind allows, the 15 working days."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.commissioning import intervention_domain as d
+from services.commissioning.working_days import add_working_days, bank_holidays, easter_sunday
+from shared.contracts.commissioning import InterventionIssued, InterventionStatusChanged
+from shared.errors import Conflict, UnprocessableContent
+
+ID = "1" * 32
+TODAY = date(2026, 11, 20)
+
+
+def cmd(**changes: object) -> d.IssueIntervention:
+    fields: dict[str, object] = {
+        "intervention_id": ID,
+        "kind": "notice_to_improve",
+        "trust_uid": 2044,
+        "issued_on": date(2026, 11, 2),
+        "grounds": "Financial concerns.",
+        "conditions": ["Appoint a new accounting officer"],
+    }
+    fields.update(changes)
+    return d.IssueIntervention(**fields)  # type: ignore[arg-type]
+
+
+def issue(
+    c: d.IssueIntervention,
+    *,
+    school_trust: int | None = None,
+    earlier: d.InterventionState | None = None,
+) -> InterventionIssued:
+    [event] = d.issue(
+        c, today=TODAY, trust_known=True, school_trust_uid=school_trust, escalated_from=earlier
+    )
+    assert isinstance(event, InterventionIssued)
+    return event
+
+
+def state_of(event: InterventionIssued) -> d.InterventionState:
+    s = d.fold([event])
+    assert s is not None
+    return s
+
+
+def test_english_bank_holidays_follow_the_rules() -> None:
+    assert easter_sunday(2026) == date(2026, 4, 5)
+    assert bank_holidays(2026) == {
+        date(2026, 1, 1),
+        date(2026, 4, 3),
+        date(2026, 4, 6),
+        date(2026, 5, 4),
+        date(2026, 5, 25),
+        date(2026, 8, 31),
+        date(2026, 12, 25),
+        date(2026, 12, 28),
+    }
+    # Christmas on a Saturday: Monday and Tuesday; New Year on a Saturday: Monday.
+    assert {date(2027, 12, 27), date(2027, 12, 28)} <= bank_holidays(2027)
+    assert date(2028, 1, 3) in bank_holidays(2028)
+    assert date(2022, 6, 3) in bank_holidays(2022) and date(2022, 5, 30) not in bank_holidays(2022)
+
+
+def test_a_termination_warning_notice_is_due_back_in_15_working_days() -> None:
+    event = issue(cmd(kind="termination_warning_notice", conditions=[]))
+    # Monday 2 November: three weeks of weekdays later, weekends skipped.
+    assert event.response_due_on == date(2026, 11, 23)
+    # Over Christmas: 25 and 28 December and 1 January 2027 are bank holidays.
+    assert add_working_days(date(2026, 12, 14), 15) == date(2027, 1, 7)
+    assert issue(cmd()).response_due_on is None
+
+
+def test_a_notice_to_improve_lists_its_conditions() -> None:
+    with pytest.raises(UnprocessableContent, match="conditions"):
+        issue(cmd(conditions=[]))
+
+
+def test_a_notice_must_be_against_a_known_trust_and_one_of_its_academies() -> None:
+    with pytest.raises(UnprocessableContent, match="not on the register"):
+        d.issue(cmd(), today=TODAY, trust_known=False, school_trust_uid=None, escalated_from=None)
+    with pytest.raises(UnprocessableContent, match="not an academy of trust 2044"):
+        issue(cmd(urn=100001), school_trust=3000)
+    with pytest.raises(UnprocessableContent, match="future"):
+        issue(cmd(issued_on=date(2026, 12, 1)))
+    assert issue(cmd(urn=100001), school_trust=2044).urn == 100001
+
+
+def test_an_escalation_climbs_the_ladder_for_the_same_trust() -> None:
+    earlier = state_of(issue(cmd()))
+    escalated = issue(
+        cmd(intervention_id="2" * 32, kind="termination_warning_notice", escalated_from=ID),
+        earlier=earlier,
+    )
+    assert escalated.escalated_from == ID
+    with pytest.raises(UnprocessableContent, match="not an escalation"):
+        issue(
+            cmd(intervention_id="2" * 32, kind="nti_warning_letter", escalated_from=ID),
+            earlier=earlier,
+        )
+    with pytest.raises(UnprocessableContent, match="against trust 2044"):
+        issue(
+            cmd(
+                intervention_id="2" * 32,
+                trust_uid=3000,
+                kind="termination_notice",
+                escalated_from=ID,
+            ),
+            earlier=earlier,
+        )
+    with pytest.raises(UnprocessableContent, match="does not exist"):
+        issue(cmd(intervention_id="2" * 32, kind="termination_notice", escalated_from="9" * 32))
+    lifted = d.InterventionState(
+        ID, 3, "notice_to_improve", 2044, None, "lifted", date(2026, 11, 2)
+    )
+    with pytest.raises(Conflict, match="nothing to escalate"):
+        issue(
+            cmd(intervention_id="2" * 32, kind="termination_notice", escalated_from=ID),
+            earlier=lifted,
+        )
+
+
+def test_a_notice_to_improve_moves_through_its_monitoring_statuses() -> None:
+    state = state_of(issue(cmd()))
+    for status in ("progress_on_track", "submission_to_lift", "lifted", "closed"):
+        [event] = d.change_status(state, status, effective_on=TODAY, today=TODAY)
+        assert (
+            isinstance(event, InterventionStatusChanged) and event.previous_status == state.status
+        )
+        state = d.evolve(state, event)
+    assert state.status == "closed" and not d.is_active(state.status)
+    with pytest.raises(Conflict, match="cannot become issued"):
+        d.change_status(state, "issued", effective_on=TODAY, today=TODAY)
+
+
+def test_other_kinds_are_only_issued_closed_or_cancelled() -> None:
+    state = state_of(issue(cmd(kind="termination_warning_notice", conditions=[])))
+    with pytest.raises(Conflict, match="cannot become lifted"):
+        d.change_status(state, "lifted", effective_on=TODAY, today=TODAY)
+    [event] = d.change_status(state, "closed", effective_on=TODAY, today=TODAY)
+    assert d.evolve(state, event).status == "closed"
+
+
+def test_a_status_date_is_between_the_issue_and_today() -> None:
+    state = state_of(issue(cmd()))
+    with pytest.raises(UnprocessableContent, match="before the intervention was issued"):
+        d.change_status(state, "closed", effective_on=date(2026, 10, 1), today=TODAY)
+    with pytest.raises(UnprocessableContent, match="future"):
+        d.change_status(state, "closed", effective_on=date(2026, 12, 1), today=TODAY)
+
+
+def test_only_preparing_or_issued_to_start_with() -> None:
+    with pytest.raises(UnprocessableContent):
+        issue(cmd(status="lifted"))
+    preparing = state_of(issue(cmd(status="preparing")))
+    assert d.is_active(preparing.status)
+    assert d.allowed_moves("notice_to_improve", "preparing") == {"issued", "cancelled"}
