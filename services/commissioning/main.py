@@ -9,6 +9,8 @@ from services.commissioning.area_plan import router as area_plan_router
 from services.commissioning.knowledge import knowledge_projection
 from services.commissioning.projections import cases_projection
 from shared.app import ServiceSpec, create_service_app
+from shared.audit import api as audit_api
+from shared.audit.index import AuditIndex
 from shared.contracts import all_contracts
 from shared.settings import Settings, get_settings
 
@@ -17,8 +19,9 @@ SPEC = ServiceSpec(
     title="strongtrusts commissioning",
     description="Commissioning: cases, shortlists, decisions, transfers and interventions. Every write is an event in the shared append-only log.",
     registry=all_contracts(),
-    routers=(api.router, interventions_api.router, area_plan_router),
-    consumers=lambda: [knowledge_projection(), cases_projection()],
+    # The cross-service audit API lives here, beside the decisions it exists to explain.
+    routers=(api.router, interventions_api.router, area_plan_router, audit_api.router),
+    consumers=lambda: [knowledge_projection(), cases_projection(), AuditIndex()],
 )
 
 
