@@ -1,0 +1,48 @@
+"""Frameworks as data: a definition an admin publishes, numbered into a version by the log."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.assessment.errors import InvalidFramework
+from shared.contracts.assessment import (
+    FrameworkId,
+    FrameworkVersionPublished,
+    PillarDefinition,
+)
+
+
+class FrameworkDefinition(BaseModel):
+    """A framework as data: its pillars and their themes; the log numbers its versions."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    framework_id: FrameworkId
+    name: str = Field(min_length=1, max_length=300)
+    publisher: str = Field(min_length=1, max_length=300)
+    published_on: date
+    source: str | None = Field(default=None, max_length=1000)
+    pillars: list[PillarDefinition] = Field(min_length=1, max_length=20)
+
+
+def framework_version(definition: FrameworkDefinition, version: int) -> FrameworkVersionPublished:
+    """The event publishing ``definition`` as ``version``; InvalidFramework if keys repeat."""
+    seen: set[str] = set()
+    for pillar in definition.pillars:
+        if pillar.key in seen:
+            raise InvalidFramework(
+                f"pillar key {pillar.key!r} appears twice", extra={"pillar": pillar.key}
+            )
+        seen.add(pillar.key)
+        themes = [t.key for t in pillar.themes]
+        if len(themes) != len(set(themes)):
+            raise InvalidFramework(
+                f"pillar {pillar.key!r} repeats a theme key", extra={"pillar": pillar.key}
+            )
+    return FrameworkVersionPublished(
+        **definition.model_dump(exclude={"pillars"}),
+        pillars=list(definition.pillars),
+        framework_version=version,
+    )
