@@ -10,6 +10,7 @@ import os
 import platform
 import subprocess
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,14 @@ from typing import Any
 import asyncpg
 
 from bench import eventlog, raw
+from bench.assessment import AssessmentSizes, run_assessment
+from bench.commissioning import CommissioningSizes, run_commissioning
 from bench.common import BenchDatabase, bench_database, median, progress, quiet_platformdirs
 from bench.contract import bench_registry, new_events
+from bench.mixed_load import MixedSizes, run_mixed
 from bench.registry import RegistrySizes, run_registry
 from bench.report import build_results, render_table, write_results
+from bench.transfers import TransferSizes, run_transfers
 from shared.db import create_pool, server_settings
 from shared.eventlog.model import NewEvent
 from shared.eventlog.signals import LogSignals
@@ -129,8 +134,31 @@ async def _machine(conn: asyncpg.Connection, db: BenchDatabase) -> dict[str, Any
     }
 
 
+Add = Callable[[str, float, str, int, int], None]
+ServiceScenario = Callable[[str, Any, Add], Awaitable[dict[str, Any]]]
+
+# The service scenarios, each on databases of its own on the same server, in this order:
+# name -> (its sizes class, its run function).
+SERVICE_SCENARIOS: dict[str, tuple[Any, ServiceScenario]] = {
+    "registry": (RegistrySizes, run_registry),
+    "assessment": (AssessmentSizes, run_assessment),
+    "commissioning": (CommissioningSizes, run_commissioning),
+    "transfers": (TransferSizes, run_transfers),
+    "mixed": (MixedSizes, run_mixed),
+}
+
+
+def service_sizes(repeats: int, *, quick: bool) -> dict[str, Any]:
+    """Each service scenario's sizes: at most its own default repetitions."""
+    out = {}
+    for name, (sizes_class, _) in SERVICE_SCENARIOS.items():
+        n = min(repeats, sizes_class.repeats)
+        out[name] = sizes_class.quick(n) if quick else sizes_class(repeats=n)
+    return out
+
+
 async def run(
-    sizes: Sizes, registry_sizes: RegistrySizes, output: Path, only: str | None
+    sizes: Sizes, scenario_sizes: dict[str, Any], output: Path, only: str | None
 ) -> dict[str, Any]:
     """Run every scenario ``sizes.repeats`` times; write and return the results."""
     progress("starting PostgreSQL and creating a migrated database")
@@ -150,14 +178,19 @@ async def run(
                 details.update(
                     await _scenarios(sizes, db, raw_conns, pool, store, settings, samples)
                 )
-            if only in (None, "registry"):
-                details["registry"] = await run_registry(db.admin_url, registry_sizes, samples.add)
+            for name, (_, scenario) in SERVICE_SCENARIOS.items():
+                if only in (None, name):
+                    details[name] = await scenario(db.admin_url, scenario_sizes[name], samples.add)
             machine = await _machine(raw_conns[0], db)
         finally:
             for conn in raw_conns:
                 await conn.close()
             await pool.close()
-    config = {**asdict(sizes), "registry": asdict(registry_sizes), "only": only}
+    config = {
+        **asdict(sizes),
+        **{name: asdict(each) for name, each in scenario_sizes.items()},
+        "only": only,
+    }
     results = build_results(samples.medians(), samples.by_key, machine, config, details)
     write_results(results, output)
     progress(f"wrote {output}")
@@ -309,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         "--output", type=Path, default=DEFAULT_OUTPUT, help="where to write results.json"
     )
     parser.add_argument(
-        "--only", choices=["eventlog", "registry"], help="run one group of scenarios"
+        "--only", choices=["eventlog", *SERVICE_SCENARIOS], help="run one group of scenarios"
     )
     args = parser.parse_args(argv)
     if args.repeats < 1:
@@ -317,12 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     quiet_platformdirs()
     sizes = Sizes.quick(args.repeats) if args.quick else Sizes(repeats=args.repeats)
-    registry_repeats = min(args.repeats, RegistrySizes.repeats)
-    registry_sizes = (
-        RegistrySizes.quick(registry_repeats)
-        if args.quick
-        else RegistrySizes(repeats=registry_repeats)
-    )
-    results = asyncio.run(run(sizes, registry_sizes, args.output, args.only))
+    scenario_sizes = service_sizes(args.repeats, quick=args.quick)
+    results = asyncio.run(run(sizes, scenario_sizes, args.output, args.only))
     print(render_table(results))
     return 0

@@ -1,0 +1,398 @@
+"""The whole story, over HTTP, with all three services and their consumers running.
+
+A GIAS snapshot arrives; two trusts are assessed and published; a case opens for an
+inadequate academy; candidates are ranked with reasons; a decision maker approves a move;
+the significant date comes; the registry shows the school in its new trust from that date
+(and in its old one before it); the case completes; the audit trail names every step and
+who took it. No service calls another: they hear each other only through the log.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.assessment.main import create_app as assessment_app
+from services.commissioning.main import create_app as commissioning_app
+from services.registry.main import create_app as registry_app
+from services.registry.ofsted import import_ofsted
+from services.registry.sample import write_sample
+from services.registry.transfers.clock import ManualClock
+from shared.contracts import all_contracts
+from shared.db import create_pool
+from shared.eventlog.store import EventStore
+from shared.http.auth import Role, issue_token
+from shared.settings import PROJECT_ROOT, Settings
+from tests.integration.helpers import wait_until
+
+TODAY = datetime.now(ZoneInfo("Europe/London")).date()
+SIGNIFICANT = (TODAY.replace(day=1) + timedelta(days=32)).replace(day=1)
+PILLARS = (
+    "education",
+    "school_improvement",
+    "workforce",
+    "finance_operations",
+    "governance_leadership",
+)
+
+
+@dataclass
+class World:
+    registry: httpx.AsyncClient
+    assessment: httpx.AsyncClient
+    commissioning: httpx.AsyncClient
+    clock: ManualClock
+    settings: Settings
+    pool: asyncpg.Pool
+    store: EventStore
+
+    def as_(self, role: Role, who: str, reason: str | None = None) -> dict[str, str]:
+        token = issue_token(self.settings, roles=[role], subject=who)
+        headers = {"Authorization": f"Bearer {token}"}
+        if reason:
+            headers["X-Reason"] = reason
+        return headers
+
+
+def _client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=30
+    )
+
+
+@pytest.fixture
+async def world(
+    fresh_database: Callable[..., Awaitable[str]], settings: Settings
+) -> AsyncIterator[World]:
+    url = await fresh_database()
+    clock = ManualClock(TODAY)
+    apps = [
+        registry_app(settings, url=url, clock=clock),
+        assessment_app(settings, url=url),
+        commissioning_app(settings, url=url),
+    ]
+    async with AsyncExitStack() as stack:
+        for app in apps:
+            await stack.enter_async_context(app.router.lifespan_context(app))
+        clients = [await stack.enter_async_context(_client(app)) for app in apps]
+        pool = await create_pool(url, settings, max_size=4)
+        stack.push_async_callback(pool.close)
+        registry, assessment, commissioning = clients
+        store = EventStore(pool, all_contracts())
+        yield World(registry, assessment, commissioning, clock, settings, pool, store)
+
+
+async def _ok(response: Awaitable[httpx.Response], *expected: int) -> Any:
+    answer = await response
+    assert answer.status_code in (expected or (200, 201)), (answer.request.url, answer.text)
+    return answer.json()
+
+
+async def _import_snapshot(world: World, folder: Path) -> None:
+    files = write_sample(folder, schools=400, seed=7)
+    feed = world.as_(Role.DATA_FEED, "gias-feed", "nightly GIAS extract")
+    upload = {
+        name: (path.name, path.read_bytes(), "text/csv")
+        for name, path in (
+            ("establishments", files.establishments),
+            ("groups", files.groups),
+            ("links", files.group_links),
+            ("establishment_links", files.establishment_links),
+        )
+    }
+    started = await _ok(world.registry.post("/imports/gias", files=upload, headers=feed), 202)
+
+    async def imported() -> bool:
+        report = await world.registry.get(started["report_url"], headers=feed)
+        return bool(report.json()["status"] == "completed")
+
+    await wait_until(imported, timeout_s=60, what="the GIAS import")
+    # Ofsted's management information has no upload route: its feed applies it directly.
+    await import_ofsted(world.store, files.ofsted_legacy, actor="ofsted-feed")
+    await import_ofsted(world.store, files.ofsted, actor="ofsted-feed")
+
+
+async def _an_inadequate_academy(world: World) -> tuple[int, int]:
+    """An inadequate school in a trust that also runs other schools (test setup only)."""
+
+    async def found() -> bool:
+        return bool(
+            await world.pool.fetchval(
+                "SELECT count(*) FROM registry_schools WHERE ofsted_overall_effectiveness = 'inadequate'"
+            )
+        )
+
+    await wait_until(found, timeout_s=60, what="the registry to project the inspections")
+    row = await world.pool.fetchrow(
+        """
+        SELECT s.urn, s.trust_uid FROM registry_schools s
+         WHERE s.ofsted_overall_effectiveness = 'inadequate' AND s.trust_uid IS NOT NULL
+           AND s.close_date IS NULL
+         ORDER BY s.urn LIMIT 1
+        """
+    )
+    assert row is not None, "the sample has no inadequate academy"
+    return row["urn"], row["trust_uid"]
+
+
+async def _two_other_trusts(world: World, school_trust: int, urn: int) -> list[int]:
+    region = await world.pool.fetchval(
+        "SELECT region_code FROM registry_schools WHERE urn = $1", urn
+    )
+    rows = await world.pool.fetch(
+        """
+        SELECT t.uid FROM registry_trusts t
+          JOIN registry_schools s ON s.trust_uid = t.uid
+         WHERE t.uid <> $1 AND t.trust_type = 'multi_academy_trust' AND t.closed_on IS NULL
+         GROUP BY t.uid ORDER BY bool_or(s.region_code = $2) DESC, count(*) DESC, t.uid LIMIT 2
+        """,
+        school_trust,
+        region,
+    )
+    return [r["uid"] for r in rows]
+
+
+async def _assess_and_publish(world: World, trust_uid: int, descriptor: str) -> str:
+    assessor = world.as_(Role.ASSESSOR, "amira.assessor", "annual trust review")
+    moderator = world.as_(Role.MODERATOR, "moe.moderator", "moderation panel")
+    started = await _ok(
+        world.assessment.post(
+            "/assessments",
+            json={"trust_uid": trust_uid, "framework_id": "dfe-trust-quality"},
+            headers=assessor,
+        ),
+        201,
+    )
+    aid = started["assessment_id"]
+    for pillar in PILLARS:
+        evidence = await _ok(
+            world.assessment.post(
+                f"/assessments/{aid}/evidence",
+                json={
+                    "pillar": pillar,
+                    "kind": "visit",
+                    "summary": f"Visit notes on {pillar}",
+                    "source_reference": f"visit/{trust_uid}/{pillar}",
+                    "observed_on": TODAY.isoformat(),
+                },
+                headers=assessor,
+            ),
+            201,
+        )
+        await _ok(
+            world.assessment.put(
+                f"/assessments/{aid}/pillars/{pillar}/judgement",
+                json={
+                    "descriptor": descriptor,
+                    "rationale": f"{descriptor} on {pillar}, from the visit",
+                    "evidence_ids": [evidence["evidence_id"]],
+                },
+                headers={**assessor, "If-Match": f'"{evidence["version"]}"'},
+            )
+        )
+    await _ok(world.assessment.post(f"/assessments/{aid}/submit", headers=assessor))
+    await _ok(
+        world.assessment.post(
+            f"/assessments/{aid}/moderate", json={"decision": "approve"}, headers=moderator
+        )
+    )
+    await _ok(world.assessment.post(f"/assessments/{aid}/publish", headers=moderator))
+    return str(aid)
+
+
+async def test_the_whole_story(world: World, tmp_path: Path) -> None:
+    # 1. A GIAS snapshot (and the Ofsted file beside it) is imported.
+    await _import_snapshot(world, tmp_path)
+    urn, old_trust = await _an_inadequate_academy(world)
+
+    # 2. Two trusts are assessed and published: one strong, one developing.
+    strong, developing = await _two_other_trusts(world, old_trust, urn)
+    framework = (PROJECT_ROOT / "services/assessment/seeds/dfe_trust_quality_2023.json").read_text()
+    await _ok(
+        world.assessment.post(
+            "/frameworks",
+            json=json.loads(framework),
+            headers=world.as_(Role.ADMIN, "admin", "seed"),
+        ),
+        201,
+    )
+    strong_assessment = await _assess_and_publish(world, strong, "strong")
+    await _assess_and_publish(world, developing, "developing")
+    profile = await _ok(
+        world.assessment.get(f"/trusts/{strong}/profile", headers=world.as_(Role.READER, "analyst"))
+    )
+    assert {p["descriptor"] for p in profile["pillars"]} == {"strong"}
+    assert "overall" not in json.dumps(profile).lower()  # no summative grade, anywhere
+
+    # 3. A case is opened for the inadequate academy.
+    caseworker = world.as_(Role.CASEWORKER, "cara.caseworker", "academy judged inadequate")
+    opened = await _ok(
+        world.commissioning.post(
+            "/cases",
+            json={"urns": [urn], "trigger": "rebrokerage", "title": "Rebrokerage after inadequate"},
+            headers=caseworker,
+        ),
+        201,
+    )
+    case_id = opened["id"]
+
+    # 4. The candidates are ranked, with reasons, once commissioning has heard the publications.
+    async def ranked() -> dict[str, Any]:
+        return dict(
+            (
+                await world.commissioning.get(f"/cases/{case_id}/candidates", headers=caseworker)
+            ).json()
+        )
+
+    async def both_assessed_are_ranked() -> bool:
+        uids = {c["trust_uid"] for c in (await ranked())["candidates"] if c.get("assessment_ids")}
+        return {strong, developing} <= uids
+
+    await wait_until(
+        both_assessed_are_ranked, timeout_s=60, what="commissioning to hear both publications"
+    )
+    shortlist = await ranked()
+    by_uid = {c["trust_uid"]: c for c in shortlist["candidates"]}
+    assert by_uid[strong]["rank"] < by_uid[developing]["rank"]
+    assert strong_assessment in by_uid[strong]["assessment_ids"]
+    assert by_uid[strong]["reasons"] and by_uid[developing]["reasons"]
+    assert any("strong" in reason.lower() for reason in by_uid[strong]["reasons"])
+    assert old_trust not in by_uid  # the trust the school is leaving is no candidate
+
+    # 5. The shortlist goes to the advisory board, and a decision maker approves the move.
+    await _ok(
+        world.commissioning.post(
+            f"/cases/{case_id}/shortlist",
+            json={"trust_uids": [strong, developing]},
+            headers=caseworker,
+        )
+    )
+    await _ok(
+        world.commissioning.post(
+            f"/cases/{case_id}/advisory-board",
+            json={"board_date": TODAY.isoformat()},
+            headers=caseworker,
+        )
+    )
+    refused = await world.commissioning.post(
+        f"/cases/{case_id}/decision",
+        json={
+            "outcome": "approved",
+            "decided_on": TODAY.isoformat(),
+            "decision_maker_name": "Cara",
+            "decision_maker_capacity": "regional_director_for_region",
+            "trust_uid": strong,
+            "rationale": "not mine to make",
+            "significant_date": SIGNIFICANT.isoformat(),
+        },
+        headers=caseworker,
+    )
+    assert refused.status_code == 403
+    director = world.as_(Role.DECISION_MAKER, "dina.director", "advisory board recommendation")
+    await _ok(
+        world.commissioning.post(
+            f"/cases/{case_id}/decision",
+            json={
+                "outcome": "approved",
+                "decided_on": TODAY.isoformat(),
+                "decision_maker_name": "Dina Director",
+                "decision_maker_capacity": "regional_director_for_region",
+                "trust_uid": strong,
+                "rationale": "Strongest education and school improvement; schools nearby",
+                "significant_date": SIGNIFICANT.isoformat(),
+            },
+            headers=director,
+        )
+    )
+
+    async def case_status() -> str:
+        return str(
+            (await world.commissioning.get(f"/cases/{case_id}", headers=caseworker)).json()[
+                "status"
+            ]
+        )
+
+    async def scheduled() -> bool:
+        return await case_status() == "transfer_scheduled"
+
+    await wait_until(scheduled, timeout_s=30, what="the registry to schedule the transfer")
+    reader = world.as_(Role.READER, "analyst")
+    school_now = await _ok(world.registry.get(f"/schools/{urn}", headers=reader))
+    assert school_now["trust"]["uid"] == old_trust  # not before its date
+
+    # 6. The significant date is reached.
+    world.clock.advance_to(SIGNIFICANT)
+
+    async def moved() -> bool:
+        school = (
+            await world.registry.get(
+                f"/schools/{urn}", params={"as_of": SIGNIFICANT.isoformat()}, headers=reader
+            )
+        ).json()
+        return bool(school.get("trust") and school["trust"]["uid"] == strong)
+
+    await wait_until(moved, timeout_s=30, what="the registry to apply the transfer")
+
+    # 7. The registry shows the new trust from that date, and the old one the day before.
+    before = await _ok(
+        world.registry.get(
+            f"/schools/{urn}",
+            params={"as_of": (SIGNIFICANT - timedelta(days=1)).isoformat()},
+            headers=reader,
+        )
+    )
+    assert before["trust"]["uid"] == old_trust
+    history = await _ok(world.registry.get(f"/schools/{urn}/history", headers=reader))
+    assert "registry.SchoolTransferred" in json.dumps(history)
+
+    # 8. The case is completed.
+    async def completed() -> bool:
+        return await case_status() == "completed"
+
+    await wait_until(completed, timeout_s=30, what="commissioning to complete the case")
+
+    # 9. The audit trail lists every step, with its actors, across all three services.
+    auditor = world.as_(Role.AUDITOR, "aud.itor")
+
+    async def trail() -> list[dict[str, Any]]:
+        body = (await world.commissioning.get(f"/audit/cases/{case_id}", headers=auditor)).json()
+        return list(body["entries"])
+
+    async def trail_complete() -> bool:
+        return any(e["type"] == "commissioning.CaseCompleted" for e in await trail())
+
+    await wait_until(trail_complete, timeout_s=30, what="the audit index to catch up")
+    steps = [(e["type"], e["actor"]) for e in await trail()]
+    for step in (
+        ("commissioning.CaseOpened", "cara.caseworker"),
+        ("commissioning.CaseShortlisted", "cara.caseworker"),
+        ("commissioning.AdvisoryBoardScheduled", "cara.caseworker"),
+        ("commissioning.DecisionRecorded", "dina.director"),
+        ("commissioning.TransferApproved", "dina.director"),
+        ("registry.TransferScheduled", "registry-transfers"),
+        ("registry.SchoolTransferred", "registry-transfers"),
+    ):
+        assert step in steps, (step, steps)
+    assert steps[-1][0] == "commissioning.CaseCompleted"
+    decided = next(e for e in await trail() if e["type"] == "commissioning.DecisionRecorded")
+    assert decided["reason"] == "advisory board recommendation"
+    assert decided["data"]["decision_maker_name"] == "Dina Director"
+    transferred = next(e for e in await trail() if e["type"] == "registry.SchoolTransferred")
+    approved = next(e for e in await trail() if e["type"] == "commissioning.TransferApproved")
+    assert transferred["causation_id"] == str(approved["event_id"])
+    # The school's own timeline holds the same story from its side.
+    school_trail = (await world.commissioning.get(f"/audit/schools/{urn}", headers=auditor)).json()
+    assert {"commissioning.CaseOpened", "registry.SchoolTransferred"} <= {
+        e["type"] for e in school_trail["entries"]
+    }
