@@ -39,7 +39,7 @@ from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.model import RECORDED_COLUMNS, NewEvent, RecordedEvent
 from shared.eventlog.subscriptions import HandlerContext, Projection
 
-CONSUMER_NAME = "commissioning_cases"
+CONSUMER_NAME = "commissioning-cases"
 SYSTEM_ACTOR = "system:commissioning"
 _CONTRACTS = all_contracts()
 
