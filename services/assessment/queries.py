@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import asyncpg
+import orjson
 
 from services.assessment import domain
 from services.assessment.errors import AssessmentNotFound, FrameworkNotFound
@@ -27,7 +28,6 @@ from services.assessment.schemas import (
     FrameworkSummary,
     FrameworkVersionView,
     JudgementView,
-    ProfilePillar,
     ReturnView,
 )
 from shared.contracts.assessment import (
@@ -241,8 +241,12 @@ async def list_assessments(
 
 async def standing_judgements(
     executor: asyncpg.Pool | asyncpg.Connection, trust_uid: int
-) -> tuple[str | None, list[ProfilePillar]]:
-    """The trust's standing publication (latest not withdrawn) and its pillar judgements."""
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """The trust's standing publication (latest not withdrawn) and its pillar judgements.
+
+    Plain JSON-ready dicts in ProfilePillar's shape: the profile is the busiest read of the
+    service, and building and re-validating models for it cost more than the queries.
+    """
     row = await executor.fetchrow(
         """
         SELECT assessment_id, framework_id, framework_version, framework_name, published_on,
@@ -256,19 +260,21 @@ async def standing_judgements(
     )
     if row is None:
         return None, []
-    judgements: list[dict[str, Any]] = json.loads(row["judgements"])
+    standing = {
+        "published_on": row["published_on"].isoformat(),
+        "assessment_id": row["assessment_id"],
+        "framework_id": row["framework_id"],
+        "framework_version": row["framework_version"],
+        "framework_name": row["framework_name"],
+    }
     return row["assessment_id"], [
-        ProfilePillar(
-            pillar=j["pillar"],
-            pillar_name=j["pillar_name"],
-            descriptor=j["descriptor"],
-            rationale=j["rationale"],
-            evidence_ids=j["evidence_ids"],
-            published_on=row["published_on"],
-            assessment_id=row["assessment_id"],
-            framework_id=row["framework_id"],
-            framework_version=row["framework_version"],
-            framework_name=row["framework_name"],
-        )
-        for j in judgements
+        {
+            "pillar": j["pillar"],
+            "pillar_name": j["pillar_name"],
+            "descriptor": j["descriptor"],
+            "rationale": j["rationale"],
+            "evidence_ids": j["evidence_ids"],
+            **standing,
+        }
+        for j in orjson.loads(row["judgements"])
     ]

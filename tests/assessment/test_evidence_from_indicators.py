@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from services.assessment.main import create_app
+from services.assessment.schemas import TrustProfile
 from shared.contracts import all_contracts
 from shared.contracts.registry import SchoolJoinedTrust, SchoolRegistered, TrustIncorporated
 from shared.eventlog.store import EventStore
@@ -95,6 +96,9 @@ async def test_the_trusts_indicators_become_one_evidence_item_and_join_the_profi
     assert profile["assessment_id"] is None and profile["pillars"] == []
     assert profile["indicators"]["trust_uid"] == uid
     assert profile["indicators"]["size"]["schools"] == 2
+    assert TrustProfile.model_validate(profile).model_dump(mode="json") == profile
+    indicators = await api.client.get(f"/trusts/{uid}/indicators", headers=api.reader)
+    assert profile["indicators"] == indicators.json()
 
 
 async def test_indicators_of_a_trust_the_registry_does_not_know_are_not_found(api: Api) -> None:
