@@ -228,10 +228,14 @@ def read_snapshot(files: GiasFiles, report: ImportReport) -> Snapshot:
 async def load_state(
     store: EventStore,
 ) -> tuple[dict[int, SchoolState], dict[int, TrustState]]:
-    """Fold every school and trust event in the log into state (gap-safe, in log order)."""
+    """Fold every committed school and trust event into state, in log order.
+
+    Every committed event, not only those below the horizon: state folded for a write must
+    include what was appended a moment ago (the Ofsted feed right after a GIAS import, say).
+    """
     schools: dict[int, SchoolState] = {}
     trusts: dict[int, TrustState] = {}
-    async for batch in store.iterate_all(categories={"school", "trust"}):
+    async for batch in store.iterate_committed(categories={"school", "trust"}):
         for event in batch:
             key = int(event.stream_id.split("-", 1)[1])
             decoded = event.decode(store.registry)

@@ -124,6 +124,13 @@ SELECT e.* FROM unnest($5::text[]) AS c(category)
  LIMIT $4
 """
 
+# The same reads without the horizon, for ``iterate_committed``: inside one repeatable-read
+# snapshot nothing can appear behind the cursor, so every committed event is safe to read.
+_SNAPSHOT_SQL = {
+    sql: sql.replace(f" AND {HORIZON_CONDITION}", "")
+    for sql in (READ_ALL_SQL, READ_CATEGORY_SQL, READ_CATEGORIES_SQL)
+}
+
 READ_STREAM_SQL = f"""
 SELECT {RECORDED_COLUMNS} FROM events
  WHERE stream_id = $1 AND stream_version >= $2
@@ -450,6 +457,7 @@ class EventStore:
         categories: Collection[str] | None = None,
         limit: int = 1000,
         conn: asyncpg.Connection | None = None,
+        _in_snapshot: bool = False,
     ) -> list[RecordedEvent]:
         """One batch of the whole log (or some categories) after ``after``, in log order."""
         executor: Any = conn if conn is not None else self.pool
@@ -462,6 +470,8 @@ class EventStore:
         else:
             sql = READ_CATEGORIES_SQL
             args.append(list(categories))
+        if _in_snapshot:
+            sql = _SNAPSHOT_SQL[sql]
         rows = await executor.fetch(sql, *args)
         return [RecordedEvent.from_row(r) for r in rows]
 
@@ -477,6 +487,30 @@ class EventStore:
             while True:
                 batch = await self.read_all(
                     after, categories=categories, limit=batch_size, conn=conn
+                )
+                if not batch:
+                    return
+                yield batch
+                after = batch[-1].checkpoint
+
+    async def iterate_committed(
+        self, *, categories: Collection[str] | None = None, batch_size: int = 5000
+    ) -> AsyncIterator[list[RecordedEvent]]:
+        """Batches of every event committed as of one snapshot, in log order.
+
+        For a writer folding current state before appending (an import): unlike
+        ``iterate_all`` it does not stop at the horizon, which any open transaction holds
+        back, so it sees the events committed just now. Anything committed after its snapshot
+        is caught by the append's expected-version check.
+        """
+        async with (
+            self.pool.acquire() as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            after = START
+            while True:
+                batch = await self.read_all(
+                    after, categories=categories, limit=batch_size, conn=conn, _in_snapshot=True
                 )
                 if not batch:
                     return

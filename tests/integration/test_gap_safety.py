@@ -165,3 +165,24 @@ async def test_a_long_open_writer_stalls_readers_without_losing_events(
         await store.pool.release(slow)
     seen = [e.event_id for e in await _read_category(store, category, start)]
     assert seen == [early.event_id, later.event_id]
+
+
+async def test_a_writer_folding_state_sees_what_committed_behind_an_open_transaction(
+    store: EventStore,
+) -> None:
+    """A tailing reader stops at the horizon; a writer folding state must not."""
+    category = unique_category()
+    stream = f"{category}-1"
+    await store.append(stream, [note(1)], expected_version=ANY)
+    async with store.pool.acquire() as holder, holder.transaction():
+        # An open transaction with a transaction id holds the horizon back...
+        await holder.fetchval("SELECT pg_current_xact_id()")
+        # ...so an event committed after it is not yet for tailing readers...
+        await store.append(stream, [note(2)], expected_version=1)
+        tailed = [e async for batch in store.iterate_all(categories={category}) for e in batch]
+        assert [e.stream_version for e in tailed] == [1]
+        # ...but it is part of the state a writer must check its expected version against.
+        committed = [
+            e async for batch in store.iterate_committed(categories={category}) for e in batch
+        ]
+        assert [e.stream_version for e in committed] == [1, 2]
