@@ -89,3 +89,105 @@ async def load(
         p50_ms=percentile(latencies, 50),
         p99_ms=percentile(latencies, 99),
     )
+
+
+_IDLE_S = 3.0
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request of a mixed load: which endpoint it measures, and what to send where."""
+
+    endpoint: str  # the label results are kept under, e.g. "GET /schools/{urn}"
+    port: int
+    method: str
+    target: str
+    body: bytes | None = None
+
+
+@dataclass
+class MixedRun:
+    """Per-endpoint latencies and statuses of one mixed load run, and its writes' fates."""
+
+    seconds: float
+    latencies_ms: dict[str, list[float]]
+    statuses: dict[str, dict[int, int]]
+    # X-Request-ID of every write answered 2xx, and of every write sent.
+    acknowledged_writes: list[str]
+    writes_sent: int
+
+
+def _mixed_request(host: str, token: str, call: Call, request_id: str) -> bytes:
+    head = (
+        f"{call.method} {call.target} HTTP/1.1\r\nHost: {host}\r\n"
+        f"Authorization: Bearer {token}\r\nAccept: application/json\r\n"
+        f"X-Request-ID: {request_id}\r\n"
+    )
+    if call.body is None:
+        return (head + "\r\n").encode()
+    head += (
+        "Content-Type: application/json\r\nX-Reason: mixed load benchmark\r\n"
+        f"Content-Length: {len(call.body)}\r\n\r\n"
+    )
+    return head.encode() + call.body
+
+
+async def mixed_load(
+    host: str,
+    token: str,
+    pick: Callable[[random.Random], Call],
+    *,
+    clients: int,
+    seconds: float,
+    run_id: str,
+) -> MixedRun:
+    """``clients`` clients, each with one keep-alive connection per port, sending what
+    ``pick`` chooses one request after another for ``seconds``. Every request carries a
+    unique X-Request-ID (``run_id``-client-n), which services record as the correlation id
+    of the events a write appends, so acknowledged writes can be found in the log."""
+    run = MixedRun(0.0, {}, {}, [], 0)
+
+    async def client(i: int, stop: float) -> None:
+        rng = random.Random(i)
+        conns: dict[int, tuple[asyncio.StreamReader, asyncio.StreamWriter]] = {}
+        last_used: dict[int, float] = {}
+        n = 0
+        try:
+            while time.perf_counter() < stop:
+                call = pick(rng)
+                n += 1
+                request_id = f"{run_id}-{i}-{n}"
+                # uvicorn closes a keep-alive connection idle for 5 s; a connection to a
+                # rarely picked service is opened afresh rather than found closed.
+                if call.port in conns and time.perf_counter() - last_used[call.port] > _IDLE_S:
+                    conns.pop(call.port)[1].close()
+                if call.port not in conns:
+                    conns[call.port] = await asyncio.open_connection(host, call.port)
+                reader, writer = conns[call.port]
+                writing = call.method != "GET"
+                run.writes_sent += writing
+                t0 = time.perf_counter()
+                try:
+                    status = await _get(
+                        reader, writer, _mixed_request(host, token, call, request_id)
+                    )
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    # No answer: counted as status 0, a write as not acknowledged.
+                    status = 0
+                    conns.pop(call.port)[1].close()
+                last_used[call.port] = time.perf_counter()
+                run.latencies_ms.setdefault(call.endpoint, []).append(
+                    (time.perf_counter() - t0) * 1000
+                )
+                counts = run.statuses.setdefault(call.endpoint, {})
+                counts[status] = counts.get(status, 0) + 1
+                if writing and 200 <= status < 300:
+                    run.acknowledged_writes.append(request_id)
+        finally:
+            for _, writer in conns.values():
+                writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(i, started + seconds) for i in range(clients)))
+    run.seconds = time.perf_counter() - started
+    return run

@@ -12,11 +12,10 @@ from shared.contracts.assessment import (
     Descriptor,
     EvidenceId,
     FrameworkId,
-    GroupUid,
-    Key,
     Metric,
     PillarDefinition,
 )
+from shared.contracts.identifiers import GroupUid, Key
 
 # What a person records by hand; "indicators" evidence comes only from the snapshot route.
 ManualEvidenceKind = Literal[

@@ -12,13 +12,12 @@ from shared.contracts.commissioning import (
     DecisionMakerCapacity,
     DecisionOutcome,
     FactorWeights,
-    GroupUid,
     InterventionId,
     InterventionKind,
     InterventionStatus,
     PillarWeight,
-    Urn,
 )
+from shared.contracts.identifiers import GroupUid, Urn
 
 
 class _Request(BaseModel):

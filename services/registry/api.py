@@ -22,6 +22,7 @@ from services.registry.schemas import (
     TrustView,
 )
 from shared.app import RuntimeDep
+from shared.contracts.identifiers import MAX_GROUP_UID
 from shared.errors import ServiceUnavailable
 from shared.http.auth import Role, require_roles
 from shared.http.problems import problem_responses
@@ -53,7 +54,7 @@ Cursor = Annotated[
 ]
 AsOf = Annotated[date | None, Query(description="A date, YYYY-MM-DD; today when absent.")]
 SchoolUrn = Annotated[int, Path(ge=100000, le=999999, description="Unique Reference Number")]
-TrustUid = Annotated[int, Path(ge=1, description="GIAS group UID of the trust")]
+TrustUid = Annotated[int, Path(ge=1, le=MAX_GROUP_UID, description="GIAS group UID of the trust")]
 LaCode = Annotated[str | None, Query(pattern=r"^[0-9]{3}$", description="DfE LA code, e.g. 383.")]
 AreaName = Annotated[
     str,
@@ -89,7 +90,9 @@ async def list_schools(
         str | None, Query(alias="type", description="Establishment type code, e.g. 34.")
     ] = None,
     status: Annotated[str | None, Query(description="Establishment status, e.g. Open.")] = None,
-    trust_uid: Annotated[int | None, Query(ge=1, description="Run by this trust now.")] = None,
+    trust_uid: Annotated[
+        int | None, Query(ge=1, le=MAX_GROUP_UID, description="Run by this trust now.")
+    ] = None,
     in_trust: Annotated[bool | None, Query(description="Run by any trust now, or not.")] = None,
     q: NameSearch = None,
     limit: Limit = 50,

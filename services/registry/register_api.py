@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.registry.handlers import register_trust
 from shared.app import StoreDep
-from shared.contracts.registry import GroupUid, LaCode, TrustDetails, TrustType
+from shared.contracts.identifiers import GroupUid, LaCode
+from shared.contracts.registry import TrustDetails, TrustType
 from shared.http.auth import Principal, Role, require_roles
 from shared.http.problems import problem_responses
 from shared.http.writes import WriteMetadataDep

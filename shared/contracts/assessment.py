@@ -17,15 +17,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.contracts.identifiers import GroupUid, Key
 from shared.eventlog.contracts import EventContract, EventRegistry
 
 contracts = EventRegistry()
 
-Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="A stable machine key")]
 FrameworkId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{1,63}$")]
 AssessmentId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
 EvidenceId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
-GroupUid = Annotated[int, Field(ge=1, description="GIAS group UID of the trust")]
+# Bounded like the registry's: read models store UIDs as PostgreSQL integers, and a larger
+# UID in the log would stop each projection that meets it, for good.
 
 # The descriptor scale for one pillar, strongest first. Four points and no midpoint, so a
 # judgement always leans one way; deliberately words, never numbers, so nobody sums them.

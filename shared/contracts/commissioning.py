@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.contracts.identifiers import GroupUid, Key, Urn
 from shared.eventlog.contracts import EventContract, EventRegistry
 
 contracts = EventRegistry()
@@ -21,9 +22,8 @@ contracts = EventRegistry()
 CaseId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
 DecisionId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
 InterventionId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
-Urn = Annotated[int, Field(ge=100000, le=999999, description="Unique Reference Number")]
-GroupUid = Annotated[int, Field(ge=1, description="GIAS group UID of the trust")]
-Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+# Bounded like the registry's: read models store UIDs as PostgreSQL integers, and a larger
+# UID in the log would stop each projection that meets it, for good.
 
 CaseTrigger = Literal[
     "inadequate_dao",  # a maintained school judged inadequate: directive academy order

@@ -10,17 +10,17 @@ date); when the log recorded them is the event's own ``recorded_at``.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.contracts.identifiers import GroupUid, LaCode, Urn
 from shared.eventlog.contracts import EventContract, EventRegistry
 
 contracts = EventRegistry()
 
-Urn = Annotated[int, Field(ge=100000, le=999999, description="Unique Reference Number")]
-GroupUid = Annotated[int, Field(ge=1, description="GIAS group UID of the trust")]
-LaCode = Annotated[str, Field(pattern=r"^[0-9]{3}$", description="DfE local authority code")]
+# Read models in every service store UIDs as PostgreSQL integers: a larger UID that got into
+# the log would stop each projection that meets it, for good (found by fuzzing the APIs).
 
 TrustType = Literal["multi_academy_trust", "single_academy_trust", "secure_single_academy_trust"]
 JoinReason = Literal[

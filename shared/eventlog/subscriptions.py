@@ -150,7 +150,10 @@ class ConsumerRunner:
         try:
             while True:
                 if not await self._become_active():
-                    await self._sleep(waiter, self.poll_interval_s)
+                    # Standing by: ask for the lock again a poll interval later. Not on
+                    # wake-ups: nothing clears the waiter here, so once set it would turn
+                    # this into a busy loop of lock queries (found by the mixed-load bench).
+                    await asyncio.sleep(self.poll_interval_s)
                     continue
                 try:
                     await self._consume(waiter)
@@ -249,8 +252,11 @@ class ConsumerRunner:
             await self._sleep(waiter, backoff)
 
     async def _sleep(self, waiter: asyncio.Event, seconds: float) -> None:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+        # that arrives as the event is set, and the consumer then never stops.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(waiter.wait(), timeout=seconds)
+            async with asyncio.timeout(seconds):
+                await waiter.wait()
 
     async def _handle(self, batch: list[RecordedEvent]) -> None:
         try:

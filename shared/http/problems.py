@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -71,9 +72,13 @@ class ValidationErrorItem(BaseModel):
 
 
 class ValidationProblem(Problem):
-    """A 422 problem listing why the request failed validation."""
+    """A 422 problem; when the request did not match the expected shape, it lists why.
 
-    errors: list[ValidationErrorItem]
+    A well-formed request that the service still cannot process (a cursor it never gave
+    out, say) is a 422 too, without ``errors``.
+    """
+
+    errors: list[ValidationErrorItem] = Field(default_factory=list)
 
 
 class ProblemResponse(JSONResponse):
@@ -154,6 +159,7 @@ WRONG_EXPECTED_VERSION_TYPE = PROBLEM_TYPE_BASE + "wrong-expected-version"
 EVENT_ID_REUSED_TYPE = PROBLEM_TYPE_BASE + "event-id-reused"
 CONTRACT_VIOLATION_TYPE = PROBLEM_TYPE_BASE + "contract-violation"
 VALIDATION_TYPE = PROBLEM_TYPE_BASE + "validation-error"
+UNSTORABLE_VALUE_TYPE = PROBLEM_TYPE_BASE + "unstorable-value"
 
 
 def internal_error_response(instance: str) -> ProblemResponse:
@@ -233,6 +239,28 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _database_data_error(request: Request, exc: Exception) -> Response:
+    # SQLSTATE class 22: a value PostgreSQL cannot take, such as a NUL character in a text
+    # filter or a number beyond an integer column's range. Such values come from the request
+    # (found by fuzzing: a %00 in a query parameter was a 500); the input is not echoed.
+    if not isinstance(exc, asyncpg.exceptions.DataError):
+        raise exc
+    logger.warning(
+        "request refused by the database on %s %s: %s",
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+    )
+    return problem_response(
+        status=422,
+        title="Unprocessable Content",
+        type_uri=UNSTORABLE_VALUE_TYPE,
+        detail="A value in the request cannot be stored or searched for "
+        "(a NUL character, or a number out of range).",
+        instance=request.url.path,
+    )
+
+
 async def _http_exception(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, StarletteHTTPException):
         raise exc
@@ -274,6 +302,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         WrongExpectedVersion: _wrong_expected_version,
         EventIdReused: _event_id_reused,
         ContractError: _contract_error,
+        asyncpg.exceptions.DataError: _database_data_error,
         # Starlette runs the Exception handler in its outermost middleware; the request
         # middleware in this package normally answers first so the response keeps its
         # request id and metrics.
@@ -320,6 +349,12 @@ def _document_problems_in_openapi(app: FastAPI) -> None:
             for operation in path_item.values():
                 if not isinstance(operation, dict):
                     continue
+                if "requestBody" in operation:
+                    # A body that cannot be parsed at all (bytes that are not JSON, broken
+                    # multipart) is answered 400 before the route runs: found by fuzzing.
+                    operation.setdefault("responses", {}).setdefault(
+                        "400", problem_responses(400)[400]
+                    )
                 response = operation.get("responses", {}).get("422")
                 if response is None:
                     continue
