@@ -101,10 +101,42 @@ def create_service_app(spec: ServiceSpec, settings: Settings, *, url: str | None
         body_limit_overrides=spec.body_limit_overrides,
     )
     install_problem_handlers(app)
+    _describe_uploads_as_binary(app)
     app.include_router(health_router)
     for router in spec.routers:
         app.include_router(router)
     return app
+
+
+def _describe_uploads_as_binary(app: FastAPI) -> None:
+    """Document file uploads as ``format: binary`` besides ``contentMediaType``.
+
+    FastAPI writes OpenAPI 3.1's ``contentMediaType`` only; SDK generators (openapi-python-
+    client among them) recognise a file by ``format: binary`` and otherwise send a string
+    with no filename, which the route refuses.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _mark_binary(build())
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _mark_binary(node: Any) -> None:
+    if isinstance(node, dict):
+        if (
+            node.get("type") == "string"
+            and node.get("contentMediaType") == "application/octet-stream"
+        ):
+            node["format"] = "binary"
+        for value in node.values():
+            _mark_binary(value)
+    elif isinstance(node, list):
+        for value in node:
+            _mark_binary(value)
 
 
 # Dependencies are async on purpose: FastAPI runs a plain ``def`` dependency in a thread

@@ -148,12 +148,11 @@ async def set_criteria(
     summary="Rank the trusts that could take the case's schools",
     responses=problem_responses(401, 403, 404, 422),
 )
-async def get_candidates(
-    case_id: CaseId, store: StoreDep, pool: PoolDep, _: Reader
-) -> CandidateList:
+async def get_candidates(case_id: CaseId, store: StoreDep, pool: PoolDep, _: Reader) -> Response:
     """The explained ranking under the case's effective criteria, with excluded trusts."""
     state = await handlers.load_case(store, case_id)
-    return await handlers.candidates(pool, state)
+    # Sent as encoded once per ranking; CandidateList documents it.
+    return Response(await handlers.candidates_json(pool, state), media_type="application/json")
 
 
 @router.post(

@@ -85,7 +85,7 @@ class SchoolPage(BaseModel):
     next_cursor: str | None
 
 
-class InterventionPage(BaseModel):
+class PlanInterventionPage(BaseModel):
     """One page of schools under intervention; ``next_cursor`` gives the next."""
 
     total: int
@@ -104,7 +104,7 @@ class OpenCase(BaseModel):
     opened_on: date
 
 
-class CasePage(BaseModel):
+class PlanCasePage(BaseModel):
     """The open cases, oldest first, up to the limit."""
 
     total: int
@@ -129,8 +129,8 @@ class AreaPlan(BaseModel):
     area: AreaRef
     as_of: date
     schools_not_in_trust: SchoolPage
-    schools_under_intervention: InterventionPage
-    open_cases: CasePage
+    schools_under_intervention: PlanInterventionPage
+    open_cases: PlanCasePage
     coverage_interval: Interval
     coverage: list[CoveragePoint]
     notes: list[str]
@@ -306,7 +306,7 @@ async def area_plan(
             items=[_school(r) for r in out_rows[:limit]],
             next_cursor=_next(out_rows, limit),
         ),
-        schools_under_intervention=InterventionPage(
+        schools_under_intervention=PlanInterventionPage(
             total=int_total,
             items=[
                 SchoolUnderIntervention(
@@ -319,7 +319,7 @@ async def area_plan(
             ],
             next_cursor=_next(int_rows, limit),
         ),
-        open_cases=CasePage(
+        open_cases=PlanCasePage(
             total=case_rows[0]["total"] if case_rows else 0,
             items=[
                 OpenCase(

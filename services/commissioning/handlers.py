@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 
 from services.commissioning import case_domain, decision_domain, intervention_domain
-from services.commissioning.candidates import CandidateList, candidates_for
+from services.commissioning.candidates import CandidateList, candidates_for, candidates_json_for
 from services.commissioning.case_domain import CaseState, SchoolPlace
 from services.commissioning.intervention_domain import InterventionState
 from services.commissioning.knowledge import school_facts, trust_fact
@@ -140,6 +140,14 @@ async def candidates(
                 conn, urns=state.urns, pillars=state.pillars, factors=state.factors, limit=None
             )
         return await candidates_for(
+            conn, urns=state.urns, pillars=state.pillars, factors=state.factors
+        )
+
+
+async def candidates_json(pool: asyncpg.Pool, state: CaseState) -> bytes:
+    """``candidates`` (the first page) as JSON, encoded once per ranking, for the API."""
+    async with pool.acquire() as conn:
+        return await candidates_json_for(
             conn, urns=state.urns, pillars=state.pillars, factors=state.factors
         )
 

@@ -16,8 +16,8 @@ from typing import Any
 import asyncpg
 
 from services.commissioning.schemas import (
-    AuditEntry,
     AuditTrail,
+    CaseAuditEntry,
     CasePage,
     CaseSummary,
     CaseView,
@@ -319,7 +319,7 @@ async def audit_trail(pool: asyncpg.Pool, case_id: str) -> AuditTrail:
     for row in rows[:AUDIT_LIMIT]:
         meta = _json(row["metadata"])
         entries.append(
-            AuditEntry(
+            CaseAuditEntry(
                 position=row["position"],
                 event_id=str(row["event_id"]),
                 type=row["event_type"],

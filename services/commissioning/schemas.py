@@ -302,7 +302,7 @@ class InterventionPage(_View):
     next_cursor: str | None
 
 
-class AuditEntry(_View):
+class CaseAuditEntry(_View):
     """One event in a case's trail, across services."""
 
     position: int
@@ -326,5 +326,5 @@ class AuditTrail(_View):
     """Everything that happened to a case and because of it, in log order."""
 
     case_id: str
-    entries: list[AuditEntry]
+    entries: list[CaseAuditEntry]
     truncated: bool = Field(description="True when the trail was longer than the limit.")

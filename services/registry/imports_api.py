@@ -34,6 +34,7 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 _IMPORT_ID = re.compile(r"^[0-9a-f]{32}$")
 # GIAS extracts run to tens of megabytes; a whole snapshot upload may be this large.
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+UPLOAD_PARTS = frozenset({"establishments", "groups", "links", "predecessor_links"})
 
 
 class ImportAccepted(BaseModel):
@@ -78,6 +79,15 @@ async def start_gias_import(
     ] = None,
 ) -> ImportAccepted:
     """Store the files, record who handed them in, and apply them in the background."""
+    # A misnamed part would otherwise be dropped without a word and the snapshot applied
+    # without it (predecessor links sent as "establishment_links", say).
+    unknown = sorted(set((await request.form()).keys()) - UPLOAD_PARTS)
+    if unknown:
+        raise UnprocessableContent(
+            f"Unknown parts {', '.join(unknown)}; a GIAS snapshot is sent as "
+            f"{', '.join(sorted(UPLOAD_PARTS))}.",
+            extra={"unknown_parts": unknown},
+        )
     import_id = uuid.uuid4().hex
     folder = Path(tempfile.mkdtemp(prefix=f"gias-{import_id}-"))
     uploads = {

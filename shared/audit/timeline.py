@@ -26,7 +26,7 @@ class Link(BaseModel):
     href: str
 
 
-class AuditEntry(BaseModel):
+class TimelineEntry(BaseModel):
     """One event as an auditor reads it: what, when, who, why, and what led to it."""
 
     position: int
@@ -50,7 +50,7 @@ class Timeline(BaseModel):
     """One page of a subject's timeline, oldest first."""
 
     subject: str
-    entries: list[AuditEntry]
+    entries: list[TimelineEntry]
     next_cursor: str | None = None
 
 
@@ -155,11 +155,11 @@ async def _cases_of_decisions(
     return {r["decision_id"]: r["case_id"] for r in found}
 
 
-def _entry(row: asyncpg.Record, case_of_decision: Mapping[str, str]) -> AuditEntry:
+def _entry(row: asyncpg.Record, case_of_decision: Mapping[str, str]) -> TimelineEntry:
     data: dict[str, Any] = json.loads(row["data"])
     meta: dict[str, Any] = json.loads(row["metadata"])
     event_type: str = row["event_type"]
-    return AuditEntry(
+    return TimelineEntry(
         position=row["position"],
         recorded_at=row["recorded_at"],
         service=event_type.split(".", 1)[0],
@@ -206,7 +206,7 @@ async def timeline(
 
 async def all_entries(
     pool: asyncpg.Pool, kind: SubjectKind, key: str, *, page_size: int = 1000
-) -> AsyncIterator[AuditEntry]:
+) -> AsyncIterator[TimelineEntry]:
     """Every entry of a timeline, fetched a page at a time (for streamed exports)."""
     cursor: str | None = None
     while True:
@@ -234,12 +234,12 @@ CSV_COLUMNS = (
 )
 
 
-def jsonl_line(entry: AuditEntry) -> str:
+def jsonl_line(entry: TimelineEntry) -> str:
     """One JSON Lines record."""
     return entry.model_dump_json() + "\n"
 
 
-def csv_lines(entry: AuditEntry | None) -> Iterator[str]:
+def csv_lines(entry: TimelineEntry | None) -> Iterator[str]:
     """The header (for None), or one entry as a CSV record; data is its JSON text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

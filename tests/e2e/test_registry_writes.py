@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from services.registry.main import create_app
+from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
 from shared.settings import Settings
 from tests.integration.helpers import wait_until
@@ -89,6 +90,30 @@ async def test_an_unusable_snapshot_is_reported_as_failed(
     report = (await client.get(report_url, headers=reader)).json()
     assert report["status"] == "failed"
     assert "missing required columns" in report["error"]
+
+
+async def test_a_misnamed_part_is_refused_and_nothing_is_started(
+    client: httpx.AsyncClient, settings: Settings, store: EventStore, tmp_path: Path
+) -> None:
+    files = first_snapshot(tmp_path)
+    upload = {
+        "establishments": (
+            files.establishments.name,
+            files.establishments.read_bytes(),
+            "text/csv",
+        ),
+        "groups": (files.groups.name, files.groups.read_bytes(), "text/csv"),
+        "links": (files.links.name, files.links.read_bytes(), "text/csv"),
+        "establishment_links": ("links.csv", b"URN\r\n", "text/csv"),
+    }
+    before = await store.pool.fetchval("SELECT count(*) FROM events WHERE category = 'gias_import'")
+    refused = await client.post(
+        "/imports/gias", files=upload, headers=bearer(settings, Role.DATA_FEED)
+    )
+    assert refused.status_code == 422
+    assert refused.json()["unknown_parts"] == ["establishment_links"]
+    after = await store.pool.fetchval("SELECT count(*) FROM events WHERE category = 'gias_import'")
+    assert after == before
 
 
 async def test_a_caseworker_registers_an_la_established_trust(

@@ -24,6 +24,7 @@ import pytest
 from fastapi import FastAPI
 
 from services.assessment.main import create_app as assessment_app
+from services.commissioning.candidates import CandidateList
 from services.commissioning.main import create_app as commissioning_app
 from services.registry.main import create_app as registry_app
 from services.registry.ofsted import import_ofsted
@@ -108,7 +109,7 @@ async def _import_snapshot(world: World, folder: Path) -> None:
             ("establishments", files.establishments),
             ("groups", files.groups),
             ("links", files.group_links),
-            ("establishment_links", files.establishment_links),
+            ("predecessor_links", files.establishment_links),
         )
     }
     started = await _ok(world.registry.post("/imports/gias", files=upload, headers=feed), 202)
@@ -229,6 +230,15 @@ async def test_the_whole_story(world: World, tmp_path: Path) -> None:
     )
     strong_assessment = await _assess_and_publish(world, strong, "strong")
     await _assess_and_publish(world, developing, "developing")
+
+    async def profile_shows_it() -> bool:
+        answer = await world.assessment.get(
+            f"/trusts/{strong}/profile", headers=world.as_(Role.READER, "analyst")
+        )
+        return answer.status_code == 200 and answer.json()["assessment_id"] == strong_assessment
+
+    # The profile is a read model: it shows the publication once the projection has it.
+    await wait_until(profile_shows_it, what="the profile to show the publication")
     profile = await _ok(
         world.assessment.get(f"/trusts/{strong}/profile", headers=world.as_(Role.READER, "analyst"))
     )
@@ -263,6 +273,8 @@ async def test_the_whole_story(world: World, tmp_path: Path) -> None:
         both_assessed_are_ranked, timeout_s=60, what="commissioning to hear both publications"
     )
     shortlist = await ranked()
+    # Sent pre-encoded for speed: it must still be the documented shape.
+    assert CandidateList.model_validate(shortlist).model_dump(mode="json") == shortlist
     by_uid = {c["trust_uid"]: c for c in shortlist["candidates"]}
     assert by_uid[strong]["rank"] < by_uid[developing]["rank"]
     assert strong_assessment in by_uid[strong]["assessment_ids"]
