@@ -13,6 +13,18 @@ import asyncpg
 
 from shared.settings import Settings
 
+# The database cannot be reached (down, restarting, the connection dropped): worth waiting
+# and trying again, unlike an error in what was asked of it.
+UNREACHABLE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    # What asyncpg raises on a connection the server's shutdown left mid-operation (seen in
+    # tests/faults): that connection is done for; a retry gets another.
+    asyncpg.InternalClientError,
+)
+
 log = logging.getLogger(__name__)
 
 _embedded: dict[Path, Any] = {}

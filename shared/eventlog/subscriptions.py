@@ -21,7 +21,7 @@ from typing import Protocol
 
 import asyncpg
 
-from shared.db import asyncpg_dsn
+from shared.db import UNREACHABLE_ERRORS, asyncpg_dsn
 from shared.eventlog.model import (
     AppendResult,
     Checkpoint,
@@ -98,12 +98,7 @@ class Fenced(Exception):
 SUBSCRIPTION_LOCK_SALT = 0x5354_5355  # keeps our advisory locks apart from others'
 
 # Errors reaching the database (outside the handler): the runner waits and tries again.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
-)
+TRANSIENT_ERRORS = UNREACHABLE_ERRORS
 # Raised inside a handler, only a lost connection is the database's fault; anything else,
 # a timeout or a missing file included, counts as a failed attempt at that event.
 CONNECTION_LOST: tuple[type[BaseException], ...] = (

@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.db import UNREACHABLE_ERRORS
 from shared.errors import (
     PROBLEM_TYPE_BASE,
     Conflict,
@@ -293,6 +294,18 @@ async def _unhandled(request: Request, exc: Exception) -> Response:
     return internal_error_response(request.url.path)
 
 
+async def _database_unreachable(request: Request, exc: Exception) -> Response:
+    # Not the request's fault and not a bug: the database is down or restarting. Say so,
+    # and when to try again, rather than a 500 that looks like a defect.
+    logger.warning("database unreachable on %s %s: %r", request.method, request.url.path, exc)
+    response = domain_error_response(
+        ServiceUnavailable("The database cannot be reached just now; try again shortly."),
+        request.url.path,
+    )
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Answer every error on ``app`` as problem+json, and document those bodies in OpenAPI."""
     handlers: dict[type[Exception], Callable[[Request, Exception], Any]] = {
@@ -303,6 +316,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         EventIdReused: _event_id_reused,
         ContractError: _contract_error,
         asyncpg.exceptions.DataError: _database_data_error,
+        **dict.fromkeys(UNREACHABLE_ERRORS, _database_unreachable),
         # Starlette runs the Exception handler in its outermost middleware; the request
         # middleware in this package normally answers first so the response keeps its
         # request id and metrics.

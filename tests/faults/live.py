@@ -88,4 +88,5 @@ async def live_service(
         if process.returncode is None:
             process.terminate()
         await process.wait()
-        await asyncio.to_thread(log_path.unlink, True)
+        if not os.environ.get("ST_KEEP_LOGS"):  # set it to read the log after a run
+            await asyncio.to_thread(log_path.unlink, True)

@@ -35,6 +35,8 @@ async def test_the_registry_recovers_from_a_database_restart_without_losing_ackn
     assert len(load.acknowledged) >= WRITES_PER_PHASE * 2 * len(STOPS)
     assert load.failed > WRITERS * len(STOPS)
     assert not load.unexpected, load.unexpected
+    # While it was down the service said so: 503, not a 500 that reads as a defect.
+    assert set(load.refused.values()) == {503}, load.refused
     # Only this run's writes are in this database's log.
     assert all(load.run in name for name in outcome.logged)
     # No acknowledged write lost, and each is the trust its response named.
