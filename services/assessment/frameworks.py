@@ -17,7 +17,28 @@ from shared.contracts.assessment import (
 class FrameworkDefinition(BaseModel):
     """A framework as data: its pillars and their themes; the log numbers its versions."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "framework_id": "dfe-trust-quality",
+                    "name": "Trust quality descriptions",
+                    "publisher": "Department for Education",
+                    "published_on": "2027-01-01",
+                    "pillars": [
+                        {
+                            "key": "education",
+                            "name": "High-quality and inclusive education",
+                            "themes": [{"key": "curriculum", "name": "Curriculum"}],
+                        },
+                        {"key": "school_improvement", "name": "School improvement"},
+                    ],
+                }
+            ]
+        },
+    )
 
     framework_id: FrameworkId
     name: str = Field(min_length=1, max_length=300)

@@ -117,6 +117,10 @@ class EvidenceRequest(_Request):
 class IndicatorsEvidenceRequest(_Request):
     """Which pillar (and theme) the trust's indicators snapshot is evidence for."""
 
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"pillar": "school_improvement"}]}
+    )
+
     pillar: Key
     theme: Key | None = None
 
@@ -127,6 +131,19 @@ class JudgementRequest(_Request):
     Without ``evidence_ids`` it rests on every evidence item recorded on the pillar so far.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "descriptor": "secure",
+                    "rationale": "Four of five schools that joined below good are now good.",
+                    "evidence_ids": ["6f1c2a3b4d5e6f708192a3b4c5d6e7f8"],
+                }
+            ]
+        },
+    )
+
     descriptor: Descriptor = Field(description="strong, secure, developing or concerns.")
     rationale: str = Field(min_length=1, max_length=8000)
     evidence_ids: list[EvidenceId] | None = Field(default=None, min_length=1, max_length=200)
@@ -134,6 +151,13 @@ class JudgementRequest(_Request):
 
 class ModerationRequest(_Request):
     """Approve, or return for changes (comments required)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"decision": "return", "comments": "Evidence for workforce is a year old"}]
+        },
+    )
 
     decision: Literal["approve", "return"]
     comments: str | None = Field(default=None, min_length=1, max_length=8000)

@@ -51,6 +51,22 @@ class CaseOpening(_Request):
 class CriteriaChange(_Request):
     """The pillars (with weights and, optionally, themes) and factor weights that matter."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "pillars": [
+                        {"pillar": "education", "weight": 3},
+                        {"pillar": "school_improvement", "weight": 3, "themes": []},
+                        {"pillar": "governance_leadership", "weight": 1},
+                    ],
+                    "factors": {"distance": 2, "faith_fit": 0},
+                }
+            ]
+        },
+    )
+
     pillars: list[PillarWeight] = Field(min_length=1)
     factors: FactorWeights = FactorWeights()
 
@@ -58,11 +74,19 @@ class CriteriaChange(_Request):
 class ShortlistChoice(_Request):
     """The trusts put forward to the advisory board, chosen from the ranked candidates."""
 
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"trust_uids": [16203, 17555]}]}
+    )
+
     trust_uids: list[GroupUid] = Field(min_length=1, max_length=20)
 
 
 class BoardScheduling(_Request):
     """When the advisory board sits on this case."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"board_date": "2026-12-10"}]}
+    )
 
     board_date: date
 
@@ -101,12 +125,31 @@ class DecisionRecording(_Request):
 class SignificantDateChange(_Request):
     """A new significant date for the approved transfer, and why it moved."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "significant_date": "2027-02-01",
+                    "reason": "TUPE consultation needs another month",
+                }
+            ]
+        },
+    )
+
     significant_date: date
     reason: str = Field(min_length=1, max_length=4000)
 
 
 class CaseClosing(_Request):
     """Why the case is closed."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"reason": "The school is to close; no transfer is needed"}]
+        },
+    )
 
     reason: str = Field(min_length=1, max_length=4000)
 
@@ -141,6 +184,13 @@ class InterventionIssuing(_Request):
 
 class InterventionStatusChange(_Request):
     """A new status for an intervention, from a date."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"status": "progress_on_track", "effective_on": "2026-12-01"}]
+        },
+    )
 
     status: InterventionStatus
     effective_on: date | None = Field(default=None, description="Today when absent.")

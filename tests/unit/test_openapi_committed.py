@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import jsonschema_rs
 import pytest
 
 from shared import openapi_docs
@@ -60,3 +61,26 @@ def test_file_uploads_are_documented_as_binary(service: str) -> None:
     assert text.count('"contentMediaType": "application/octet-stream"') == text.count(
         '"format": "binary"'
     )
+
+
+@pytest.mark.parametrize("service", list(SERVICE_PORTS))
+def test_every_json_body_has_an_example_that_fits_its_schema(service: str) -> None:
+    document = openapi_docs.served_document(service)
+    checked = 0
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            media = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if media is None:
+                continue
+            ref = media["schema"]["$ref"]
+            schema = document["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+            examples = schema.get("examples")
+            assert examples, f"{method.upper()} {path}: its body has no example"
+            # Resolved against the whole document, so nested $refs are checked too.
+            validator = jsonschema_rs.validator_for(
+                {"$ref": ref, "components": document["components"]}, validate_formats=True
+            )
+            for example in examples:
+                validator.validate(example)
+            checked += 1
+    assert checked or service == "registry", "no JSON bodies found: is the document empty?"
