@@ -31,7 +31,10 @@ from services.registry.ofsted import import_ofsted
 from services.registry.sample import write_sample
 from services.registry.transfers.clock import ManualClock
 from shared.contracts import all_contracts
+from shared.contracts.registry import TrustClosed
 from shared.db import create_pool
+from shared.eventlog.contracts import EventMetadata
+from shared.eventlog.model import ANY, NewEvent
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
 from shared.settings import PROJECT_ROOT, Settings
@@ -408,3 +411,91 @@ async def test_the_whole_story(world: World, tmp_path: Path) -> None:
     assert {"commissioning.CaseOpened", "registry.SchoolTransferred"} <= {
         e["type"] for e in school_trail["entries"]
     }
+
+
+async def test_a_transfer_the_registry_cannot_apply_shows_on_the_case(
+    world: World, tmp_path: Path
+) -> None:
+    """The rejection path: the chosen trust closes before the significant date."""
+    await _import_snapshot(world, tmp_path)
+    urn, old_trust = await _an_inadequate_academy(world)
+    chosen, _ = await _two_other_trusts(world, old_trust, urn)
+    caseworker = world.as_(Role.CASEWORKER, "cara.caseworker", "academy judged inadequate")
+    opened = await _ok(
+        world.commissioning.post(
+            "/cases",
+            json={"urns": [urn], "trigger": "rebrokerage", "title": "Rebrokerage"},
+            headers=caseworker,
+        ),
+        201,
+    )
+    case_id = opened["id"]
+
+    async def knows_the_school() -> bool:
+        answer = await world.commissioning.get(f"/cases/{case_id}/candidates", headers=caseworker)
+        return answer.status_code == 200
+
+    await wait_until(knows_the_school, what="commissioning to know the school")
+    for step, body in (
+        ("shortlist", {"trust_uids": [chosen]}),
+        ("advisory-board", {"board_date": TODAY.isoformat()}),
+    ):
+        await _ok(
+            world.commissioning.post(f"/cases/{case_id}/{step}", json=body, headers=caseworker)
+        )
+    director = world.as_(Role.DECISION_MAKER, "dina.director", "advisory board recommendation")
+    await _ok(
+        world.commissioning.post(
+            f"/cases/{case_id}/decision",
+            json={
+                "outcome": "approved",
+                "decided_on": TODAY.isoformat(),
+                "decision_maker_name": "Dina Director",
+                "decision_maker_capacity": "regional_director_for_region",
+                "trust_uid": chosen,
+                "rationale": "Nearest strong trust",
+                "significant_date": SIGNIFICANT.isoformat(),
+            },
+            headers=director,
+        )
+    )
+
+    async def case() -> dict[str, Any]:
+        return dict((await world.commissioning.get(f"/cases/{case_id}", headers=caseworker)).json())
+
+    async def scheduled() -> bool:
+        return bool((await case())["status"] == "transfer_scheduled")
+
+    await wait_until(scheduled, what="the registry to schedule the transfer")
+    # GIAS reports the chosen trust closed before the date (there is no route to close a
+    # trust: only the feed knows); the registry must refuse to move the school into it.
+    await world.store.append(
+        f"trust-{chosen}",
+        [
+            NewEvent(
+                TrustClosed(uid=chosen, closed_on=TODAY),
+                EventMetadata(actor="gias-feed", reason="GIAS snapshot"),
+            )
+        ],
+        expected_version=ANY,
+    )
+    world.clock.advance_to(SIGNIFICANT)
+
+    async def rejected() -> bool:
+        transfer = (await case()).get("transfer") or {}
+        return bool(transfer.get("rejections"))
+
+    await wait_until(rejected, what="the case to show the registry's refusal")
+    shown = await case()
+    assert shown["status"] != "completed"
+    [rejection] = shown["transfer"]["rejections"]
+    assert (rejection["urn"], rejection["reason_code"]) == (urn, "trust_closed")
+    school = await _ok(world.registry.get(f"/schools/{urn}", headers=world.as_(Role.READER, "r")))
+    assert school["trust"]["uid"] == old_trust  # nothing moved
+    auditor = world.as_(Role.AUDITOR, "aud.itor")
+
+    async def audited() -> bool:
+        body = (await world.commissioning.get(f"/audit/cases/{case_id}", headers=auditor)).json()
+        return "registry.TransferRejected" in {e["type"] for e in body.get("entries", [])}
+
+    await wait_until(audited, what="the refusal in the case's audit timeline")
