@@ -139,3 +139,14 @@ async def wait_for_database(url: str, *, timeout_s: float = 30.0) -> None:
         with contextlib.suppress(Exception):
             await conn.close()
         return
+
+
+class SqlParams:
+    """Positional query parameters, numbered as they are added: ``f"x > {p(value)}"``."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def __call__(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}"

@@ -4,8 +4,6 @@ from the read models (a moment behind the log).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from typing import Any
 
@@ -36,26 +34,11 @@ from shared.contracts.assessment import (
     FrameworkVersionPublished,
     PillarJudged,
 )
-from shared.errors import NotFound, UnprocessableContent
+from shared.errors import NotFound
 from shared.eventlog.store import EventStore
+from shared.http.paging import decode_key, encode_cursor
 
 # --------------------------------------------------------------------------- cursors
-
-
-def encode_cursor(key: int) -> str:
-    """An opaque cursor for the rows after ``key``."""
-    return base64.urlsafe_b64encode(str(key).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int | None:
-    """The last key seen, from a cursor this API gave out."""
-    if cursor is None:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        return int(text)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise UnprocessableContent("cursor is not one this API gave out") from None
 
 
 # --------------------------------------------------------------------------- frameworks
@@ -197,7 +180,7 @@ async def list_assessments(
     cursor: str | None,
 ) -> AssessmentPage:
     """Assessments newest first, filtered by trust and status, from the read model."""
-    before = decode_cursor(cursor)
+    before = decode_key(cursor)
     rows = await pool.fetch(
         """
         SELECT * FROM assessment_assessments

@@ -8,8 +8,6 @@ history the knowledge projection keeps.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
@@ -21,8 +19,9 @@ from pydantic import BaseModel, Field
 from services.commissioning.candidates.service import today_in_england
 from services.commissioning.knowledge.facts import OPEN_STATUSES, STATE_FUNDED_GROUPS, find_area
 from shared.app import RuntimeDep
-from shared.errors import NotFound, ServiceUnavailable, UnprocessableContent
+from shared.errors import NotFound, ServiceUnavailable
 from shared.http.auth import Role, require_roles
+from shared.http.paging import decode_key, encode_cursor
 from shared.http.problems import problem_responses
 from shared.reference import Area
 
@@ -216,23 +215,6 @@ SELECT d.on_date, count(s.urn) AS schools_open,
 """
 
 
-def encode_cursor(urn: int) -> str:
-    """An opaque cursor for the row after ``urn``."""
-    return base64.urlsafe_b64encode(str(urn).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None, name: str) -> int:
-    """The last URN seen, from a cursor this API gave out (0 for the first page)."""
-    if cursor is None:
-        return 0
-    try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise UnprocessableContent(
-            f"The {name} is not one this API gave out.", extra={name: cursor}
-        ) from None
-
-
 def _month_end(on: date) -> date:
     first_next = date(on.year + (on.month == 12), on.month % 12 + 1, 1)
     return first_next - timedelta(days=1)
@@ -404,8 +386,9 @@ async def get_area_plan(
         years=years,
         interval=interval,
         limit=limit,
-        not_in_trust_after=decode_cursor(not_in_trust_cursor, "not_in_trust_cursor"),
-        under_intervention_after=decode_cursor(
-            under_intervention_cursor, "under_intervention_cursor"
-        ),
+        not_in_trust_after=decode_key(not_in_trust_cursor, name="not_in_trust_cursor") or 0,
+        under_intervention_after=decode_key(
+            under_intervention_cursor, name="under_intervention_cursor"
+        )
+        or 0,
     )

@@ -6,8 +6,6 @@ last item's first event, so pages stay stable while cases and notices are added.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,42 +25,13 @@ from services.commissioning.schemas import (
     InterventionView,
     TransferProgress,
 )
-from shared.errors import NotFound, UnprocessableContent
+from shared.db import SqlParams
+from shared.errors import NotFound
+from shared.http.paging import decode_key, encode_cursor
 
 # Where the trail stops: a case's own events and what followed from them are a few dozen;
 # the limit only guards against a correlation id shared by a whole feed run.
 AUDIT_LIMIT = 2000
-
-
-def encode_cursor(position: int) -> str:
-    """An opaque cursor for the items after (older than) ``position``."""
-    return base64.urlsafe_b64encode(str(position).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int | None:
-    """The position in a cursor this API gave out; None for the first page."""
-    if cursor is None:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not text.isdigit():
-            raise ValueError(text)
-        return int(text)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise UnprocessableContent(
-            "The cursor is not one this API gave out.", extra={"cursor": cursor}
-        ) from None
-
-
-class _Params:
-    """Positional query parameters, numbered as they are added."""
-
-    def __init__(self) -> None:
-        self.values: list[Any] = []
-
-    def __call__(self, value: Any) -> str:
-        self.values.append(value)
-        return f"${len(self.values)}"
 
 
 def _json(value: Any) -> Any:
@@ -103,9 +72,9 @@ async def list_cases(
     pool: asyncpg.Pool, *, filters: CaseFilters, limit: int, cursor: str | None
 ) -> CasePage:
     """Cases matching ``filters``, newest first, one page after ``cursor``."""
-    p = _Params()
+    p = SqlParams()
     where: list[str] = []
-    before = decode_cursor(cursor)
+    before = decode_key(cursor)
     if before is not None:
         where.append(f"opened_position < {p(before)}")
     if filters.status is not None:
@@ -233,9 +202,9 @@ async def list_interventions(
     pool: asyncpg.Pool, *, filters: InterventionFilters, limit: int, cursor: str | None
 ) -> InterventionPage:
     """Interventions matching ``filters``, newest first, one page after ``cursor``."""
-    p = _Params()
+    p = SqlParams()
     where: list[str] = []
-    before = decode_cursor(cursor)
+    before = decode_key(cursor)
     if before is not None:
         where.append(f"issued_position < {p(before)}")
     if filters.trust_uid is not None:

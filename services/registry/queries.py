@@ -6,8 +6,6 @@ holds the last key seen, so pages stay stable while rows are added or changed.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,7 +40,9 @@ from services.registry.schemas import (
 )
 from shared import reference
 from shared.contracts.registry import SchoolDetails, TrustDetails
-from shared.errors import NotFound, UnprocessableContent
+from shared.db import SqlParams
+from shared.errors import NotFound
+from shared.http.paging import decode_key, encode_cursor
 from shared.reference import Area
 
 # Schools that count as open for coverage (GIAS's EstablishmentStatus names).
@@ -66,37 +66,6 @@ def today_in_england() -> date:
 
 
 # ------------------------------------------------------------------ cursors
-
-
-def encode_cursor(key: int) -> str:
-    """An opaque cursor for the row after ``key``."""
-    return base64.urlsafe_b64encode(str(key).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int:
-    """The last key seen, from a cursor this API gave out (0 for the first page)."""
-    if cursor is None:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not text.isdigit():
-            raise ValueError(text)
-        return int(text)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise UnprocessableContent(
-            "The cursor is not one this API gave out.", extra={"cursor": cursor}
-        ) from None
-
-
-class _Params:
-    """Positional query parameters, numbered as they are added."""
-
-    def __init__(self) -> None:
-        self.values: list[Any] = []
-
-    def __call__(self, value: Any) -> str:
-        self.values.append(value)
-        return f"${len(self.values)}"
 
 
 def _contains(q: str) -> str:
@@ -138,8 +107,8 @@ async def list_schools(
     pool: asyncpg.Pool, *, filters: SchoolFilters, limit: int, cursor: str | None
 ) -> SchoolPage:
     """Schools matching ``filters`` in URN order, one page after ``cursor``."""
-    p = _Params()
-    where = [f"s.urn > {p(decode_cursor(cursor))}"]
+    p = SqlParams()
+    where = [f"s.urn > {p(decode_key(cursor) or 0)}"]
     for column, value in (
         ("la_code", filters.la),
         ("region_code", filters.region),
@@ -357,8 +326,8 @@ async def list_trusts(
     pool: asyncpg.Pool, *, filters: TrustFilters, limit: int, cursor: str | None
 ) -> TrustPage:
     """Academy trusts matching ``filters`` in UID order, one page after ``cursor``."""
-    p = _Params()
-    where = [f"t.uid > {p(decode_cursor(cursor))}"]
+    p = SqlParams()
+    where = [f"t.uid > {p(decode_key(cursor) or 0)}"]
     if filters.status is not None:
         where.append(f"t.status = {p(filters.status)}")
     if filters.trust_type is not None:
@@ -452,7 +421,7 @@ async def list_trust_schools(
     pool: asyncpg.Pool, uid: int, *, as_of: date, limit: int, cursor: str | None
 ) -> TrustSchoolPage:
     """The schools a trust ran on ``as_of``, in URN order, one page after ``cursor``."""
-    after = decode_cursor(cursor)
+    after = decode_key(cursor) or 0
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         if not await conn.fetchval(
             "SELECT EXISTS (SELECT 1 FROM registry_trusts WHERE uid = $1)", uid

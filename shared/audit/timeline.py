@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import json
@@ -15,7 +14,8 @@ import asyncpg
 from pydantic import BaseModel, Field
 
 from shared.audit.subjects import RELATED, SubjectKind, subjects_of
-from shared.errors import BadRequest, NotFound
+from shared.errors import NotFound
+from shared.http.paging import decode_cursor, encode_cursor
 
 
 class Link(BaseModel):
@@ -79,23 +79,6 @@ _LINKS: dict[SubjectKind, tuple[str, str]] = {
     "assessment": ("assessment", "/assessments/{}"),
     "intervention": ("commissioning", "/interventions/{}"),
 }
-
-
-def _encode_cursor(era: int, tx_id: int, position: int) -> str:
-    return base64.urlsafe_b64encode(f"{era}.{tx_id}.{position}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str | None) -> tuple[int, int, int]:
-    if not cursor:
-        return (0, 0, 0)
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-        era, tx_id, position = (int(part) for part in text.split("."))
-    except ValueError:
-        raise BadRequest("cursor is not one this service gave out") from None
-    if min(era, tx_id, position) < 0 or max(era, tx_id, position) >= 2**63:
-        raise BadRequest("cursor is not one this service gave out")
-    return era, tx_id, position
 
 
 def links_of(
@@ -187,7 +170,7 @@ async def timeline(
     cursor: str | None = None,
 ) -> Timeline:
     """One page of everything about a subject; NotFound if the log names it nowhere."""
-    era, tx_id, position = _decode_cursor(cursor)
+    era, tx_id, position = decode_cursor(cursor, parts=3) or (0, 0, 0)
     rows = await conn.fetch(
         _TIMELINE_SQL, kind, key, list(RELATED[kind]), era, tx_id, position, limit + 1
     )
@@ -197,7 +180,7 @@ async def timeline(
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
-        next_cursor = _encode_cursor(last["era"], last["tx_id"], last["position"])
+        next_cursor = encode_cursor(last["era"], last["tx_id"], last["position"])
     cases = await _cases_of_decisions(conn, page)
     return Timeline(
         subject=f"{kind}:{key}", entries=[_entry(r, cases) for r in page], next_cursor=next_cursor
