@@ -20,7 +20,7 @@ from shared.contracts.commissioning import (
     SignificantDateChanged,
     TransferApproved,
 )
-from shared.errors import UnprocessableContent
+from shared.errors import Conflict, UnprocessableContent
 from shared.eventlog.contracts import EventContract
 
 # DOMAIN.md: why a board declined, deferred or withdrew.
@@ -157,6 +157,13 @@ def change_significant_date(
     assert state.decision_id and state.decided_on and state.significant_date
     if not reason.strip():
         raise UnprocessableContent("A change of significant date gives its reason.")
+    if state.significant_date <= today:
+        # The registry applies a transfer on its date: by now the school may have moved (or
+        # been refused), and a new date would be a record of something that did not happen.
+        raise Conflict(
+            f"The significant date {state.significant_date} has come; the transfer is the"
+            " registry's to apply or refuse now, and its date can no longer change."
+        )
     check_significant_date(significant_date, decided_on=state.decided_on)
     if significant_date < today:
         raise UnprocessableContent(f"The significant date {significant_date} has passed.")

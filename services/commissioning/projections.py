@@ -299,12 +299,15 @@ async def _transfer_rejected(event: RecordedEvent, ctx: HandlerContext) -> None:
         "event_id": str(event.event_id),
         "recorded_at": event.recorded_at.isoformat(),
     }
-    # The case stays open for a caseworker to close or re-decide; its status says why.
+    # Already in the chosen trust: the register needed no change and the school is where
+    # the decision wants it, so it counts as done (and may complete the case).
+    done = e.reason_code == "already_in_trust"
+    # Otherwise the case stays open for a caseworker to close; its status says why.
     await ctx.conn.execute(
         """
         UPDATE commissioning_cases
            SET rejections = rejections || $3::jsonb,
-               status = CASE WHEN status IN ('decided', 'transfer_scheduled')
+               status = CASE WHEN NOT $5 AND status IN ('decided', 'transfer_scheduled')
                              THEN 'transfer_rejected' ELSE status END,
                updated_at = $4
          WHERE case_id = $1 AND decision_id = $2
@@ -313,7 +316,10 @@ async def _transfer_rejected(event: RecordedEvent, ctx: HandlerContext) -> None:
         e.decision_id,
         json.dumps([rejection]),
         event.recorded_at,
+        done,
     )
+    if done:
+        await _school_in_place(ctx, event, e.decision_id, e.urn, e.significant_date)
 
 
 async def _school_moved(event: RecordedEvent, ctx: HandlerContext) -> None:
@@ -329,6 +335,13 @@ async def _school_moved(event: RecordedEvent, ctx: HandlerContext) -> None:
         urn, decision_id, on = joined.urn, joined.decision_reference, joined.joined_on
     if decision_id is None:
         return
+    await _school_in_place(ctx, event, decision_id, urn, on)
+
+
+async def _school_in_place(
+    ctx: HandlerContext, event: RecordedEvent, decision_id: str, urn: int, on: date
+) -> None:
+    """One school of the decision is in its new trust; the last one completes the case."""
     row = await ctx.conn.fetchrow(
         """
         UPDATE commissioning_cases

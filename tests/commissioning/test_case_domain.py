@@ -341,10 +341,18 @@ def test_a_significant_date_change_obeys_the_same_rules(new: date, message: str)
 def test_a_significant_date_cannot_move_into_the_past_or_before_a_decision() -> None:
     with pytest.raises(UnprocessableContent, match="has passed"):
         dd.change_significant_date(
-            approved_case(), date(2027, 1, 1), reason="r", today=date(2027, 2, 3)
+            approved_case(), date(2026, 12, 1), reason="r", today=date(2026, 12, 15)
         )
     with pytest.raises(Conflict):
         dd.change_significant_date(given(opened()), date(2027, 1, 1), reason="r", today=TODAY)
+
+
+def test_a_significant_date_that_has_come_cannot_change() -> None:
+    # On its date the registry applies (or refuses) the transfer: moving the date then would
+    # record a date on which nothing happened.
+    for today in (date(2027, 1, 1), date(2027, 1, 20)):
+        with pytest.raises(Conflict, match="has come"):
+            dd.change_significant_date(approved_case(), date(2027, 3, 1), reason="r", today=today)
 
 
 # ------------------------------------------------------------------ closing and completing

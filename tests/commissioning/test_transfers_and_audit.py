@@ -220,6 +220,36 @@ async def test_a_transfer_the_registry_refuses_shows_on_the_case(
     await case_when(commissioning, settings, case_id, status="closed")
 
 
+async def test_a_school_already_in_the_chosen_trust_counts_as_moved(
+    commissioning: httpx.AsyncClient, settings: Settings, log: EventStore, pool: asyncpg.Pool
+) -> None:
+    case_id, urns, trust, decision_id, _, meta = await approved(commissioning, settings, log, pool)
+    await schedule(log, case_id, decision_id, urns, trust, meta)
+    # The registry found every school already run by the chosen trust: nothing to change,
+    # and nothing left to wait for.
+    for urn in urns:
+        await log.append(
+            f"transfer-{decision_id}",
+            [
+                NewEvent(
+                    TransferRejected(
+                        decision_id=decision_id,
+                        case_id=case_id,
+                        urn=urn,
+                        to_trust_uid=trust,
+                        significant_date=SIGNIFICANT,
+                        reason_code="already_in_trust",
+                        reason="The register already shows the school in this trust.",
+                    ),
+                    meta,
+                )
+            ],
+            expected_version="any",
+        )
+    case = await case_when(commissioning, settings, case_id, status="completed")
+    assert sorted(case["transfer"]["applied_urns"]) == sorted(urns)
+
+
 async def test_a_school_transferred_between_trusts_completes_its_case(
     commissioning: httpx.AsyncClient, settings: Settings, log: EventStore, pool: asyncpg.Pool
 ) -> None:
