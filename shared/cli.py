@@ -62,7 +62,9 @@ def _parser() -> argparse.ArgumentParser:
         help="a signed checkpoint file: also check history up to it was not rewritten",
     )
     verify.add_argument(
-        "--public-key", help="the signing key's public half to trust (base64url); pins --anchor"
+        "--public-key",
+        help="the public key (base64url) the anchor must be signed with; default: the one of"
+        " STRONGTRUSTS_AUDIT_SIGNING_KEY",
     )
     verify.set_defaults(func=_cmd_log_verify)
     checkpoint = log.add_parser(
@@ -138,8 +140,13 @@ def _cmd_log_verify(args: argparse.Namespace) -> int:
 
                 if anchor is None:
                     return (await verify_log(conn, progress=advance)).as_dict()
+                # Never the key the file itself names: anyone able to rewrite the log could
+                # sign a matching file with a key of their own.
+                trusted = args.public_key or signing.public_key_text(
+                    signing.signing_key(get_settings()).public_key()
+                )
                 checked = await signing.check_anchor(
-                    conn, anchor, trusted_public_key=args.public_key, progress=advance
+                    conn, anchor, trusted_public_key=trusted, progress=advance
                 )
                 return {**checked.chains.as_dict(), "anchor": checked.as_dict(), "ok": checked.ok}
         finally:
@@ -165,9 +172,8 @@ def _cmd_log_verify(args: argparse.Namespace) -> int:
     anchored = result.get("anchor")
     if isinstance(anchored, dict):
         seq = anchored["checkpoint_seq"]
-        pinned = "pinned key" if anchored["key_pinned"] else "key embedded in the file"
         if anchored["ok"]:
-            print(f"anchor ok: history through seal {seq} is as signed ({pinned})")
+            print(f"anchor ok: history through seal {seq} is as signed with the trusted key")
         else:
             for problem in anchored["problems"]:
                 print(f"ANCHOR: {problem}")
@@ -180,14 +186,22 @@ def _cmd_log_checkpoint(args: argparse.Namespace) -> int:
 
     settings = get_settings()
 
-    async def run() -> signing.SignedCheckpoint | None:
+    async def run() -> tuple[dict[str, object], signing.SignedCheckpoint | None]:
         conn = await asyncpg.connect(asyncpg_dsn(database_url(settings)))
         try:
-            return await signing.sign_latest(conn, signing.signing_key(settings))
+            report, signed = await signing.verify_and_sign(conn, signing.signing_key(settings))
+            return report.as_dict(), signed
         finally:
             await conn.close()
 
-    signed = asyncio.run(run())
+    report, signed = asyncio.run(run())
+    if not report["ok"]:
+        print(
+            "the hash chains are broken at position"
+            f" {report['first_broken_position']}: nothing signed (see `strongtrusts log verify`)",
+            file=sys.stderr,
+        )
+        return 1
     if signed is None:
         print("nothing is sealed yet: no checkpoint to sign", file=sys.stderr)
         return 1

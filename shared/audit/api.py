@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 import asyncpg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
@@ -18,8 +19,7 @@ from shared.app import RuntimeDep
 from shared.audit import signing
 from shared.audit.subjects import SubjectKind
 from shared.audit.timeline import Timeline, all_entries, csv_lines, jsonl_line, timeline
-from shared.errors import NotFound
-from shared.eventlog.verify import verify_log
+from shared.errors import Conflict, NotFound
 from shared.http.auth import Role, require_roles
 from shared.http.problems import problem_responses
 
@@ -192,13 +192,8 @@ class ChainStatus(BaseModel):
 async def verify_chains(request: Request, pool: PoolDep) -> ChainStatus:
     """Recompute every stream chain and the global chain; sign the newest seal if all is well."""
     async with pool.acquire() as conn:
-        report = await verify_log(conn)
-        checkpoint = None
-        if report.ok:
-            signed = await signing.sign_latest(
-                conn, signing.signing_key(request.app.state.settings)
-            )
-            checkpoint = None if signed is None else CheckpointView(**signed.as_dict())
+        report, signed = await signing.verify_and_sign(conn, _key(request))
+    checkpoint = None if signed is None else CheckpointView(**signed.as_dict())
     return ChainStatus.model_validate({**report.as_dict(), "checkpoint": checkpoint})
 
 
@@ -206,13 +201,22 @@ async def verify_chains(request: Request, pool: PoolDep) -> ChainStatus:
     "/audit/checkpoints/latest",
     response_model=CheckpointView,
     summary="A signed checkpoint of the newest seal, to keep outside the database",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 409),
 )
 async def latest_checkpoint(request: Request, pool: PoolDep) -> CheckpointView:
-    """Keep it somewhere the database's administrators cannot write; check the log against
-    it later with ``strongtrusts log verify --anchor FILE``."""
+    """Verified, then signed: keep it somewhere the database's administrators cannot write,
+    and check the log against it later with ``strongtrusts log verify --anchor FILE``."""
     async with pool.acquire() as conn:
-        signed = await signing.sign_latest(conn, signing.signing_key(request.app.state.settings))
+        report, signed = await signing.verify_and_sign(conn, _key(request))
+    if not report.ok:
+        raise Conflict(
+            "The hash chains are broken; nothing is signed until that is explained.",
+            extra={"first_broken_position": report.as_dict()["first_broken_position"]},
+        )
     if signed is None:
         raise NotFound("Nothing is sealed yet; try again once the sealer has run.")
     return CheckpointView(**signed.as_dict())
+
+
+def _key(request: Request) -> Ed25519PrivateKey:
+    return signing.signing_key(request.app.state.settings)

@@ -122,13 +122,33 @@ class SignedCheckpoint:
         return True
 
 
+async def verify_and_sign(
+    conn: asyncpg.Connection, key: Ed25519PrivateKey, *, progress: Progress | None = None
+) -> tuple[VerifyReport, SignedCheckpoint | None]:
+    """Verify both chains, then sign the newest seal verification covered.
+
+    Nothing is signed when a chain is broken: a signature vouches for history someone
+    checked. None too while nothing is sealed.
+    """
+    report = await verify_log(conn, progress=progress)
+    if not report.ok or report.seals_checked == 0:
+        return report, None
+    return report, await _sign_seal(conn, key, report.seals_checked)
+
+
 async def sign_latest(conn: asyncpg.Connection, key: Ed25519PrivateKey) -> SignedCheckpoint | None:
-    """Sign the newest seal of the global chain; None while nothing is sealed."""
+    """Sign the newest seal without verifying first (for tests that tamper afterwards)."""
+    seq = await conn.fetchval("SELECT max(seq) FROM event_seals")
+    return None if seq is None else await _sign_seal(conn, key, seq)
+
+
+async def _sign_seal(
+    conn: asyncpg.Connection, key: Ed25519PrivateKey, seq: int
+) -> SignedCheckpoint:
     row = await conn.fetchrow(
-        "SELECT seq, position, chain_hash, sealed_at FROM event_seals ORDER BY seq DESC LIMIT 1"
+        "SELECT seq, position, chain_hash, sealed_at FROM event_seals WHERE seq = $1", seq
     )
-    if row is None:
-        return None
+    assert row is not None, f"seal {seq} was verified and seals are never removed"
     unsigned = SignedCheckpoint(
         seq=row["seq"],
         position=row["position"],

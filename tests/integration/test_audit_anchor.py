@@ -186,6 +186,11 @@ async def test_the_cli_exports_a_checkpoint_and_checks_the_log_against_it_offlin
     clean = _cli(url, settings, "verify", "--anchor", str(anchor), "--public-key", public_key)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "anchor ok" in clean.stdout
+    # Without --public-key the configured signing key is the trusted one, never the file's.
+    assert _cli(url, settings, "verify", "--anchor", str(anchor)).returncode == 0
+    elsewhere = settings.model_copy(update={"data_dir": tmp_path / "another-key"})
+    foreign = _cli(url, elsewhere, "verify", "--anchor", str(anchor))
+    assert foreign.returncode == 1 and "signature does not hold" in foreign.stdout
 
     position = await _rewrite_consistently(admin, "anchor-0", 1)
     caught = _cli(url, settings, "verify", "--anchor", str(anchor), "--public-key", public_key)
@@ -193,6 +198,14 @@ async def test_the_cli_exports_a_checkpoint_and_checks_the_log_against_it_offlin
     assert "chains whole" in caught.stdout  # the rewrite fooled the chains...
     assert "rewritten" in caught.stdout  # ...and not the anchor
     assert position > 0
+
+    # A broken chain is not signed: a checkpoint vouches for history someone checked.
+    await admin.execute(
+        "UPDATE events SET data = jsonb_set(data, '{n}', '99') WHERE position = $1", position
+    )
+    refused = _cli(url, settings, "checkpoint", "--out", str(tmp_path / "never.json"))
+    assert refused.returncode == 1 and "nothing signed" in refused.stderr
+    assert not (tmp_path / "never.json").exists()
 
     anchor.write_text("{not json", encoding="utf-8")
     unusable = _cli(url, settings, "verify", "--anchor", str(anchor))
