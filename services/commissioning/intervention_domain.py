@@ -74,8 +74,12 @@ def allowed_moves(kind: InterventionKind, status: str) -> frozenset[str]:
 
 
 def is_active(status: str) -> bool:
-    """Whether an intervention in ``status`` still counts against its trust."""
-    return status not in INACTIVE_INTERVENTION_STATUSES
+    """Whether an intervention in ``status`` counts against its trust: issued and not over.
+
+    One still being prepared has not reached the trust and is not published: it excludes
+    the trust from nothing yet, and nothing can escalate from it.
+    """
+    return status != "preparing" and status not in INACTIVE_INTERVENTION_STATUSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +166,11 @@ def issue(
         raise UnprocessableContent("A notice to improve lists its conditions.")
     if cmd.escalated_from is not None:
         _check_escalation(cmd, escalated_from)
+    # The response is due 15 working days after the notice reaches the trust: a notice
+    # still being prepared gets its date when it is issued (change_status).
     due = (
         add_working_days(cmd.issued_on, RESPONSE_WORKING_DAYS)
-        if cmd.kind == "termination_warning_notice"
+        if cmd.kind == "termination_warning_notice" and cmd.status == "issued"
         else None
     )
     return [
@@ -219,6 +225,12 @@ def change_status(
         )
     if effective_on > today:
         raise UnprocessableContent(f"The date {effective_on} is in the future.")
+    issued_now = state.status == "preparing" and status == "issued"
+    due = (
+        add_working_days(effective_on, RESPONSE_WORKING_DAYS)
+        if issued_now and state.kind == "termination_warning_notice"
+        else None
+    )
     return [
         InterventionStatusChanged(
             intervention_id=state.intervention_id,
@@ -226,5 +238,6 @@ def change_status(
             previous_status=state.status,
             status=status,
             effective_on=effective_on,
+            response_due_on=due,
         )
     ]

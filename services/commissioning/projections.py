@@ -262,7 +262,7 @@ async def _intervention_status(event: RecordedEvent, ctx: HandlerContext) -> Non
         """
         UPDATE commissioning_interventions
            SET status = $2, active = $3, history = history || $4::jsonb, version = $5,
-               updated_at = $6
+               updated_at = $6, response_due_on = coalesce($7, response_due_on)
          WHERE intervention_id = $1
         """,
         e.intervention_id,
@@ -271,6 +271,7 @@ async def _intervention_status(event: RecordedEvent, ctx: HandlerContext) -> Non
         _history_entry(e.status, e.effective_on, event),
         event.stream_version,
         event.recorded_at,
+        e.response_due_on,
     )
 
 

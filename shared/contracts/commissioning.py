@@ -256,3 +256,6 @@ class InterventionStatusChanged(EventContract):
     previous_status: InterventionStatus
     status: InterventionStatus
     effective_on: date
+    # Set when a termination warning notice prepared earlier is issued: its 15 working days
+    # run from the day it is issued, not the day it was prepared.
+    response_due_on: date | None = None

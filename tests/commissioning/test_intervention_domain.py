@@ -74,6 +74,16 @@ def test_a_termination_warning_notice_is_due_back_in_15_working_days() -> None:
     assert issue(cmd()).response_due_on is None
 
 
+def test_a_warning_prepared_first_is_due_15_working_days_after_it_is_issued() -> None:
+    prepared = issue(cmd(kind="termination_warning_notice", conditions=[], status="preparing"))
+    assert prepared.response_due_on is None  # nothing has reached the trust yet
+    [issued] = d.change_status(
+        state_of(prepared), "issued", effective_on=date(2026, 11, 9), today=TODAY
+    )
+    assert isinstance(issued, InterventionStatusChanged)
+    assert issued.response_due_on == date(2026, 11, 30)
+
+
 def test_a_notice_to_improve_lists_its_conditions() -> None:
     with pytest.raises(UnprocessableContent, match="conditions"):
         issue(cmd(conditions=[]))
@@ -156,5 +166,7 @@ def test_only_preparing_or_issued_to_start_with() -> None:
     with pytest.raises(UnprocessableContent):
         issue(cmd(status="lifted"))
     preparing = state_of(issue(cmd(status="preparing")))
-    assert d.is_active(preparing.status)
+    # Not yet issued: it counts against the trust only once it reaches it.
+    assert not d.is_active(preparing.status)
+    assert d.is_active("issued") and not d.is_active("lifted")
     assert d.allowed_moves("notice_to_improve", "preparing") == {"issued", "cancelled"}
