@@ -245,6 +245,9 @@ async def get_intervention(pool: asyncpg.Pool, intervention_id: str) -> Interven
 # the trail (UNION drops repeats, so the walk ends); then every event sharing a
 # correlation id with one of those. The expression indexes from migration 0005 make each
 # step an index lookup.
+# The case's events, what they caused (followed through causation ids, which only the
+# services set), and the intervention that opened the case, if one did. Not correlation
+# ids: a caller chooses its X-Request-ID, so it could write itself into any case's trail.
 AUDIT_SQL = """
 WITH RECURSIVE chained(event_id) AS (
     SELECT event_id FROM events WHERE stream_id = $1
@@ -252,16 +255,16 @@ WITH RECURSIVE chained(event_id) AS (
     SELECT e.event_id FROM chained c
       JOIN events e ON (e.metadata->>'causation_id') = c.event_id::text
 ),
-correlations(id) AS (
-    SELECT DISTINCT e.metadata->>'correlation_id' FROM events e
-      JOIN chained c USING (event_id)
-     WHERE (e.metadata->>'correlation_id') IS NOT NULL
+opened_by(stream_id) AS (
+    SELECT 'intervention-' || (data->>'intervention_id') FROM events
+     WHERE stream_id = $1 AND event_type = 'commissioning.CaseOpened'
+       AND data->>'intervention_id' IS NOT NULL
 ),
 trail(event_id, chained) AS (
     SELECT event_id, true FROM chained
     UNION
     SELECT e.event_id, false FROM events e
-      JOIN correlations k ON (e.metadata->>'correlation_id') = k.id
+      JOIN opened_by o ON o.stream_id = e.stream_id
      WHERE e.event_id NOT IN (SELECT event_id FROM chained)
 )
 SELECT e.position, e.event_id, e.event_type, e.stream_id, e.recorded_at, e.metadata, e.data,
@@ -275,7 +278,7 @@ SELECT e.position, e.event_id, e.event_type, e.stream_id, e.recorded_at, e.metad
 def _via(row: asyncpg.Record, case_stream: str) -> str:
     if row["stream_id"] == case_stream:
         return "case"
-    return "causation" if row["chained"] else "correlation"
+    return "causation" if row["chained"] else "intervention"
 
 
 async def audit_trail(pool: asyncpg.Pool, case_id: str) -> AuditTrail:

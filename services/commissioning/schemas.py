@@ -365,9 +365,9 @@ class CaseAuditEntry(_View):
     source: str | None
     correlation_id: str | None
     causation_id: str | None
-    via: Literal["case", "causation", "correlation"] = Field(
+    via: Literal["case", "causation", "intervention"] = Field(
         description="Why it is in the trail: on the case's stream, caused (through any "
-        "number of steps) by an event of the trail, or sharing a correlation id with one."
+        "number of steps) by an event of the trail, or of the intervention that opened the case."
     )
     data: dict[str, Any]
 

@@ -100,11 +100,11 @@ async def test_notices_climb_the_ladder_and_a_termination_notice_opens_a_rebroke
     case = (await commissioning.get(f"/cases/{case_id}", headers=reader)).json()
     assert case["intervention_id"] == notice_id and case["urns"] == [academy]
     assert case["opened_on"] == "2026-11-20" and case["status"] == "open"
-    # The notice and its case were one request: the case's trail shows the notice too.
+    # The notice opened the case: the case's trail shows the notice too.
     trail = (await commissioning.get(f"/cases/{case_id}/audit", headers=reader)).json()
     issued = [e for e in trail["entries"] if e["type"] == "commissioning.InterventionIssued"]
     assert [e["stream"] for e in issued] == [f"intervention-{notice_id}"]
-    assert issued[0]["via"] == "correlation"
+    assert issued[0]["via"] == "intervention"
 
     listed = await commissioning.get(
         "/interventions", params={"trust_uid": trust, "active": True}, headers=reader
