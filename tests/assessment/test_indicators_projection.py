@@ -14,7 +14,6 @@ from services.assessment.indicators import load_indicators
 from services.assessment.indicators.models import READ_MODEL_TABLES, metadata
 from services.assessment.indicators.projection import (
     CATEGORIES,
-    ProjectionBusy,
     indicators_projection,
     rebuild_indicators,
     reset,
@@ -43,6 +42,7 @@ from shared.db import create_pool
 from shared.errors import NotFound
 from shared.eventlog.contracts import EventContract, EventMetadata
 from shared.eventlog.model import ANY, NewEvent, RecordedEvent
+from shared.eventlog.rebuild import ProjectionBusy
 from shared.eventlog.store import EventStore
 from shared.eventlog.subscriptions import HandlerContext
 from shared.settings import Settings

@@ -57,9 +57,9 @@ from shared.contracts.registry import (
 from shared.db import create_pool
 from shared.eventlog.contracts import EventContract
 from shared.eventlog.model import RecordedEvent
+from shared.eventlog.rebuild import RebuildReport, reset_projection
 from shared.eventlog.store import EventStore
 from shared.eventlog.subscriptions import (
-    SUBSCRIPTION_LOCK_SALT,
     ConsumerFailed,
     ConsumerRunner,
     HandlerContext,
@@ -386,52 +386,9 @@ def indicators_projection(today: Callable[[], date] = today_in_england) -> Indic
 # ------------------------------------------------------------------- rebuild
 
 
-class ProjectionBusy(RuntimeError):
-    """The consumer is active in another process, so its read models cannot be reset now."""
-
-
-@dataclass(frozen=True)
-class RebuildReport:
-    """How a rebuild went: events replayed and how long it took."""
-
-    events: int
-    seconds: float
-
-
 async def reset(conn: asyncpg.Connection) -> None:
-    """Empty the indicators' read models and rewind the consumer, in one transaction.
-
-    Refuses with ProjectionBusy while the consumer is active anywhere (stop the assessment
-    service first): that instance would keep its place in memory and never replay.
-    """
-    async with conn.transaction():
-        # The advisory lock an active consumer holds for its whole life.
-        free = await conn.fetchval(
-            "SELECT pg_try_advisory_xact_lock($1, hashtext($2))",
-            SUBSCRIPTION_LOCK_SALT,
-            PROJECTION_NAME,
-        )
-        if not free:
-            raise ProjectionBusy(
-                f"{PROJECTION_NAME} is running in another process; stop the assessment service"
-            )
-        await conn.execute(f"TRUNCATE {', '.join(READ_MODEL_TABLES)}")
-        await conn.execute(
-            "INSERT INTO subscriptions (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
-            PROJECTION_NAME,
-        )
-        # The fence moves too, so a former leader's late checkpoint write is refused.
-        await conn.execute(
-            """
-            UPDATE subscriptions
-               SET era = 0, tx_id = '0'::xid8, position = 0, fence = fence + 1,
-                   status = 'idle', attempts = 0, failed_position = NULL,
-                   failed_event_id = NULL, failed_event_type = NULL, last_error = NULL,
-                   events_handled = 0, updated_at = now()
-             WHERE name = $1
-            """,
-            PROJECTION_NAME,
-        )
+    """Empty the indicators' read models and rewind the consumer (the service stopped)."""
+    await reset_projection(conn, PROJECTION_NAME, READ_MODEL_TABLES, service="assessment")
 
 
 # Every committed event of ours handled, including any still above the read horizon (an
