@@ -116,6 +116,9 @@ def upgrade() -> None:
         "commissioning_published_assessments",
         ["trust_uid", "published_on"],
     )
+    # Each profile write takes the next revision, so a process keeping profiles in memory
+    # reloads only those written since it last looked (one consumer writes them, in order).
+    op.execute("CREATE SEQUENCE commissioning_profile_revisions")
     op.create_table(
         "commissioning_trust_profiles",
         sa.Column("uid", sa.Integer(), primary_key=True, autoincrement=False),
@@ -126,13 +129,24 @@ def upgrade() -> None:
         sa.Column("joined_below_good", sa.Integer(), nullable=False),
         sa.Column("improved", sa.Integer(), nullable=False),
         sa.Column("assessment", JSONB()),
+        sa.Column(
+            "revision",
+            sa.BigInteger(),
+            nullable=False,
+            server_default=sa.text("nextval('commissioning_profile_revisions')"),
+        ),
+    )
+    op.create_index(
+        "commissioning_trust_profiles_by_revision", "commissioning_trust_profiles", ["revision"]
     )
     role = get_settings().database_app_role
     if role:
         # Read models are disposable, so the app role may also empty them for a rebuild.
         op.execute(f'GRANT TRUNCATE ON {", ".join(TABLES)} TO "{role}"')
+        op.execute(f'GRANT USAGE, SELECT ON SEQUENCE commissioning_profile_revisions TO "{role}"')
 
 
 def downgrade() -> None:
     for table in reversed(TABLES):
         op.drop_table(table)
+    op.execute("DROP SEQUENCE commissioning_profile_revisions")

@@ -2,7 +2,8 @@
 
 Every open trust's profile is one row kept precomputed by the knowledge projection, so a
 ranking is: the projection's checkpoint, the active interventions, the case's schools, and
-(only when the checkpoint moved) every trust profile; the scoring is done in Python.
+(only when the checkpoint moved) the trust profiles written since; the scoring is done in
+Python.
 Rankings are deterministic for the same events, weights and day, so each process keeps the
 last few, keyed by exactly those: the knowledge checkpoint, the active interventions, the
 case's URNs, weights and limit, and today's date.
@@ -42,17 +43,21 @@ _RESULTS_KEPT = 128
 # One round trip for what every request needs: where the knowledge projection is, and the
 # active interventions (from the cases side's read model).
 _STATE_SQL = """
-SELECT (SELECT era::text || ':' || tx_id::text || ':' || position::text
+SELECT concat_ws(':', inet_server_addr(), inet_server_port(), current_database()) AS database,
+       (SELECT era::text || ':' || tx_id::text || ':' || position::text
           FROM subscriptions WHERE name = $1) AS checkpoint,
        (SELECT coalesce(json_agg(json_build_object(
                  'id', intervention_id, 'kind', kind, 'uid', trust_uid, 'on', issued_on)
                ORDER BY intervention_id), '[]')
           FROM commissioning_interventions WHERE active)::text AS interventions
 """
+# Only the profiles written since this process last looked: one consumer writes them, one
+# transaction after another, so revisions become visible in order and none is skipped.
 _PROFILES_SQL = """
 SELECT uid, name, trust_type, closed, schools::text AS schools, joined_below_good, improved,
-       assessment::text AS assessment
+       assessment::text AS assessment, revision
   FROM commissioning_trust_profiles
+ WHERE revision > $1
 """
 
 
@@ -110,6 +115,8 @@ class _Memory:
 
     def __init__(self) -> None:
         self.checkpoint: str | None = None
+        self.revision = 0  # the newest profile revision loaded
+        self.by_uid: dict[int, TrustProfile] = {}
         self.profiles: list[TrustProfile] = []
         # Each ranking with its JSON, encoded the first time someone asks for it.
         self.results: OrderedDict[tuple[Any, ...], tuple[CandidateList, bytes | None]] = (
@@ -120,13 +127,14 @@ class _Memory:
         self.pending: dict[tuple[Any, ...], asyncio.Future[CandidateList]] = {}
 
 
-_memory = _Memory()
+# One memory per database: a process (a test run, say) may serve more than one, and
+# profile revisions only mean something within their own database.
+_memories: dict[str, _Memory] = {}
 
 
 def forget_remembered() -> None:
     """Drop this process's remembered profiles and rankings."""
-    global _memory
-    _memory = _Memory()
+    _memories.clear()
 
 
 def _interventions(text: str) -> tuple[ActiveIntervention, ...]:
@@ -142,7 +150,7 @@ async def _ranked(
     factors: FactorWeights,
     limit: int | None,
     today: date | None,
-) -> tuple[tuple[Any, ...], CandidateList]:
+) -> tuple[_Memory, tuple[Any, ...], CandidateList]:
     day = today or today_in_england()
     # The checkpoint first: profiles read after it are at least as new, never older.
     state = await conn.fetchrow(_STATE_SQL, CONSUMER_NAME)
@@ -158,14 +166,14 @@ async def _ranked(
         day,
         interventions,
     )
-    memory = _memory
+    memory = _memories.setdefault(state["database"], _Memory())
     found = memory.results.get(key)
     if found is not None:
         memory.results.move_to_end(key)
-        return key, found[0]
+        return memory, key, found[0]
     pending = memory.pending.get(key)
     if pending is not None:
-        return key, await asyncio.shield(pending)
+        return memory, key, await asyncio.shield(pending)
     future: asyncio.Future[CandidateList] = asyncio.get_running_loop().create_future()
     memory.pending[key] = future
     try:
@@ -176,8 +184,14 @@ async def _ranked(
                 extra={"urns": list(urns)},
             )
         if memory.checkpoint != checkpoint:
-            profiles = [_profile(r) for r in await conn.fetch(_PROFILES_SQL)]
-            memory.profiles, memory.checkpoint = profiles, checkpoint
+            # A new event reached the knowledge projection: reload just the trusts it touched.
+            changed = await conn.fetch(_PROFILES_SQL, memory.revision)
+            for row in changed:
+                memory.by_uid[row["uid"]] = _profile(row)
+            if changed:
+                memory.revision = max(memory.revision, max(r["revision"] for r in changed))
+                memory.profiles = [memory.by_uid[uid] for uid in sorted(memory.by_uid)]
+            memory.checkpoint = checkpoint
             memory.results.clear()
         result = rank_candidates(
             case=list(case.values()),
@@ -199,7 +213,7 @@ async def _ranked(
     memory.results[key] = (result, None)
     if len(memory.results) > _RESULTS_KEPT:
         memory.results.popitem(last=False)
-    return key, result
+    return memory, key, result
 
 
 async def candidates_for(
@@ -212,7 +226,7 @@ async def candidates_for(
     today: date | None = None,
 ) -> CandidateList:
     """The ranked, explained trusts that could take ``urns``; the first ``limit`` (None: all)."""
-    _, result = await _ranked(conn, urns, pillars, factors, limit, today)
+    _, _, result = await _ranked(conn, urns, pillars, factors, limit, today)
     return result
 
 
@@ -226,11 +240,11 @@ async def candidates_json_for(
     today: date | None = None,
 ) -> bytes:
     """``candidates_for`` as JSON bytes, encoded once per ranking (for a route to send as is)."""
-    key, result = await _ranked(conn, urns, pillars, factors, limit, today)
-    entry = _memory.results.get(key)
+    memory, key, result = await _ranked(conn, urns, pillars, factors, limit, today)
+    entry = memory.results.get(key)
     if entry is not None and entry[1] is not None:
         return entry[1]
     encoded = result.model_dump_json().encode()
     if entry is not None:
-        _memory.results[key] = (result, encoded)
+        memory.results[key] = (result, encoded)
     return encoded

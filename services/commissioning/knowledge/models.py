@@ -127,6 +127,13 @@ trust_profiles = Table(
     Column("joined_below_good", Integer, nullable=False),
     Column("improved", Integer, nullable=False),
     Column("assessment", JSONB),
+    # The next of a sequence on every write: see services/commissioning/candidates/service.py.
+    Column(
+        "revision",
+        BigInteger,
+        nullable=False,
+        server_default=text("nextval('commissioning_profile_revisions')"),
+    ),
 )
 
 TABLES: tuple[str, ...] = (

@@ -455,7 +455,8 @@ SELECT t.uid, t.name, t.trust_type, t.closed,
 ON CONFLICT (uid) DO UPDATE SET
   name = EXCLUDED.name, trust_type = EXCLUDED.trust_type, closed = EXCLUDED.closed,
   schools = EXCLUDED.schools, joined_below_good = EXCLUDED.joined_below_good,
-  improved = EXCLUDED.improved, assessment = EXCLUDED.assessment
+  improved = EXCLUDED.improved, assessment = EXCLUDED.assessment,
+  revision = nextval('commissioning_profile_revisions')
 """
 # Also every trust a touched school was ever in (its track record may have changed).
 _TRUSTS_OF_SCHOOLS = """
