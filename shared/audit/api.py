@@ -6,14 +6,18 @@ and the audit index, so any service could serve it.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.app import RuntimeDep
 from shared.audit import signing
@@ -181,20 +185,46 @@ class ChainStatus(BaseModel):
     first_broken_position: int | None
     breaks: list[dict[str, Any]]
     checkpoint: CheckpointView | None
+    verified_at: datetime = Field(description="When this verification ran")
+
+
+# Recomputing the chains reads the whole log (seconds at national scale): one verification
+# runs at a time per service process, and callers within this window share its answer.
+VERIFY_REUSE_SECONDS = 30.0
+
+
+@dataclass
+class _Verifications:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    last: ChainStatus | None = None
+    at: float = 0.0
 
 
 @router.get(
     "/audit/verify",
     response_model=ChainStatus,
-    summary="Recompute the hash chains now",
+    summary="Recompute the hash chains (at most every 30 s)",
     responses=problem_responses(401, 403),
 )
 async def verify_chains(request: Request, pool: PoolDep) -> ChainStatus:
-    """Recompute every stream chain and the global chain; sign the newest seal if all is well."""
-    async with pool.acquire() as conn:
-        report, signed = await signing.verify_and_sign(conn, _key(request))
-    checkpoint = None if signed is None else CheckpointView(**signed.as_dict())
-    return ChainStatus.model_validate({**report.as_dict(), "checkpoint": checkpoint})
+    """Recompute every stream chain and the global chain; sign the newest seal if all is well.
+
+    A verification less than 30 seconds old is returned as it is (see ``verified_at``).
+    """
+    state: _Verifications = request.app.state.__dict__.setdefault(
+        "audit_verifications", _Verifications()
+    )
+    async with state.lock:
+        if state.last is not None and time.monotonic() - state.at < VERIFY_REUSE_SECONDS:
+            return state.last
+        async with pool.acquire() as conn:
+            report, signed = await signing.verify_and_sign(conn, _key(request))
+        checkpoint = None if signed is None else CheckpointView(**signed.as_dict())
+        state.last = ChainStatus.model_validate(
+            {**report.as_dict(), "checkpoint": checkpoint, "verified_at": datetime.now(UTC)}
+        )
+        state.at = time.monotonic()
+        return state.last
 
 
 @router.get(
