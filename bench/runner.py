@@ -11,7 +11,7 @@ import platform
 import subprocess
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -148,12 +148,19 @@ SERVICE_SCENARIOS: dict[str, tuple[Any, ServiceScenario]] = {
 }
 
 
-def service_sizes(repeats: int, *, quick: bool) -> dict[str, Any]:
-    """Each service scenario's sizes: at most its own default repetitions."""
+def service_sizes(repeats: int, *, quick: bool, server_workers: int = 1) -> dict[str, Any]:
+    """Each service scenario's sizes: at most its own default repetitions.
+
+    ``server_workers`` is how many processes serve a scenario's read load, where it has
+    one: stateless replicas, which is how the services scale.
+    """
     out = {}
     for name, (sizes_class, _) in SERVICE_SCENARIOS.items():
         n = min(repeats, sizes_class.repeats)
-        out[name] = sizes_class.quick(n) if quick else sizes_class(repeats=n)
+        sizes = sizes_class.quick(n) if quick else sizes_class(repeats=n)
+        if hasattr(sizes, "server_workers"):
+            sizes = replace(sizes, server_workers=server_workers)
+        out[name] = sizes
     return out
 
 
@@ -339,6 +346,12 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="a tenth of the work, for a smoke test"
     )
     parser.add_argument(
+        "--server-workers",
+        type=int,
+        default=1,
+        help="processes serving each service's read load (stateless replicas)",
+    )
+    parser.add_argument(
         "--output", type=Path, default=DEFAULT_OUTPUT, help="where to write results.json"
     )
     parser.add_argument(
@@ -350,7 +363,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     quiet_platformdirs()
     sizes = Sizes.quick(args.repeats) if args.quick else Sizes(repeats=args.repeats)
-    scenario_sizes = service_sizes(args.repeats, quick=args.quick)
+    scenario_sizes = service_sizes(
+        args.repeats, quick=args.quick, server_workers=args.server_workers
+    )
     results = asyncio.run(run(sizes, scenario_sizes, args.output, args.only))
     print(render_table(results))
     return 0
