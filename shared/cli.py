@@ -120,11 +120,21 @@ def _cmd_log_verify(args: argparse.Namespace) -> int:
     from shared.eventlog.verify import count_events, verify_log
 
     anchor = None
+    trusted: str | None = None
     if args.anchor is not None:
         try:
             anchor = signing.load_checkpoint(args.anchor.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             print(f"{args.anchor}: not a usable checkpoint: {exc}", file=sys.stderr)
+            return 2
+        # Never the key the file itself names: anyone able to rewrite the log could sign a
+        # matching file with a key of their own.
+        try:
+            trusted = args.public_key or signing.public_key_text(
+                signing.signing_key(get_settings()).public_key()
+            )
+        except (RuntimeError, ValueError) as exc:
+            print(f"no key to trust: pass --public-key ({exc})", file=sys.stderr)
             return 2
 
     async def run() -> dict[str, object]:
@@ -140,11 +150,6 @@ def _cmd_log_verify(args: argparse.Namespace) -> int:
 
                 if anchor is None:
                     return (await verify_log(conn, progress=advance)).as_dict()
-                # Never the key the file itself names: anyone able to rewrite the log could
-                # sign a matching file with a key of their own.
-                trusted = args.public_key or signing.public_key_text(
-                    signing.signing_key(get_settings()).public_key()
-                )
                 checked = await signing.check_anchor(
                     conn, anchor, trusted_public_key=trusted, progress=advance
                 )
