@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--public-key",
         help="the public key (base64url) the anchor must be signed with; default: the one of"
-        " STRONGTRUSTS_AUDIT_SIGNING_KEY",
+        " STRONGTRUSTS_AUDIT_SIGNING_KEY. Write --public-key=KEY: a key may start with '-'",
     )
     verify.set_defaults(func=_cmd_log_verify)
     checkpoint = log.add_parser(

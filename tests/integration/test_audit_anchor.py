@@ -183,7 +183,7 @@ async def test_the_cli_exports_a_checkpoint_and_checks_the_log_against_it_offlin
     assert made.returncode == 0, made.stderr
     public_key = json.loads(anchor.read_text())["public_key"]
 
-    clean = _cli(url, settings, "verify", "--anchor", str(anchor), "--public-key", public_key)
+    clean = _cli(url, settings, "verify", "--anchor", str(anchor), f"--public-key={public_key}")
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "anchor ok" in clean.stdout
     # Without --public-key the configured signing key is the trusted one, never the file's.
@@ -193,7 +193,7 @@ async def test_the_cli_exports_a_checkpoint_and_checks_the_log_against_it_offlin
     assert foreign.returncode == 1 and "signature does not hold" in foreign.stdout
 
     position = await _rewrite_consistently(admin, "anchor-0", 1)
-    caught = _cli(url, settings, "verify", "--anchor", str(anchor), "--public-key", public_key)
+    caught = _cli(url, settings, "verify", "--anchor", str(anchor), f"--public-key={public_key}")
     assert caught.returncode == 1, caught.stdout + caught.stderr
     assert "chains whole" in caught.stdout  # the rewrite fooled the chains...
     assert "rewritten" in caught.stdout  # ...and not the anchor
