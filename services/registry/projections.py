@@ -28,7 +28,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -454,14 +454,6 @@ def _ofsted_import_completed(batch: _Batch, event: RecordedEvent) -> None:
 # ------------------------------------------------------------------- batches
 
 
-def _current(event: RecordedEvent) -> RecordedEvent:
-    """The event with its data in the current contract's shape (its stored version kept)."""
-    if event.schema_version == _CONTRACTS.contract(event.type).version:
-        return event
-    # Stored under an older contract: upcast, then validate and fill in defaults.
-    return replace(event, data=event.decode(_CONTRACTS).model_dump(mode="json"))
-
-
 def _apply(batch: _Batch, event: RecordedEvent) -> None:
     if event.type in _SCHOOL_EVENTS:
         rows, changed, key = batch.schools, batch.changed_schools, event.data["urn"]
@@ -631,7 +623,7 @@ class RegistryProjection:
 
     async def handle(self, events: Sequence[RecordedEvent], ctx: HandlerContext) -> None:
         """Apply a batch of registry events to the read models in the consumer's transaction."""
-        mine = [_current(e) for e in events if e.type in _APPLY]
+        mine = [e.current(_CONTRACTS) for e in events if e.type in _APPLY]
         if not mine:
             return
         batch = await _load(ctx.conn, mine)

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 from uuid import UUID, uuid4
@@ -110,6 +110,16 @@ class RecordedEvent:
     def decode(self, registry: EventRegistry) -> EventContract:
         """The data as the current version of its contract (upcast if stored older)."""
         return registry.decode(self.type, self.schema_version, self.data)
+
+    def current(self, registry: EventRegistry) -> RecordedEvent:
+        """This event with its data in the current contract's shape (its stored version kept).
+
+        For projections that read the JSON directly: an event stored under an older contract
+        is upcast, validated and given its defaults; a current one is returned as it is.
+        """
+        if self.schema_version == registry.contract(self.type).version:
+            return self
+        return replace(self, data=self.decode(registry).model_dump(mode="json"))
 
     @classmethod
     def from_row(cls, row: Any) -> RecordedEvent:

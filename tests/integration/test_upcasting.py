@@ -36,6 +36,10 @@ async def test_an_old_version_event_reads_as_the_current_version(store: EventSto
     assert isinstance(current, Renamed)
     assert current.full_name == "Ada Lovelace"
     assert current.at.year == 1970
+    # The same, for projections that read the JSON: upcast data, stored version kept.
+    as_json = event.current(test_registry)
+    assert as_json.schema_version == 1 and as_json.data["full_name"] == "Ada Lovelace"
+    assert event.data == {"name": "Ada Lovelace"}
 
 
 def test_a_missing_upcaster_step_is_an_error() -> None:

@@ -27,7 +27,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -244,13 +244,6 @@ def _apply(batch: _Batch, event: RecordedEvent) -> None:
     batch.dirty.add(uid)
 
 
-def _current(event: RecordedEvent) -> RecordedEvent:
-    """The event with its data in the current contract's shape."""
-    if event.schema_version == _CONTRACTS.contract(event.type).version:
-        return event
-    return replace(event, data=event.decode(_CONTRACTS).model_dump(mode="json"))
-
-
 _LOAD_SQL = """
 SELECT
   (SELECT coalesce(json_agg(s), '[]') FROM unnest($1::int[]) AS u(urn)
@@ -355,7 +348,11 @@ class IndicatorsProjection:
     async def handle(self, events: Sequence[RecordedEvent], ctx: HandlerContext) -> None:
         """Apply a batch of registry events; recompute dirty trusts when the log is drained."""
         conn = ctx.conn
-        mine = [_current(e) for e in events if e.type in _SCHOOL_APPLY or e.type in _TRUST_APPLY]
+        mine = [
+            e.current(_CONTRACTS)
+            for e in events
+            if e.type in _SCHOOL_APPLY or e.type in _TRUST_APPLY
+        ]
         if mine:
             batch = await _load(conn, mine)
             for event in mine:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -321,13 +321,6 @@ def _withdrawn(batch: _Batch, event: RecordedEvent) -> None:
 # ------------------------------------------------------------------- batches
 
 
-def _current(event: RecordedEvent) -> RecordedEvent:
-    if event.schema_version == _CONTRACTS.contract(event.type).version:
-        return event
-    # Stored under an older contract: upcast, then validate and fill in defaults.
-    return replace(event, data=event.decode(_CONTRACTS).model_dump(mode="json"))
-
-
 def _apply(batch: _Batch, event: RecordedEvent) -> None:
     if event.type in _SCHOOL_EVENTS:
         rows, changed, key = batch.schools, batch.changed_schools, event.data["urn"]
@@ -476,7 +469,7 @@ class KnowledgeProjection:
 
     async def handle(self, events: Sequence[RecordedEvent], ctx: HandlerContext) -> None:
         """Apply a batch of registry and assessment events in the consumer's transaction."""
-        mine = [_current(e) for e in events if e.type in _APPLY]
+        mine = [e.current(_CONTRACTS) for e in events if e.type in _APPLY]
         if not mine:
             return
         batch = await _load(ctx.conn, mine)
