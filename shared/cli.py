@@ -10,10 +10,9 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 from shared.composition import service_modules
-from shared.db import asyncpg_dsn, database_url
+from shared.db import connect, database_url, set_role_passwords
+from shared.ownership import OWNERS
 from shared.settings import SERVICE_PORTS, Settings, get_settings
 
 
@@ -100,9 +99,11 @@ def _parser() -> argparse.ArgumentParser:
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:
     from shared import migrate
 
-    url = database_url(get_settings())
+    settings = get_settings()
+    url = database_url(settings)
     migrate.upgrade(url, args.revision)
     era = asyncio.run(migrate.ensure_era(url))
+    asyncio.run(set_role_passwords(url, settings))
     print(f"database at {args.revision} (log era {era})")
     return 0
 
@@ -138,7 +139,7 @@ def _cmd_log_verify(args: argparse.Namespace) -> int:
             return 2
 
     async def run() -> dict[str, object]:
-        conn = await asyncpg.connect(asyncpg_dsn(database_url(get_settings())))
+        conn = await connect(database_url(get_settings()), get_settings())
         try:
             total = await count_events(conn)
             from tqdm import tqdm
@@ -192,7 +193,7 @@ def _cmd_log_checkpoint(args: argparse.Namespace) -> int:
     settings = get_settings()
 
     async def run() -> tuple[dict[str, object], signing.SignedCheckpoint | None]:
-        conn = await asyncpg.connect(asyncpg_dsn(database_url(settings)))
+        conn = await connect(database_url(settings), settings)
         try:
             report, signed = await signing.verify_and_sign(conn, signing.signing_key(settings))
             return report.as_dict(), signed
@@ -223,9 +224,13 @@ def _cmd_consumers(args: argparse.Namespace) -> int:
     from shared.eventlog.status import subscription_statuses
 
     async def run() -> list[dict[str, object]]:
-        conn = await asyncpg.connect(asyncpg_dsn(database_url(get_settings())))
+        conn = await connect(database_url(get_settings()), get_settings())
         try:
-            return [s.as_dict() for s in await subscription_statuses(conn)]
+            return [
+                {"owner": name, **s.as_dict()}
+                for name in OWNERS
+                for s in await subscription_statuses(conn, schema=name)
+            ]
         finally:
             await conn.close()
 
@@ -234,7 +239,7 @@ def _cmd_consumers(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
     else:
         for r in rows:
-            line = f"{r['name']:<32} {r['status']:<9} lag {r['lag_events']:>8}  handled {r['events_handled']}"
+            line = f"{r['owner']:<14} {r['name']:<32} {r['status']:<9} lag {r['lag_events']:>8}  handled {r['events_handled']}"
             if r["status"] != "running":
                 line += f"  failed at {r['failed_position']}: {r['last_error']}"
             print(line)

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from shared import migrate
 from shared.composition import service_modules
-from shared.db import database_url
+from shared.db import database_url, set_role_passwords
 from shared.http.logging import configure_logging
 from shared.settings import SERVICE_PORTS, Settings, get_settings
 
@@ -86,6 +86,9 @@ async def run_everything(settings: Settings, *, host: str) -> None:
     url = database_url(settings)
     await asyncio.to_thread(migrate.upgrade, url)
     era = await migrate.ensure_era(url)
+    # The services log in as their own roles, which the migration made; a fresh embedded
+    # database needs nothing more than their (development) passwords.
+    await set_role_passwords(url, settings)
     # Services may load something to look at on a first run (the registry: a sample set).
     for module in service_modules("cli"):
         first_run = getattr(module, "first_run", None)

@@ -23,10 +23,10 @@ from services.commissioning.handlers import new_id
 from services.commissioning.knowledge.facts import area_of
 from shared.contracts import all_contracts
 from shared.contracts.commissioning import CaseTrigger, FactorWeights, PillarWeight
-from shared.db import create_pool, database_url
+from shared.db import database_url
 from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.model import NO_STREAM, NewEvent
-from shared.eventlog.store import EventStore
+from shared.eventlog.runtime import owner_store
 from shared.settings import get_settings
 
 FIRST_RUN_ACTOR = "system:first-run"
@@ -135,8 +135,8 @@ async def _pick_school(pool: asyncpg.Pool) -> _School | None:
 async def open_sample_case(url: str) -> str | None:
     """Open the sample case unless any case exists; returns its id, or None."""
     settings = get_settings()
-    pool = await create_pool(url, settings)
-    try:
+    async with owner_store(url, settings, all_contracts(), "commissioning") as store:
+        pool = store.pool
         if await pool.fetchval("SELECT EXISTS (SELECT 1 FROM events WHERE category = 'case')"):
             return None
         school = await _pick_school(pool)
@@ -170,9 +170,7 @@ async def open_sample_case(url: str) -> str | None:
             reason="A sample case to show a ranked shortlist",
             source="first-run",
         )
-        await EventStore(pool, all_contracts()).append(
+        await store.append(
             f"case-{case_id}", [NewEvent(e, meta) for e in events], expected_version=NO_STREAM
         )
         return case_id
-    finally:
-        await pool.close()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from shared.db import create_pool
+from shared.db import create_pool, owner_database_url
 from shared.eventlog.contracts import EventRegistry
 from shared.eventlog.store import HORIZON_CONDITION, EventStore
 from shared.eventlog.subscriptions import (
@@ -25,6 +25,7 @@ from shared.eventlog.subscriptions import (
     ConsumerFailed,
     ConsumerRunner,
 )
+from shared.ownership import OwnerName, owner
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -103,21 +104,21 @@ async def rebuild_projection(
     tables: Sequence[str],
     registry: EventRegistry,
     *,
-    service: str,
+    service: OwnerName,
     batch_size: int = 2000,
     timeout_s: float | None = None,
 ) -> RebuildReport:
     """Reset ``consumer``'s read models, then replay it here until it has caught up."""
-    pool = await create_pool(url, settings, min_size=1, max_size=3)
+    pool = await create_pool(url, settings, as_owner=service, min_size=1, max_size=3)
     try:
         async with pool.acquire() as conn:
             await reset_projection(conn, consumer.name, tables, service=service)
         started = time.perf_counter()
         runner = ConsumerRunner(
             consumer,
-            EventStore(pool, registry),
+            EventStore(pool, registry, owner=owner(service)),
             None,
-            url,
+            owner_database_url(settings, service, url),
             batch_size=batch_size,
             poll_interval_s=0.05,
             max_attempts=settings.consumer_max_attempts,

@@ -62,13 +62,10 @@ async def test_a_consumer_killed_mid_batch_has_exactly_once_effects_after_restar
 ) -> None:
     category = unique_category("crash")
     name = f"crash-{uuid.uuid4().hex[:8]}"
-    owner = await asyncpg.connect(asyncpg_dsn(database_url))
-    try:
-        await owner.execute(
-            "CREATE TABLE IF NOT EXISTS crash_effects (consumer text NOT NULL, event_id uuid NOT NULL)"
-        )
-    finally:
-        await owner.close()
+    # In the test role's own schema, where its consumers write.
+    await store.pool.execute(
+        "CREATE TABLE IF NOT EXISTS crash_effects (consumer text NOT NULL, event_id uuid NOT NULL)"
+    )
     total = 400
     for chunk in range(0, total, 100):
         await store.append(
