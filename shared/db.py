@@ -13,10 +13,11 @@ import asyncpg
 
 from shared.settings import Settings
 
-# The database cannot be reached (down, restarting, the connection dropped): worth waiting
-# and trying again, unlike an error in what was asked of it.
-UNREACHABLE_ERRORS: tuple[type[Exception], ...] = (
-    OSError,
+# The one list of "the database is unreachable", in two parts so they cannot drift apart.
+# A connection that broke mid-conversation (the server shut down or restarted, the network
+# dropped it): what a query on an open connection raises when it is not the query's fault.
+CONNECTION_LOST_ERRORS: tuple[type[Exception], ...] = (
+    ConnectionError,
     asyncpg.InterfaceError,
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
@@ -24,6 +25,12 @@ UNREACHABLE_ERRORS: tuple[type[Exception], ...] = (
     # tests/faults): that connection is done for; a retry gets another.
     asyncpg.InternalClientError,
 )
+# ...or no connection could be made: a missing socket file while the server restarts, an
+# unknown host, a connect timeout. Both are worth waiting for and trying again, unlike an
+# error in what was asked of the database. Code that runs on a connection it already holds
+# (a consumer's handler) uses CONNECTION_LOST_ERRORS, so that its own timeouts and missing
+# files still count as its failures.
+UNREACHABLE_ERRORS: tuple[type[Exception], ...] = (*CONNECTION_LOST_ERRORS, OSError)
 
 log = logging.getLogger(__name__)
 
