@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import urllib.parse
 from pathlib import Path
@@ -129,23 +127,6 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 
 def _identity(value: str) -> str:
     return value
-
-
-async def wait_for_database(url: str, *, timeout_s: float = 30.0) -> None:
-    """Block until the server accepts connections (used after start and in fault tests)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while True:
-        try:
-            conn = await asyncpg.connect(asyncpg_dsn(url), timeout=2)
-        except (TimeoutError, OSError, asyncpg.PostgresError):
-            if loop.time() > deadline:
-                raise
-            await asyncio.sleep(0.1)
-            continue
-        with contextlib.suppress(Exception):
-            await conn.close()
-        return
 
 
 class SqlParams:

@@ -286,7 +286,3 @@ class ConsumerRunner:
                 error[:4000],
                 attempts,
             )
-
-    def caught_up_to(self, checkpoint: Checkpoint) -> bool:
-        """Whether this runner has handled everything up to ``checkpoint``."""
-        return self.checkpoint >= checkpoint
