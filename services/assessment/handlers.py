@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from importlib import resources
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from services.assessment import domain
 from services.assessment.domain import Assessment
@@ -27,16 +26,10 @@ from shared.eventlog.model import NO_STREAM, NewEvent
 from shared.eventlog.store import EventStore
 from shared.http.writes import if_match_guard
 
-_ENGLAND = ZoneInfo("Europe/London")
 SEED_FILES: tuple[str, ...] = ("dfe_trust_quality_2023.json", "cst_strong_trust_2022.json")
 
 # (framework_id, version) -> the published definition; immutable once in the log.
 _framework_cache: dict[tuple[str, int], FrameworkVersionPublished] = {}
-
-
-def today_in_england() -> date:
-    """Today's date where the trusts are."""
-    return datetime.now(_ENGLAND).date()
 
 
 def new_id() -> str:

@@ -13,14 +13,12 @@ from typing import Annotated, Literal
 
 import asyncpg
 import orjson
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from services.commissioning.candidates.service import today_in_england
 from services.commissioning.knowledge.facts import OPEN_STATUSES, STATE_FUNDED_GROUPS, find_area
-from shared.app import RuntimeDep
-from shared.errors import NotFound, ServiceUnavailable
-from shared.http.auth import Role, require_roles
+from shared.errors import NotFound
+from shared.http.deps import CASE_READERS, PoolDep, TodayDep, allowed
 from shared.http.paging import decode_key, encode_cursor
 from shared.http.problems import problem_responses
 from shared.reference import Area
@@ -337,9 +335,7 @@ async def area_plan(
 router = APIRouter(
     prefix="/areas",
     tags=["areas"],
-    dependencies=[
-        Depends(require_roles(Role.READER, Role.CASEWORKER, Role.DECISION_MAKER, Role.AUDITOR))
-    ],
+    dependencies=[allowed(CASE_READERS)],
 )
 AreaName = Annotated[
     str,
@@ -354,12 +350,6 @@ Cursor = Annotated[
 ]
 
 
-async def _pool(runtime: RuntimeDep) -> asyncpg.Pool:
-    if runtime.pool is None:
-        raise ServiceUnavailable("Commissioning is not connected to its database.")
-    return runtime.pool
-
-
 @router.get(
     "/{area}/plan",
     response_model=AreaPlan,
@@ -368,7 +358,8 @@ async def _pool(runtime: RuntimeDep) -> asyncpg.Pool:
 )
 async def get_area_plan(
     area: AreaName,
-    pool: Annotated[asyncpg.Pool, Depends(_pool)],
+    pool: PoolDep,
+    today: TodayDep,
     years: Annotated[int, Query(ge=1, le=20, description="How far back coverage goes.")] = 5,
     interval: Annotated[Interval, Query(description="Coverage at month or year ends.")] = "month",
     limit: Annotated[int, Query(ge=1, le=500, description="Items per list.")] = 100,
@@ -382,7 +373,7 @@ async def get_area_plan(
     return await area_plan(
         pool,
         found,
-        today=today_in_england(),
+        today=today,
         years=years,
         interval=interval,
         limit=limit,

@@ -12,15 +12,14 @@ import asyncio
 import json
 import sys
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from services.commissioning import case_domain
 from services.commissioning.handlers import new_id
 from services.commissioning.knowledge.facts import area_of
+from shared.clock import today_in_england
 from shared.contracts import all_contracts
 from shared.contracts.commissioning import CaseTrigger, FactorWeights, PillarWeight
 from shared.db import create_pool, database_url
@@ -158,7 +157,7 @@ async def open_sample_case(url: str) -> str | None:
                 urns=[school.urn],
                 trigger=trigger,
                 title=f"{school.name}: judged inadequate",
-                opened_on=datetime.now(ZoneInfo("Europe/London")).date(),
+                opened_on=today_in_england(),
             ),
             {school.urn: place},
         )

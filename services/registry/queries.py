@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -57,12 +56,6 @@ TRUST_SIZE_BUCKETS: tuple[tuple[int, int | None], ...] = (
     (51, None),
 )
 _OFSTED_TYPE = "registry.OfstedInspectionRecorded"
-_ENGLAND = ZoneInfo("Europe/London")
-
-
-def today_in_england() -> date:
-    """Today's date where the schools are."""
-    return datetime.now(_ENGLAND).date()
 
 
 # ------------------------------------------------------------------ cursors

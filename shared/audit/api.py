@@ -15,19 +15,18 @@ from typing import Annotated, Any, Literal
 
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from shared.app import RuntimeDep
 from shared.audit import signing
 from shared.audit.subjects import SubjectKind
 from shared.audit.timeline import Timeline, all_entries, csv_lines, jsonl_line, timeline
 from shared.errors import Conflict, NotFound
-from shared.http.auth import Role, require_roles
+from shared.http.deps import AUDITORS, PoolDep, allowed
 from shared.http.problems import problem_responses
 
-router = APIRouter(tags=["audit"], dependencies=[Depends(require_roles(Role.AUDITOR))])
+router = APIRouter(tags=["audit"], dependencies=[allowed(AUDITORS)])
 
 Urn = Annotated[int, Path(ge=100000, le=999999, description="Unique Reference Number")]
 TrustUid = Annotated[int, Path(ge=1, le=2**31 - 1, description="GIAS group UID")]
@@ -37,14 +36,6 @@ Cursor = Annotated[str | None, Query(max_length=200, description="From next_curs
 ExportFormat = Annotated[Literal["jsonl", "csv"], Query(alias="format")]
 
 _TIMELINE_ERRORS = problem_responses(401, 403, 404, 422)
-
-
-async def _pool(runtime: RuntimeDep) -> asyncpg.Pool:
-    assert runtime.pool is not None
-    return runtime.pool
-
-
-PoolDep = Annotated[asyncpg.Pool, Depends(_pool)]
 
 
 @router.get(
