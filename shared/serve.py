@@ -91,13 +91,14 @@ async def run_everything(settings: Settings, *, host: str) -> None:
         first_run = getattr(module, "first_run", None)
         if first_run is not None:
             await first_run(url)
-    token = issue_token(settings, roles=[Role.ADMIN], subject="developer")
+    # Every role, so a developer can walk the whole story; admin alone decides nothing.
+    token = issue_token(settings, roles=list(Role), subject="developer")
     lines = [
         "",
         f"strongtrusts is starting (database {'embedded' if settings.database_url is None else 'from DATABASE_URL'}, log era {era})",
         *(f"  {name:<14} http://{host}:{port}/docs" for name, port in SERVICE_PORTS.items()),
         "",
-        "Development token (role admin; `strongtrusts token --role ROLE` for others):",
+        "Development token (every role; `strongtrusts token --role ROLE` for one):",
         f"  {token}",
         "",
         "Ctrl-C stops everything.",

@@ -442,12 +442,16 @@ async def test_any_listed_role_passes(client: httpx.AsyncClient, http_settings: 
     assert response.json() == {"subject": "mod-1"}
 
 
-async def test_admin_passes_every_role_check(
+async def test_admin_passes_only_the_checks_that_name_it(
     client: httpx.AsyncClient, http_settings: Settings
 ) -> None:
+    # Administration is not authority: an admin needs the assessor's role to assess.
     token = issue_token(http_settings, roles=[Role.ADMIN], subject="admin-1")
-    assert (await client.get("/assessments", headers=bearer(token))).status_code == 200
     assert (await client.get("/admin", headers=bearer(token))).status_code == 200
+    refused = assert_problem(await client.get("/assessments", headers=bearer(token)), 403)
+    assert "admin" not in refused["required_roles"]
+    both = issue_token(http_settings, roles=[Role.ADMIN, Role.ASSESSOR], subject="admin-2")
+    assert (await client.get("/assessments", headers=bearer(both))).status_code == 200
 
 
 async def test_roles_are_not_hierarchical(
