@@ -17,9 +17,9 @@ import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
 
 from shared.audit import signing
+from shared.audit.schemas import ChainStatus, CheckpointView
 from shared.audit.subjects import SubjectKind
 from shared.audit.timeline import Timeline, all_entries, csv_lines, jsonl_line, timeline
 from shared.errors import Conflict, NotFound
@@ -148,35 +148,6 @@ async def export_case_timeline(
 ) -> StreamingResponse:
     """For FOI and audit requests: every entry, oldest first, streamed."""
     return await _export(pool, "case", case_id, fmt)
-
-
-class CheckpointView(BaseModel):
-    """A signed checkpoint of the global hash chain, as exported."""
-
-    format: str
-    seq: int
-    position: int
-    chain_hash: str
-    sealed_at: str
-    signed_at: str
-    public_key: str
-    key_id: str
-    signature: str
-
-
-class ChainStatus(BaseModel):
-    """Whether the stored log is consistent with both hash chains, and how far sealing is."""
-
-    ok: bool
-    events_checked: int
-    streams_checked: int
-    seals_checked: int
-    last_sealed_position: int | None
-    unsealed_events: int
-    first_broken_position: int | None
-    breaks: list[dict[str, Any]]
-    checkpoint: CheckpointView | None
-    verified_at: datetime = Field(description="When this verification ran")
 
 
 # Recomputing the chains reads the whole log (seconds at national scale): one verification
