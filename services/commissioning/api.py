@@ -14,8 +14,8 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from services.commissioning import handlers, queries
 from services.commissioning.candidates import CandidateList
-from services.commissioning.case_domain import CaseStatus
-from services.commissioning.decision_domain import RecordDecision
+from services.commissioning.domain.cases import CaseStatus
+from services.commissioning.domain.decisions import RecordDecision
 from services.commissioning.routing import (
     Caseworker,
     Cursor,

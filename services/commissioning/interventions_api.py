@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from services.commissioning import handlers, queries
-from services.commissioning.intervention_domain import IssueIntervention
+from services.commissioning.domain.interventions import IssueIntervention
 from services.commissioning.routing import (
     Caseworker,
     Cursor,

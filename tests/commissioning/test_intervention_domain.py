@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from services.commissioning import intervention_domain as d
+from services.commissioning.domain import interventions as d
 from services.commissioning.working_days import add_working_days, bank_holidays, easter_sunday
 from shared.contracts.commissioning import InterventionIssued, InterventionStatusChanged
 from shared.errors import Conflict, UnprocessableContent
@@ -170,3 +170,34 @@ def test_only_preparing_or_issued_to_start_with() -> None:
     assert not d.is_active(preparing.status)
     assert d.is_active("issued") and not d.is_active("lifted")
     assert d.allowed_moves("notice_to_improve", "preparing") == {"issued", "cancelled"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "urn", "status", "opens"),
+    [
+        ("termination_notice", 100001, "issued", True),
+        # Prepared first: the case opens when it is issued, not before.
+        ("termination_notice", 100001, "preparing", False),
+        # Against the trust as a whole, no academy to rebroker.
+        ("termination_notice", None, "issued", False),
+        ("termination_warning_notice", 100001, "issued", False),
+        ("termination_notice", 100001, "closed", False),
+    ],
+)
+def test_a_termination_notice_against_an_academy_opens_its_rebrokerage_case_when_issued(
+    kind: str, urn: int | None, status: str, opens: bool
+) -> None:
+    opened = d.rebrokerage_case(
+        intervention_id=ID,
+        kind=kind,  # type: ignore[arg-type]
+        urn=urn,
+        status=status,  # type: ignore[arg-type]
+        on=TODAY,
+        case_id="2" * 32,
+    )
+    if not opens:
+        assert opened is None
+        return
+    assert opened is not None
+    assert (opened.urns, opened.trigger, opened.opened_on) == ([100001], "rebrokerage", TODAY)
+    assert opened.intervention_id == ID and opened.case_id == "2" * 32

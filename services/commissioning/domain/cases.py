@@ -11,7 +11,7 @@ again; ``withdrawn`` and ``dao_revoked`` end the work on the case. Any case not 
 closed can be closed. ``transfer_scheduled`` and ``transfer_rejected`` are read-model
 statuses set from the registry's events; the aggregate, which sees only its own stream,
 stays ``decided`` until ``CaseCompleted``. The decision's own rules are in
-``decision_domain``.
+``decisions``.
 """
 
 from __future__ import annotations
