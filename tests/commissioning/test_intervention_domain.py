@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from services.commissioning.domain import interventions as d
-from services.commissioning.working_days import add_working_days, bank_holidays, easter_sunday
+from services.commissioning.working_days import add_working_days, bank_holidays
 from shared.contracts.commissioning import InterventionIssued, InterventionStatusChanged
 from shared.errors import Conflict, UnprocessableContent
 
@@ -48,7 +48,6 @@ def state_of(event: InterventionIssued) -> d.InterventionState:
 
 
 def test_english_bank_holidays_follow_the_rules() -> None:
-    assert easter_sunday(2026) == date(2026, 4, 5)
     assert bank_holidays(2026) == {
         date(2026, 1, 1),
         date(2026, 4, 3),
@@ -63,6 +62,27 @@ def test_english_bank_holidays_follow_the_rules() -> None:
     assert {date(2027, 12, 27), date(2027, 12, 28)} <= bank_holidays(2027)
     assert date(2028, 1, 3) in bank_holidays(2028)
     assert date(2022, 6, 3) in bank_holidays(2022) and date(2022, 5, 30) not in bank_holidays(2022)
+    # Proclaimed one-offs: VE Day 75 moved the early May bank holiday; the coronation.
+    assert date(2020, 5, 8) in bank_holidays(2020) and date(2020, 5, 4) not in bank_holidays(2020)
+    assert date(2023, 5, 8) in bank_holidays(2023)
+
+
+def test_bank_holidays_come_for_any_year_not_only_those_once_listed_by_hand() -> None:
+    assert bank_holidays(2019) == {
+        date(2019, 1, 1),
+        date(2019, 4, 19),
+        date(2019, 4, 22),
+        date(2019, 5, 6),
+        date(2019, 5, 27),
+        date(2019, 8, 26),
+        date(2019, 12, 25),
+        date(2019, 12, 26),
+    }
+    # Easter in March, and New Year's Day on a Sunday (Monday 2 January off).
+    assert {date(2035, 3, 23), date(2035, 3, 26)} <= bank_holidays(2035)
+    assert date(2040, 1, 2) in bank_holidays(2040) and date(2040, 1, 1) not in bank_holidays(2040)
+    # A notice issued before Easter 2035 is due back after the four-day weekend.
+    assert add_working_days(date(2035, 3, 22), 1) == date(2035, 3, 27)
 
 
 def test_a_termination_warning_notice_is_due_back_in_15_working_days() -> None:
