@@ -198,7 +198,9 @@ async def execute(
     else:
         with if_match_guard():
             await _append(store, assessment_id, events, metadata, loaded.state.version)
-    return domain.fold_more(loaded.state, events)
+    after = domain.fold(events, loaded.state)
+    assert after is not None  # folded onto a state, never None
+    return after
 
 
 async def publish(
@@ -227,7 +229,9 @@ async def publish(
             expected_version=loaded.state.version,
             conn=conn,
         )
-    return domain.fold_more(loaded.state, events)
+    after = domain.fold(events, loaded.state)
+    assert after is not None  # folded onto a state, never None
+    return after
 
 
 # The trust's standing publication, read from the log itself (not a read model) so that it

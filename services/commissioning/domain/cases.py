@@ -142,9 +142,9 @@ def evolve(state: CaseState | None, event: EventContract) -> CaseState:
     return s
 
 
-def fold(events: Iterable[EventContract]) -> CaseState | None:
-    """The case from its events, oldest first; None when there are none."""
-    state: CaseState | None = None
+def fold(events: Iterable[EventContract], state: CaseState | None = None) -> CaseState | None:
+    """The case from its events, oldest first (after ``state``, if given); None when
+    there are none."""
     for event in events:
         state = evolve(state, event)
     return state

@@ -116,9 +116,11 @@ def evolve(state: InterventionState | None, event: EventContract) -> Interventio
     return replace(state, version=state.version + 1)
 
 
-def fold(events: Iterable[EventContract]) -> InterventionState | None:
-    """The intervention from its events, oldest first; None when there are none."""
-    state: InterventionState | None = None
+def fold(
+    events: Iterable[EventContract], state: InterventionState | None = None
+) -> InterventionState | None:
+    """The intervention from its events, oldest first (after ``state``, if given); None when
+    there are none."""
     for event in events:
         state = evolve(state, event)
     return state
