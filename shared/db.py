@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import secrets
 import urllib.parse
@@ -16,10 +14,11 @@ from shared.keyfiles import generated_secret
 from shared.ownership import LOG_SCHEMA, OWNERS, OwnerName, owner
 from shared.settings import Settings
 
-# The database cannot be reached (down, restarting, the connection dropped): worth waiting
-# and trying again, unlike an error in what was asked of it.
-UNREACHABLE_ERRORS: tuple[type[Exception], ...] = (
-    OSError,
+# The one list of "the database is unreachable", in two parts so they cannot drift apart.
+# A connection that broke mid-conversation (the server shut down or restarted, the network
+# dropped it): what a query on an open connection raises when it is not the query's fault.
+CONNECTION_LOST_ERRORS: tuple[type[Exception], ...] = (
+    ConnectionError,
     asyncpg.InterfaceError,
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
@@ -27,6 +26,12 @@ UNREACHABLE_ERRORS: tuple[type[Exception], ...] = (
     # tests/faults): that connection is done for; a retry gets another.
     asyncpg.InternalClientError,
 )
+# ...or no connection could be made: a missing socket file while the server restarts, an
+# unknown host, a connect timeout. Both are worth waiting for and trying again, unlike an
+# error in what was asked of the database. Code that runs on a connection it already holds
+# (a consumer's handler) uses CONNECTION_LOST_ERRORS, so that its own timeouts and missing
+# files still count as its failures.
+UNREACHABLE_ERRORS: tuple[type[Exception], ...] = (*CONNECTION_LOST_ERRORS, OSError)
 
 log = logging.getLogger(__name__)
 
@@ -226,23 +231,6 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 
 def _identity(value: str) -> str:
     return value
-
-
-async def wait_for_database(url: str, *, timeout_s: float = 30.0) -> None:
-    """Block until the server accepts connections (used after start and in fault tests)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while True:
-        try:
-            conn = await asyncpg.connect(asyncpg_dsn(url), timeout=2)
-        except (TimeoutError, OSError, asyncpg.PostgresError):
-            if loop.time() > deadline:
-                raise
-            await asyncio.sleep(0.1)
-            continue
-        with contextlib.suppress(Exception):
-            await conn.close()
-        return
 
 
 class SqlParams:

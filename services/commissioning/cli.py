@@ -12,15 +12,14 @@ import asyncio
 import json
 import sys
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from services.commissioning import case_domain
+from services.commissioning.domain import cases
 from services.commissioning.handlers import new_id
 from services.commissioning.knowledge.facts import area_of
+from shared.clock import today_in_england
 from shared.contracts import all_contracts
 from shared.contracts.commissioning import CaseTrigger, FactorWeights, PillarWeight
 from shared.db import database_url
@@ -144,7 +143,7 @@ async def open_sample_case(url: str) -> str | None:
             return None
         trigger: CaseTrigger = "inadequate_dao" if school.trust_uid is None else "rebrokerage"
         case_id = new_id()
-        place = case_domain.SchoolPlace(
+        place = cases.SchoolPlace(
             urn=school.urn,
             closed=False,
             trust_uid=school.trust_uid,
@@ -152,19 +151,19 @@ async def open_sample_case(url: str) -> str | None:
             region_code=school.region_code,
             area=area_of(school.la_code, school.district_name),
         )
-        events = case_domain.open_case(
-            case_domain.OpenCase(
+        events = cases.open_case(
+            cases.OpenCase(
                 case_id=case_id,
                 urns=[school.urn],
                 trigger=trigger,
                 title=f"{school.name}: judged inadequate",
-                opened_on=datetime.now(ZoneInfo("Europe/London")).date(),
+                opened_on=today_in_england(),
             ),
             {school.urn: place},
         )
-        state = case_domain.fold(events)
+        state = cases.fold(events)
         assert state is not None
-        events += case_domain.set_criteria(state, SAMPLE_PILLARS, SAMPLE_FACTORS)
+        events += cases.set_criteria(state, SAMPLE_PILLARS, SAMPLE_FACTORS)
         meta = EventMetadata(
             actor=FIRST_RUN_ACTOR,
             reason="A sample case to show a ranked shortlist",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.commissioning import api, interventions_api
-from services.commissioning.area_plan import router as area_plan_router
+from services.commissioning.area_plans.api import router as area_plan_router
 from services.commissioning.knowledge import knowledge_projection
 from services.commissioning.projections import cases_projection
 from shared.app import ServiceSpec, create_service_app

@@ -18,13 +18,9 @@ import asyncpg
 
 from shared.db import create_pool, owner_database_url
 from shared.eventlog.contracts import EventRegistry
+from shared.eventlog.leader import LOCK_SALT
 from shared.eventlog.store import HORIZON_CONDITION, EventStore
-from shared.eventlog.subscriptions import (
-    SUBSCRIPTION_LOCK_SALT,
-    Consumer,
-    ConsumerFailed,
-    ConsumerRunner,
-)
+from shared.eventlog.subscriptions import Consumer, ConsumerFailed, ConsumerRunner
 from shared.ownership import OwnerName, owner
 from shared.settings import Settings
 
@@ -61,7 +57,7 @@ async def reset_projection(
         # The same advisory lock an active consumer holds for its whole life; holding it
         # to the end of this transaction also keeps one from starting half-way through.
         free = await conn.fetchval(
-            "SELECT pg_try_advisory_xact_lock($1, hashtext($2))", SUBSCRIPTION_LOCK_SALT, name
+            "SELECT pg_try_advisory_xact_lock($1, hashtext($2))", LOCK_SALT, name
         )
         if not free:
             owner = await conn.fetchval("SELECT owner FROM subscriptions WHERE name = $1", name)

@@ -12,7 +12,6 @@ import asyncpg
 
 from shared.db import create_pool, owner_database_url, server_settings
 from shared.eventlog.contracts import EventRegistry
-from shared.eventlog.model import Checkpoint
 from shared.eventlog.signals import LogSignals
 from shared.eventlog.store import EventStore
 from shared.eventlog.subscriptions import Consumer, ConsumerFailed, ConsumerRunner
@@ -102,17 +101,6 @@ class EventLogRuntime:
             for name, runner in self.runners.items()
             if runner.stopped_by_failure is not None
         }
-
-    async def wait_caught_up(self, checkpoint: Checkpoint, *, timeout_s: float = 10.0) -> None:
-        """Wait until every active local consumer has handled the log up to ``checkpoint``."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while not all(
-            r.caught_up_to(checkpoint) for r in self.runners.values() if r.active.is_set()
-        ):
-            if loop.time() > deadline:
-                raise TimeoutError(f"consumers did not reach {checkpoint} in {timeout_s}s")
-            await asyncio.sleep(0.01)
 
     async def stop(self) -> None:
         """Stop consumers, then signals, then the pool."""

@@ -411,11 +411,11 @@ async def test_a_rebuild_from_the_log_gives_identical_rows(db: Db) -> None:
 async def test_a_reset_is_refused_while_the_consumer_runs_elsewhere(db: Db) -> None:
     lock = await db.pool.acquire()
     try:
-        from shared.eventlog.subscriptions import SUBSCRIPTION_LOCK_SALT
+        from shared.eventlog.leader import LOCK_SALT
 
         await lock.execute(
             "SELECT pg_advisory_lock($1, hashtext($2))",
-            SUBSCRIPTION_LOCK_SALT,
+            LOCK_SALT,
             "assessment-indicators",
         )
         async with db.pool.acquire() as conn:
@@ -423,7 +423,7 @@ async def test_a_reset_is_refused_while_the_consumer_runs_elsewhere(db: Db) -> N
                 await reset(conn)
         await lock.execute(
             "SELECT pg_advisory_unlock($1, hashtext($2))",
-            SUBSCRIPTION_LOCK_SALT,
+            LOCK_SALT,
             "assessment-indicators",
         )
     finally:

@@ -7,10 +7,11 @@ writes back and what its read side shows.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 
 import asyncpg
 import httpx
@@ -36,10 +37,12 @@ from shared.contracts.registry import (
     TrustClosed,
     TrustIncorporated,
 )
+from shared.db import asyncpg_dsn
 from shared.eventlog.contracts import EventContract, EventMetadata
+from shared.eventlog.leader import LOCK_SALT
 from shared.eventlog.model import ANY, NewEvent, RecordedEvent
 from shared.eventlog.store import EventStore
-from shared.eventlog.subscriptions import SUBSCRIPTION_LOCK_SALT, HandlerContext
+from shared.eventlog.subscriptions import HandlerContext
 from shared.http.auth import Role, issue_token
 from shared.ownership import OwnerName
 from shared.settings import Settings
@@ -569,7 +572,7 @@ async def test_one_scheduler_is_active_across_replicas_and_another_takes_over(
     second = create_app(settings, url=database_url, clock=clock)
 
     async def holders() -> int:
-        return int(await pool.fetchval(_SCHEDULER_LOCKS, SUBSCRIPTION_LOCK_SALT, SCHEDULER_NAME))
+        return int(await pool.fetchval(_SCHEDULER_LOCKS, LOCK_SALT, SCHEDULER_NAME))
 
     async def one_holder() -> bool:
         return await holders() == 1
@@ -584,6 +587,56 @@ async def test_one_scheduler_is_active_across_replicas_and_another_takes_over(
             await a_due_transfer_went_through(log, pool)
             assert await holders() == 1
     assert await holders() == 0
+
+
+class VirtualTime:
+    """A standby's sleep in which the time asked for passes at once, up to ``until``
+    seconds; then it sleeps for good, so what happened in that time can be counted."""
+
+    def __init__(self, until: float) -> None:
+        self.until = until
+        self.elapsed = 0.0
+
+    async def __call__(self, seconds: float) -> None:
+        if self.elapsed >= self.until:
+            await asyncio.Event().wait()
+        self.elapsed += seconds
+        await asyncio.sleep(0)
+
+
+async def test_a_standby_scheduler_asks_for_the_lock_once_a_poll_however_often_it_is_woken(
+    database_url: str, log: EventStore
+) -> None:
+    # Another instance holds the lock for the whole test.
+    holder = await asyncpg.connect(asyncpg_dsn(database_url))
+    await holder.execute("SELECT pg_advisory_lock($1, hashtext($2))", LOCK_SALT, SCHEDULER_NAME)
+    clock = ManualClock(TODAY)
+    time = VirtualTime(until=60)
+    standby = TransferScheduler(log, database_url, clock, poll_interval_s=0.5, sleep=time)
+    task = asyncio.create_task(standby.run())
+    try:
+
+        async def attempted() -> bool:
+            return standby.leader.lock_attempts > 0
+
+        await wait_until(attempted, what="the standby's first lock attempt")
+        # Clock ticks and wake-ups set the scheduler's wake-up, which nothing clears while
+        # it stands by: they must not make it ask for the lock any more often.
+        for days in range(1, 4):
+            clock.advance_to(TODAY + timedelta(days=days))
+            standby.wake()
+
+        async def a_minute_passed_or_it_spun() -> bool:
+            return time.elapsed >= time.until or standby.leader.lock_attempts > 1000
+
+        await wait_until(a_minute_passed_or_it_spun, what="a minute of standing by")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await holder.close()
+    assert not standby.active.is_set()
+    # One attempt at the start and one after each poll interval, over the minute.
+    assert standby.leader.lock_attempts <= 60 / 0.5 + 2, standby.leader.lock_attempts
 
 
 async def test_a_due_transfer_waits_until_the_consumer_has_read_its_case(
