@@ -27,6 +27,7 @@ from shared.eventlog.subscriptions import Consumer
 from shared.http import metrics
 from shared.http.middleware import RequestContextMiddleware
 from shared.http.problems import install_problem_handlers
+from shared.http.writes import mark_if_match_required, read_after
 from shared.settings import ServiceName, Settings
 
 log = logging.getLogger(__name__)
@@ -123,10 +124,24 @@ def create_service_app(
     )
     install_problem_handlers(app)
     _describe_uploads_as_binary(app)
+    _describe_headers(app)
     app.include_router(health_router)
     for router in spec.routers:
-        app.include_router(router)
+        # Any route waits for a place in the log when asked to (read-your-writes).
+        app.include_router(router, dependencies=[Depends(read_after)])
     return app
+
+
+def _describe_headers(app: FastAPI) -> None:
+    """Document If-Match as required where routes take it (see ``shared.http.writes``)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            mark_if_match_required(build())
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _describe_uploads_as_binary(app: FastAPI) -> None:

@@ -46,6 +46,12 @@ class UnprocessableContent(DomainError):
 BadRequest = UnprocessableContent
 
 
+class IdempotencyKeyReused(UnprocessableContent):
+    """An ``Idempotency-Key`` sent again with a different request."""
+
+    type_uri = PROBLEM_TYPE_BASE + "idempotency-key-reused"
+
+
 class Unauthorized(DomainError):
     """No valid credentials were presented."""
 

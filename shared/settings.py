@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     consumer_batch_size: int = 500
     consumer_max_attempts: int = 5
 
+    # Read-your-writes: a write answers once this service's read models have taken it in,
+    # waiting at most this long (then it answers anyway, with its X-Log-Position); a read
+    # sending X-Log-Position waits at most read_wait_timeout_s, then answers 503.
+    write_wait_timeout_s: float = 2.0
+    read_wait_timeout_s: float = 5.0
+
     log_level: str = "INFO"
     max_request_bytes: int = 1_048_576
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from services.assessment import domain, frameworks_api, handlers, profile_api, queries
 from services.assessment.domain import Status
@@ -29,9 +29,17 @@ from services.assessment.schemas import (
 )
 from shared.app import StoreDep
 from shared.errors import NotFound
+from shared.eventlog.unit import UnitOfWork
 from shared.http.deps import PoolDep, TodayDep
 from shared.http.problems import problem_responses
-from shared.http.writes import WriteMetadataDep, parse_if_match
+from shared.http.writes import (
+    Answer,
+    ChangeDep,
+    CreateDep,
+    etag,
+    read_responses,
+    write_responses,
+)
 
 AssessmentId = Annotated[
     str, Path(pattern=r"^[0-9a-f]{32}$", description="The assessment's id (32 hex digits).")
@@ -39,33 +47,17 @@ AssessmentId = Annotated[
 PillarKey = Annotated[
     str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="A pillar key of the framework.")
 ]
-IfMatch = Annotated[
-    str | None,
-    Header(alias="If-Match", description='The version last read, e.g. "3" (the ETag).'),
-]
-OptionalIfMatch = Annotated[
-    str | None,
-    Header(alias="If-Match", description="Optional: refuse (412) unless still this version."),
-]
-
 assessments_router = APIRouter(prefix="/assessments", tags=["assessments"])
 
-_WRITE_PROBLEMS = problem_responses(401, 403, 404, 409, 412, 422)
+_WRITE_PROBLEMS = write_responses(200, 401, 403, 404, 409, 412, 422, 428)
 
 
-def _etag(response: Response, version: int) -> None:
-    response.headers["ETag"] = f'"{version}"'
-
-
-def _written(response: Response, state: domain.Assessment) -> WriteResult:
-    _etag(response, state.version)
-    return WriteResult(
-        assessment_id=state.assessment_id, version=state.version, status=state.status
+def _written(state: domain.Assessment, status_code: int = status.HTTP_200_OK) -> Answer:
+    return Answer(
+        WriteResult(assessment_id=state.assessment_id, version=state.version, status=state.status),
+        status_code,
+        version=state.version,
     )
-
-
-def _optional_version(value: str | None) -> int | None:
-    return None if value is None else parse_if_match(value)
 
 
 # --------------------------------------------------------------------------- assessments
@@ -76,33 +68,34 @@ def _optional_version(value: str | None) -> int | None:
     status_code=status.HTTP_201_CREATED,
     response_model=AssessmentCreated,
     summary="Start an assessment of a trust",
-    responses=problem_responses(401, 403, 422),
+    responses=write_responses(201, 401, 403, 422, location=True),
 )
-async def start_assessment(
-    body: StartRequest,
-    response: Response,
-    store: StoreDep,
-    meta: WriteMetadataDep,
-    _: AssessorDep,
-) -> AssessmentCreated:
+async def start_assessment(body: StartRequest, write: CreateDep, _: AssessorDep) -> Response:
     """Begin assessing a trust, bound to one framework version; the caller is its assessor."""
-    assessment_id, framework = await handlers.start_assessment(
-        store,
-        trust_uid=body.trust_uid,
-        framework_id=body.framework_id,
-        framework_version=body.framework_version,
-        purpose=body.purpose,
-        metadata=meta,
-    )
-    response.headers["Location"] = f"/assessments/{assessment_id}"
-    _etag(response, 1)
-    return AssessmentCreated(
-        assessment_id=assessment_id,
-        version=1,
-        status="draft",
-        framework_id=framework.framework_id,
-        framework_version=framework.framework_version,
-    )
+
+    async def act(uow: UnitOfWork) -> Answer:
+        assessment_id, framework = await handlers.start_assessment(
+            uow,
+            trust_uid=body.trust_uid,
+            framework_id=body.framework_id,
+            framework_version=body.framework_version,
+            purpose=body.purpose,
+        )
+        created = AssessmentCreated(
+            assessment_id=assessment_id,
+            version=1,
+            status="draft",
+            framework_id=framework.framework_id,
+            framework_version=framework.framework_version,
+        )
+        return Answer(
+            created,
+            status.HTTP_201_CREATED,
+            version=1,
+            location=f"/assessments/{assessment_id}",
+        )
+
+    return await write.run(act)
 
 
 @assessments_router.get(
@@ -129,7 +122,7 @@ async def list_assessments(
     "/{assessment_id}",
     response_model=AssessmentView,
     summary="Get an assessment",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=read_responses(401, 403, 404, 422, versioned=True),
     dependencies=readers,
 )
 async def get_assessment(
@@ -137,7 +130,7 @@ async def get_assessment(
 ) -> AssessmentView:
     """An assessment with its evidence and judgements; the ETag is its version for If-Match."""
     view = await queries.get_assessment(store, assessment_id)
-    _etag(response, view.version)
+    response.headers["ETag"] = etag(view.version)
     return view
 
 
@@ -146,17 +139,11 @@ async def get_assessment(
     status_code=status.HTTP_201_CREATED,
     response_model=EvidenceAdded,
     summary="Record evidence against a pillar",
-    responses=_WRITE_PROBLEMS,
+    responses=write_responses(201, 401, 403, 404, 409, 412, 422, 428),
 )
 async def record_evidence(
-    assessment_id: AssessmentId,
-    body: EvidenceRequest,
-    response: Response,
-    store: StoreDep,
-    meta: WriteMetadataDep,
-    principal: AssessorDep,
-    if_match: OptionalIfMatch = None,
-) -> EvidenceAdded:
+    assessment_id: AssessmentId, body: EvidenceRequest, write: ChangeDep, principal: AssessorDep
+) -> Response:
     """Record one item of evidence against a pillar and optional theme of the framework."""
     command = domain.RecordEvidence(
         evidence_id=handlers.new_id(),
@@ -169,11 +156,17 @@ async def record_evidence(
         metric=body.metric,
         recorded_by=principal.subject,
     )
-    state = await handlers.execute(
-        store, assessment_id, command, meta, if_match=_optional_version(if_match)
-    )
-    written = _written(response, state)
-    return EvidenceAdded(**written.model_dump(), evidence_id=command.evidence_id)
+
+    async def act(uow: UnitOfWork) -> Answer:
+        return _evidence_added(await handlers.execute(uow, assessment_id, command), command)
+
+    return await write.run(act)
+
+
+def _evidence_added(state: domain.Assessment, command: domain.RecordEvidence) -> Answer:
+    answer = _written(state, status.HTTP_201_CREATED)
+    answer.body = EvidenceAdded(**answer.body.model_dump(), evidence_id=command.evidence_id)
+    return answer
 
 
 @assessments_router.post(
@@ -181,18 +174,16 @@ async def record_evidence(
     status_code=status.HTTP_201_CREATED,
     response_model=EvidenceAdded,
     summary="Record the trust's indicators as evidence",
-    responses=_WRITE_PROBLEMS,
+    responses=write_responses(201, 401, 403, 404, 409, 412, 422, 428),
 )
 async def record_indicators_evidence(
     assessment_id: AssessmentId,
     body: IndicatorsEvidenceRequest,
-    response: Response,
+    write: ChangeDep,
     store: StoreDep,
     pool: PoolDep,
-    meta: WriteMetadataDep,
     principal: AssessorDep,
-    if_match: OptionalIfMatch = None,
-) -> EvidenceAdded:
+) -> Response:
     """Snapshot the trust's indicators today into one evidence item of kind ``indicators``."""
     loaded = await handlers.load_assessment(store, assessment_id)
     indicators = await load_trust_indicators(pool, loaded.state.trust_uid)
@@ -205,31 +196,27 @@ async def record_indicators_evidence(
         theme=body.theme,
         recorded_by=principal.subject,
     )
-    state = await handlers.execute(
-        store, assessment_id, command, meta, if_match=_optional_version(if_match)
-    )
-    written = _written(response, state)
-    return EvidenceAdded(**written.model_dump(), evidence_id=command.evidence_id)
+
+    async def act(uow: UnitOfWork) -> Answer:
+        return _evidence_added(await handlers.execute(uow, assessment_id, command), command)
+
+    return await write.run(act)
 
 
 @assessments_router.put(
     "/{assessment_id}/pillars/{pillar}/judgement",
     response_model=WriteResult,
     summary="Judge a pillar",
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    responses=_WRITE_PROBLEMS,
 )
 async def judge_pillar(
     assessment_id: AssessmentId,
     pillar: PillarKey,
     body: JudgementRequest,
-    response: Response,
-    store: StoreDep,
-    meta: WriteMetadataDep,
+    write: ChangeDep,
     principal: AssessorDep,
-    if_match: IfMatch = None,
-) -> WriteResult:
+) -> Response:
     """Set the pillar's judgement on the descriptor scale; needs If-Match with the version read."""
-    expected = parse_if_match(if_match)
     command = domain.JudgePillar(
         pillar=pillar,
         descriptor=body.descriptor,
@@ -237,8 +224,11 @@ async def judge_pillar(
         evidence_ids=body.evidence_ids,
         judged_by=principal.subject,
     )
-    state = await handlers.execute(store, assessment_id, command, meta, if_match=expected)
-    return _written(response, state)
+
+    async def act(uow: UnitOfWork) -> Answer:
+        return _written(await handlers.execute(uow, assessment_id, command))
+
+    return await write.run(act)
 
 
 @assessments_router.post(
@@ -248,22 +238,15 @@ async def judge_pillar(
     responses=_WRITE_PROBLEMS,
 )
 async def submit_assessment(
-    assessment_id: AssessmentId,
-    response: Response,
-    store: StoreDep,
-    meta: WriteMetadataDep,
-    principal: AssessorDep,
-    if_match: OptionalIfMatch = None,
-) -> WriteResult:
+    assessment_id: AssessmentId, write: ChangeDep, principal: AssessorDep
+) -> Response:
     """Hand a draft or returned assessment (with at least one judgement) in for moderation."""
-    state = await handlers.execute(
-        store,
-        assessment_id,
-        domain.Submit(submitted_by=principal.subject),
-        meta,
-        if_match=_optional_version(if_match),
-    )
-    return _written(response, state)
+    command = domain.Submit(submitted_by=principal.subject)
+
+    async def act(uow: UnitOfWork) -> Answer:
+        return _written(await handlers.execute(uow, assessment_id, command))
+
+    return await write.run(act)
 
 
 @assessments_router.post(
@@ -273,14 +256,8 @@ async def submit_assessment(
     responses=_WRITE_PROBLEMS,
 )
 async def moderate_assessment(
-    assessment_id: AssessmentId,
-    body: ModerationRequest,
-    response: Response,
-    store: StoreDep,
-    meta: WriteMetadataDep,
-    principal: ModeratorDep,
-    if_match: OptionalIfMatch = None,
-) -> WriteResult:
+    assessment_id: AssessmentId, body: ModerationRequest, write: ChangeDep, principal: ModeratorDep
+) -> Response:
     """Four eyes: a moderator who wrote none of it approves it, or returns it with comments."""
     command: domain.Command
     if body.decision == "approve":
@@ -288,10 +265,11 @@ async def moderate_assessment(
     else:
         assert body.comments is not None  # the schema requires them to return
         command = domain.Return(moderator=principal.subject, comments=body.comments)
-    state = await handlers.execute(
-        store, assessment_id, command, meta, if_match=_optional_version(if_match)
-    )
-    return _written(response, state)
+
+    async def act(uow: UnitOfWork) -> Answer:
+        return _written(await handlers.execute(uow, assessment_id, command))
+
+    return await write.run(act)
 
 
 @assessments_router.post(
@@ -301,17 +279,17 @@ async def moderate_assessment(
     responses=_WRITE_PROBLEMS,
 )
 async def publish_assessment(
-    assessment_id: AssessmentId,
-    response: Response,
-    store: StoreDep,
-    meta: WriteMetadataDep,
-    today: TodayDep,
-    _: ModeratorDep,
-) -> Published:
+    assessment_id: AssessmentId, write: ChangeDep, today: TodayDep, _: ModeratorDep
+) -> Response:
     """Publish a moderated assessment with every pillar judged; it supersedes the trust's last."""
-    state = await handlers.publish(store, assessment_id, meta, today=today)
-    written = _written(response, state)
-    return Published(**written.model_dump(), supersedes=state.supersedes)
+
+    async def act(uow: UnitOfWork) -> Answer:
+        state = await handlers.publish(uow, assessment_id, today=today)
+        answer = _written(state)
+        answer.body = Published(**answer.body.model_dump(), supersedes=state.supersedes)
+        return answer
+
+    return await write.run(act)
 
 
 @assessments_router.post(
@@ -321,18 +299,14 @@ async def publish_assessment(
     responses=_WRITE_PROBLEMS,
 )
 async def withdraw_assessment(
-    assessment_id: AssessmentId,
-    response: Response,
-    store: StoreDep,
-    meta: WriteMetadataDep,
-    _: WithdrawerDep,
-    if_match: OptionalIfMatch = None,
-) -> WriteResult:
+    assessment_id: AssessmentId, write: ChangeDep, _: WithdrawerDep
+) -> Response:
     """Withdraw an assessment; if it was published its judgements no longer stand."""
-    state = await handlers.execute(
-        store, assessment_id, domain.Withdraw(), meta, if_match=_optional_version(if_match)
-    )
-    return _written(response, state)
+
+    async def act(uow: UnitOfWork) -> Answer:
+        return _written(await handlers.execute(uow, assessment_id, domain.Withdraw()))
+
+    return await write.run(act)
 
 
 ROUTERS: tuple[APIRouter, ...] = (

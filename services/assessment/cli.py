@@ -19,6 +19,7 @@ from shared.db import database_url
 from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.runtime import owner_store
 from shared.eventlog.store import EventStore
+from shared.eventlog.unit import unit_of_work
 from shared.settings import get_settings
 
 SAMPLE_ASSESSOR = "sample:assessor-ada"
@@ -106,35 +107,37 @@ async def sample_assessment(
     """One synthetic assessment: complete, moderated and published, or a draft."""
     assessor = EventMetadata(actor=SAMPLE_ASSESSOR, reason="sample data for a first run")
     moderator = EventMetadata(actor=SAMPLE_MODERATOR, reason="sample data for a first run")
-    assessment_id, framework = await handlers.start_assessment(
-        store,
-        trust_uid=uid,
-        framework_id=framework_id,
-        framework_version=None,
-        purpose="Sample assessment (synthetic data)",
-        metadata=assessor,
-    )
+    async with unit_of_work(store, assessor) as uow:
+        assessment_id, framework = await handlers.start_assessment(
+            uow,
+            trust_uid=uid,
+            framework_id=framework_id,
+            framework_version=None,
+            purpose="Sample assessment (synthetic data)",
+        )
     pillars = framework.pillars if publish else framework.pillars[:2]
-    for i, pillar in enumerate(pillars):
-        await handlers.execute(store, assessment_id, _sample_evidence(framework, i), assessor)
-        await handlers.execute(
-            store,
-            assessment_id,
-            domain.JudgePillar(
-                pillar=pillar.key,
-                descriptor=DESCRIPTORS[(seed + i) % 3],
-                rationale=f"Synthetic rationale for {pillar.name.lower()}, from the sample evidence.",
-                evidence_ids=None,
-                judged_by=SAMPLE_ASSESSOR,
-            ),
-            assessor,
-        )
+    async with unit_of_work(store, assessor) as uow:
+        for i, pillar in enumerate(pillars):
+            await handlers.execute(uow, assessment_id, _sample_evidence(framework, i))
+            await handlers.execute(
+                uow,
+                assessment_id,
+                domain.JudgePillar(
+                    pillar=pillar.key,
+                    descriptor=DESCRIPTORS[(seed + i) % 3],
+                    rationale=f"Synthetic rationale for {pillar.name.lower()}, from the sample evidence.",
+                    evidence_ids=None,
+                    judged_by=SAMPLE_ASSESSOR,
+                ),
+            )
+        if publish:
+            await handlers.execute(uow, assessment_id, domain.Submit(SAMPLE_ASSESSOR))
     if publish:
-        await handlers.execute(store, assessment_id, domain.Submit(SAMPLE_ASSESSOR), assessor)
-        await handlers.execute(
-            store, assessment_id, domain.Approve(SAMPLE_MODERATOR, "Sample moderation"), moderator
-        )
-        await handlers.publish(store, assessment_id, moderator, today=SAMPLE_DATE)
+        async with unit_of_work(store, moderator) as uow:
+            await handlers.execute(
+                uow, assessment_id, domain.Approve(SAMPLE_MODERATOR, "Sample moderation")
+            )
+            await handlers.publish(uow, assessment_id, today=SAMPLE_DATE)
     return assessment_id
 
 

@@ -11,10 +11,11 @@ from services.assessment.frameworks import FrameworkDefinition
 from services.assessment.http_deps import readers
 from services.assessment.schemas import FrameworkList, FrameworkVersionView
 from shared.app import StoreDep
+from shared.eventlog.unit import UnitOfWork
 from shared.http.auth import AdminDep
 from shared.http.deps import PoolDep
 from shared.http.problems import problem_responses
-from shared.http.writes import WriteMetadataDep
+from shared.http.writes import Answer, CreateDep, write_responses
 
 router = APIRouter(prefix="/frameworks", tags=["frameworks"])
 FrameworkIdPath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{1,63}$")]
@@ -25,21 +26,20 @@ FrameworkIdPath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{1,63}$")]
     status_code=status.HTTP_201_CREATED,
     response_model=FrameworkVersionView,
     summary="Publish a framework's next version",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=write_responses(201, 401, 403, 409, 422, location=True, versioned=False),
 )
-async def publish_framework(
-    body: FrameworkDefinition,
-    response: Response,
-    store: StoreDep,
-    meta: WriteMetadataDep,
-    _: AdminDep,
-) -> FrameworkVersionView:
+async def publish_framework(body: FrameworkDefinition, write: CreateDep, _: AdminDep) -> Response:
     """Publish a framework definition as data: version 1 for a new id, else the next version."""
-    event = await handlers.publish_framework(store, body, meta)
-    response.headers["Location"] = (
-        f"/frameworks/{event.framework_id}/versions/{event.framework_version}"
-    )
-    return queries.framework_view(event)
+
+    async def act(uow: UnitOfWork) -> Answer:
+        event = await handlers.publish_framework(uow, body)
+        return Answer(
+            queries.framework_view(event),
+            status.HTTP_201_CREATED,
+            location=f"/frameworks/{event.framework_id}/versions/{event.framework_version}",
+        )
+
+    return await write.run(act)
 
 
 @router.get(

@@ -19,12 +19,11 @@ from services.assessment.domain import Assessment
 from services.assessment.errors import AssessmentNotFound, FrameworkNotFound
 from services.assessment.frameworks import FrameworkDefinition, framework_version
 from shared.contracts.assessment import FrameworkVersionPublished
-from shared.errors import PreconditionFailed
-from shared.eventlog.contracts import EventContract, EventMetadata
+from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.errors import WrongExpectedVersion
 from shared.eventlog.model import NO_STREAM, NewEvent
 from shared.eventlog.store import EventStore
-from shared.http.writes import if_match_guard
+from shared.eventlog.unit import UnitOfWork
 
 SEED_FILES: tuple[str, ...] = ("dfe_trust_quality_2023.json", "cst_strong_trust_2022.json")
 
@@ -88,14 +87,16 @@ async def load_framework(
 
 
 async def publish_framework(
-    store: EventStore, definition: FrameworkDefinition, metadata: EventMetadata
+    uow: UnitOfWork, definition: FrameworkDefinition
 ) -> FrameworkVersionPublished:
-    """Publish ``definition`` as the framework's next version (a 409 if another wins the race)."""
+    """Publish ``definition`` as the framework's next version (a 409 if another wins the race).
+
+    The version is cached only once read back: this one is not committed yet.
+    """
     stream = framework_stream(definition.framework_id)
-    current = await store.stream_version(stream)
+    current = len(await uow.read_stream(stream))
     event = framework_version(definition, current + 1)
-    await store.append(stream, [NewEvent(event, metadata)], expected_version=current)
-    _framework_cache[(event.framework_id, event.framework_version)] = event
+    await uow.append(stream, [event], expected_version=current)
     return event
 
 
@@ -139,96 +140,82 @@ class Loaded:
     framework: FrameworkVersionPublished
 
 
-async def load_assessment(store: EventStore, assessment_id: str) -> Loaded:
+async def load_assessment(source: EventStore | UnitOfWork, assessment_id: str) -> Loaded:
     """Fold an assessment's stream; AssessmentNotFound if it has none."""
-    recorded = await store.read_stream(assessment_stream(assessment_id))
-    state = domain.fold(r.decode(store.registry) for r in recorded)
+    stream = assessment_stream(assessment_id)
+    # In a unit of work it is the assessment being changed: a stale If-Match is refused first.
+    recorded = await (
+        source.read_for_change(stream)
+        if isinstance(source, UnitOfWork)
+        else source.read_stream(stream)
+    )
+    state = domain.fold(r.decode(source.registry) for r in recorded)
     if state is None:
         raise AssessmentNotFound(f"no assessment {assessment_id}")
+    store = source if isinstance(source, EventStore) else source.store
     framework = await load_framework(store, state.framework_id, state.framework_version)
     return Loaded(state, framework)
 
 
 async def start_assessment(
-    store: EventStore,
+    uow: UnitOfWork,
     *,
     trust_uid: int,
     framework_id: str,
     framework_version: int | None,
     purpose: str | None,
-    metadata: EventMetadata,
 ) -> tuple[str, FrameworkVersionPublished]:
     """Begin an assessment; returns its id and the framework version it is bound to."""
-    framework = await load_framework(store, framework_id, framework_version)
+    framework = await load_framework(uow.store, framework_id, framework_version)
     assessment_id = new_id()
     command = domain.StartAssessment(
         assessment_id=assessment_id,
         trust_uid=trust_uid,
-        assessor=metadata.actor,
+        assessor=uow.metadata.actor,
         purpose=purpose,
     )
     events = domain.start(framework, command)
-    await _append(store, assessment_id, events, metadata, NO_STREAM)
+    await uow.append(assessment_stream(assessment_id), events, expected_version=NO_STREAM)
     return assessment_id, framework
 
 
-async def execute(
-    store: EventStore,
-    assessment_id: str,
-    command: domain.Command,
-    metadata: EventMetadata,
-    *,
-    if_match: int | None = None,
-) -> Assessment:
+async def execute(uow: UnitOfWork, assessment_id: str, command: domain.Command) -> Assessment:
     """Decide ``command`` on the assessment and append; returns the state after it.
 
-    With ``if_match`` the decision must be made on exactly that version (412 otherwise).
+    The append is made at the version the caller read (If-Match), so a decision made on
+    anything older is refused.
     """
-    loaded = await load_assessment(store, assessment_id)
-    if if_match is not None and if_match != loaded.state.version:
-        raise PreconditionFailed(
-            f"assessment {assessment_id} is at version {loaded.state.version}, not {if_match};"
-            " re-read it and try again",
-            extra={"current_version": loaded.state.version},
-        )
+    loaded = await load_assessment(uow, assessment_id)
     events = domain.decide(loaded.state, loaded.framework, command)
-    if if_match is None:
-        # A concurrent change between our read and append is a 409 from the store.
-        await _append(store, assessment_id, events, metadata, loaded.state.version)
-    else:
-        with if_match_guard():
-            await _append(store, assessment_id, events, metadata, loaded.state.version)
+    await uow.append(
+        assessment_stream(assessment_id), events, expected_version=uow.expect(loaded.state.version)
+    )
     after = domain.fold(events, loaded.state)
     assert after is not None  # folded onto a state, never None
     return after
 
 
-async def publish(
-    store: EventStore, assessment_id: str, metadata: EventMetadata, *, today: date
-) -> Assessment:
+async def publish(uow: UnitOfWork, assessment_id: str, *, today: date) -> Assessment:
     """Publish a moderated assessment, superseding the trust's currently published one.
 
-    Returns the state after it (``supersedes`` names the one superseded). A transaction-scoped advisory lock per
-    trust makes two publications for one trust take turns, so each names the other correctly.
+    Returns the state after it (``supersedes`` names the one superseded). A transaction-
+    scoped advisory lock per trust makes two publications for one trust take turns, so each
+    names the other correctly.
     """
-    loaded = await load_assessment(store, assessment_id)
-    async with store.transaction() as conn:
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('assessment-publish'), $1)",
-            loaded.state.trust_uid,
-        )
-        current = await current_publication(conn, loaded.state.trust_uid)
-        # Re-read under the lock: the assessment itself may have moved since.
-        loaded = await load_assessment(store, assessment_id)
-        events = domain.decide(
-            loaded.state, loaded.framework, domain.Publish(today=today, current=current)
-        )
-        await store.append(
-            assessment_stream(assessment_id),
-            [NewEvent(e, metadata) for e in events],
-            expected_version=loaded.state.version,
-            conn=conn,
-        )
+    loaded = await load_assessment(uow, assessment_id)
+    await uow.conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('assessment-publish'), $1)",
+        loaded.state.trust_uid,
+    )
+    current = await current_publication(uow.conn, loaded.state.trust_uid)
+    # Re-read under the lock: the assessment itself may have moved since.
+    loaded = await load_assessment(uow, assessment_id)
+    events = domain.decide(
+        loaded.state, loaded.framework, domain.Publish(today=today, current=current)
+    )
+    await uow.append(
+        assessment_stream(assessment_id), events, expected_version=uow.expect(loaded.state.version)
+    )
     after = domain.fold(events, loaded.state)
     assert after is not None  # folded onto a state, never None
     return after
@@ -254,18 +241,3 @@ async def current_publication(conn: Any, trust_uid: int) -> str | None:
     """The id of the trust's latest published assessment that has not been withdrawn."""
     value = await conn.fetchval(_CURRENT_PUBLICATION_SQL, trust_uid)
     return None if value is None else str(value)
-
-
-async def _append(
-    store: EventStore,
-    assessment_id: str,
-    events: list[EventContract],
-    metadata: EventMetadata,
-    expected: Any,
-) -> int:
-    result = await store.append(
-        assessment_stream(assessment_id),
-        [NewEvent(e, metadata) for e in events],
-        expected_version=expected,
-    )
-    return result.last_version

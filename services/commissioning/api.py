@@ -20,11 +20,8 @@ from services.commissioning.routing import (
     Caseworker,
     Cursor,
     DecisionMaker,
-    IfMatch,
     Limit,
     Reader,
-    concurrency_guard,
-    expected_version,
     written,
 )
 from services.commissioning.schemas import (
@@ -43,13 +40,14 @@ from services.commissioning.schemas import (
 )
 from shared.app import StoreDep
 from shared.contracts.commissioning import CaseTrigger
+from shared.eventlog.unit import UnitOfWork
 from shared.http.deps import PoolDep, TodayDep
 from shared.http.problems import problem_responses
-from shared.http.writes import WriteMetadataDep
+from shared.http.writes import Answer, ChangeDep, CreateDep, etag, read_responses, write_responses
 
 CaseId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The case id (uuid4 hex).")]
 router = APIRouter(prefix="/cases", tags=["cases"])
-WRITE_PROBLEMS = problem_responses(401, 403, 404, 409, 412, 422)
+WRITE_PROBLEMS = write_responses(200, 401, 403, 404, 409, 412, 422, 428)
 
 
 @router.post(
@@ -57,24 +55,25 @@ WRITE_PROBLEMS = problem_responses(401, 403, 404, 409, 412, 422)
     status_code=status.HTTP_201_CREATED,
     response_model=CaseOpenedView,
     summary="Open a case for one school or a group of schools",
-    responses=problem_responses(401, 403, 422),
+    responses=write_responses(201, 401, 403, 422, location=True),
 )
 async def open_case(
-    body: CaseOpening,
-    response: Response,
-    store: StoreDep,
-    pool: PoolDep,
-    meta: WriteMetadataDep,
-    on: TodayDep,
-    _: Caseworker,
-) -> CaseOpenedView:
+    body: CaseOpening, write: CreateDep, pool: PoolDep, on: TodayDep, _: Caseworker
+) -> Response:
     """Open a case; its region, area and LAs come from the registry's events."""
-    result = await handlers.open_case(
-        store, pool, urns=body.urns, trigger=body.trigger, title=body.title, today=on, metadata=meta
-    )
-    response.headers["Location"] = f"/cases/{result.id}"
-    response.headers["ETag"] = f'"{result.version}"'
-    return CaseOpenedView(id=result.id, version=result.version)
+
+    async def act(uow: UnitOfWork) -> Answer:
+        result = await handlers.open_case(
+            uow, pool, urns=body.urns, trigger=body.trigger, title=body.title, today=on
+        )
+        return Answer(
+            CaseOpenedView(id=result.id, version=result.version),
+            status.HTTP_201_CREATED,
+            version=result.version,
+            location=f"/cases/{result.id}",
+        )
+
+    return await write.run(act)
 
 
 @router.get(
@@ -105,12 +104,12 @@ async def list_cases(
     "/{case_id}",
     response_model=CaseView,
     summary="Get a case",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=read_responses(401, 403, 404, 422, versioned=True),
 )
 async def get_case(case_id: CaseId, response: Response, pool: PoolDep, _: Reader) -> CaseView:
     """A case with its criteria, shortlist, decisions and the registry's progress."""
     case = await queries.get_case(pool, case_id)
-    response.headers["ETag"] = f'"{case.version}"'
+    response.headers["ETag"] = etag(case.version)
     return case
 
 
@@ -121,25 +120,17 @@ async def get_case(case_id: CaseId, response: Response, pool: PoolDep, _: Reader
     responses=WRITE_PROBLEMS,
 )
 async def set_criteria(
-    case_id: CaseId,
-    body: CriteriaChange,
-    response: Response,
-    store: StoreDep,
-    meta: WriteMetadataDep,
-    _: Caseworker,
-    if_match: IfMatch = None,
-) -> Written:
+    case_id: CaseId, body: CriteriaChange, write: ChangeDep, _: Caseworker
+) -> Response:
     """Choose the relevant pillars (and themes) and weights; factors weigh 0 to leave out."""
-    with concurrency_guard(if_match):
+
+    async def act(uow: UnitOfWork) -> Answer:
         result = await handlers.set_criteria(
-            store,
-            case_id=case_id,
-            pillars=body.pillars,
-            factors=body.factors,
-            metadata=meta,
-            expected=expected_version(if_match),
+            uow, case_id=case_id, pillars=body.pillars, factors=body.factors
         )
-    return written(result, response)
+        return written(result)
+
+    return await write.run(act)
 
 
 @router.get(
@@ -162,26 +153,15 @@ async def get_candidates(case_id: CaseId, store: StoreDep, pool: PoolDep, _: Rea
     responses=WRITE_PROBLEMS,
 )
 async def shortlist(
-    case_id: CaseId,
-    body: ShortlistChoice,
-    response: Response,
-    store: StoreDep,
-    pool: PoolDep,
-    meta: WriteMetadataDep,
-    _: Caseworker,
-    if_match: IfMatch = None,
-) -> Written:
+    case_id: CaseId, body: ShortlistChoice, write: ChangeDep, pool: PoolDep, _: Caseworker
+) -> Response:
     """Put ranked candidates forward; the ranking as it stands is kept with the shortlist."""
-    with concurrency_guard(if_match):
-        result = await handlers.shortlist(
-            store,
-            pool,
-            case_id=case_id,
-            trust_uids=body.trust_uids,
-            metadata=meta,
-            expected=expected_version(if_match),
-        )
-    return written(result, response)
+
+    async def act(uow: UnitOfWork) -> Answer:
+        result = await handlers.shortlist(uow, pool, case_id=case_id, trust_uids=body.trust_uids)
+        return written(result)
+
+    return await write.run(act)
 
 
 @router.post(
@@ -191,24 +171,15 @@ async def shortlist(
     responses=WRITE_PROBLEMS,
 )
 async def schedule_board(
-    case_id: CaseId,
-    body: BoardScheduling,
-    response: Response,
-    store: StoreDep,
-    meta: WriteMetadataDep,
-    _: Caseworker,
-    if_match: IfMatch = None,
-) -> Written:
+    case_id: CaseId, body: BoardScheduling, write: ChangeDep, _: Caseworker
+) -> Response:
     """Send a shortlisted or deferred case to the board on a date."""
-    with concurrency_guard(if_match):
-        result = await handlers.schedule_board(
-            store,
-            case_id=case_id,
-            board_date=body.board_date,
-            metadata=meta,
-            expected=expected_version(if_match),
-        )
-    return written(result, response)
+
+    async def act(uow: UnitOfWork) -> Answer:
+        result = await handlers.schedule_board(uow, case_id=case_id, board_date=body.board_date)
+        return written(result)
+
+    return await write.run(act)
 
 
 @router.post(
@@ -220,14 +191,11 @@ async def schedule_board(
 async def record_decision(
     case_id: CaseId,
     body: DecisionRecording,
-    response: Response,
-    store: StoreDep,
+    write: ChangeDep,
     pool: PoolDep,
-    meta: WriteMetadataDep,
     on: TodayDep,
     _: DecisionMaker,
-    if_match: IfMatch = None,
-) -> Written:
+) -> Response:
     """A decision maker decides; an approval instructs the registry to move the schools."""
     decision = RecordDecision(
         decision_id=handlers.new_id(),
@@ -241,18 +209,14 @@ async def record_decision(
         significant_date=body.significant_date,
         reason_category=body.reason_category,
     )
-    with concurrency_guard(if_match):
+
+    async def act(uow: UnitOfWork) -> Answer:
         result = await handlers.record_decision(
-            store,
-            pool,
-            case_id=case_id,
-            decision=decision,
-            today=on,
-            metadata=meta,
-            expected=expected_version(if_match),
+            uow, pool, case_id=case_id, decision=decision, today=on
         )
-    response.headers["X-Decision-Id"] = decision.decision_id
-    return written(result, response)
+        return written(result, **{"X-Decision-Id": decision.decision_id})
+
+    return await write.run(act)
 
 
 @router.post(
@@ -262,27 +226,21 @@ async def record_decision(
     responses=WRITE_PROBLEMS,
 )
 async def change_significant_date(
-    case_id: CaseId,
-    body: SignificantDateChange,
-    response: Response,
-    store: StoreDep,
-    meta: WriteMetadataDep,
-    on: TodayDep,
-    _: Caseworker,
-    if_match: IfMatch = None,
-) -> Written:
+    case_id: CaseId, body: SignificantDateChange, write: ChangeDep, on: TodayDep, _: Caseworker
+) -> Response:
     """Move the approved transfer to another 1st of a month, with the reason."""
-    with concurrency_guard(if_match):
+
+    async def act(uow: UnitOfWork) -> Answer:
         result = await handlers.change_significant_date(
-            store,
+            uow,
             case_id=case_id,
             significant_date=body.significant_date,
             reason=body.reason,
             today=on,
-            metadata=meta,
-            expected=expected_version(if_match),
         )
-    return written(result, response)
+        return written(result)
+
+    return await write.run(act)
 
 
 @router.post(
@@ -292,26 +250,15 @@ async def change_significant_date(
     responses=WRITE_PROBLEMS,
 )
 async def close_case(
-    case_id: CaseId,
-    body: CaseClosing,
-    response: Response,
-    store: StoreDep,
-    meta: WriteMetadataDep,
-    on: TodayDep,
-    _: Caseworker,
-    if_match: IfMatch = None,
-) -> Written:
+    case_id: CaseId, body: CaseClosing, write: ChangeDep, on: TodayDep, _: Caseworker
+) -> Response:
     """Close a case that is not completed; a pending transfer is cancelled."""
-    with concurrency_guard(if_match):
-        result = await handlers.close_case(
-            store,
-            case_id=case_id,
-            reason=body.reason,
-            today=on,
-            metadata=meta,
-            expected=expected_version(if_match),
-        )
-    return written(result, response)
+
+    async def act(uow: UnitOfWork) -> Answer:
+        result = await handlers.close_case(uow, case_id=case_id, reason=body.reason, today=on)
+        return written(result)
+
+    return await write.run(act)
 
 
 @router.get(

@@ -1,5 +1,6 @@
-"""Commissioning commands: load a stream, decide with the pure domain, append with the
-version that was read, so of two racing writers exactly one wins (the other gets 409)."""
+"""Commissioning commands: load a stream, decide with the pure domain, append in the write's
+unit of work at the version the caller read (its If-Match) or the one just loaded, so of two
+racing writers exactly one wins (the other gets 409, or 412 against its If-Match)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ from shared.contracts.commissioning import (
     PillarWeight,
 )
 from shared.errors import NotFound
-from shared.eventlog.contracts import EventContract, EventMetadata
-from shared.eventlog.model import NO_STREAM, NewEvent, StreamAppend
+from shared.eventlog.contracts import EventContract
+from shared.eventlog.model import NO_STREAM, ExpectedVersion
 from shared.eventlog.store import EventStore
+from shared.eventlog.unit import UnitOfWork
 
 # How many of the ranked candidates a shortlist keeps as its snapshot, besides those chosen:
 # enough to show what the caseworker saw near the top without storing the whole country.
@@ -45,17 +47,22 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def _events(events: Sequence[EventContract], meta: EventMetadata) -> list[NewEvent]:
-    return [NewEvent(e, meta) for e in events]
-
-
 # ------------------------------------------------------------------- cases
 
 
-async def load_case(store: EventStore, case_id: str) -> CaseState:
-    """The case as its stream tells it; 404 when there is no such case."""
-    recorded = await store.read_stream(f"case-{case_id}")
-    state = cases.fold(e.decode(store.registry) for e in recorded)
+async def load_case(source: EventStore | UnitOfWork, case_id: str) -> CaseState:
+    """The case as its stream tells it; 404 when there is no such case.
+
+    Loaded in a unit of work, the case is the one being changed: a stale If-Match is
+    refused before anything is decided.
+    """
+    stream = f"case-{case_id}"
+    recorded = await (
+        source.read_for_change(stream)
+        if isinstance(source, UnitOfWork)
+        else source.read_stream(stream)
+    )
+    state = cases.fold(e.decode(source.registry) for e in recorded)
     if state is None:
         raise NotFound(f"There is no case {case_id}.")
     return state
@@ -78,53 +85,42 @@ async def school_places(pool: asyncpg.Pool, urns: Sequence[int]) -> dict[int, Sc
 
 
 async def open_case(
-    store: EventStore,
+    uow: UnitOfWork,
     pool: asyncpg.Pool,
     *,
     urns: Sequence[int],
     trigger: CaseTrigger,
     title: str,
     today: date,
-    metadata: EventMetadata,
 ) -> Written:
     """Open a case for schools the service knows and that are open."""
     case_id = new_id()
     cmd = cases.OpenCase(case_id=case_id, urns=urns, trigger=trigger, title=title, opened_on=today)
     events = cases.open_case(cmd, await school_places(pool, urns))
-    result = await store.append(
-        f"case-{case_id}", _events(events, metadata), expected_version=NO_STREAM
-    )
+    result = await uow.append(f"case-{case_id}", events, expected_version=NO_STREAM)
     return Written(case_id, result.last_version)
 
 
 async def _append_case(
-    store: EventStore,
-    state: CaseState,
-    events: Sequence[EventContract],
-    metadata: EventMetadata,
-    expected: int | None,
+    uow: UnitOfWork, state: CaseState, events: Sequence[EventContract]
 ) -> Written:
-    result = await store.append(
-        f"case-{state.case_id}",
-        _events(events, metadata),
-        expected_version=state.version if expected is None else expected,
+    result = await uow.append(
+        f"case-{state.case_id}", events, expected_version=uow.expect(state.version)
     )
     return Written(state.case_id, result.last_version)
 
 
 async def set_criteria(
-    store: EventStore,
+    uow: UnitOfWork,
     *,
     case_id: str,
     pillars: Sequence[PillarWeight],
     factors: FactorWeights,
-    metadata: EventMetadata,
-    expected: int | None = None,
 ) -> Written:
     """Record what matters for this case."""
-    state = await load_case(store, case_id)
+    state = await load_case(uow, case_id)
     events = cases.set_criteria(state, pillars, factors)
-    return await _append_case(store, state, events, metadata, expected)
+    return await _append_case(uow, state, events)
 
 
 async def candidates(
@@ -161,16 +157,14 @@ def ranking_snapshot(ranked: CandidateList, chosen: Sequence[int]) -> list[dict[
 
 
 async def shortlist(
-    store: EventStore,
+    uow: UnitOfWork,
     pool: asyncpg.Pool,
     *,
     case_id: str,
     trust_uids: Sequence[int],
-    metadata: EventMetadata,
-    expected: int | None = None,
 ) -> Written:
     """Put ranked candidates forward to the board, storing the ranking as it stood."""
-    state = await load_case(store, case_id)
+    state = await load_case(uow, case_id)
     # Every ranked trust may be chosen, not only those on the first page.
     ranked = await candidates(pool, state, everyone=True)
     events = cases.shortlist(
@@ -179,35 +173,26 @@ async def shortlist(
         ranked=[c.trust_uid for c in ranked.candidates],
         snapshot=ranking_snapshot(ranked, trust_uids),
     )
-    return await _append_case(store, state, events, metadata, expected)
+    return await _append_case(uow, state, events)
 
 
-async def schedule_board(
-    store: EventStore,
-    *,
-    case_id: str,
-    board_date: date,
-    metadata: EventMetadata,
-    expected: int | None = None,
-) -> Written:
+async def schedule_board(uow: UnitOfWork, *, case_id: str, board_date: date) -> Written:
     """Send the case to an advisory board."""
-    state = await load_case(store, case_id)
+    state = await load_case(uow, case_id)
     events = cases.schedule_board(state, board_date)
-    return await _append_case(store, state, events, metadata, expected)
+    return await _append_case(uow, state, events)
 
 
 async def record_decision(
-    store: EventStore,
+    uow: UnitOfWork,
     pool: asyncpg.Pool,
     *,
     case_id: str,
     decision: decisions.RecordDecision,
     today: date,
-    metadata: EventMetadata,
-    expected: int | None = None,
 ) -> Written:
     """Record the board's decision; an approval and its TransferApproved go in one append."""
-    state = await load_case(store, case_id)
+    state = await load_case(uow, case_id)
     in_a_trust = False
     trust_open = True
     if decision.outcome in cases.APPROVALS:
@@ -219,47 +204,34 @@ async def record_decision(
     events = decisions.record_decision(
         state, decision, today=today, schools_in_a_trust=in_a_trust, trust_open=trust_open
     )
-    return await _append_case(store, state, events, metadata, expected)
+    return await _append_case(uow, state, events)
 
 
 async def change_significant_date(
-    store: EventStore,
-    *,
-    case_id: str,
-    significant_date: date,
-    reason: str,
-    today: date,
-    metadata: EventMetadata,
-    expected: int | None = None,
+    uow: UnitOfWork, *, case_id: str, significant_date: date, reason: str, today: date
 ) -> Written:
     """Move the approved transfer's date, with the reason."""
-    state = await load_case(store, case_id)
+    state = await load_case(uow, case_id)
     events = decisions.change_significant_date(state, significant_date, reason=reason, today=today)
-    return await _append_case(store, state, events, metadata, expected)
+    return await _append_case(uow, state, events)
 
 
-async def close_case(
-    store: EventStore,
-    *,
-    case_id: str,
-    reason: str,
-    today: date,
-    metadata: EventMetadata,
-    expected: int | None = None,
-) -> Written:
+async def close_case(uow: UnitOfWork, *, case_id: str, reason: str, today: date) -> Written:
     """Close the case; any pending transfer is cancelled by the registry."""
-    state = await load_case(store, case_id)
+    state = await load_case(uow, case_id)
     events = cases.close_case(state, closed_on=today, reason=reason)
-    return await _append_case(store, state, events, metadata, expected)
+    return await _append_case(uow, state, events)
 
 
 # ------------------------------------------------------------------- interventions
 
 
-async def load_intervention(store: EventStore, intervention_id: str) -> InterventionState | None:
+async def load_intervention(
+    source: EventStore | UnitOfWork, intervention_id: str
+) -> InterventionState | None:
     """The intervention as its stream tells it, or None."""
-    recorded = await store.read_stream(f"intervention-{intervention_id}")
-    return interventions.fold(e.decode(store.registry) for e in recorded)
+    recorded = await source.read_stream(f"intervention-{intervention_id}")
+    return interventions.fold(e.decode(source.registry) for e in recorded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,15 +240,15 @@ class Issued:
 
     intervention_id: str
     case_id: str | None
+    version: int
 
 
 async def issue_intervention(
-    store: EventStore,
+    uow: UnitOfWork,
     pool: asyncpg.Pool,
     *,
     cmd: interventions.IssueIntervention,
     today: date,
-    metadata: EventMetadata,
 ) -> Issued:
     """Issue a notice; a termination notice against an academy also opens its rebrokerage
     case, in the same transaction, so there is never one without the other."""
@@ -284,9 +256,7 @@ async def issue_intervention(
     places = await school_places(pool, [cmd.urn]) if cmd.urn is not None else {}
     school = places.get(cmd.urn) if cmd.urn is not None else None
     earlier = (
-        await load_intervention(store, cmd.escalated_from)
-        if cmd.escalated_from is not None
-        else None
+        await load_intervention(uow, cmd.escalated_from) if cmd.escalated_from is not None else None
     )
     events = interventions.issue(
         cmd,
@@ -295,13 +265,7 @@ async def issue_intervention(
         school_trust_uid=school.trust_uid if school is not None else None,
         escalated_from=earlier,
     )
-    appends = [
-        StreamAppend(
-            f"intervention-{cmd.intervention_id}",
-            _events(events, metadata),
-            expected_version=NO_STREAM,
-        )
-    ]
+    appends: list[_Append] = [(f"intervention-{cmd.intervention_id}", events, NO_STREAM)]
     opened = interventions.rebrokerage_case(
         intervention_id=cmd.intervention_id,
         kind=cmd.kind,
@@ -311,42 +275,40 @@ async def issue_intervention(
         case_id=new_id(),
     )
     if opened is not None:
-        appends.append(await _open_rebrokerage(pool, opened, metadata))
-    await store.append_streams(appends)
-    return Issued(cmd.intervention_id, None if opened is None else opened.case_id)
+        appends.append(await _open_rebrokerage(pool, opened))
+    results = await uow.append_streams(appends)
+    return Issued(
+        cmd.intervention_id, None if opened is None else opened.case_id, results[0].last_version
+    )
 
 
-async def _open_rebrokerage(
-    pool: asyncpg.Pool, cmd: cases.OpenCase, metadata: EventMetadata
-) -> StreamAppend:
+_Append = tuple[str, Sequence[EventContract], ExpectedVersion]
+
+
+async def _open_rebrokerage(pool: asyncpg.Pool, cmd: cases.OpenCase) -> _Append:
     # Appended with the intervention's events, in one transaction, so there is never a
     # termination notice without its rebrokerage case or the other way round.
     opened = cases.open_case(cmd, await school_places(pool, cmd.urns))
-    return StreamAppend(f"case-{cmd.case_id}", _events(opened, metadata), NO_STREAM)
+    return (f"case-{cmd.case_id}", opened, NO_STREAM)
 
 
 async def change_intervention_status(
-    store: EventStore,
+    uow: UnitOfWork,
     pool: asyncpg.Pool,
     *,
     intervention_id: str,
     status: InterventionStatus,
     effective_on: date,
     today: date,
-    metadata: EventMetadata,
-    expected: int | None = None,
 ) -> Written:
     """Move an intervention to a new status."""
-    state = await load_intervention(store, intervention_id)
+    recorded = await uow.read_for_change(f"intervention-{intervention_id}")
+    state = interventions.fold(e.decode(uow.registry) for e in recorded)
     if state is None:
         raise NotFound(f"There is no intervention {intervention_id}.")
     events = interventions.change_status(state, status, effective_on=effective_on, today=today)
-    appends = [
-        StreamAppend(
-            f"intervention-{intervention_id}",
-            _events(events, metadata),
-            expected_version=state.version if expected is None else expected,
-        )
+    appends: list[_Append] = [
+        (f"intervention-{intervention_id}", events, uow.expect(state.version))
     ]
     opened = interventions.rebrokerage_case(
         intervention_id=intervention_id,
@@ -357,6 +319,6 @@ async def change_intervention_status(
         case_id=new_id(),
     )
     if opened is not None:
-        appends.append(await _open_rebrokerage(pool, opened, metadata))
-    results = await store.append_streams(appends)
+        appends.append(await _open_rebrokerage(pool, opened))
+    results = await uow.append_streams(appends)
     return Written(intervention_id, results[0].last_version)

@@ -12,16 +12,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from services.commissioning import handlers, queries
 from services.commissioning.domain.interventions import IssueIntervention
-from services.commissioning.routing import (
-    Caseworker,
-    Cursor,
-    IfMatch,
-    Limit,
-    Reader,
-    concurrency_guard,
-    expected_version,
-    written,
-)
+from services.commissioning.routing import Caseworker, Cursor, Limit, Reader, written
 from services.commissioning.schemas import (
     InterventionIssuedView,
     InterventionIssuing,
@@ -30,11 +21,11 @@ from services.commissioning.schemas import (
     InterventionView,
     Written,
 )
-from shared.app import StoreDep
 from shared.contracts.commissioning import InterventionKind, InterventionStatus
+from shared.eventlog.unit import UnitOfWork
 from shared.http.deps import PoolDep, TodayDep
 from shared.http.problems import problem_responses
-from shared.http.writes import WriteMetadataDep
+from shared.http.writes import Answer, ChangeDep, CreateDep, etag, read_responses, write_responses
 
 router = APIRouter(prefix="/interventions", tags=["interventions"])
 InterventionIdPath = Annotated[
@@ -47,17 +38,11 @@ InterventionIdPath = Annotated[
     status_code=status.HTTP_201_CREATED,
     response_model=InterventionIssuedView,
     summary="Issue a notice against a trust or an academy",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=write_responses(201, 401, 403, 409, 422, location=True),
 )
 async def issue_intervention(
-    body: InterventionIssuing,
-    response: Response,
-    store: StoreDep,
-    pool: PoolDep,
-    meta: WriteMetadataDep,
-    on: TodayDep,
-    _: Caseworker,
-) -> InterventionIssuedView:
+    body: InterventionIssuing, write: CreateDep, pool: PoolDep, on: TodayDep, _: Caseworker
+) -> Response:
     """A termination warning notice is due back in 15 working days; a termination notice
     against an academy opens a rebrokerage case for it."""
     cmd = IssueIntervention(
@@ -72,11 +57,19 @@ async def issue_intervention(
         escalated_from=body.escalated_from,
         published=body.published,
     )
-    issued = await handlers.issue_intervention(store, pool, cmd=cmd, today=on, metadata=meta)
-    response.headers["Location"] = f"/interventions/{issued.intervention_id}"
-    return InterventionIssuedView(
-        intervention_id=issued.intervention_id, rebrokerage_case_id=issued.case_id
-    )
+
+    async def act(uow: UnitOfWork) -> Answer:
+        issued = await handlers.issue_intervention(uow, pool, cmd=cmd, today=on)
+        return Answer(
+            InterventionIssuedView(
+                intervention_id=issued.intervention_id, rebrokerage_case_id=issued.case_id
+            ),
+            status.HTTP_201_CREATED,
+            version=issued.version,
+            location=f"/interventions/{issued.intervention_id}",
+        )
+
+    return await write.run(act)
 
 
 @router.get(
@@ -106,14 +99,14 @@ async def list_interventions(
     "/{intervention_id}",
     response_model=InterventionView,
     summary="Get an intervention",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=read_responses(401, 403, 404, 422, versioned=True),
 )
 async def get_intervention(
     intervention_id: InterventionIdPath, response: Response, pool: PoolDep, _: Reader
 ) -> InterventionView:
     """An intervention with its status history."""
     view = await queries.get_intervention(pool, intervention_id)
-    response.headers["ETag"] = f'"{view.version}"'
+    response.headers["ETag"] = etag(view.version)
     return view
 
 
@@ -121,29 +114,27 @@ async def get_intervention(
     "/{intervention_id}/status",
     response_model=Written,
     summary="Change an intervention's status",
-    responses=problem_responses(401, 403, 404, 409, 412, 422),
+    responses=write_responses(200, 401, 403, 404, 409, 412, 422, 428),
 )
 async def change_status(
     intervention_id: InterventionIdPath,
     body: InterventionStatusChange,
-    response: Response,
-    store: StoreDep,
+    write: ChangeDep,
     pool: PoolDep,
-    meta: WriteMetadataDep,
     on: TodayDep,
     _: Caseworker,
-    if_match: IfMatch = None,
-) -> Written:
+) -> Response:
     """Move the intervention along; a kind allows only some moves from each status."""
-    with concurrency_guard(if_match):
+
+    async def act(uow: UnitOfWork) -> Answer:
         result = await handlers.change_intervention_status(
-            store,
+            uow,
             pool,
             intervention_id=intervention_id,
             status=body.status,
             effective_on=body.effective_on or on,
             today=on,
-            metadata=meta,
-            expected=expected_version(if_match),
         )
-    return written(result, response)
+        return written(result)
+
+    return await write.run(act)

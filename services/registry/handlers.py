@@ -11,10 +11,10 @@ from shared.contracts.registry import (
     TrustIncorporated,
 )
 from shared.errors import Conflict
-from shared.eventlog.contracts import EventContract, EventMetadata
+from shared.eventlog.contracts import EventContract
 from shared.eventlog.errors import WrongExpectedVersion
-from shared.eventlog.model import NO_STREAM, NewEvent
-from shared.eventlog.store import EventStore
+from shared.eventlog.model import NO_STREAM
+from shared.eventlog.unit import UnitOfWork
 
 # GIAS hands out group UIDs; a trust registered here before GIAS lists it gets a
 # provisional one from a range GIAS does not use, and keeps it.
@@ -23,13 +23,12 @@ _ATTEMPTS = 5
 
 
 async def register_trust(
-    store: EventStore,
+    uow: UnitOfWork,
     *,
     details: TrustDetails,
     uid: int | None,
     founding_la_code: str | None,
     effective_on: date,
-    metadata: EventMetadata,
     rng: random.Random | None = None,
 ) -> int:
     """Record a new academy trust (and the LA that founded it, if any); returns its UID."""
@@ -48,11 +47,9 @@ async def register_trust(
                 )
             )
         try:
-            await store.append(
-                f"trust-{candidate}",
-                [NewEvent(e, metadata) for e in events],
-                expected_version=NO_STREAM,
-            )
+            # A savepoint: a UID taken by a concurrent writer must not abort the whole unit.
+            async with uow.conn.transaction():
+                await uow.append(f"trust-{candidate}", events, expected_version=NO_STREAM)
         except WrongExpectedVersion:
             if uid is not None:
                 raise Conflict(f"trust {uid} is already registered", extra={"uid": uid}) from None

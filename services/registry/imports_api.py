@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, status
 
 from services.registry.gias.csvfile import UnusableInput
 from services.registry.importer import GiasFiles, import_gias
@@ -22,10 +22,11 @@ from shared.errors import NotFound, UnprocessableContent
 from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.model import ANY, NO_STREAM, NewEvent
 from shared.eventlog.store import EventStore
+from shared.eventlog.unit import UnitOfWork
 from shared.http.auth import Principal, Role, require_roles
 from shared.http.deps import EVERYONE, allowed
 from shared.http.problems import problem_responses
-from shared.http.writes import WriteMetadataDep
+from shared.http.writes import Answer, CreateDep, write_responses
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["imports"])
@@ -42,12 +43,12 @@ UPLOAD_PARTS = frozenset({"establishments", "groups", "links", "predecessor_link
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ImportAccepted,
     summary="Hand in a GIAS snapshot to apply",
-    responses=problem_responses(401, 403, 413, 422),
+    responses=write_responses(202, 401, 403, 413, 422, versioned=False),
 )
 async def start_gias_import(
     request: Request,
     store: StoreDep,
-    meta: WriteMetadataDep,
+    write: CreateDep,
     _: Annotated[Principal, Depends(require_roles(Role.DATA_FEED))],
     establishments: Annotated[UploadFile, File(description="edubasealldataYYYYMMDD.csv")],
     groups: Annotated[UploadFile, File(description="allgroupsdataYYYYMMDD.csv")],
@@ -55,7 +56,7 @@ async def start_gias_import(
     predecessor_links: Annotated[
         UploadFile | None, File(description="links_edubasealldataYYYYMMDD.csv")
     ] = None,
-) -> ImportAccepted:
+) -> Response:
     """Store the files, record who handed them in, and apply them in the background."""
     # A misnamed part would otherwise be dropped without a word and the snapshot applied
     # without it (predecessor links sent as "establishment_links", say).
@@ -83,22 +84,46 @@ async def start_gias_import(
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    meta = meta.model_copy(
+    meta = write.metadata.model_copy(
         update={"correlation_id": import_id, "source": f"gias-import:{import_id}"}
     )
     started = GiasImportStarted(import_id=import_id, files={k: p.name for k, p in paths.items()})
-    await store.append(
-        f"gias_import-{import_id}", [NewEvent(started, meta)], expected_version=NO_STREAM
-    )
     files = GiasFiles(
         paths["establishments"], paths["groups"], paths["links"], paths.get("predecessor_links")
     )
-    task = asyncio.create_task(_run(store, files, folder, import_id, meta))
-    # Keep a reference so the task is not garbage-collected; it drops itself when done.
-    running: set[asyncio.Task[None]] = request.app.state.__dict__.setdefault("imports", set())
-    running.add(task)
-    task.add_done_callback(running.discard)
-    return ImportAccepted(import_id=import_id, status="running", report_url=f"/imports/{import_id}")
+
+    def apply_in_background() -> None:
+        task = asyncio.create_task(_run(store, files, folder, import_id, meta), name=import_id)
+        # Keep a reference so the task is not garbage-collected; it drops itself when done.
+        running = _running(request)
+        running.add(task)
+        task.add_done_callback(running.discard)
+
+    async def act(uow: UnitOfWork) -> Answer:
+        await uow.append(
+            f"gias_import-{import_id}", [started], expected_version=NO_STREAM, metadata=meta
+        )
+        return Answer(
+            ImportAccepted(
+                import_id=import_id, status="running", report_url=f"/imports/{import_id}"
+            ),
+            status.HTTP_202_ACCEPTED,
+            location=f"/imports/{import_id}",
+            after_commit=apply_in_background,
+        )
+
+    try:
+        answer = await write.run(act)
+    finally:
+        # A replayed or refused request applies nothing: its files are not needed.
+        if not any(t.get_name() == import_id for t in _running(request)):
+            shutil.rmtree(folder, ignore_errors=True)
+    return answer
+
+
+def _running(request: Request) -> set[asyncio.Task[None]]:
+    tasks: set[asyncio.Task[None]] = request.app.state.__dict__.setdefault("imports", set())
+    return tasks
 
 
 async def _save(upload: UploadFile, folder: Path) -> Path:

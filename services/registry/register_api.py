@@ -8,11 +8,10 @@ from fastapi import APIRouter, Depends, Response, status
 
 from services.registry.handlers import register_trust
 from services.registry.schemas import TrustRegistered, TrustRegistration
-from shared.app import StoreDep
 from shared.contracts.registry import TrustDetails
+from shared.eventlog.unit import UnitOfWork
 from shared.http.auth import Principal, Role, require_roles
-from shared.http.problems import problem_responses
-from shared.http.writes import WriteMetadataDep
+from shared.http.writes import Answer, CreateDep, write_responses
 
 router = APIRouter(tags=["trusts"])
 
@@ -22,15 +21,13 @@ router = APIRouter(tags=["trusts"])
     status_code=status.HTTP_201_CREATED,
     response_model=TrustRegistered,
     summary="Register a new or LA-established trust",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=write_responses(201, 401, 403, 409, 422, location=True),
 )
 async def register_a_trust(
     body: TrustRegistration,
-    response: Response,
-    store: StoreDep,
-    meta: WriteMetadataDep,
+    write: CreateDep,
     _: Annotated[Principal, Depends(require_roles(Role.CASEWORKER))],
-) -> TrustRegistered:
+) -> Response:
     """Record a trust; schools join it only through GIAS or a commissioning decision."""
     details = TrustDetails(
         trn=body.trn,
@@ -42,13 +39,20 @@ async def register_a_trust(
         postcode=body.postcode,
         town=body.town,
     )
-    uid = await register_trust(
-        store,
-        details=details,
-        uid=body.uid,
-        founding_la_code=body.established_by_la_code,
-        effective_on=body.incorporated_on,
-        metadata=meta,
-    )
-    response.headers["Location"] = f"/trusts/{uid}"
-    return TrustRegistered(uid=uid, provisional=body.uid is None)
+
+    async def act(uow: UnitOfWork) -> Answer:
+        uid = await register_trust(
+            uow,
+            details=details,
+            uid=body.uid,
+            founding_la_code=body.established_by_la_code,
+            effective_on=body.incorporated_on,
+        )
+        return Answer(
+            TrustRegistered(uid=uid, provisional=body.uid is None),
+            status.HTTP_201_CREATED,
+            version=uow.appended[-1].last_version,
+            location=f"/trusts/{uid}",
+        )
+
+    return await write.run(act)

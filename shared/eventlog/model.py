@@ -70,6 +70,8 @@ class AppendResult:
     first_version: int
     last_version: int
     duplicate: bool = False
+    # The log-order place of its last event: a reader that has reached it has seen them all.
+    last: Checkpoint = START
 
 
 @dataclass(frozen=True, slots=True)

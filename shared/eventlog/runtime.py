@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from typing import Any
 
 import asyncpg
 
 from shared.db import create_pool, owner_database_url, server_settings
 from shared.eventlog.contracts import EventRegistry
+from shared.eventlog.model import Checkpoint
 from shared.eventlog.signals import LogSignals
 from shared.eventlog.store import EventStore
 from shared.eventlog.subscriptions import Consumer, ConsumerFailed, ConsumerRunner
@@ -94,6 +95,55 @@ class EventLogRuntime:
             # Visible in /readyz, metrics and `strongtrusts consumers`; never skipped.
             log.error("consumer stopped: %s", exc)
 
+    async def reached(
+        self, at: Checkpoint, *, categories: Collection[str] | None = None, timeout_s: float
+    ) -> bool:
+        """Wait until this service's read models have taken in the log up to ``at``.
+
+        The read models are the consumers reading ``categories`` (the categories a write
+        appended to), or with None any of this owner's own. Each is asked of the runner in
+        this process when it is the active one and the categories are known (it reaches
+        ``at`` exactly), otherwise of its stored checkpoint: nothing of its categories left
+        unread at or before ``at``. False if they have not within ``timeout_s``.
+        """
+        names = self._read_models(categories)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        delay = 0.002
+        while names:
+            for name in list(names):
+                runner = self.runners[name]
+                if categories is not None and runner.active.is_set():
+                    if runner.checkpoint >= at:
+                        names.discard(name)
+                elif await self._stored_reached(name, at):
+                    names.discard(name)
+            remaining = deadline - loop.time()
+            if not names or remaining <= 0:
+                break
+            wakes = [self.runners[n].advanced() for n in names if self.runners[n].active.is_set()]
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(min(delay, remaining)):
+                    await _any(wakes)
+            delay = min(delay * 2, 0.05)
+        return not names
+
+    def _read_models(self, categories: Collection[str] | None) -> set[str]:
+        wanted = set(categories) if categories is not None else self._own_categories()
+        return {
+            name
+            for name, runner in self.runners.items()
+            if runner.consumer.categories is not None
+            and (wanted is None or not wanted.isdisjoint(runner.consumer.categories))
+        }
+
+    def _own_categories(self) -> set[str] | None:
+        return None if self.owner is None else set(owner(self.owner).categories)
+
+    async def _stored_reached(self, name: str, at: Checkpoint) -> bool:
+        assert self.pool is not None
+        return bool(await self.pool.fetchval(_REACHED_SQL, name, *at))
+
     def failed_consumers(self) -> dict[str, str]:
         """Consumers in this process stopped by an event that kept failing."""
         return {
@@ -114,6 +164,38 @@ class EventLogRuntime:
         if self.pool is not None:
             await self.pool.close()
             self.pool = None
+
+
+# A consumer has reached a place in the log when nothing of its categories between its
+# checkpoint and that place is left unread (its checkpoint itself moves only to events of its
+# own categories, so it may never equal the place).
+_REACHED_SQL = """
+SELECT EXISTS (SELECT 1 FROM subscriptions WHERE name = $1) AND NOT EXISTS (
+    SELECT 1 FROM subscriptions s
+     CROSS JOIN LATERAL unnest(s.categories) AS c(category)
+     CROSS JOIN LATERAL (
+         SELECT 1 FROM events e
+          WHERE e.category = c.category
+            AND (e.era, e.tx_id, e.position) > (s.era, s.tx_id, s.position)
+            AND (e.era, e.tx_id, e.position) <= ($2, $3, $4)
+          LIMIT 1
+     ) AS behind
+     WHERE s.name = $1
+)
+"""
+
+
+async def _any(events: Sequence[asyncio.Event]) -> None:
+    """Wait until one of ``events`` is set (for ever, when there are none)."""
+    if not events:
+        await asyncio.Event().wait()
+        return
+    waits = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
 
 
 @contextlib.asynccontextmanager

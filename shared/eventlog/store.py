@@ -54,9 +54,10 @@ ins AS (
                   || int8send((extract(epoch FROM now()) * 1000000)::bigint) || $9)
       FROM head
      WHERE $3::bigint IS NULL OR ($3 = -1 AND head.v > 0) OR ($3 >= 0 AND head.v = $3)
-    RETURNING position, stream_version
+    RETURNING position, stream_version, era, tx_id
 )
-SELECT head.v AS previous, ins.position, ins.stream_version FROM head LEFT JOIN ins ON true
+SELECT head.v AS previous, ins.position, ins.stream_version, ins.era, ins.tx_id
+  FROM head LEFT JOIN ins ON true
 """
 
 # Several events, in one stream or many: read the heads and the transaction's time, chain
@@ -84,7 +85,7 @@ SELECT $1, u.id, u.s, u.c, u.v, u.t, u.sv, u.d, u.m, now(), u.h
   FROM unnest($2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::integer[],
               $8::jsonb[], $9::jsonb[], $10::bytea[]) WITH ORDINALITY AS u(id, s, c, v, t, sv, d, m, h, ord)
  ORDER BY u.ord
-RETURNING stream_id, position, stream_version
+RETURNING stream_id, position, stream_version, tx_id
 """
 
 # Gap safety: a position is taken at INSERT but becomes visible only at COMMIT, so a reader
@@ -273,7 +274,7 @@ class EventStore:
         category: str,
         expected: int | None,
         prepared: list[_Prepared],
-    ) -> list[tuple[int, int]]:
+    ) -> list[_Written]:
         try:
             if len(prepared) == 1:
                 p = prepared[0]
@@ -292,14 +293,20 @@ class EventStore:
                 assert row is not None
                 if row["position"] is None:
                     raise _Conflict(actual=row["previous"])
-                return [(row["position"], row["stream_version"])]
+                return [
+                    (
+                        row["position"],
+                        row["stream_version"],
+                        Checkpoint(row["era"], row["tx_id"], row["position"]),
+                    )
+                ]
             batch = [(stream_id, category, expected, prepared)]
             if conn.is_in_transaction():
                 written = await _write_chained(conn, batch)
             else:
                 async with conn.transaction():
                     written = await _write_chained(conn, batch)
-            return [(position, version) for _, position, version in written]
+            return [(position, version, at) for _, position, version, at in written]
         except asyncpg.UniqueViolationError as exc:
             raise _Conflict(constraint=exc.constraint_name) from None
 
@@ -361,9 +368,9 @@ class EventStore:
             raise WrongExpectedVersion(stream, expected, actual) from None
         if conn is None:
             self._on_commit()
-        by_stream: dict[str, list[tuple[int, int]]] = {}
-        for stream_id, position, version in rows:
-            by_stream.setdefault(stream_id, []).append((position, version))
+        by_stream: dict[str, list[_Written]] = {}
+        for stream_id, position, version, at in rows:
+            by_stream.setdefault(stream_id, []).append((position, version, at))
         return [_result(b[0], by_stream[b[0]]) for b in batch]
 
     async def _moved(self, appends: Sequence[StreamAppend]) -> WrongExpectedVersion:
@@ -382,7 +389,7 @@ class EventStore:
     ) -> AppendResult | None:
         ids = [p.event_id for p in prepared]
         rows = await self.pool.fetch(
-            "SELECT event_id, stream_id, stream_version, position FROM events"
+            "SELECT event_id, stream_id, stream_version, position, era, tx_id FROM events"
             " WHERE event_id = ANY($1::uuid[])",
             ids,
         )
@@ -403,6 +410,7 @@ class EventStore:
             first_version=versions[0],
             last_version=versions[-1],
             duplicate=True,
+            last=max(Checkpoint(r["era"], r["tx_id"], r["position"]) for r in rows),
         )
 
     def _prepare(
@@ -455,10 +463,16 @@ class EventStore:
         return int(version or 0)
 
     async def read_stream(
-        self, stream_id: str, from_version: int = 1, *, limit: int | None = None
+        self,
+        stream_id: str,
+        from_version: int = 1,
+        *,
+        limit: int | None = None,
+        conn: asyncpg.Connection | None = None,
     ) -> list[RecordedEvent]:
-        """A stream's events from ``from_version`` on, in version order."""
-        rows = await self.pool.fetch(
+        """A stream's events from ``from_version`` on, in version order (on ``conn`` if given)."""
+        executor: Any = conn if conn is not None else self.pool
+        rows = await executor.fetch(
             READ_STREAM_SQL, stream_id, from_version, limit if limit is not None else _NO_LIMIT
         )
         return [RecordedEvent.from_row(r) for r in rows]
@@ -538,22 +552,25 @@ class EventStore:
         self._on_commit()
 
 
-def _result(stream_id: str, rows: list[tuple[int, int]]) -> AppendResult:
+def _result(stream_id: str, rows: list[_Written]) -> AppendResult:
     ordered = rows if len(rows) == 1 else sorted(rows, key=lambda r: r[1])
     return AppendResult(
         stream_id=stream_id,
         positions=tuple(r[0] for r in ordered),
         first_version=ordered[0][1],
         last_version=ordered[-1][1],
+        last=max(r[2] for r in ordered),
     )
 
 
 _Batch = tuple[str, str, int | None, list[_Prepared]]
+# One written event: its position, stream version and place in the log order.
+_Written = tuple[int, int, Checkpoint]
 
 
 async def _write_chained(
     conn: asyncpg.Connection, batch: list[_Batch]
-) -> list[tuple[str, int, int]]:
+) -> list[tuple[str, int, int, Checkpoint]]:
     """Read the heads, check versions, chain the hashes and insert: two statements."""
     head_rows = await conn.fetch(HEADS_SQL, [b[0] for b in batch])
     era: int = head_rows[0]["era"]
@@ -597,4 +614,4 @@ async def _write_chained(
         metadata,
         hashes,
     )
-    return [(r[0], r[1], r[2]) for r in rows]
+    return [(r[0], r[1], r[2], Checkpoint(era, r[3], r[1])) for r in rows]

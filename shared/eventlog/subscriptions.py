@@ -124,6 +124,8 @@ class ConsumerRunner:
         )
         self._fence = 0
         self.checkpoint = Checkpoint()
+        # Set (then replaced) whenever the checkpoint moves, for those waiting on a position.
+        self._advanced = asyncio.Event()
 
     @property
     def name(self) -> str:
@@ -170,6 +172,8 @@ class ConsumerRunner:
         assert row is not None
         self._fence = row["fence"]
         self.checkpoint = Checkpoint(row["era"], row["tx_id"], row["position"])
+        self._advanced.set()
+        self._advanced = asyncio.Event()
         log.info("consumer %s active at %s (fence %s)", self.name, self.checkpoint, self._fence)
 
     # -------------------------------------------------------------- consuming
@@ -262,8 +266,14 @@ class ConsumerRunner:
                 if updated != "UPDATE 1":
                     raise Fenced
         self.checkpoint = last
+        self._advanced.set()
+        self._advanced = asyncio.Event()
         if ctx.appended:
             self.store.committed()
+
+    def advanced(self) -> asyncio.Event:
+        """An event set the next time this runner's checkpoint moves."""
+        return self._advanced
 
     async def _record_failure(
         self, event: RecordedEvent, error: str, attempts: int, *, final: bool

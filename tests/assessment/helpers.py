@@ -104,10 +104,16 @@ class Api:
         assert r.headers["ETag"] == f'"{r.json()["version"]}"'
         return int(r.json()["version"])
 
+    async def at(self, aid: str, headers: dict[str, str]) -> dict[str, str]:
+        """``headers`` with If-Match naming the assessment's current version."""
+        return {**headers, "If-Match": f'"{await self.version(aid)}"'}
+
     async def evidence(self, aid: str, pillar: str) -> str:
         """Record evidence as the assessor; its id."""
         r = await self.client.post(
-            f"/assessments/{aid}/evidence", json=evidence_body(pillar), headers=self.assessor
+            f"/assessments/{aid}/evidence",
+            json=evidence_body(pillar),
+            headers=await self.at(aid, self.assessor),
         )
         assert r.status_code == 201, r.text
         return str(r.json()["evidence_id"])
@@ -126,9 +132,13 @@ class Api:
         for pillar in ("education", "finance"):
             await self.evidence(aid, pillar)
             assert (await self.judge(aid, pillar, descriptor)).status_code == 200
-        r = await self.client.post(f"/assessments/{aid}/submit", headers=self.assessor)
+        r = await self.client.post(
+            f"/assessments/{aid}/submit", headers=await self.at(aid, self.assessor)
+        )
         assert r.status_code == 200, r.text
         r = await self.client.post(
-            f"/assessments/{aid}/moderate", json={"decision": "approve"}, headers=self.moderator
+            f"/assessments/{aid}/moderate",
+            json={"decision": "approve"},
+            headers=await self.at(aid, self.moderator),
         )
         assert r.status_code == 200, r.text

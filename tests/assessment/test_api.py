@@ -93,7 +93,7 @@ async def test_an_assessment_goes_from_start_to_published_profile(
     r = await api.client.post(
         f"/assessments/{aid}/evidence",
         json=evidence_body("education", "curriculum"),
-        headers=api.assessor,
+        headers=await api.at(aid, api.assessor),
     )
     assert r.status_code == 201, r.text
     e1 = r.json()["evidence_id"]
@@ -114,16 +114,18 @@ async def test_an_assessment_goes_from_start_to_published_profile(
     assert view["unjudged_pillars"] == []
     assert view["authors"] == [ASSESSOR]
 
-    assert (await api.client.post(f"/assessments/{aid}/submit", headers=api.assessor)).json()[
-        "status"
-    ] == "submitted"
+    assert (
+        await api.client.post(f"/assessments/{aid}/submit", headers=await api.at(aid, api.assessor))
+    ).json()["status"] == "submitted"
     approved = await api.client.post(
         f"/assessments/{aid}/moderate",
         json={"decision": "approve", "comments": "well evidenced"},
-        headers=api.moderator,
+        headers=await api.at(aid, api.moderator),
     )
     assert approved.json()["status"] == "moderated"
-    published = await api.client.post(f"/assessments/{aid}/publish", headers=api.moderator)
+    published = await api.client.post(
+        f"/assessments/{aid}/publish", headers=await api.at(aid, api.moderator)
+    )
     assert published.status_code == 200, published.text
     assert published.json()["status"] == "published"
     assert published.json()["supersedes"] is None
@@ -175,23 +177,33 @@ async def test_a_newer_publication_supersedes_and_a_withdrawal_falls_back(api: A
     older = await api.start(framework_id, uid)
     await api.complete(older, "secure")
     assert (
-        await api.client.post(f"/assessments/{older}/publish", headers=api.moderator)
+        await api.client.post(
+            f"/assessments/{older}/publish", headers=await api.at(older, api.moderator)
+        )
     ).status_code == 200
     newer = await api.start(framework_id, uid)
     await api.complete(newer, "concerns")
-    r = await api.client.post(f"/assessments/{newer}/publish", headers=api.moderator)
+    r = await api.client.post(
+        f"/assessments/{newer}/publish", headers=await api.at(newer, api.moderator)
+    )
     assert r.json()["supersedes"] == older
 
     profile = await profile_of(api, uid, newer)
     assert {p["descriptor"] for p in profile["pillars"]} == {"concerns"}
 
-    withdrawn = await api.client.post(f"/assessments/{newer}/withdraw", headers=api.moderator)
+    withdrawn = await api.client.post(
+        f"/assessments/{newer}/withdraw", headers=await api.at(newer, api.moderator)
+    )
     assert withdrawn.json()["status"] == "withdrawn"
     profile = await profile_of(api, uid, older)
     assert {p["descriptor"] for p in profile["pillars"]} == {"secure"}
-    again = await api.client.post(f"/assessments/{newer}/withdraw", headers=api.assessor)
+    again = await api.client.post(
+        f"/assessments/{newer}/withdraw", headers=await api.at(newer, api.assessor)
+    )
     problem(again, 409, "assessment-status-conflict")
-    await api.client.post(f"/assessments/{older}/withdraw", headers=api.assessor)
+    await api.client.post(
+        f"/assessments/{older}/withdraw", headers=await api.at(older, api.assessor)
+    )
     await profile_of(api, uid, None)
 
 
@@ -200,15 +212,17 @@ async def test_a_returned_assessment_is_revised_and_moderated_by_another(api: Ap
     aid = await api.start(framework_id, unique_uid())
     await api.evidence(aid, "education")
     await api.judge(aid, "education")
-    await api.client.post(f"/assessments/{aid}/submit", headers=api.assessor)
+    await api.client.post(f"/assessments/{aid}/submit", headers=await api.at(aid, api.assessor))
     no_comments = await api.client.post(
-        f"/assessments/{aid}/moderate", json={"decision": "return"}, headers=api.moderator
+        f"/assessments/{aid}/moderate",
+        json={"decision": "return"},
+        headers=await api.at(aid, api.moderator),
     )
     problem(no_comments, 422, "validation-error")
     returned = await api.client.post(
         f"/assessments/{aid}/moderate",
         json={"decision": "return", "comments": "add finance evidence"},
-        headers=api.moderator,
+        headers=await api.at(aid, api.moderator),
     )
     assert returned.json()["status"] == "returned"
     view = (await api.client.get(f"/assessments/{aid}", headers=api.reader)).json()
@@ -217,14 +231,20 @@ async def test_a_returned_assessment_is_revised_and_moderated_by_another(api: Ap
     ]
     # A second assessor adds to it: they become an author too.
     r = await api.client.post(
-        f"/assessments/{aid}/evidence", json=evidence_body("finance"), headers=api.assessor2
+        f"/assessments/{aid}/evidence",
+        json=evidence_body("finance"),
+        headers=await api.at(aid, api.assessor2),
     )
     assert r.status_code == 201
     assert (await api.judge(aid, "finance")).status_code == 200
-    resubmitted = await api.client.post(f"/assessments/{aid}/submit", headers=api.assessor)
+    resubmitted = await api.client.post(
+        f"/assessments/{aid}/submit", headers=await api.at(aid, api.assessor)
+    )
     assert resubmitted.json()["status"] == "submitted"
     approved = await api.client.post(
-        f"/assessments/{aid}/moderate", json={"decision": "approve"}, headers=api.moderator
+        f"/assessments/{aid}/moderate",
+        json={"decision": "approve"},
+        headers=await api.at(aid, api.moderator),
     )
     assert approved.json()["status"] == "moderated"
 
@@ -247,7 +267,9 @@ async def test_each_bad_input_gets_its_problem_and_writes_nothing(
 
     body = await refused(
         await api.client.post(
-            f"/assessments/{aid}/evidence", json=evidence_body("culture"), headers=api.assessor
+            f"/assessments/{aid}/evidence",
+            json=evidence_body("culture"),
+            headers=await api.at(aid, api.assessor),
         ),
         422,
         "unknown-pillar",
@@ -257,7 +279,7 @@ async def test_each_bad_input_gets_its_problem_and_writes_nothing(
         await api.client.post(
             f"/assessments/{aid}/evidence",
             json=evidence_body("finance", "curriculum"),
-            headers=api.assessor,
+            headers=await api.at(aid, api.assessor),
         ),
         422,
         "unknown-theme",
@@ -280,43 +302,53 @@ async def test_each_bad_input_gets_its_problem_and_writes_nothing(
     )
     await refused(
         await api.client.put(
-            url, json={"descriptor": "outstanding", "rationale": "r"}, headers=api.assessor
+            url,
+            json={"descriptor": "outstanding", "rationale": "r"},
+            headers=await api.at(aid, api.assessor),
         ),
         422,
         "validation-error",
     )
     # Submitting and moderating an incomplete assessment is allowed; publishing it is not.
     assert (await api.judge(aid, "education")).status_code == 200
-    await api.client.post(f"/assessments/{aid}/submit", headers=api.assessor)
+    await api.client.post(f"/assessments/{aid}/submit", headers=await api.at(aid, api.assessor))
     written = await assessment_events(pool, aid)
     # The assessor who wrote it may also hold the moderator role: four eyes still refuses.
     await refused(
         await api.client.post(
             f"/assessments/{aid}/moderate",
             json={"decision": "approve"},
-            headers=api.assessor_moderator,
+            headers=await api.at(aid, api.assessor_moderator),
         ),
         403,
         "self-moderation",
     )
     await refused(
-        await api.client.post(f"/assessments/{aid}/publish", headers=api.moderator),
+        await api.client.post(
+            f"/assessments/{aid}/publish", headers=await api.at(aid, api.moderator)
+        ),
         409,
         "assessment-status-conflict",
     )
     await api.client.post(
-        f"/assessments/{aid}/moderate", json={"decision": "approve"}, headers=api.moderator
+        f"/assessments/{aid}/moderate",
+        json={"decision": "approve"},
+        headers=await api.at(aid, api.moderator),
     )
     written = await assessment_events(pool, aid)
     body = await refused(
-        await api.client.post(f"/assessments/{aid}/publish", headers=api.moderator),
+        await api.client.post(
+            f"/assessments/{aid}/publish", headers=await api.at(aid, api.moderator)
+        ),
         409,
         "assessment-incomplete",
     )
     assert body["missing_pillars"] == ["finance"]
     await refused(
         await api.client.post(
-            f"/assessments/{aid}/evidence", json=evidence_body("finance"), headers=api.assessor
+            f"/assessments/{aid}/evidence",
+            json=evidence_body("finance"),
+            headers=await api.at(aid, api.assessor),
         ),
         409,
         "assessment-status-conflict",
@@ -392,7 +424,9 @@ async def test_unknown_things_are_precise_problems(api: Api, pool: asyncpg.Pool)
         "assessment-not-found",
     )
     problem(
-        await api.client.post(f"/assessments/{missing}/submit", headers=api.assessor),
+        await api.client.post(
+            f"/assessments/{missing}/submit", headers={**api.assessor, "If-Match": "*"}
+        ),
         404,
         "assessment-not-found",
     )

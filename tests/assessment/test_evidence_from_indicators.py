@@ -71,7 +71,7 @@ async def test_the_trusts_indicators_become_one_evidence_item_and_join_the_profi
     r = await api.client.post(
         f"/assessments/{aid}/evidence/indicators",
         json={"pillar": "education"},
-        headers=api.assessor,
+        headers=await api.at(aid, api.assessor),
     )
     assert r.status_code == 201, r.text
     evidence_id = r.json()["evidence_id"]
@@ -87,7 +87,7 @@ async def test_the_trusts_indicators_become_one_evidence_item_and_join_the_profi
     refused = await api.client.post(
         f"/assessments/{aid}/evidence/indicators",
         json={"pillar": "culture"},
-        headers=api.assessor,
+        headers=await api.at(aid, api.assessor),
     )
     assert refused.status_code == 422
     assert refused.json()["type"].endswith("/unknown-pillar")
@@ -107,7 +107,7 @@ async def test_indicators_of_a_trust_the_registry_does_not_know_are_not_found(ap
     r = await api.client.post(
         f"/assessments/{aid}/evidence/indicators",
         json={"pillar": "education"},
-        headers=api.assessor,
+        headers=await api.at(aid, api.assessor),
     )
     assert r.status_code == 404
     assert r.headers["content-type"] == "application/problem+json"

@@ -12,6 +12,7 @@ from services.assessment.models import READ_MODEL_TABLES, metadata
 from shared.contracts import all_contracts
 from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.store import EventStore
+from shared.eventlog.unit import unit_of_work
 from shared.settings import Settings
 from tests.assessment.helpers import unique_uid
 from tests.dbutil import owner_may_rewrite, tables_as_modelled
@@ -54,7 +55,8 @@ async def test_a_rebuild_from_the_log_gives_identical_read_models(
     older = await sample_assessment(store, uid, "dfe-trust-quality", publish=True, seed=0)
     newer = await sample_assessment(store, uid, "cst-strong-trust", publish=True, seed=1)
     draft = await sample_assessment(store, unique_uid(), "dfe-trust-quality", publish=False, seed=2)
-    await execute(store, newer, domain.Withdraw(), EventMetadata(actor="moderator-mo"))
+    async with unit_of_work(store, EventMetadata(actor="moderator-mo")) as uow:
+        await execute(uow, newer, domain.Withdraw())
 
     ids = [older, newer, draft]
     app = create_app(settings, url=database_url)

@@ -140,3 +140,12 @@ async def known(pool: asyncpg.Pool, *, urns: Sequence[int] = (), uids: Sequence[
 async def stream_events(log: EventStore, case_id: str) -> list[tuple[str, UUID]]:
     """The case stream's event types and ids, in order."""
     return [(e.type, e.event_id) for e in await log.read_stream(f"case-{case_id}")]
+
+
+async def at_version(
+    client: httpx.AsyncClient, settings: Settings, path: str, headers: dict[str, str]
+) -> dict[str, str]:
+    """``headers`` with If-Match naming the resource's current ETag, as a client reads it."""
+    read = await client.get(path, headers=bearer(settings, Role.READER, "rita"))
+    assert read.status_code == 200, read.text
+    return {**headers, "If-Match": read.headers["ETag"]}

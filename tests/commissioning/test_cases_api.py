@@ -13,6 +13,7 @@ from shared.http.auth import Role
 from shared.settings import Settings
 from tests.commissioning.conftest import (
     TODAY,
+    at_version,
     bearer,
     known,
     register_school,
@@ -61,11 +62,15 @@ async def to_the_board(
 ) -> None:
     cw = bearer(settings, Role.CASEWORKER)
     shortlisted = await client.post(
-        f"/cases/{case_id}/shortlist", json={"trust_uids": trust_uids}, headers=cw
+        f"/cases/{case_id}/shortlist",
+        json={"trust_uids": trust_uids},
+        headers=await at_version(client, settings, f"/cases/{case_id}", cw),
     )
     assert shortlisted.status_code == 200, shortlisted.text
     board = await client.post(
-        f"/cases/{case_id}/advisory-board", json={"board_date": "2026-11-20"}, headers=cw
+        f"/cases/{case_id}/advisory-board",
+        json={"board_date": "2026-11-20"},
+        headers=await at_version(client, settings, f"/cases/{case_id}", cw),
     )
     assert board.status_code == 200, board.text
 
@@ -155,7 +160,7 @@ async def test_from_criteria_to_an_approved_decision(
     bad = await commissioning.put(
         f"/cases/{case_id}/criteria",
         json={"pillars": [{"pillar": "ofsted_grade", "weight": 1}]},
-        headers=cw,
+        headers=await at_version(commissioning, settings, f"/cases/{case_id}", cw),
     )
     assert bad.status_code == 422 and bad.json()["unknown_pillars"] == ["ofsted_grade"]
     stale = await commissioning.put(
@@ -179,32 +184,48 @@ async def test_from_criteria_to_an_approved_decision(
     assert ranked.json()["factors"]["distance"] == 2
 
     not_a_candidate = await commissioning.post(
-        f"/cases/{case_id}/shortlist", json={"trust_uids": [trust, 99_999_999]}, headers=cw
+        f"/cases/{case_id}/shortlist",
+        json={"trust_uids": [trust, 99_999_999]},
+        headers=await at_version(commissioning, settings, f"/cases/{case_id}", cw),
     )
     assert not_a_candidate.status_code == 422
     assert not_a_candidate.json()["not_candidates"] == [99_999_999]
     early = await commissioning.post(
         f"/cases/{case_id}/decision",
         json=approval(trust),
-        headers=bearer(settings, Role.DECISION_MAKER),
+        headers=await at_version(
+            commissioning, settings, f"/cases/{case_id}", bearer(settings, Role.DECISION_MAKER)
+        ),
     )
     assert early.status_code == 409 and early.headers["content-type"] == PROBLEM
     await to_the_board(commissioning, settings, case_id, [trust])
 
     by_caseworker = await commissioning.post(
-        f"/cases/{case_id}/decision", json=approval(trust), headers=cw
+        f"/cases/{case_id}/decision",
+        json=approval(trust),
+        headers=await at_version(commissioning, settings, f"/cases/{case_id}", cw),
     )
     assert by_caseworker.status_code == 403
     not_first = await commissioning.post(
         f"/cases/{case_id}/decision",
         json=approval(trust, significant_date="2027-01-15"),
-        headers=bearer(settings, Role.DECISION_MAKER, "dora"),
+        headers=await at_version(
+            commissioning,
+            settings,
+            f"/cases/{case_id}",
+            bearer(settings, Role.DECISION_MAKER, "dora"),
+        ),
     )
     assert not_first.status_code == 422
     decided = await commissioning.post(
         f"/cases/{case_id}/decision",
         json=approval(trust),
-        headers=bearer(settings, Role.DECISION_MAKER, "dora"),
+        headers=await at_version(
+            commissioning,
+            settings,
+            f"/cases/{case_id}",
+            bearer(settings, Role.DECISION_MAKER, "dora"),
+        ),
     )
     assert decided.status_code == 200, decided.text
     decision_id = decided.headers["X-Decision-Id"]
@@ -232,7 +253,7 @@ async def test_from_criteria_to_an_approved_decision(
     moved = await commissioning.post(
         f"/cases/{case_id}/significant-date",
         json={"significant_date": "2027-04-01", "reason": "Staff consultation runs longer"},
-        headers=cw,
+        headers=await at_version(commissioning, settings, f"/cases/{case_id}", cw),
     )
     assert moved.status_code == 200, moved.text
     case = await case_when(commissioning, settings, case_id, significant_date="2027-04-01")
@@ -262,18 +283,22 @@ async def test_a_transfer_between_trusts_and_a_deferral_back_to_the_board(
             significant_date=None,
             reason_category="awaiting_next_ofsted_report",
         ),
-        headers=dm,
+        headers=await at_version(commissioning, settings, f"/cases/{case_id}", dm),
     )
     assert deferred.status_code == 200, deferred.text
     await case_when(commissioning, settings, case_id, status="deferred")
     again = await commissioning.post(
         f"/cases/{case_id}/advisory-board",
         json={"board_date": "2026-11-20"},
-        headers=bearer(settings, Role.CASEWORKER),
+        headers=await at_version(
+            commissioning, settings, f"/cases/{case_id}", bearer(settings, Role.CASEWORKER)
+        ),
     )
     assert again.status_code == 200
     approved = await commissioning.post(
-        f"/cases/{case_id}/decision", json=approval(new), headers=dm
+        f"/cases/{case_id}/decision",
+        json=approval(new),
+        headers=await at_version(commissioning, settings, f"/cases/{case_id}", dm),
     )
     assert approved.status_code == 200, approved.text
     [transfer] = [
@@ -298,17 +323,28 @@ async def test_two_decisions_racing_exactly_one_wins(
         commissioning.post(
             f"/cases/{case_id}/decision",
             json=approval(a),
-            headers=bearer(settings, Role.DECISION_MAKER, "one"),
+            headers=await at_version(
+                commissioning,
+                settings,
+                f"/cases/{case_id}",
+                bearer(settings, Role.DECISION_MAKER, "one"),
+            ),
         ),
         commissioning.post(
             f"/cases/{case_id}/decision",
             json=approval(b),
-            headers=bearer(settings, Role.DECISION_MAKER, "two"),
+            headers=await at_version(
+                commissioning,
+                settings,
+                f"/cases/{case_id}",
+                bearer(settings, Role.DECISION_MAKER, "two"),
+            ),
         ),
     )
+    # Both decided on the version they read: the second to arrive finds it moved on.
     codes = sorted(r.status_code for r in answers)
-    assert codes == [200, 409], [r.text for r in answers]
-    loser = next(r for r in answers if r.status_code == 409)
+    assert codes == [200, 412], [r.text for r in answers]
+    loser = next(r for r in answers if r.status_code == 412)
     assert loser.headers["content-type"] == PROBLEM
     types = [t for t, _ in await stream_events(log, case_id)]
     assert types.count("commissioning.DecisionRecorded") == 1
@@ -323,15 +359,23 @@ async def test_closing_a_case(
     case_id = await open_case(commissioning, settings, [urn], trigger="la_request")
     cw = bearer(settings, Role.CASEWORKER)
     by_reader = await commissioning.post(
-        f"/cases/{case_id}/close", json={"reason": "x"}, headers=bearer(settings, Role.READER)
+        f"/cases/{case_id}/close",
+        json={"reason": "x"},
+        headers=await at_version(
+            commissioning, settings, f"/cases/{case_id}", bearer(settings, Role.READER)
+        ),
     )
     assert by_reader.status_code == 403
     closed = await commissioning.post(
-        f"/cases/{case_id}/close", json={"reason": "The LA withdrew its request"}, headers=cw
+        f"/cases/{case_id}/close",
+        json={"reason": "The LA withdrew its request"},
+        headers=await at_version(commissioning, settings, f"/cases/{case_id}", cw),
     )
     assert closed.status_code == 200
     twice = await commissioning.post(
-        f"/cases/{case_id}/close", json={"reason": "again"}, headers=cw
+        f"/cases/{case_id}/close",
+        json={"reason": "again"},
+        headers=await at_version(commissioning, settings, f"/cases/{case_id}", cw),
     )
     assert twice.status_code == 409
     case = await case_when(commissioning, settings, case_id, status="closed")

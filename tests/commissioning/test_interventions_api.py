@@ -10,7 +10,13 @@ import httpx
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role
 from shared.settings import Settings
-from tests.commissioning.conftest import bearer, known, register_school, register_trust
+from tests.commissioning.conftest import (
+    at_version,
+    bearer,
+    known,
+    register_school,
+    register_trust,
+)
 from tests.integration.helpers import wait_until
 
 
@@ -158,7 +164,7 @@ async def test_an_intervention_moves_only_as_its_kind_allows(
     on_track = await commissioning.post(
         f"/interventions/{iid}/status",
         json={"status": "progress_on_track", "effective_on": "2026-11-01"},
-        headers=cw,
+        headers=await at_version(commissioning, settings, f"/interventions/{iid}", cw),
     )
     assert on_track.status_code == 200 and on_track.headers["ETag"] == '"2"'
     stale = await commissioning.post(
@@ -170,14 +176,18 @@ async def test_an_intervention_moves_only_as_its_kind_allows(
     )
     assert lifted.status_code == 200, lifted.text
     reissued = await commissioning.post(
-        f"/interventions/{iid}/status", json={"status": "issued"}, headers=cw
+        f"/interventions/{iid}/status",
+        json={"status": "issued"},
+        headers=await at_version(commissioning, settings, f"/interventions/{iid}", cw),
     )
     assert reissued.status_code == 409 and reissued.json()["allowed_statuses"] == ["closed"]
     shown = await intervention_when(commissioning, settings, iid, status="lifted")
     assert shown["active"] is False
     assert [h["status"] for h in shown["history"]] == ["issued", "progress_on_track", "lifted"]
     missing = await commissioning.post(
-        "/interventions/" + "0" * 32 + "/status", json={"status": "closed"}, headers=cw
+        "/interventions/" + "0" * 32 + "/status",
+        json={"status": "closed"},
+        headers={**cw, "If-Match": "*"},
     )
     assert missing.status_code == 404
 
@@ -203,7 +213,9 @@ async def test_a_termination_notice_prepared_first_opens_its_case_when_issued(
     assert prepared.status_code == 201 and prepared.json()["rebrokerage_case_id"] is None
     iid = prepared.json()["intervention_id"]
     issued = await commissioning.post(
-        f"/interventions/{iid}/status", json={"status": "issued"}, headers=cw
+        f"/interventions/{iid}/status",
+        json={"status": "issued"},
+        headers=await at_version(commissioning, settings, f"/interventions/{iid}", cw),
     )
     assert issued.status_code == 200, issued.text
     shown = await intervention_when(commissioning, settings, iid, status="issued")

@@ -24,7 +24,13 @@ from shared.eventlog.model import NewEvent
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role
 from shared.settings import Settings
-from tests.commissioning.conftest import bearer, known, register_school, register_trust
+from tests.commissioning.conftest import (
+    at_version,
+    bearer,
+    known,
+    register_school,
+    register_trust,
+)
 from tests.commissioning.test_cases_api import approval, case_when, open_case, to_the_board
 
 SIGNIFICANT = date(2027, 1, 1)
@@ -49,7 +55,9 @@ async def approved(
     decided = await client.post(
         f"/cases/{case_id}/decision",
         json=approval(trust),
-        headers=bearer(settings, Role.DECISION_MAKER, "dora"),
+        headers=await at_version(
+            client, settings, f"/cases/{case_id}", bearer(settings, Role.DECISION_MAKER, "dora")
+        ),
     )
     assert decided.status_code == 200, decided.text
     [transfer] = [
@@ -175,7 +183,9 @@ async def test_the_case_completes_when_the_registry_has_moved_every_school(
     late = await commissioning.post(
         f"/cases/{case_id}/close",
         json={"reason": "late"},
-        headers=bearer(settings, Role.CASEWORKER),
+        headers=await at_version(
+            commissioning, settings, f"/cases/{case_id}", bearer(settings, Role.CASEWORKER)
+        ),
     )
     assert late.status_code == 409
 
@@ -214,7 +224,9 @@ async def test_a_transfer_the_registry_refuses_shows_on_the_case(
     closed = await commissioning.post(
         f"/cases/{case_id}/close",
         json={"reason": "The school closed; no transfer"},
-        headers=bearer(settings, Role.CASEWORKER),
+        headers=await at_version(
+            commissioning, settings, f"/cases/{case_id}", bearer(settings, Role.CASEWORKER)
+        ),
     )
     assert closed.status_code == 200
     await case_when(commissioning, settings, case_id, status="closed")
@@ -262,7 +274,9 @@ async def test_a_school_transferred_between_trusts_completes_its_case(
     decided = await commissioning.post(
         f"/cases/{case_id}/decision",
         json=approval(new),
-        headers=bearer(settings, Role.DECISION_MAKER),
+        headers=await at_version(
+            commissioning, settings, f"/cases/{case_id}", bearer(settings, Role.DECISION_MAKER)
+        ),
     )
     assert decided.status_code == 200
     [transfer] = [

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI, Header
+from fastapi import APIRouter, FastAPI, Response
 from pydantic import BaseModel
 
-from shared.app import ServiceSpec, StoreDep
+from shared.app import ServiceSpec
 from shared.eventlog.model import ANY, NO_STREAM, NewEvent
+from shared.eventlog.unit import UnitOfWork
 from shared.http.auth import Role, issue_token
-from shared.http.writes import WriteMetadataDep, if_match_guard, parse_if_match
+from shared.http.writes import Answer, ChangeDep, CreateDep
 from shared.settings import Settings
 from tests.contracts import Noted, test_registry
 from tests.dbutil import log_writer_app
@@ -29,32 +29,36 @@ class Written(BaseModel):
 
 
 @router.post("/notes/{key}", status_code=201, response_model=Written)
-async def write_note(key: str, store: StoreDep, meta: WriteMetadataDep) -> Written:
-    result = await store.append(f"note-{key}", [NewEvent(Noted(n=1), meta)], expected_version=ANY)
-    return Written(stream_id=result.stream_id, version=result.last_version)
+async def write_note(key: str, write: CreateDep) -> Response:
+    async def act(uow: UnitOfWork) -> Answer:
+        result = await uow.append(f"note-{key}", [Noted(n=1)], expected_version=ANY)
+        body = Written(stream_id=result.stream_id, version=result.last_version)
+        return Answer(body, 201, version=result.last_version)
+
+    return await write.run(act)
 
 
 @router.put("/notes/{key}", response_model=Written)
-async def rewrite_note(
-    key: str,
-    store: StoreDep,
-    meta: WriteMetadataDep,
-    if_match: Annotated[str | None, Header()] = None,
-) -> Written:
-    expected = parse_if_match(if_match)
-    with if_match_guard():
-        result = await store.append(
-            f"note-{key}", [NewEvent(Noted(n=2), meta)], expected_version=expected
+async def rewrite_note(key: str, write: ChangeDep) -> Response:
+    async def act(uow: UnitOfWork) -> Answer:
+        read = await uow.read_for_change(f"note-{key}")
+        result = await uow.append(
+            f"note-{key}", [Noted(n=2)], expected_version=uow.expect(len(read))
         )
-    return Written(stream_id=result.stream_id, version=result.last_version)
+        body = Written(stream_id=result.stream_id, version=result.last_version)
+        return Answer(body, version=result.last_version)
+
+    return await write.run(act)
 
 
 @router.post("/notes/{key}/strict", status_code=201, response_model=Written)
-async def write_first_note(key: str, store: StoreDep, meta: WriteMetadataDep) -> Written:
-    result = await store.append(
-        f"note-{key}", [NewEvent(Noted(n=1), meta)], expected_version=NO_STREAM
-    )
-    return Written(stream_id=result.stream_id, version=result.last_version)
+async def write_first_note(key: str, write: CreateDep) -> Response:
+    async def act(uow: UnitOfWork) -> Answer:
+        result = await uow.append(f"note-{key}", [Noted(n=1)], expected_version=NO_STREAM)
+        body = Written(stream_id=result.stream_id, version=result.last_version)
+        return Answer(body, 201, version=result.last_version)
+
+    return await write.run(act)
 
 
 @pytest.fixture

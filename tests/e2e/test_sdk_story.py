@@ -212,11 +212,14 @@ async def _assess_and_publish(world: World, trust_uid: int, descriptor: str) -> 
         201,
     )
     aid = started.assessment_id
+    # Every change names the version it was made on: a required If-Match in the SDKs too.
+    version = started.version
     for pillar in PILLARS:
         evidence = await _ok(
             op("assessments-record_evidence").asyncio_detailed(
                 aid,
                 client=assessor,
+                if_match=f'"{version}"',
                 body=body(
                     "EvidenceRequest",
                     {
@@ -231,7 +234,7 @@ async def _assess_and_publish(world: World, trust_uid: int, descriptor: str) -> 
             ),
             201,
         )
-        await _ok(
+        judged = await _ok(
             op("assessments-judge_pillar").asyncio_detailed(
                 aid,
                 pillar,
@@ -248,22 +251,24 @@ async def _assess_and_publish(world: World, trust_uid: int, descriptor: str) -> 
                 x_reason=reviewing,
             )
         )
-    await _ok(
+        version = judged.version
+    submitted = await _ok(
         op("assessments-submit_assessment").asyncio_detailed(
-            aid, client=assessor, x_reason=reviewing
+            aid, client=assessor, if_match=f'"{version}"', x_reason=reviewing
         )
     )
-    await _ok(
+    approved = await _ok(
         op("assessments-moderate_assessment").asyncio_detailed(
             aid,
             client=moderator,
             body=body("ModerationRequest", {"decision": "approve"}),
+            if_match=f'"{submitted.version}"',
             x_reason=moderating,
         )
     )
     published = await _ok(
         op("assessments-publish_assessment").asyncio_detailed(
-            aid, client=moderator, x_reason=moderating
+            aid, client=moderator, if_match=f'"{approved.version}"', x_reason=moderating
         )
     )
     assert published.status.value == "published"
@@ -345,20 +350,22 @@ async def test_the_whole_story_through_the_generated_sdks(world: World, tmp_path
     assert old_trust not in by_uid  # the trust the school is leaving is no candidate
 
     # 5. The shortlist goes to the advisory board, and a decision maker approves the move.
-    await _ok(
+    shortlisted = await _ok(
         world.op("commissioning", "cases-shortlist").asyncio_detailed(
             case_id,
             client=caseworker,
+            if_match=f'"{opened.version}"',
             body=world.model(
                 "commissioning", "ShortlistChoice", {"trust_uids": [strong, developing]}
             ),
             x_reason=casework,
         )
     )
-    await _ok(
+    boarded = await _ok(
         world.op("commissioning", "cases-schedule_board").asyncio_detailed(
             case_id,
             client=caseworker,
+            if_match=f'"{shortlisted.version}"',
             body=world.model("commissioning", "BoardScheduling", {"board_date": TODAY.isoformat()}),
             x_reason=casework,
         )
@@ -378,6 +385,7 @@ async def test_the_whole_story_through_the_generated_sdks(world: World, tmp_path
             case_id,
             client=caseworker,
             body=world.model("commissioning", "DecisionRecording", decision),
+            if_match=f'"{boarded.version}"',
             x_reason="not mine to make",
         ),
         403,
@@ -389,6 +397,7 @@ async def test_the_whole_story_through_the_generated_sdks(world: World, tmp_path
             case_id,
             client=director,
             body=world.model("commissioning", "DecisionRecording", decision),
+            if_match=f'"{boarded.version}"',
             x_reason="advisory board recommendation",
         )
     )

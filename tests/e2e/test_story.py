@@ -179,6 +179,8 @@ async def _assess_and_publish(world: World, trust_uid: int, descriptor: str) -> 
         201,
     )
     aid = started["assessment_id"]
+    # Each change names the version it was made on (If-Match), as every client must.
+    version = started["version"]
     for pillar in PILLARS:
         evidence = await _ok(
             world.assessment.post(
@@ -190,11 +192,11 @@ async def _assess_and_publish(world: World, trust_uid: int, descriptor: str) -> 
                     "source_reference": f"visit/{trust_uid}/{pillar}",
                     "observed_on": TODAY.isoformat(),
                 },
-                headers=assessor,
+                headers=_at(assessor, version),
             ),
             201,
         )
-        await _ok(
+        judged = await _ok(
             world.assessment.put(
                 f"/assessments/{aid}/pillars/{pillar}/judgement",
                 json={
@@ -202,17 +204,31 @@ async def _assess_and_publish(world: World, trust_uid: int, descriptor: str) -> 
                     "rationale": f"{descriptor} on {pillar}, from the visit",
                     "evidence_ids": [evidence["evidence_id"]],
                 },
-                headers={**assessor, "If-Match": f'"{evidence["version"]}"'},
+                headers=_at(assessor, evidence["version"]),
             )
         )
-    await _ok(world.assessment.post(f"/assessments/{aid}/submit", headers=assessor))
-    await _ok(
+        version = judged["version"]
+    submitted = await _ok(
+        world.assessment.post(f"/assessments/{aid}/submit", headers=_at(assessor, version))
+    )
+    approved = await _ok(
         world.assessment.post(
-            f"/assessments/{aid}/moderate", json={"decision": "approve"}, headers=moderator
+            f"/assessments/{aid}/moderate",
+            json={"decision": "approve"},
+            headers=_at(moderator, submitted["version"]),
         )
     )
-    await _ok(world.assessment.post(f"/assessments/{aid}/publish", headers=moderator))
+    await _ok(
+        world.assessment.post(
+            f"/assessments/{aid}/publish", headers=_at(moderator, approved["version"])
+        )
+    )
     return str(aid)
+
+
+def _at(headers: dict[str, str], version: int) -> dict[str, str]:
+    """``headers`` with If-Match naming ``version`` (the ETag the resource was read at)."""
+    return {**headers, "If-Match": f'"{version}"'}
 
 
 async def test_the_whole_story(world: World, tmp_path: Path) -> None:
@@ -286,18 +302,18 @@ async def test_the_whole_story(world: World, tmp_path: Path) -> None:
     assert old_trust not in by_uid  # the trust the school is leaving is no candidate
 
     # 5. The shortlist goes to the advisory board, and a decision maker approves the move.
-    await _ok(
+    shortlisted = await _ok(
         world.commissioning.post(
             f"/cases/{case_id}/shortlist",
             json={"trust_uids": [strong, developing]},
-            headers=caseworker,
+            headers=_at(caseworker, opened["version"]),
         )
     )
-    await _ok(
+    boarded = await _ok(
         world.commissioning.post(
             f"/cases/{case_id}/advisory-board",
             json={"board_date": TODAY.isoformat()},
-            headers=caseworker,
+            headers=_at(caseworker, shortlisted["version"]),
         )
     )
     refused = await world.commissioning.post(
@@ -311,7 +327,7 @@ async def test_the_whole_story(world: World, tmp_path: Path) -> None:
             "rationale": "not mine to make",
             "significant_date": SIGNIFICANT.isoformat(),
         },
-        headers=caseworker,
+        headers=_at(caseworker, boarded["version"]),
     )
     assert refused.status_code == 403
     director = world.as_(Role.DECISION_MAKER, "dina.director", "advisory board recommendation")
@@ -327,7 +343,7 @@ async def test_the_whole_story(world: World, tmp_path: Path) -> None:
                 "rationale": "Strongest education and school improvement; schools nearby",
                 "significant_date": SIGNIFICANT.isoformat(),
             },
-            headers=director,
+            headers=_at(director, boarded["version"]),
         )
     )
 
@@ -436,13 +452,17 @@ async def test_a_transfer_the_registry_cannot_apply_shows_on_the_case(
         return answer.status_code == 200
 
     await wait_until(knows_the_school, what="commissioning to know the school")
+    version = opened["version"]
     for step, body in (
         ("shortlist", {"trust_uids": [chosen]}),
         ("advisory-board", {"board_date": TODAY.isoformat()}),
     ):
-        await _ok(
-            world.commissioning.post(f"/cases/{case_id}/{step}", json=body, headers=caseworker)
+        written = await _ok(
+            world.commissioning.post(
+                f"/cases/{case_id}/{step}", json=body, headers=_at(caseworker, version)
+            )
         )
+        version = written["version"]
     director = world.as_(Role.DECISION_MAKER, "dina.director", "advisory board recommendation")
     await _ok(
         world.commissioning.post(
@@ -456,7 +476,7 @@ async def test_a_transfer_the_registry_cannot_apply_shows_on_the_case(
                 "rationale": "Nearest strong trust",
                 "significant_date": SIGNIFICANT.isoformat(),
             },
-            headers=director,
+            headers=_at(director, version),
         )
     )
 
