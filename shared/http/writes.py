@@ -37,10 +37,19 @@ WriteMetadataDep = Annotated[EventMetadata, Depends(write_metadata)]
 
 
 def parse_if_match(value: str | None) -> int:
-    """The stream version an ``If-Match`` header names (``"3"`` or ``W/"3"``); 428 if absent."""
+    """The stream version an ``If-Match`` header names (``"3"``); 428 if absent, 412 if weak."""
     if value is None:
         raise PreconditionRequired("send If-Match with the version you last read")
-    tag = value.strip().removeprefix("W/").strip('"')
+    tag = value.strip()
+    # RFC 9110 13.1.1: If-Match compares strongly, so a weak tag never matches, whatever
+    # version it names. Taking W/"3" as "3" would let a client holding a weak validator
+    # (a cache or proxy may have weakened it) overwrite a version it never saw exactly.
+    if tag.startswith("W/"):
+        raise PreconditionFailed(
+            f"If-Match {value!r} is a weak entity tag, and If-Match uses the strong "
+            'comparison (RFC 9110): send the ETag as this service gave it, e.g. "3"'
+        )
+    tag = tag.strip('"')
     if not tag.isdigit():
         raise PreconditionFailed(f"If-Match {value!r} is not a version this service issued")
     return int(tag)

@@ -147,6 +147,21 @@ async def test_conflicts_are_409_and_a_stale_if_match_is_412(
     assert stale.json()["current_version"] == 2
 
 
+async def test_a_weak_if_match_never_matches(client: httpx.AsyncClient, settings: Settings) -> None:
+    key = uuid.uuid4().hex
+    auth = bearer(settings)
+    assert (await client.post(f"/notes/{key}", headers=auth)).status_code == 201
+    # Version 1 is current, but If-Match compares strongly (RFC 9110): W/"1" is no match.
+    weak = await client.put(f"/notes/{key}", headers={**auth, "If-Match": 'W/"1"'})
+    assert weak.status_code == 412
+    assert weak.headers["content-type"] == "application/problem+json"
+    assert "weak entity tag" in weak.json()["detail"]
+    app_store = client._transport.app.state.runtime.store  # type: ignore[attr-defined]
+    assert await app_store.stream_version(f"note-{key}") == 1
+    strong = await client.put(f"/notes/{key}", headers={**auth, "If-Match": '"1"'})
+    assert strong.status_code == 200 and strong.json()["version"] == 2
+
+
 async def test_a_stopped_consumer_makes_the_service_not_ready(
     settings: Settings, database_url: str
 ) -> None:
