@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 import httpx
+import jwt
 import pytest
 from fastapi import APIRouter, FastAPI, Header
 from pydantic import BaseModel
 
 from shared.app import ServiceSpec, StoreDep, create_service_app
 from shared.eventlog.model import ANY, NO_STREAM, NewEvent
-from shared.http.auth import Role, issue_token
+from shared.http.auth import Role, issue_token, signing_secret
 from shared.http.writes import WriteMetadataDep, if_match_guard, parse_if_match
 from shared.settings import Settings
 from tests.contracts import Noted, test_registry
@@ -105,6 +107,35 @@ async def test_a_write_records_the_subject_and_the_request_id(
     assert event.meta.actor == "alice"
     assert event.meta.correlation_id == "req-123"
     assert event.meta.reason == "testing"
+
+
+async def test_a_subject_too_long_to_be_an_actor_is_refused_at_authentication(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    # Found by probing: such a subject passed authentication and then made every write a
+    # 500, when the event's metadata refused it as the actor.
+    key = uuid.uuid4().hex
+    token = jwt.encode(
+        {
+            "sub": "s" * 201,
+            "roles": [Role.CASEWORKER.value],
+            "iss": settings.jwt_issuer,
+            "aud": settings.jwt_audience,
+            "exp": int(time.time()) + 300,
+        },
+        signing_secret(settings),
+        algorithm="HS256",
+    )
+    response = await client.post(f"/notes/{key}", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["claim"] == "sub"
+    app_store = client._transport.app.state.runtime.store  # type: ignore[attr-defined]
+    assert await app_store.stream_version(f"note-{key}") == 0
+    longest = await client.post(f"/notes/{key}", headers=bearer(settings, "s" * 200))
+    assert longest.status_code == 201, longest.text
+    (event,) = await app_store.read_stream(f"note-{key}")
+    assert event.meta.actor == "s" * 200
 
 
 async def test_writes_need_a_token(client: httpx.AsyncClient) -> None:
