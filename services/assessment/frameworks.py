@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.assessment.errors import InvalidFramework
@@ -12,6 +10,7 @@ from shared.contracts.assessment import (
     FrameworkVersionPublished,
     PillarDefinition,
 )
+from shared.http.fields import IsoDate
 
 
 class FrameworkDefinition(BaseModel):
@@ -43,7 +42,7 @@ class FrameworkDefinition(BaseModel):
     framework_id: FrameworkId
     name: str = Field(min_length=1, max_length=300)
     publisher: str = Field(min_length=1, max_length=300)
-    published_on: date
+    published_on: IsoDate
     source: str | None = Field(default=None, max_length=1000)
     pillars: list[PillarDefinition] = Field(min_length=1, max_length=20)
 

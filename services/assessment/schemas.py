@@ -15,7 +15,8 @@ from shared.contracts.assessment import (
     Metric,
     PillarDefinition,
 )
-from shared.contracts.identifiers import GroupUid, Key
+from shared.contracts.identifiers import Key
+from shared.http.fields import IsoDate, StrictGroupUid, VersionNumber
 
 # What a person records by hand; "indicators" evidence comes only from the snapshot route.
 ManualEvidenceKind = Literal[
@@ -79,9 +80,9 @@ class StartRequest(_Request):
         },
     )
 
-    trust_uid: GroupUid
+    trust_uid: StrictGroupUid
     framework_id: FrameworkId
-    framework_version: int | None = Field(default=None, ge=1)
+    framework_version: VersionNumber | None = None
     purpose: str | None = Field(default=None, max_length=2000)
 
 
@@ -110,7 +111,7 @@ class EvidenceRequest(_Request):
     kind: ManualEvidenceKind
     summary: str = Field(min_length=1, max_length=4000)
     source_reference: str = Field(min_length=1, max_length=1000)
-    observed_on: date
+    observed_on: IsoDate
     metric: Metric | None = None
 
 

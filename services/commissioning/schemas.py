@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from shared.contracts.commissioning import (
     CaseTrigger,
@@ -17,7 +17,7 @@ from shared.contracts.commissioning import (
     InterventionStatus,
     PillarWeight,
 )
-from shared.contracts.identifiers import GroupUid, Urn
+from shared.http.fields import IsoDate, StrictGroupUid, StrictUrn
 
 
 class _Request(BaseModel):
@@ -43,7 +43,7 @@ class CaseOpening(_Request):
         },
     )
 
-    urns: list[Urn] = Field(min_length=1, max_length=200)
+    urns: list[StrictUrn] = Field(min_length=1, max_length=200)
     trigger: CaseTrigger
     title: str = Field(min_length=1, max_length=300)
 
@@ -78,7 +78,7 @@ class ShortlistChoice(_Request):
         extra="forbid", json_schema_extra={"examples": [{"trust_uids": [16203, 17555]}]}
     )
 
-    trust_uids: list[GroupUid] = Field(min_length=1, max_length=20)
+    trust_uids: list[StrictGroupUid] = Field(min_length=1, max_length=20)
 
 
 class BoardScheduling(_Request):
@@ -88,7 +88,7 @@ class BoardScheduling(_Request):
         extra="forbid", json_schema_extra={"examples": [{"board_date": "2026-12-10"}]}
     )
 
-    board_date: date
+    board_date: IsoDate
 
 
 class DecisionRecording(_Request):
@@ -112,13 +112,13 @@ class DecisionRecording(_Request):
     )
 
     outcome: DecisionOutcome
-    decided_on: date
+    decided_on: IsoDate
     decision_maker_name: str = Field(min_length=1, max_length=200)
     decision_maker_capacity: DecisionMakerCapacity
     rationale: str = Field(min_length=1, max_length=8000)
     conditions: list[str] = Field(default_factory=list, max_length=50)
-    trust_uid: GroupUid | None = None
-    significant_date: date | None = None
+    trust_uid: StrictGroupUid | None = None
+    significant_date: IsoDate | None = None
     reason_category: str | None = Field(default=None, max_length=200)
 
 
@@ -137,7 +137,7 @@ class SignificantDateChange(_Request):
         },
     )
 
-    significant_date: date
+    significant_date: IsoDate
     reason: str = Field(min_length=1, max_length=4000)
 
 
@@ -172,14 +172,14 @@ class InterventionIssuing(_Request):
     )
 
     kind: InterventionKind
-    trust_uid: GroupUid
-    urn: Urn | None = None
-    issued_on: date | None = Field(default=None, description="Today when absent.")
+    trust_uid: StrictGroupUid
+    urn: StrictUrn | None = None
+    issued_on: IsoDate | None = Field(default=None, description="Today when absent.")
     status: Literal["preparing", "issued"] = "issued"
     grounds: str = Field(min_length=1, max_length=8000)
     conditions: list[str] = Field(default_factory=list, max_length=50)
     escalated_from: InterventionId | None = None
-    published: bool = True
+    published: StrictBool = True
 
 
 class InterventionStatusChange(_Request):
@@ -193,7 +193,7 @@ class InterventionStatusChange(_Request):
     )
 
     status: InterventionStatus
-    effective_on: date | None = Field(default=None, description="Today when absent.")
+    effective_on: IsoDate | None = Field(default=None, description="Today when absent.")
 
 
 # ------------------------------------------------------------------- responses

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import asyncpg
@@ -25,6 +24,7 @@ from shared.app import RuntimeDep
 from shared.contracts.identifiers import MAX_GROUP_UID
 from shared.errors import ServiceUnavailable
 from shared.http.auth import Role, require_roles
+from shared.http.fields import IsoDate
 from shared.http.problems import problem_responses
 
 # Every role may read the registry (admin passes any role check).
@@ -52,7 +52,7 @@ Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 Cursor = Annotated[
     str | None, Query(max_length=100, description="The `next_cursor` of the previous page.")
 ]
-AsOf = Annotated[date | None, Query(description="A date, YYYY-MM-DD; today when absent.")]
+AsOf = Annotated[IsoDate | None, Query(description="A date, YYYY-MM-DD; today when absent.")]
 SchoolUrn = Annotated[int, Path(ge=100000, le=999999, description="Unique Reference Number")]
 TrustUid = Annotated[int, Path(ge=1, le=MAX_GROUP_UID, description="GIAS group UID of the trust")]
 LaCode = Annotated[str | None, Query(pattern=r"^[0-9]{3}$", description="DfE LA code, e.g. 383.")]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
@@ -10,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.registry.handlers import register_trust
 from shared.app import StoreDep
-from shared.contracts.identifiers import GroupUid, LaCode
+from shared.contracts.identifiers import LaCode
 from shared.contracts.registry import TrustDetails, TrustType
 from shared.http.auth import Principal, Role, require_roles
+from shared.http.fields import IsoDate, StrictGroupUid
 from shared.http.problems import problem_responses
 from shared.http.writes import WriteMetadataDep
 
@@ -37,12 +37,12 @@ class TrustRegistration(BaseModel):
         },
     )
 
-    uid: GroupUid | None = None
+    uid: StrictGroupUid | None = None
     name: str = Field(min_length=1, max_length=300)
     trust_type: TrustType
     trn: str | None = Field(default=None, pattern=r"^TR[0-9]{5}$")
     companies_house_number: str | None = Field(default=None, pattern=r"^[0-9A-Z]{8}$")
-    incorporated_on: date
+    incorporated_on: IsoDate
     established_by_la_code: LaCode | None = Field(
         default=None, description="Set when a local authority set this trust up"
     )
