@@ -9,8 +9,15 @@ from shared.contracts.assessment import (
     FrameworkId,
     FrameworkVersionPublished,
     PillarDefinition,
+    ThemeDefinition,
 )
-from shared.http.fields import IsoDate
+from shared.http.fields import PILLARS_MAX, THEMES_MAX, IsoDate, Name, Reference
+
+
+class FrameworkPillar(PillarDefinition):
+    """A pillar of a framework being published, and its themes."""
+
+    themes: list[ThemeDefinition] = Field(default_factory=list, max_length=THEMES_MAX)
 
 
 class FrameworkDefinition(BaseModel):
@@ -40,11 +47,11 @@ class FrameworkDefinition(BaseModel):
     )
 
     framework_id: FrameworkId
-    name: str = Field(min_length=1, max_length=300)
-    publisher: str = Field(min_length=1, max_length=300)
+    name: Name
+    publisher: Name
     published_on: IsoDate
-    source: str | None = Field(default=None, max_length=1000)
-    pillars: list[PillarDefinition] = Field(min_length=1, max_length=20)
+    source: Reference | None = None
+    pillars: list[FrameworkPillar] = Field(min_length=1, max_length=PILLARS_MAX)
 
 
 def framework_version(definition: FrameworkDefinition, version: int) -> FrameworkVersionPublished:

@@ -16,7 +16,15 @@ from shared.contracts.assessment import (
     PillarDefinition,
 )
 from shared.contracts.identifiers import Key
-from shared.http.fields import IsoDate, StrictGroupUid, VersionNumber
+from shared.http.fields import (
+    IsoDate,
+    Paragraph,
+    Rationale,
+    Reason,
+    Reference,
+    StrictGroupUid,
+    VersionNumber,
+)
 
 # What a person records by hand; "indicators" evidence comes only from the snapshot route.
 ManualEvidenceKind = Literal[
@@ -83,7 +91,7 @@ class StartRequest(_Request):
     trust_uid: StrictGroupUid
     framework_id: FrameworkId
     framework_version: VersionNumber | None = None
-    purpose: str | None = Field(default=None, max_length=2000)
+    purpose: Paragraph | None = None
 
 
 class EvidenceRequest(_Request):
@@ -109,8 +117,8 @@ class EvidenceRequest(_Request):
     pillar: Key
     theme: Key | None = None
     kind: ManualEvidenceKind
-    summary: str = Field(min_length=1, max_length=4000)
-    source_reference: str = Field(min_length=1, max_length=1000)
+    summary: Reason
+    source_reference: Reference
     observed_on: IsoDate
     metric: Metric | None = None
 
@@ -146,7 +154,7 @@ class JudgementRequest(_Request):
     )
 
     descriptor: Descriptor = Field(description="strong, secure, developing or concerns.")
-    rationale: str = Field(min_length=1, max_length=8000)
+    rationale: Rationale
     evidence_ids: list[EvidenceId] | None = Field(default=None, min_length=1, max_length=200)
 
 
@@ -161,7 +169,7 @@ class ModerationRequest(_Request):
     )
 
     decision: Literal["approve", "return"]
-    comments: str | None = Field(default=None, min_length=1, max_length=8000)
+    comments: Rationale | None = None
 
     @model_validator(mode="after")
     def _comments_for_return(self) -> ModerationRequest:

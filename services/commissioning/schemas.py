@@ -17,7 +17,21 @@ from shared.contracts.commissioning import (
     InterventionStatus,
     PillarWeight,
 )
-from shared.http.fields import IsoDate, StrictGroupUid, StrictUrn
+from shared.contracts.identifiers import Key
+from shared.http.fields import (
+    CONDITIONS_MAX,
+    PILLARS_MAX,
+    THEMES_MAX,
+    IsoDate,
+    Label,
+    Paragraph,
+    PersonName,
+    Rationale,
+    Reason,
+    StrictGroupUid,
+    StrictUrn,
+    Title,
+)
 
 
 class _Request(BaseModel):
@@ -45,7 +59,13 @@ class CaseOpening(_Request):
 
     urns: list[StrictUrn] = Field(min_length=1, max_length=200)
     trigger: CaseTrigger
-    title: str = Field(min_length=1, max_length=300)
+    title: Title
+
+
+class PillarChoice(PillarWeight):
+    """A pillar that matters in this case: its weight and, optionally, some of its themes."""
+
+    themes: list[Key] = Field(default_factory=list, max_length=THEMES_MAX)
 
 
 class CriteriaChange(_Request):
@@ -67,7 +87,7 @@ class CriteriaChange(_Request):
         },
     )
 
-    pillars: list[PillarWeight] = Field(min_length=1)
+    pillars: list[PillarChoice] = Field(min_length=1, max_length=PILLARS_MAX)
     factors: FactorWeights = FactorWeights()
 
 
@@ -113,13 +133,13 @@ class DecisionRecording(_Request):
 
     outcome: DecisionOutcome
     decided_on: IsoDate
-    decision_maker_name: str = Field(min_length=1, max_length=200)
+    decision_maker_name: PersonName
     decision_maker_capacity: DecisionMakerCapacity
-    rationale: str = Field(min_length=1, max_length=8000)
-    conditions: list[str] = Field(default_factory=list, max_length=50)
+    rationale: Rationale
+    conditions: list[Paragraph] = Field(default_factory=list, max_length=CONDITIONS_MAX)
     trust_uid: StrictGroupUid | None = None
     significant_date: IsoDate | None = None
-    reason_category: str | None = Field(default=None, max_length=200)
+    reason_category: Label | None = None
 
 
 class SignificantDateChange(_Request):
@@ -138,7 +158,7 @@ class SignificantDateChange(_Request):
     )
 
     significant_date: IsoDate
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Reason
 
 
 class CaseClosing(_Request):
@@ -151,7 +171,7 @@ class CaseClosing(_Request):
         },
     )
 
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Reason
 
 
 class InterventionIssuing(_Request):
@@ -176,8 +196,8 @@ class InterventionIssuing(_Request):
     urn: StrictUrn | None = None
     issued_on: IsoDate | None = Field(default=None, description="Today when absent.")
     status: Literal["preparing", "issued"] = "issued"
-    grounds: str = Field(min_length=1, max_length=8000)
-    conditions: list[str] = Field(default_factory=list, max_length=50)
+    grounds: Rationale
+    conditions: list[Paragraph] = Field(default_factory=list, max_length=CONDITIONS_MAX)
     escalated_from: InterventionId | None = None
     published: StrictBool = True
 

@@ -24,7 +24,7 @@ from shared.app import RuntimeDep
 from shared.contracts.identifiers import MAX_GROUP_UID
 from shared.errors import ServiceUnavailable
 from shared.http.auth import Role, require_roles
-from shared.http.fields import IsoDate
+from shared.http.fields import FILTER_MAX, IsoDate
 from shared.http.problems import problem_responses
 
 # Every role may read the registry (admin passes any role check).
@@ -84,12 +84,19 @@ areas_router = APIRouter(prefix="/areas", tags=["areas"], dependencies=_readers)
 async def list_schools(
     pool: PoolDep,
     la: LaCode = None,
-    region: Annotated[str | None, Query(description="GOR region code, e.g. D.")] = None,
-    phase: Annotated[str | None, Query(description="Phase of education, e.g. Primary.")] = None,
-    type_code: Annotated[
-        str | None, Query(alias="type", description="Establishment type code, e.g. 34.")
+    region: Annotated[
+        str | None, Query(max_length=FILTER_MAX, description="GOR region code, e.g. D.")
     ] = None,
-    status: Annotated[str | None, Query(description="Establishment status, e.g. Open.")] = None,
+    phase: Annotated[
+        str | None, Query(max_length=FILTER_MAX, description="Phase of education, e.g. Primary.")
+    ] = None,
+    type_code: Annotated[
+        str | None,
+        Query(alias="type", max_length=FILTER_MAX, description="Establishment type code, e.g. 34."),
+    ] = None,
+    status: Annotated[
+        str | None, Query(max_length=FILTER_MAX, description="Establishment status, e.g. Open.")
+    ] = None,
     trust_uid: Annotated[
         int | None, Query(ge=1, le=MAX_GROUP_UID, description="Run by this trust now.")
     ] = None,
@@ -142,9 +149,12 @@ async def get_school_history(pool: PoolDep, urn: SchoolUrn) -> SchoolHistory:
 )
 async def list_trusts(
     pool: PoolDep,
-    status: Annotated[str | None, Query(description="Group status, e.g. Open.")] = None,
+    status: Annotated[
+        str | None, Query(max_length=FILTER_MAX, description="Group status, e.g. Open.")
+    ] = None,
     trust_type: Annotated[
-        str | None, Query(description="e.g. multi_academy_trust, single_academy_trust.")
+        str | None,
+        Query(max_length=FILTER_MAX, description="e.g. multi_academy_trust, single_academy_trust."),
     ] = None,
     la: Annotated[
         str | None, Query(pattern=r"^[0-9]{3}$", description="Runs a school in this LA now.")

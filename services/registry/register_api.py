@@ -12,7 +12,7 @@ from shared.app import StoreDep
 from shared.contracts.identifiers import LaCode
 from shared.contracts.registry import TrustDetails, TrustType
 from shared.http.auth import Principal, Role, require_roles
-from shared.http.fields import IsoDate, StrictGroupUid
+from shared.http.fields import IsoDate, Name, Postcode, StrictGroupUid, Town
 from shared.http.problems import problem_responses
 from shared.http.writes import WriteMetadataDep
 
@@ -38,7 +38,7 @@ class TrustRegistration(BaseModel):
     )
 
     uid: StrictGroupUid | None = None
-    name: str = Field(min_length=1, max_length=300)
+    name: Name
     trust_type: TrustType
     trn: str | None = Field(default=None, pattern=r"^TR[0-9]{5}$")
     companies_house_number: str | None = Field(default=None, pattern=r"^[0-9A-Z]{8}$")
@@ -46,8 +46,8 @@ class TrustRegistration(BaseModel):
     established_by_la_code: LaCode | None = Field(
         default=None, description="Set when a local authority set this trust up"
     )
-    postcode: str | None = None
-    town: str | None = None
+    postcode: Postcode | None = None
+    town: Town | None = None
 
     @model_validator(mode="after")
     def _plausible_date(self) -> TrustRegistration:

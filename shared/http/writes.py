@@ -12,6 +12,7 @@ from shared.errors import PreconditionFailed, PreconditionRequired
 from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.errors import WrongExpectedVersion
 from shared.http.auth import Principal, PrincipalDep
+from shared.http.fields import REASON_MAX
 from shared.http.middleware import current_request_id
 
 
@@ -26,7 +27,7 @@ async def write_metadata(
     principal: PrincipalDep,
     reason: Annotated[
         str | None,
-        Header(alias="X-Reason", max_length=4000, description="Why this write is being made"),
+        Header(alias="X-Reason", max_length=REASON_MAX, description="Why this write is being made"),
     ] = None,
 ) -> EventMetadata:
     """Dependency: metadata for a write by the calling principal."""

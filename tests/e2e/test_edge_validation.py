@@ -289,6 +289,108 @@ async def test_a_value_that_is_not_what_its_field_says_is_refused(
     assert await written_by(pool, subject) == 0
 
 
+# The probe's postcode and town of 100,000 characters were taken; so was any other text
+# without a bound, and any list inside another.
+TOO_MUCH = [
+    (
+        "registry",
+        "POST",
+        "/trusts",
+        {**TRUST, "postcode": "L" * 100_000},
+        ("postcode",),
+        "string_too_long",
+    ),
+    (
+        "registry",
+        "POST",
+        "/trusts",
+        {**TRUST, "postcode": "LS1 4APX"},
+        ("postcode",),
+        "string_pattern_mismatch",
+    ),
+    ("registry", "POST", "/trusts", {**TRUST, "town": "T" * 100_000}, ("town",), "string_too_long"),
+    ("registry", "POST", "/trusts", {**TRUST, "name": "N" * 301}, ("name",), "string_too_long"),
+    (
+        "assessment",
+        "POST",
+        "/frameworks",
+        {
+            **FRAMEWORK,
+            "pillars": [
+                {"key": "education", "name": "E", "themes": [{"key": "t", "name": "T"}] * 51}
+            ],
+        },
+        ("pillars", 0, "themes"),
+        "too_long",
+    ),
+    (
+        "commissioning",
+        "PUT",
+        f"/cases/{SOME_ID}/criteria",
+        {"pillars": [{"pillar": "education", "weight": 1, "themes": ["curriculum"] * 51}]},
+        ("pillars", 0, "themes"),
+        "too_long",
+    ),
+    (
+        "commissioning",
+        "PUT",
+        f"/cases/{SOME_ID}/criteria",
+        {"pillars": [{"pillar": "education", "weight": 1}] * 21},
+        ("pillars",),
+        "too_long",
+    ),
+    (
+        "commissioning",
+        "POST",
+        f"/cases/{SOME_ID}/decision",
+        {**DECISION, "conditions": ["C" * 2001]},
+        ("conditions", 0),
+        "string_too_long",
+    ),
+    (
+        "commissioning",
+        "POST",
+        "/interventions",
+        {**INTERVENTION, "conditions": ["C"] * 51},
+        ("conditions",),
+        "too_long",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("service", "method", "path", "body", "loc", "error_type"),
+    TOO_MUCH,
+    ids=[f"{s}-{'.'.join(map(str, loc))}-{t}" for s, _, _, _, loc, t in TOO_MUCH],
+)
+async def test_text_and_lists_are_bounded(
+    clients: dict[str, httpx.AsyncClient],
+    prober: tuple[str, dict[str, str]],
+    pool: asyncpg.Pool,
+    service: str,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    loc: tuple[str | int, ...],
+    error_type: str,
+) -> None:
+    subject, auth = prober
+    response = await clients[service].request(method, path, json=body, headers=auth)
+    assert refusal(response, ("body", *loc))["type"] == error_type
+    assert await written_by(pool, subject) == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "name"), [("/schools", "region"), ("/schools", "status"), ("/trusts", "trust_type")]
+)
+async def test_query_filters_are_bounded(
+    clients: dict[str, httpx.AsyncClient], prober: tuple[str, dict[str, str]], path: str, name: str
+) -> None:
+    _, auth = prober
+    response = await clients["registry"].get(path, params={name: "x" * 101}, headers=auth)
+    assert refusal(response, ("query", name))["type"] == "string_too_long"
+
+
 @pytest.mark.parametrize("as_of", ["0", "1700000000", "2026-09-01T00:00:00", "01-09-2026"])
 async def test_a_date_in_a_query_is_an_iso_date_only(
     clients: dict[str, httpx.AsyncClient], prober: tuple[str, dict[str, str]], as_of: str
@@ -305,7 +407,9 @@ async def test_the_same_fields_still_take_what_they_should(
 ) -> None:
     subject, auth = prober
     registry = clients["registry"]
-    created = await registry.post("/trusts", json=TRUST, headers=auth)
+    created = await registry.post(
+        "/trusts", json={**TRUST, "postcode": "ls14ap", "town": "Leeds"}, headers=auth
+    )
     assert created.status_code == 201, created.text
     assert await written_by(pool, subject) == 1
     uid = created.json()["uid"]
