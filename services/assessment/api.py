@@ -87,10 +87,12 @@ async def start_assessment(
     body: StartRequest,
     response: Response,
     store: StoreDep,
+    pool: PoolDep,
     meta: WriteMetadataDep,
     _: AssessorDep,
 ) -> AssessmentCreated:
     """Begin assessing a trust, bound to one framework version; the caller is its assessor."""
+    await queries.require_known_trust(pool, body.trust_uid)
     assessment_id, framework = await handlers.start_assessment(
         store,
         trust_uid=body.trust_uid,
