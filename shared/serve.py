@@ -16,6 +16,7 @@ from shared import migrate
 from shared.composition import service_modules
 from shared.db import database_url
 from shared.http.logging import configure_logging
+from shared.http.protocol import BoundedHttpToolsProtocol
 from shared.settings import SERVICE_PORTS, Settings, get_settings
 
 
@@ -43,6 +44,8 @@ def serve_replicas(service: str, *, host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
+        # Bounded request heads, and problem+json for what the parser refuses.
+        http=BoundedHttpToolsProtocol,
         log_config=None,
         access_log=False,
     )
@@ -61,6 +64,8 @@ async def serve_services(
                 load_app(name, settings, url),
                 host=host,
                 port=port,
+                # Bounded request heads, and problem+json for what the parser refuses.
+                http=BoundedHttpToolsProtocol,
                 log_config=None,
                 access_log=False,
                 lifespan="on",
