@@ -284,7 +284,7 @@ async def run_mixed(
     n = sizes.repeats
     url = await dbutil.create_database(admin_url)
     settings = Settings(environment="test", database_url=url, jwt_secret=SECRET)
-    token = issue_token(settings, roles=[Role.ADMIN], subject="bench-mixed")
+    token = issue_token(settings, roles=list(Role), subject="bench-mixed")
     details: dict[str, Any] = {
         "schools": sizes.schools,
         "clients": sizes.clients,

@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from shared import migrate
+from shared.audit.worker import audit_runtime
 from shared.db import database_url
 from shared.eventlog.contracts import EventRegistry
 from shared.eventlog.runtime import EventLogRuntime
@@ -60,17 +61,36 @@ def _operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
-def create_service_app(spec: ServiceSpec, settings: Settings, *, url: str | None = None) -> FastAPI:
-    """Build a service's app; nothing connects until the lifespan starts."""
+def create_service_app(
+    spec: ServiceSpec,
+    settings: Settings,
+    *,
+    url: str | None = None,
+    runtime: Callable[[str], EventLogRuntime] | None = None,
+) -> FastAPI:
+    """Build a service's app; nothing connects until the lifespan starts.
+
+    It runs as the service's own database role. ``runtime`` replaces that with another event
+    log runtime, given the database URL: the platform's own tests serve test events with it.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = EventLogRuntime(
-            url or database_url(settings), settings, spec.registry, spec.consumers()
+        base = url or database_url(settings)
+        own = (
+            runtime(base)
+            if runtime is not None
+            else EventLogRuntime(base, settings, spec.registry, spec.consumers(), owner=spec.name)
         )
-        await runtime.start()
-        app.state.runtime = runtime
-        tasks = [asyncio.create_task(_logged(job)) for job in spec.background(runtime)]
+        # The sealer and the audit index run as the audit role, wherever its credentials
+        # are: every process in development, the audit worker alone in production.
+        audit = audit_runtime(base, settings, spec.registry)
+        runtimes = [own, *([audit] if audit is not None else [])]
+        for each in runtimes:
+            await each.start()
+        app.state.runtime = own
+        app.state.runtimes = runtimes
+        tasks = [asyncio.create_task(_logged(job)) for job in spec.background(own)]
         # Everything built so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise show up as pauses in request latency.
         gc.collect()
@@ -83,7 +103,8 @@ def create_service_app(spec: ServiceSpec, settings: Settings, *, url: str | None
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            await runtime.stop()
+            for each in reversed(runtimes):
+                await each.stop()
 
     app = FastAPI(
         title=spec.title,
@@ -178,23 +199,30 @@ async def healthz() -> Health:
     # Not ready is an answer, not an error: the same body, saying which check fails.
     responses={503: {"description": "Not ready", "content": {"application/json": {"schema": {}}}}},
 )
-async def readyz(runtime: RuntimeDep) -> JSONResponse:
+async def readyz(request: Request) -> JSONResponse:
     """Database reachable, schema at head, consumers running and their lag, horizon lag."""
+    runtimes: list[EventLogRuntime] = request.app.state.runtimes
     checks: dict[str, Any] = {}
-    ready = True
+    statuses: list[Any] = []
     try:
-        assert runtime.pool is not None
-        async with runtime.pool.acquire(timeout=2) as conn:
-            revision = await migrate.current_revision(conn)
-            head = migrate.head_revision()
-            checks["database"] = {"ok": True}
-            checks["migrations"] = {"ok": revision == head, "current": revision, "head": head}
-            horizon = await horizon_status(conn)
-            checks["horizon"] = {
-                "events_behind": horizon.events_behind,
-                "oldest_writer_seconds": round(horizon.oldest_writer_seconds, 3),
-            }
-            statuses = await subscription_statuses(conn)
+        for runtime in runtimes:
+            assert runtime.pool is not None
+            async with runtime.pool.acquire(timeout=2) as conn:
+                if runtime is runtimes[0]:
+                    revision = await migrate.current_revision(conn)
+                    head = migrate.head_revision()
+                    checks["database"] = {"ok": True}
+                    checks["migrations"] = {
+                        "ok": revision == head,
+                        "current": revision,
+                        "head": head,
+                    }
+                    horizon = await horizon_status(conn)
+                    checks["horizon"] = {
+                        "events_behind": horizon.events_behind,
+                        "oldest_writer_seconds": round(horizon.oldest_writer_seconds, 3),
+                    }
+                statuses.extend(await subscription_statuses(conn))
     except Exception as exc:  # the database is down or unreachable: not ready
         checks["database"] = {"ok": False, "error": type(exc).__name__}
         return JSONResponse({"status": "not_ready", "checks": checks}, status_code=503)
@@ -202,21 +230,22 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
     _record_metrics(horizon.events_behind, horizon.oldest_writer_seconds, statuses)
     stored = {s.name: s for s in statuses}
     consumers: dict[str, dict[str, Any]] = {}
-    for name, runner in runtime.runners.items():
-        # "standby": another process holds this consumer; "starting": it has not run yet.
-        entry: dict[str, Any] = {"active_here": runner.active.is_set()}
-        status = stored.get(name)
-        if status is None:
-            entry["status"] = "starting"
-        else:
-            entry.update(status=status.status, lag_events=status.lag_events)
-            if status.status == "failed":
-                entry.update(failed_position=status.failed_position, error=status.last_error)
-        if runner.stopped_by_failure is not None or entry["status"] == "failed":
-            ready = False
-        consumers[name] = entry
+    for runtime in runtimes:
+        for name, runner in runtime.runners.items():
+            # "standby": another process holds this consumer; "starting": it has not run yet.
+            entry: dict[str, Any] = {"active_here": runner.active.is_set()}
+            status = stored.get(name)
+            if status is None:
+                entry["status"] = "starting"
+            else:
+                entry.update(status=status.status, lag_events=status.lag_events)
+                if status.status == "failed":
+                    entry.update(failed_position=status.failed_position, error=status.last_error)
+            if runner.stopped_by_failure is not None or entry["status"] == "failed":
+                ready = False
+            consumers[name] = entry
     checks["consumers"] = consumers
-    checks["listening"] = runtime.signals.listening
+    checks["listening"] = runtimes[0].signals.listening
     return JSONResponse(
         {"status": "ready" if ready else "not_ready", "checks": checks},
         status_code=200 if ready else 503,
@@ -229,15 +258,22 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
     response_model=None,
     response_class=PlainTextResponse,  # documents the text exposition, not JSON
 )
-async def metrics_endpoint(runtime: RuntimeDep) -> Any:
+async def metrics_endpoint(request: Request) -> Any:
     """Prometheus text exposition, with the event-log gauges refreshed."""
-    if runtime.pool is not None:
-        try:
-            horizon = await horizon_status(runtime.pool)
-            statuses = await subscription_statuses(runtime.pool)
+    runtimes: list[EventLogRuntime] = request.app.state.runtimes
+    try:
+        statuses: list[Any] = []
+        horizon = None
+        for runtime in runtimes:
+            if runtime.pool is None:
+                continue
+            if horizon is None:
+                horizon = await horizon_status(runtime.pool)
+            statuses.extend(await subscription_statuses(runtime.pool))
+        if horizon is not None:
             _record_metrics(horizon.events_behind, horizon.oldest_writer_seconds, statuses)
-        except Exception:  # metrics must answer even when the database does not
-            pass
+    except Exception:  # metrics must answer even when the database does not
+        pass
     return metrics.metrics_response()
 
 

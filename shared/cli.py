@@ -6,19 +6,25 @@ import argparse
 import asyncio
 import json
 import sys
+import warnings
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import Any
-
-import asyncpg
+from typing import TYPE_CHECKING, Any
 
 from shared.composition import service_modules
-from shared.db import asyncpg_dsn, database_url
+from shared.db import connect, database_url, set_role_passwords
+from shared.ownership import OWNERS
 from shared.settings import SERVICE_PORTS, Settings, get_settings
+
+if TYPE_CHECKING:
+    from shared.http.logging import LogFormat
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
+    # The embedded PostgreSQL's platformdirs warns on every start where XDG_RUNTIME_DIR is
+    # unset (containers, CI, many shells) and falls back to a sound default: not news.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR", category=UserWarning)
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
@@ -34,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="start the database, migrate, and run all three services")
     run.add_argument("--host", default="127.0.0.1")
+    _log_format_option(run)
     run.set_defaults(func=_cmd_run)
 
     serve = sub.add_parser("serve", help="run one service with its consumers")
@@ -43,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers", type=int, default=1, help="processes (stateless replicas sharing the port)"
     )
+    _log_format_option(serve)
     serve.set_defaults(func=_cmd_serve)
 
     db = sub.add_parser("db", help="schema migrations").add_subparsers(metavar="ACTION")
@@ -97,12 +105,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _log_format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log-format",
+        choices=("json", "text"),
+        help="json (one object a line, for log shippers) or text (one readable line);"
+        " default text in development, json otherwise",
+    )
+
+
+def _log_format(args: argparse.Namespace, settings: Settings) -> LogFormat:
+    chosen: LogFormat | None = args.log_format
+    if chosen is not None:
+        return chosen
+    return "text" if settings.environment == "development" else "json"
+
+
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:
     from shared import migrate
 
-    url = database_url(get_settings())
+    settings = get_settings()
+    url = database_url(settings)
     migrate.upgrade(url, args.revision)
     era = asyncio.run(migrate.ensure_era(url))
+    asyncio.run(set_role_passwords(url, settings))
     print(f"database at {args.revision} (log era {era})")
     return 0
 
@@ -138,7 +164,7 @@ def _cmd_log_verify(args: argparse.Namespace) -> int:
             return 2
 
     async def run() -> dict[str, object]:
-        conn = await asyncpg.connect(asyncpg_dsn(database_url(get_settings())))
+        conn = await connect(database_url(get_settings()), get_settings())
         try:
             total = await count_events(conn)
             from tqdm import tqdm
@@ -192,7 +218,7 @@ def _cmd_log_checkpoint(args: argparse.Namespace) -> int:
     settings = get_settings()
 
     async def run() -> tuple[dict[str, object], signing.SignedCheckpoint | None]:
-        conn = await asyncpg.connect(asyncpg_dsn(database_url(settings)))
+        conn = await connect(database_url(settings), settings)
         try:
             report, signed = await signing.verify_and_sign(conn, signing.signing_key(settings))
             return report.as_dict(), signed
@@ -223,9 +249,13 @@ def _cmd_consumers(args: argparse.Namespace) -> int:
     from shared.eventlog.status import subscription_statuses
 
     async def run() -> list[dict[str, object]]:
-        conn = await asyncpg.connect(asyncpg_dsn(database_url(get_settings())))
+        conn = await connect(database_url(get_settings()), get_settings())
         try:
-            return [s.as_dict() for s in await subscription_statuses(conn)]
+            return [
+                {"owner": name, **s.as_dict()}
+                for name in OWNERS
+                for s in await subscription_statuses(conn, schema=name)
+            ]
         finally:
             await conn.close()
 
@@ -234,7 +264,7 @@ def _cmd_consumers(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
     else:
         for r in rows:
-            line = f"{r['name']:<32} {r['status']:<9} lag {r['lag_events']:>8}  handled {r['events_handled']}"
+            line = f"{r['owner']:<14} {r['name']:<32} {r['status']:<9} lag {r['lag_events']:>8}  handled {r['events_handled']}"
             if r["status"] != "running":
                 line += f"  failed at {r['failed_position']}: {r['last_error']}"
             print(line)
@@ -282,13 +312,19 @@ def _cmd_openapi(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from shared.serve import serve_services
 
+    settings = get_settings()
     port = args.port or SERVICE_PORTS[args.service]
+    log_format = _log_format(args, settings)
     if args.workers > 1:
         from shared.serve import serve_replicas
 
-        serve_replicas(args.service, host=args.host, port=port, workers=args.workers)
+        serve_replicas(
+            args.service, host=args.host, port=port, workers=args.workers, log_format=log_format
+        )
         return 0
-    _run_server(serve_services(get_settings(), {args.service: port}, host=args.host))
+    _run_server(
+        serve_services(settings, {args.service: port}, host=args.host, log_format=log_format)
+    )
     return 0
 
 
@@ -296,7 +332,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from shared.serve import run_everything
 
     settings: Settings = get_settings()
-    _run_server(run_everything(settings, host=args.host))
+    _run_server(run_everything(settings, host=args.host, log_format=_log_format(args, settings)))
     return 0
 
 

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
+import secrets
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
+from shared.keyfiles import generated_secret
+from shared.ownership import LOG_SCHEMA, OWNERS, OwnerName, owner
 from shared.settings import Settings
 
-# The database cannot be reached (down, restarting, the connection dropped): worth waiting
-# and trying again, unlike an error in what was asked of it.
-UNREACHABLE_ERRORS: tuple[type[Exception], ...] = (
-    OSError,
+# The one list of "the database is unreachable", in two parts so they cannot drift apart.
+# A connection that broke mid-conversation (the server shut down or restarted, the network
+# dropped it): what a query on an open connection raises when it is not the query's fault.
+CONNECTION_LOST_ERRORS: tuple[type[Exception], ...] = (
+    ConnectionError,
     asyncpg.InterfaceError,
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
@@ -24,6 +26,12 @@ UNREACHABLE_ERRORS: tuple[type[Exception], ...] = (
     # tests/faults): that connection is done for; a retry gets another.
     asyncpg.InternalClientError,
 )
+# ...or no connection could be made: a missing socket file while the server restarts, an
+# unknown host, a connect timeout. Both are worth waiting for and trying again, unlike an
+# error in what was asked of the database. Code that runs on a connection it already holds
+# (a consumer's handler) uses CONNECTION_LOST_ERRORS, so that its own timeouts and missing
+# files still count as its failures.
+UNREACHABLE_ERRORS: tuple[type[Exception], ...] = (*CONNECTION_LOST_ERRORS, OSError)
 
 log = logging.getLogger(__name__)
 
@@ -73,25 +81,79 @@ def with_database(url: str, dbname: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(path="/" + dbname))
 
 
-def server_settings(settings: Settings) -> dict[str, str]:
-    """Session settings every service connection gets."""
-    out = {
+# An owner's or admin's connection (migrations, tests, the CLI's cross-service views) sees
+# every schema; a service's sees its own, the log and what it may read.
+OWNER_SEARCH_PATH = ", ".join((LOG_SCHEMA, *OWNERS, "public"))
+ROLE_PASSWORD_FILE = "db_role_password"
+
+
+def server_settings(settings: Settings, *, search_path: str = OWNER_SEARCH_PATH) -> dict[str, str]:
+    """Session settings every connection gets."""
+    return {
         "application_name": "strongtrusts",
         # A writer that forgets an open transaction would hold back every reader's horizon.
         "idle_in_transaction_session_timeout": str(settings.idle_in_transaction_timeout_ms),
         "timezone": "UTC",
+        "search_path": search_path,
     }
-    if settings.database_app_role:
-        out["role"] = settings.database_app_role
-    return out
 
 
-async def create_pool(url: str, settings: Settings, **overrides: Any) -> asyncpg.Pool:
-    """An asyncpg pool whose connections run as the application role."""
+def role_password(settings: Settings) -> str | None:
+    """The password development and test roles get: configured, or generated into data_dir."""
+    if settings.database_role_password:
+        return settings.database_role_password
+    if settings.environment == "production":
+        return None
+    return generated_secret(
+        settings.data_dir / ROLE_PASSWORD_FILE, lambda: secrets.token_urlsafe(24)
+    )
+
+
+def owner_database_url(settings: Settings, name: OwnerName, base_url: str | None = None) -> str:
+    """The URL ``name`` connects with, as its own role.
+
+    Its configured URL if there is one; otherwise, outside production, ``base_url`` (or the
+    owner's DATABASE_URL) with the role's name and the development password.
+    """
+    configured: str | None = getattr(settings, f"{name}_database_url")
+    if configured:
+        return configured
+    if settings.environment == "production":
+        raise RuntimeError(
+            f"production needs STRONGTRUSTS_{name.upper()}_DATABASE_URL: the {name} role's"
+            " own credentials (a service never connects as the database owner)"
+        )
+    return with_user(base_url or database_url(settings), owner(name).role, role_password(settings))
+
+
+def with_user(url: str, user: str, password: str | None) -> str:
+    """The same server and database, logging in as ``user``."""
+    parts = urllib.parse.urlsplit(asyncpg_dsn(url))
+    host = parts.netloc.rsplit("@", 1)[-1]
+    auth = urllib.parse.quote(user, safe="")
+    if password:
+        auth += ":" + urllib.parse.quote(password, safe="")
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{auth}@{host}"))
+
+
+async def create_pool(
+    url: str,
+    settings: Settings,
+    *,
+    as_owner: OwnerName | None = None,
+    search_path: str | None = None,
+    **overrides: Any,
+) -> asyncpg.Pool:
+    """An asyncpg pool: as ``as_owner``'s own role when given, else as the URL's user.
+
+    Services always pass ``as_owner``; only migrations, tests and admin commands connect as
+    the URL's user (who sees every schema unless ``search_path`` says otherwise).
+    """
+    url, path = _login(url, settings, as_owner, search_path)
     kwargs: dict[str, Any] = {
         "min_size": settings.pool_min_size,
         "max_size": settings.pool_max_size,
-        "server_settings": server_settings(settings),
+        "server_settings": server_settings(settings, search_path=path),
         "init": init_connection,
         "reset": keep_session,
     }
@@ -99,6 +161,53 @@ async def create_pool(url: str, settings: Settings, **overrides: Any) -> asyncpg
     pool = await asyncpg.create_pool(asyncpg_dsn(url), **kwargs)
     assert pool is not None
     return pool
+
+
+def _login(
+    url: str, settings: Settings, as_owner: OwnerName | None, search_path: str | None
+) -> tuple[str, str]:
+    if as_owner is not None:
+        return owner_database_url(settings, as_owner, url), owner(as_owner).search_path
+    return url, search_path or OWNER_SEARCH_PATH
+
+
+async def connect(
+    url: str,
+    settings: Settings,
+    *,
+    as_owner: OwnerName | None = None,
+    search_path: str | None = None,
+) -> asyncpg.Connection:
+    """One connection, set up like a pool's (see ``create_pool``)."""
+    url, path = _login(url, settings, as_owner, search_path)
+    conn: asyncpg.Connection = await asyncpg.connect(
+        asyncpg_dsn(url), server_settings=server_settings(settings, search_path=path)
+    )
+    await init_connection(conn)
+    return conn
+
+
+async def set_role_passwords(admin_url: str, settings: Settings) -> None:
+    """Give each owner's login role its password (from its URL, or the development one).
+
+    Run with the database owner's URL after migrating: the roles exist from then on, but a
+    password is a deployment's secret, never a migration's.
+    """
+    conn = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        for name, o in OWNERS.items():
+            configured: str | None = getattr(settings, f"{name}_database_url")
+            password = (
+                urllib.parse.urlsplit(asyncpg_dsn(configured)).password
+                if configured
+                else role_password(settings)
+            )
+            if password:
+                # ALTER ROLE takes no parameters; the server quotes the literal.
+                quoted = await conn.fetchval("SELECT quote_literal($1)", password)
+                await conn.execute(f"ALTER ROLE {o.role} PASSWORD {quoted}")
+    finally:
+        await conn.close()
 
 
 async def keep_session(conn: asyncpg.Connection) -> None:
@@ -122,23 +231,6 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 
 def _identity(value: str) -> str:
     return value
-
-
-async def wait_for_database(url: str, *, timeout_s: float = 30.0) -> None:
-    """Block until the server accepts connections (used after start and in fault tests)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while True:
-        try:
-            conn = await asyncpg.connect(asyncpg_dsn(url), timeout=2)
-        except (TimeoutError, OSError, asyncpg.PostgresError):
-            if loop.time() > deadline:
-                raise
-            await asyncio.sleep(0.1)
-            continue
-        with contextlib.suppress(Exception):
-            await conn.close()
-        return
 
 
 class SqlParams:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from pathlib import Path
 
 import asyncpg
@@ -10,6 +12,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from shared.db import asyncpg_dsn
+from shared.ownership import OWNERS, owner, stream_owners
 from shared.settings import PROJECT_ROOT
 
 
@@ -22,8 +25,52 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Migrate up; blocking (Alembic runs its own event loop), so call it from a thread."""
+    """Migrate up, then write the stream ownership the code declares; blocking (Alembic runs
+    its own event loop), so call it from a thread."""
     command.upgrade(alembic_config(url), revision)
+    asyncio.run(_sync_stream_owners(url))
+
+
+async def _sync_stream_owners(url: str) -> None:
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        if await conn.fetchval("SELECT to_regclass('eventlog.stream_owners') IS NULL"):
+            return  # migrated to before ownership was enforced
+        await sync_stream_owners(conn)
+    finally:
+        await conn.close()
+
+
+async def sync_stream_owners(
+    conn: asyncpg.Connection, extra: Mapping[str, tuple[str, str]] | None = None
+) -> None:
+    """Make the owners' rows of ``eventlog.stream_owners`` say what ``shared/ownership.py``
+    declares.
+
+    Rows of other roles are left alone: ``extra`` (category: (service, role)) adds them, which
+    only the test suite does, for the role its own log tests append as.
+    """
+    rows: dict[str, tuple[str, str]] = {
+        category: (name, owner(name).role) for category, name in stream_owners().items()
+    }
+    roles = [o.role for o in OWNERS.values()]
+    async with conn.transaction():
+        await conn.execute(
+            """
+            DELETE FROM eventlog.stream_owners
+             WHERE role = ANY($1::name[]) AND NOT (category = ANY($2::text[]))
+            """,
+            roles,
+            list(rows),
+        )
+        rows.update(extra or {})
+        await conn.executemany(
+            """
+            INSERT INTO eventlog.stream_owners (category, service, role) VALUES ($1, $2, $3)
+            ON CONFLICT (category) DO UPDATE SET service = EXCLUDED.service, role = EXCLUDED.role
+            """,
+            [(category, service, role) for category, (service, role) in sorted(rows.items())],
+        )
 
 
 def downgrade(url: str, revision: str) -> None:
@@ -40,10 +87,10 @@ def head_revision() -> str:
 
 async def current_revision(conn: asyncpg.Connection) -> str | None:
     """The revision the database is at, or None before the first migration."""
-    exists = await conn.fetchval("SELECT to_regclass('alembic_version') IS NOT NULL")
+    exists = await conn.fetchval("SELECT to_regclass('public.alembic_version') IS NOT NULL")
     if not exists:
         return None
-    value: str | None = await conn.fetchval("SELECT version_num FROM alembic_version")
+    value: str | None = await conn.fetchval("SELECT version_num FROM public.alembic_version")
     return value
 
 
@@ -57,18 +104,20 @@ async def ensure_era(url: str) -> int:
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         async with conn.transaction():
-            era: int = await conn.fetchval("SELECT era FROM eventlog_era FOR UPDATE")
+            era: int = await conn.fetchval("SELECT era FROM eventlog.eventlog_era FOR UPDATE")
             from_future = await conn.fetchval(
                 """
                 SELECT EXISTS (
-                    SELECT 1 FROM events
+                    SELECT 1 FROM eventlog.events
                      WHERE era = $1 AND tx_id >= pg_snapshot_xmax(pg_current_snapshot()))
                 """,
                 era,
             )
             if from_future:
                 era += 1
-                await conn.execute("UPDATE eventlog_era SET era = $1, started_at = now()", era)
+                await conn.execute(
+                    "UPDATE eventlog.eventlog_era SET era = $1, started_at = now()", era
+                )
         return era
     finally:
         await conn.close()

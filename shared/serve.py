@@ -14,8 +14,8 @@ from fastapi import FastAPI
 
 from shared import migrate
 from shared.composition import service_modules
-from shared.db import database_url
-from shared.http.logging import configure_logging
+from shared.db import database_url, set_role_passwords
+from shared.http.logging import LogFormat, configure_logging
 from shared.http.protocol import BoundedHttpToolsProtocol
 from shared.settings import SERVICE_PORTS, Settings, get_settings
 
@@ -34,10 +34,12 @@ def load_app(service: str, settings: Settings, url: str) -> FastAPI:
     return app
 
 
-def serve_replicas(service: str, *, host: str, port: int, workers: int) -> None:
+def serve_replicas(
+    service: str, *, host: str, port: int, workers: int, log_format: LogFormat = "json"
+) -> None:
     """Several processes of one service on one port; each runs its consumers, and the
     consumers' leader locks keep exactly one instance of each active."""
-    configure_logging(get_settings().log_level, service)
+    configure_logging(get_settings().log_level, service, fmt=log_format)
     uvicorn.run(
         f"services.{service}.main:create_app",
         factory=True,
@@ -52,11 +54,16 @@ def serve_replicas(service: str, *, host: str, port: int, workers: int) -> None:
 
 
 async def serve_services(
-    settings: Settings, ports: Mapping[str, int], *, host: str, url: str | None = None
+    settings: Settings,
+    ports: Mapping[str, int],
+    *,
+    host: str,
+    url: str | None = None,
+    log_format: LogFormat = "json",
 ) -> None:
     """Serve the given services until SIGINT or SIGTERM, then stop them cleanly."""
     # Logging is the process's, not an app's: configured once, here at the composition root.
-    configure_logging(settings.log_level, "+".join(ports))
+    configure_logging(settings.log_level, "+".join(ports), fmt=log_format)
     url = url or database_url(settings)
     servers = [
         _Server(
@@ -84,25 +91,29 @@ async def serve_services(
     await asyncio.gather(*(s.serve() for s in servers))
 
 
-async def run_everything(settings: Settings, *, host: str) -> None:
+async def run_everything(settings: Settings, *, host: str, log_format: LogFormat = "json") -> None:
     """``make run``: embedded database, migrations, all services, URLs and a dev token."""
     from shared.http.auth import Role, issue_token
 
     url = database_url(settings)
     await asyncio.to_thread(migrate.upgrade, url)
     era = await migrate.ensure_era(url)
+    # The services log in as their own roles, which the migration made; a fresh embedded
+    # database needs nothing more than their (development) passwords.
+    await set_role_passwords(url, settings)
     # Services may load something to look at on a first run (the registry: a sample set).
     for module in service_modules("cli"):
         first_run = getattr(module, "first_run", None)
         if first_run is not None:
             await first_run(url)
-    token = issue_token(settings, roles=[Role.ADMIN], subject="developer")
+    # Every role, so a developer can walk the whole story; admin alone decides nothing.
+    token = issue_token(settings, roles=list(Role), subject="developer")
     lines = [
         "",
         f"strongtrusts is starting (database {'embedded' if settings.database_url is None else 'from DATABASE_URL'}, log era {era})",
         *(f"  {name:<14} http://{host}:{port}/docs" for name, port in SERVICE_PORTS.items()),
         "",
-        "Development token (role admin; `strongtrusts token --role ROLE` for others):",
+        "Development token (every role; `strongtrusts token --role ROLE` for one):",
         f"  {token}",
         "",
         "Ctrl-C stops everything.",
@@ -110,4 +121,4 @@ async def run_everything(settings: Settings, *, host: str) -> None:
     ]
     print("\n".join(lines), file=sys.stderr, flush=True)
     ports: dict[str, int] = {name: port for name, port in SERVICE_PORTS.items()}
-    await serve_services(settings, ports, host=host, url=url)
+    await serve_services(settings, ports, host=host, url=url, log_format=log_format)

@@ -31,10 +31,16 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("DATABASE_URL", "STRONGTRUSTS_DATABASE_URL")
     )
     data_dir: Path = PROJECT_ROOT / ".data"
-    # The services run as this role, which may append events but never update, delete or
-    # truncate them. Empty means "connect as the URL's user" (for managed databases that
-    # hand out one role only).
-    database_app_role: str = "strongtrusts_app"
+    # DATABASE_URL is the owner's: migrations run with it. Each service (and the audit
+    # worker) connects as its own role (see shared/ownership.py) through its own URL. In
+    # development and tests a missing one is derived from DATABASE_URL with the role's name
+    # and ``database_role_password`` (generated into data_dir when unset); production needs
+    # each URL set.
+    registry_database_url: str | None = None
+    assessment_database_url: str | None = None
+    commissioning_database_url: str | None = None
+    audit_database_url: str | None = None
+    database_role_password: str | None = None
     pool_min_size: int = 1
     pool_max_size: int = 10
     # A writer that leaves a transaction open holds back every reader's horizon.
@@ -70,9 +76,18 @@ class Settings(BaseSettings):
                 raise ValueError("RS256 needs STRONGTRUSTS_JWT_JWKS_URL")
             if not self.audit_signing_key:
                 raise ValueError("production needs STRONGTRUSTS_AUDIT_SIGNING_KEY")
-            if self.database_url is None:
+            if self.database_url is None and not any(
+                (
+                    self.registry_database_url,
+                    self.assessment_database_url,
+                    self.commissioning_database_url,
+                    self.audit_database_url,
+                )
+            ):
                 raise ValueError(
-                    "production needs DATABASE_URL; the embedded database is for development"
+                    "production needs DATABASE_URL (to migrate) or a service's own"
+                    " STRONGTRUSTS_<SERVICE>_DATABASE_URL; the embedded database is for"
+                    " development"
                 )
         return self
 

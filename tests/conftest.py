@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 import pytest
 
+from shared.contracts import all_contracts
 from shared.db import create_pool
+from shared.eventlog.runtime import owner_store
 from shared.eventlog.store import EventStore
+from shared.ownership import OwnerName
 from shared.settings import Settings
 from tests import dbutil
 from tests.contracts import test_registry
+from tests.dbutil import log_writer_pool
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
@@ -45,6 +50,23 @@ async def fresh_database(admin_url: str) -> AsyncIterator[Callable[..., Awaitabl
         await dbutil.drop_database(admin_url, url)
 
 
+@pytest.fixture(scope="module")
+async def fresh_database_module(
+    admin_url: str,
+) -> AsyncIterator[Callable[..., Awaitable[str]]]:
+    """Like ``fresh_database``, for databases a whole test module shares."""
+    made: list[str] = []
+
+    async def make(*, migrated: bool = True) -> str:
+        url = await dbutil.create_database(admin_url, migrated=migrated)
+        made.append(url)
+        return url
+
+    yield make
+    for url in made:
+        await dbutil.drop_database(admin_url, url)
+
+
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
     """Settings pointing at the session database."""
@@ -53,10 +75,34 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture(scope="session")
 async def pool(settings: Settings, database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    """An application-role pool on the session database."""
-    p = await create_pool(database_url, settings, max_size=40)
+    """A pool on the session database as the test role: append-only like a service's role,
+    but allowed any category (see ``dbutil.prepare_test_role``)."""
+    p = await log_writer_pool(database_url, settings, max_size=40)
     yield p
     await p.close()
+
+
+@pytest.fixture(scope="session")
+async def owner_pool(settings: Settings, database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """A pool as the database owner, seeing every schema: for looking at read models."""
+    p = await create_pool(database_url, settings, max_size=10)
+    yield p
+    await p.close()
+
+
+@pytest.fixture(scope="session")
+async def service_stores(
+    settings: Settings, database_url: str
+) -> AsyncIterator[dict[OwnerName, EventStore]]:
+    """A store per service on the session database, each appending as the service's own role
+    (for tests that drive a service's internals directly)."""
+    async with contextlib.AsyncExitStack() as stack:
+        yield {
+            name: await stack.enter_async_context(
+                owner_store(database_url, settings, all_contracts(), name, max_size=6)
+            )
+            for name in ("registry", "assessment", "commissioning")
+        }
 
 
 @pytest.fixture(scope="session")

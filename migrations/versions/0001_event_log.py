@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from alembic import op
 
-from shared.settings import get_settings
-
 revision = "0001_event_log"
 down_revision = None
 branch_labels = None
@@ -132,14 +130,14 @@ def _grants(role: str) -> list[str]:
 def upgrade() -> None:
     for statement in TABLES + FUNCTIONS + TRIGGERS:
         op.execute(statement)
-    role = get_settings().database_app_role
+    role = "strongtrusts_app"  # the one shared role, until 0009
     if role:
         for statement in _grants(role):
             op.execute(statement)
 
 
 def downgrade() -> None:
-    role = get_settings().database_app_role
+    role = "strongtrusts_app"  # the one shared role, until 0009
     if role:
         op.execute(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM "{role}"')
         op.execute(

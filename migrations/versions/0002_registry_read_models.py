@@ -16,8 +16,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from shared.settings import get_settings
-
 revision = "0002_registry_read_models"
 down_revision = "0001_event_log"
 branch_labels = None
@@ -196,7 +194,7 @@ def upgrade() -> None:
         sa.Column("recorded_at", _TIMESTAMPTZ, nullable=False),
     )
 
-    role = get_settings().database_app_role
+    role = "strongtrusts_app"  # the one shared role, until 0009
     if role:
         # SELECT, INSERT, UPDATE and DELETE come from 0001's default privileges. Read models
         # are disposable, so the app role may also empty them for a rebuild.

@@ -14,8 +14,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from shared.settings import get_settings
-
 revision = "0004_assessment_indicators"
 down_revision = "0003_assessment_read_models"
 branch_labels = None
@@ -66,7 +64,7 @@ def upgrade() -> None:
         postgresql_where=sa.text("dirty"),
     )
 
-    role = get_settings().database_app_role
+    role = "strongtrusts_app"  # the one shared role, until 0009
     if role:
         # Read models are disposable, so the app role may also empty them for a rebuild.
         op.execute(f'GRANT TRUNCATE ON {", ".join(TABLES)} TO "{role}"')

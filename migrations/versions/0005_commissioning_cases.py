@@ -15,8 +15,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from shared.settings import get_settings
-
 revision = "0005_commissioning_cases"
 down_revision = "0004_assessment_indicators"
 branch_labels = None
@@ -135,7 +133,7 @@ def upgrade() -> None:
     for statement in AUDIT_INDEXES:
         op.execute(statement)
 
-    role = get_settings().database_app_role
+    role = "strongtrusts_app"  # the one shared role, until 0009
     if role:
         # Read models are disposable, so the app role may also empty them for a rebuild.
         op.execute(f'GRANT TRUNCATE ON {", ".join(TABLES)} TO "{role}"')

@@ -14,8 +14,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from shared.settings import get_settings
-
 revision = "0006_commissioning_knowledge"
 down_revision = "0005_commissioning_cases"
 branch_labels = None
@@ -139,7 +137,7 @@ def upgrade() -> None:
     op.create_index(
         "commissioning_trust_profiles_by_revision", "commissioning_trust_profiles", ["revision"]
     )
-    role = get_settings().database_app_role
+    role = "strongtrusts_app"  # the one shared role, until 0009
     if role:
         # Read models are disposable, so the app role may also empty them for a rebuild.
         op.execute(f'GRANT TRUNCATE ON {", ".join(TABLES)} TO "{role}"')

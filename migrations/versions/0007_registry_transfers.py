@@ -14,8 +14,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import UUID
 
-from shared.settings import get_settings
-
 revision = "0007_registry_transfers"
 down_revision = "0006_commissioning_knowledge"
 branch_labels = None
@@ -48,7 +46,7 @@ def upgrade() -> None:
         postgresql_where=sa.text("status = 'pending'"),
     )
     op.create_index("registry_pending_transfers_case", TABLE, ["case_id"])
-    role = get_settings().database_app_role
+    role = "strongtrusts_app"  # the one shared role, until 0009
     if role:
         # SELECT, INSERT, UPDATE and DELETE come from 0001's default privileges; TRUNCATE
         # too, like the read models, for a replay of the registry-transfers consumer.

@@ -10,8 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from shared.settings import get_settings
-
 revision = "0008_audit_index"
 down_revision = "0007_registry_transfers"
 branch_labels = None
@@ -28,7 +26,7 @@ def upgrade() -> None:
     )
     # A timeline also takes in what its events name (a school's cases, a trust's assessments).
     op.create_index("audit_subjects_by_position", "audit_subjects", ["position"])
-    role = get_settings().database_app_role
+    role = "strongtrusts_app"  # the one shared role, until 0009
     if role:
         # Like every read model, the index is disposable: the app role may empty it to rebuild.
         op.execute(f'GRANT TRUNCATE ON audit_subjects TO "{role}"')

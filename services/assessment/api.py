@@ -12,13 +12,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from services.assessment import domain, frameworks_api, handlers, profile_api, queries
 from services.assessment.domain import Status
-from services.assessment.http_deps import (
-    AssessorDep,
-    ModeratorDep,
-    PoolDep,
-    WithdrawerDep,
-    readers,
-)
+from services.assessment.http_deps import AssessorDep, ModeratorDep, WithdrawerDep, readers
 from services.assessment.indicators_evidence import indicators_evidence, load_trust_indicators
 from services.assessment.schemas import (
     AssessmentCreated,
@@ -35,6 +29,7 @@ from services.assessment.schemas import (
 )
 from shared.app import StoreDep
 from shared.errors import NotFound
+from shared.http.deps import PoolDep, TodayDep
 from shared.http.problems import problem_responses
 from shared.http.writes import WriteMetadataDep, parse_if_match
 
@@ -312,10 +307,11 @@ async def publish_assessment(
     response: Response,
     store: StoreDep,
     meta: WriteMetadataDep,
+    today: TodayDep,
     _: ModeratorDep,
 ) -> Published:
     """Publish a moderated assessment with every pillar judged; it supersedes the trust's last."""
-    state = await handlers.publish(store, assessment_id, meta, today=handlers.today_in_england())
+    state = await handlers.publish(store, assessment_id, meta, today=today)
     written = _written(response, state)
     return Published(**written.model_dump(), supersedes=state.supersedes)
 

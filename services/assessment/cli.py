@@ -15,8 +15,9 @@ from typing import Any
 from services.assessment import domain, handlers
 from shared.contracts import all_contracts
 from shared.contracts.assessment import DESCRIPTORS, FrameworkVersionPublished
-from shared.db import create_pool, database_url
+from shared.db import database_url
 from shared.eventlog.contracts import EventMetadata
+from shared.eventlog.runtime import owner_store
 from shared.eventlog.store import EventStore
 from shared.settings import get_settings
 
@@ -44,11 +45,10 @@ def register(commands: Any) -> None:
 def _cmd_seed(args: argparse.Namespace) -> int:
     async def run() -> list[str]:
         settings = get_settings()
-        pool = await create_pool(database_url(settings), settings)
-        try:
-            return await handlers.seed_frameworks(EventStore(pool, all_contracts()))
-        finally:
-            await pool.close()
+        async with owner_store(
+            database_url(settings), settings, all_contracts(), "assessment"
+        ) as store:
+            return await handlers.seed_frameworks(store)
 
     seeded = asyncio.run(run())
     print("seeded: " + (", ".join(seeded) if seeded else "nothing (both already published)"))
@@ -83,9 +83,8 @@ SELECT (data->>'trust_uid')::int AS uid, count(*) AS schools
 async def first_run(url: str) -> None:
     """Seed the frameworks, and on an empty log a few sample assessments to look at."""
     settings = get_settings()
-    pool = await create_pool(url, settings)
-    try:
-        store = EventStore(pool, all_contracts())
+    async with owner_store(url, settings, all_contracts(), "assessment") as store:
+        pool = store.pool
         seeded = await handlers.seed_frameworks(store)
         if seeded:
             print(f"First run: seeded frameworks {', '.join(seeded)}", file=sys.stderr)
@@ -99,8 +98,6 @@ async def first_run(url: str) -> None:
             await sample_assessment(store, uid, framework_id, publish=n < 2, seed=n)
         if uids:
             print(f"First run: sample assessments of trusts {uids}", file=sys.stderr)
-    finally:
-        await pool.close()
 
 
 async def sample_assessment(

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Path, Response, status
 
 from services.assessment import handlers, queries
 from services.assessment.frameworks import FrameworkDefinition
-from services.assessment.http_deps import AdminDep, PoolDep, readers
+from services.assessment.http_deps import readers
 from services.assessment.schemas import FrameworkList, FrameworkVersionView
 from shared.app import StoreDep
+from shared.http.auth import AdminDep
+from shared.http.deps import PoolDep
 from shared.http.problems import problem_responses
 from shared.http.writes import WriteMetadataDep
 

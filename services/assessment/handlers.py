@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from importlib import resources
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from services.assessment import domain
 from services.assessment.domain import Assessment
@@ -27,16 +26,10 @@ from shared.eventlog.model import NO_STREAM, NewEvent
 from shared.eventlog.store import EventStore
 from shared.http.writes import if_match_guard
 
-_ENGLAND = ZoneInfo("Europe/London")
 SEED_FILES: tuple[str, ...] = ("dfe_trust_quality_2023.json", "cst_strong_trust_2022.json")
 
 # (framework_id, version) -> the published definition; immutable once in the log.
 _framework_cache: dict[tuple[str, int], FrameworkVersionPublished] = {}
-
-
-def today_in_england() -> date:
-    """Today's date where the trusts are."""
-    return datetime.now(_ENGLAND).date()
 
 
 def new_id() -> str:
@@ -205,7 +198,9 @@ async def execute(
     else:
         with if_match_guard():
             await _append(store, assessment_id, events, metadata, loaded.state.version)
-    return domain.fold_more(loaded.state, events)
+    after = domain.fold(events, loaded.state)
+    assert after is not None  # folded onto a state, never None
+    return after
 
 
 async def publish(
@@ -234,7 +229,9 @@ async def publish(
             expected_version=loaded.state.version,
             conn=conn,
         )
-    return domain.fold_more(loaded.state, events)
+    after = domain.fold(events, loaded.state)
+    assert after is not None  # folded onto a state, never None
+    return after
 
 
 # The trust's standing publication, read from the log itself (not a read model) so that it

@@ -1,8 +1,9 @@
 """The commissioning HTTP routes for cases: parse, call one handler or read, shape the answer.
 
 Roles: a caseworker opens cases, sets criteria, shortlists, schedules the board, changes a
-significant date and closes cases; only a decision maker records a decision. Reads are for
-readers, caseworkers, decision makers and auditors. Admin passes every check.
+significant date and closes cases; only a decision maker records a decision, and an admin
+does none of these without the role. Reads are for readers, caseworkers, decision makers,
+auditors and admins.
 """
 
 from __future__ import annotations
@@ -13,17 +14,15 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from services.commissioning import handlers, queries
 from services.commissioning.candidates import CandidateList
-from services.commissioning.case_domain import CaseStatus
-from services.commissioning.decision_domain import RecordDecision
+from services.commissioning.domain.cases import CaseStatus
+from services.commissioning.domain.decisions import RecordDecision
 from services.commissioning.routing import (
     Caseworker,
     Cursor,
     DecisionMaker,
     IfMatch,
     Limit,
-    PoolDep,
     Reader,
-    TodayDep,
     concurrency_guard,
     expected_version,
     written,
@@ -44,6 +43,7 @@ from services.commissioning.schemas import (
 )
 from shared.app import StoreDep
 from shared.contracts.commissioning import CaseTrigger
+from shared.http.deps import PoolDep, TodayDep
 from shared.http.fields import FILTER_MAX
 from shared.http.problems import problem_responses
 from shared.http.writes import WriteMetadataDep

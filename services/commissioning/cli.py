@@ -12,21 +12,20 @@ import asyncio
 import json
 import sys
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from services.commissioning import case_domain
+from services.commissioning.domain import cases
 from services.commissioning.handlers import new_id
 from services.commissioning.knowledge.facts import area_of
+from shared.clock import today_in_england
 from shared.contracts import all_contracts
 from shared.contracts.commissioning import CaseTrigger, FactorWeights, PillarWeight
-from shared.db import create_pool, database_url
+from shared.db import database_url
 from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.model import NO_STREAM, NewEvent
-from shared.eventlog.store import EventStore
+from shared.eventlog.runtime import owner_store
 from shared.settings import get_settings
 
 FIRST_RUN_ACTOR = "system:first-run"
@@ -135,8 +134,8 @@ async def _pick_school(pool: asyncpg.Pool) -> _School | None:
 async def open_sample_case(url: str) -> str | None:
     """Open the sample case unless any case exists; returns its id, or None."""
     settings = get_settings()
-    pool = await create_pool(url, settings)
-    try:
+    async with owner_store(url, settings, all_contracts(), "commissioning") as store:
+        pool = store.pool
         if await pool.fetchval("SELECT EXISTS (SELECT 1 FROM events WHERE category = 'case')"):
             return None
         school = await _pick_school(pool)
@@ -144,7 +143,7 @@ async def open_sample_case(url: str) -> str | None:
             return None
         trigger: CaseTrigger = "inadequate_dao" if school.trust_uid is None else "rebrokerage"
         case_id = new_id()
-        place = case_domain.SchoolPlace(
+        place = cases.SchoolPlace(
             urn=school.urn,
             closed=False,
             trust_uid=school.trust_uid,
@@ -152,27 +151,25 @@ async def open_sample_case(url: str) -> str | None:
             region_code=school.region_code,
             area=area_of(school.la_code, school.district_name),
         )
-        events = case_domain.open_case(
-            case_domain.OpenCase(
+        events = cases.open_case(
+            cases.OpenCase(
                 case_id=case_id,
                 urns=[school.urn],
                 trigger=trigger,
                 title=f"{school.name}: judged inadequate",
-                opened_on=datetime.now(ZoneInfo("Europe/London")).date(),
+                opened_on=today_in_england(),
             ),
             {school.urn: place},
         )
-        state = case_domain.fold(events)
+        state = cases.fold(events)
         assert state is not None
-        events += case_domain.set_criteria(state, SAMPLE_PILLARS, SAMPLE_FACTORS)
+        events += cases.set_criteria(state, SAMPLE_PILLARS, SAMPLE_FACTORS)
         meta = EventMetadata(
             actor=FIRST_RUN_ACTOR,
             reason="A sample case to show a ranked shortlist",
             source="first-run",
         )
-        await EventStore(pool, all_contracts()).append(
+        await store.append(
             f"case-{case_id}", [NewEvent(e, meta) for e in events], expected_version=NO_STREAM
         )
         return case_id
-    finally:
-        await pool.close()

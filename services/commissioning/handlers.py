@@ -11,10 +11,10 @@ from typing import Any
 
 import asyncpg
 
-from services.commissioning import case_domain, decision_domain, intervention_domain
 from services.commissioning.candidates import CandidateList, candidates_for, candidates_json_for
-from services.commissioning.case_domain import CaseState, SchoolPlace
-from services.commissioning.intervention_domain import InterventionState
+from services.commissioning.domain import cases, decisions, interventions
+from services.commissioning.domain.cases import CaseState, SchoolPlace
+from services.commissioning.domain.interventions import InterventionState
 from services.commissioning.knowledge import school_facts, trust_fact
 from shared.contracts.commissioning import (
     CaseTrigger,
@@ -55,7 +55,7 @@ def _events(events: Sequence[EventContract], meta: EventMetadata) -> list[NewEve
 async def load_case(store: EventStore, case_id: str) -> CaseState:
     """The case as its stream tells it; 404 when there is no such case."""
     recorded = await store.read_stream(f"case-{case_id}")
-    state = case_domain.fold(e.decode(store.registry) for e in recorded)
+    state = cases.fold(e.decode(store.registry) for e in recorded)
     if state is None:
         raise NotFound(f"There is no case {case_id}.")
     return state
@@ -89,10 +89,8 @@ async def open_case(
 ) -> Written:
     """Open a case for schools the service knows and that are open."""
     case_id = new_id()
-    cmd = case_domain.OpenCase(
-        case_id=case_id, urns=urns, trigger=trigger, title=title, opened_on=today
-    )
-    events = case_domain.open_case(cmd, await school_places(pool, urns))
+    cmd = cases.OpenCase(case_id=case_id, urns=urns, trigger=trigger, title=title, opened_on=today)
+    events = cases.open_case(cmd, await school_places(pool, urns))
     result = await store.append(
         f"case-{case_id}", _events(events, metadata), expected_version=NO_STREAM
     )
@@ -125,7 +123,7 @@ async def set_criteria(
 ) -> Written:
     """Record what matters for this case."""
     state = await load_case(store, case_id)
-    events = case_domain.set_criteria(state, pillars, factors)
+    events = cases.set_criteria(state, pillars, factors)
     return await _append_case(store, state, events, metadata, expected)
 
 
@@ -175,7 +173,7 @@ async def shortlist(
     state = await load_case(store, case_id)
     # Every ranked trust may be chosen, not only those on the first page.
     ranked = await candidates(pool, state, everyone=True)
-    events = case_domain.shortlist(
+    events = cases.shortlist(
         state,
         trust_uids,
         ranked=[c.trust_uid for c in ranked.candidates],
@@ -194,7 +192,7 @@ async def schedule_board(
 ) -> Written:
     """Send the case to an advisory board."""
     state = await load_case(store, case_id)
-    events = case_domain.schedule_board(state, board_date)
+    events = cases.schedule_board(state, board_date)
     return await _append_case(store, state, events, metadata, expected)
 
 
@@ -203,7 +201,7 @@ async def record_decision(
     pool: asyncpg.Pool,
     *,
     case_id: str,
-    decision: decision_domain.RecordDecision,
+    decision: decisions.RecordDecision,
     today: date,
     metadata: EventMetadata,
     expected: int | None = None,
@@ -212,13 +210,13 @@ async def record_decision(
     state = await load_case(store, case_id)
     in_a_trust = False
     trust_open = True
-    if decision.outcome in case_domain.APPROVALS:
+    if decision.outcome in cases.APPROVALS:
         places = await school_places(pool, state.urns)
         in_a_trust = any(p.trust_uid is not None for p in places.values())
         if decision.trust_uid is not None:
             trust = await trust_fact(pool, decision.trust_uid)
             trust_open = trust is not None and not trust.closed
-    events = decision_domain.record_decision(
+    events = decisions.record_decision(
         state, decision, today=today, schools_in_a_trust=in_a_trust, trust_open=trust_open
     )
     return await _append_case(store, state, events, metadata, expected)
@@ -236,9 +234,7 @@ async def change_significant_date(
 ) -> Written:
     """Move the approved transfer's date, with the reason."""
     state = await load_case(store, case_id)
-    events = decision_domain.change_significant_date(
-        state, significant_date, reason=reason, today=today
-    )
+    events = decisions.change_significant_date(state, significant_date, reason=reason, today=today)
     return await _append_case(store, state, events, metadata, expected)
 
 
@@ -253,7 +249,7 @@ async def close_case(
 ) -> Written:
     """Close the case; any pending transfer is cancelled by the registry."""
     state = await load_case(store, case_id)
-    events = case_domain.close_case(state, closed_on=today, reason=reason)
+    events = cases.close_case(state, closed_on=today, reason=reason)
     return await _append_case(store, state, events, metadata, expected)
 
 
@@ -263,7 +259,7 @@ async def close_case(
 async def load_intervention(store: EventStore, intervention_id: str) -> InterventionState | None:
     """The intervention as its stream tells it, or None."""
     recorded = await store.read_stream(f"intervention-{intervention_id}")
-    return intervention_domain.fold(e.decode(store.registry) for e in recorded)
+    return interventions.fold(e.decode(store.registry) for e in recorded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +274,7 @@ async def issue_intervention(
     store: EventStore,
     pool: asyncpg.Pool,
     *,
-    cmd: intervention_domain.IssueIntervention,
+    cmd: interventions.IssueIntervention,
     today: date,
     metadata: EventMetadata,
 ) -> Issued:
@@ -292,7 +288,7 @@ async def issue_intervention(
         if cmd.escalated_from is not None
         else None
     )
-    events = intervention_domain.issue(
+    events = interventions.issue(
         cmd,
         today=today,
         trust_known=trust is not None,
@@ -306,31 +302,27 @@ async def issue_intervention(
             expected_version=NO_STREAM,
         )
     ]
-    case_id: str | None = None
-    if cmd.kind == "termination_notice" and cmd.urn is not None and cmd.status == "issued":
-        case_id, opened = _rebrokerage_case(cmd.intervention_id, cmd.urn, cmd.issued_on, places)
-        appends.append(StreamAppend(f"case-{case_id}", _events(opened, metadata), NO_STREAM))
-    await store.append_streams(appends)
-    return Issued(cmd.intervention_id, case_id)
-
-
-def _rebrokerage_case(
-    intervention_id: str, urn: int, on: date, places: dict[int, SchoolPlace]
-) -> tuple[str, list[EventContract]]:
-    """A rebrokerage case for the academy a termination notice names."""
-    case_id = new_id()
-    events = case_domain.open_case(
-        case_domain.OpenCase(
-            case_id=case_id,
-            urns=[urn],
-            trigger="rebrokerage",
-            title=f"Rebrokerage of {urn} after a termination notice",
-            opened_on=on,
-            intervention_id=intervention_id,
-        ),
-        places,
+    opened = interventions.rebrokerage_case(
+        intervention_id=cmd.intervention_id,
+        kind=cmd.kind,
+        urn=cmd.urn,
+        status=cmd.status,
+        on=cmd.issued_on,
+        case_id=new_id(),
     )
-    return case_id, events
+    if opened is not None:
+        appends.append(await _open_rebrokerage(pool, opened, metadata))
+    await store.append_streams(appends)
+    return Issued(cmd.intervention_id, None if opened is None else opened.case_id)
+
+
+async def _open_rebrokerage(
+    pool: asyncpg.Pool, cmd: cases.OpenCase, metadata: EventMetadata
+) -> StreamAppend:
+    # Appended with the intervention's events, in one transaction, so there is never a
+    # termination notice without its rebrokerage case or the other way round.
+    opened = cases.open_case(cmd, await school_places(pool, cmd.urns))
+    return StreamAppend(f"case-{cmd.case_id}", _events(opened, metadata), NO_STREAM)
 
 
 async def change_intervention_status(
@@ -348,9 +340,7 @@ async def change_intervention_status(
     state = await load_intervention(store, intervention_id)
     if state is None:
         raise NotFound(f"There is no intervention {intervention_id}.")
-    events = intervention_domain.change_status(
-        state, status, effective_on=effective_on, today=today
-    )
+    events = interventions.change_status(state, status, effective_on=effective_on, today=today)
     appends = [
         StreamAppend(
             f"intervention-{intervention_id}",
@@ -358,10 +348,15 @@ async def change_intervention_status(
             expected_version=state.version if expected is None else expected,
         )
     ]
-    # A termination notice prepared first opens its rebrokerage case when it is issued.
-    if state.kind == "termination_notice" and state.urn is not None and status == "issued":
-        places = await school_places(pool, [state.urn])
-        case_id, opened = _rebrokerage_case(intervention_id, state.urn, effective_on, places)
-        appends.append(StreamAppend(f"case-{case_id}", _events(opened, metadata), NO_STREAM))
+    opened = interventions.rebrokerage_case(
+        intervention_id=intervention_id,
+        kind=state.kind,
+        urn=state.urn,
+        status=status,
+        on=effective_on,
+        case_id=new_id(),
+    )
+    if opened is not None:
+        appends.append(await _open_rebrokerage(pool, opened, metadata))
     results = await store.append_streams(appends)
     return Written(intervention_id, results[0].last_version)

@@ -11,15 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from services.commissioning import handlers, queries
-from services.commissioning.intervention_domain import IssueIntervention
+from services.commissioning.domain.interventions import IssueIntervention
 from services.commissioning.routing import (
     Caseworker,
     Cursor,
     IfMatch,
     Limit,
-    PoolDep,
     Reader,
-    TodayDep,
     concurrency_guard,
     expected_version,
     written,
@@ -34,6 +32,7 @@ from services.commissioning.schemas import (
 )
 from shared.app import StoreDep
 from shared.contracts.commissioning import InterventionKind, InterventionStatus
+from shared.http.deps import PoolDep, TodayDep
 from shared.http.problems import problem_responses
 from shared.http.writes import WriteMetadataDep
 

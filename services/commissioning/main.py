@@ -5,12 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.commissioning import api, interventions_api
-from services.commissioning.area_plan import router as area_plan_router
+from services.commissioning.area_plans.api import router as area_plan_router
 from services.commissioning.knowledge import knowledge_projection
 from services.commissioning.projections import cases_projection
 from shared.app import ServiceSpec, create_service_app
 from shared.audit import api as audit_api
-from shared.audit.index import AuditIndex
 from shared.contracts import all_contracts
 from shared.settings import Settings, get_settings
 
@@ -21,7 +20,7 @@ SPEC = ServiceSpec(
     registry=all_contracts(),
     # The cross-service audit API lives here, beside the decisions it exists to explain.
     routers=(api.router, interventions_api.router, area_plan_router, audit_api.router),
-    consumers=lambda: [knowledge_projection(), cases_projection(), AuditIndex()],
+    consumers=lambda: [knowledge_projection(), cases_projection()],
 )
 
 

@@ -12,9 +12,9 @@ import json
 from datetime import date
 from typing import Any
 
-from services.commissioning import case_domain
 from services.commissioning.criteria import criteria_json, default_criteria
-from services.commissioning.intervention_domain import is_active
+from services.commissioning.domain import cases
+from services.commissioning.domain.interventions import is_active
 from shared.contracts import all_contracts
 from shared.contracts.commissioning import (
     AdvisoryBoardScheduled,
@@ -150,7 +150,7 @@ async def _decision_recorded(event: RecordedEvent, ctx: HandlerContext) -> None:
         event.recorded_at,
         event.position,
     )
-    status = "decided" if e.outcome in case_domain.APPROVALS else e.outcome
+    status = "decided" if e.outcome in cases.APPROVALS else e.outcome
     await _update_case(
         ctx,
         event,
@@ -371,10 +371,10 @@ async def _complete(
         f"SELECT {RECORDED_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version",
         stream,
     )
-    state = case_domain.fold(RecordedEvent.from_row(r).decode(_CONTRACTS) for r in rows)
+    state = cases.fold(RecordedEvent.from_row(r).decode(_CONTRACTS) for r in rows)
     if state is None:
         return
-    events = case_domain.complete_case(state, decision_id=decision_id, completed_on=on)
+    events = cases.complete_case(state, decision_id=decision_id, completed_on=on)
     if not events:
         return
     meta = EventMetadata(

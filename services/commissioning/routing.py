@@ -1,47 +1,21 @@
-"""What every commissioning route shares: roles, the clock, the pool, paging, If-Match."""
+"""What every commissioning route shares: roles, paging, If-Match (the pool, the date and
+the reader sets are ``shared.http.deps``')."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import date, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
-import asyncpg
 from fastapi import Depends, Header, Query, Response
 
 from services.commissioning import handlers
 from services.commissioning.schemas import Written
-from shared.app import RuntimeDep
-from shared.errors import ServiceUnavailable
 from shared.http.auth import Principal, Role, require_roles
+from shared.http.deps import CASE_READERS, allowed
 from shared.http.writes import if_match_guard, parse_if_match
 
-READ_ROLES: tuple[Role, ...] = (
-    Role.READER,
-    Role.CASEWORKER,
-    Role.DECISION_MAKER,
-    Role.AUDITOR,
-)
-_ENGLAND = ZoneInfo("Europe/London")
-
-
-async def today() -> date:
-    """Today's date in England; a dependency so tests can set the clock."""
-    return datetime.now(_ENGLAND).date()
-
-
-async def read_pool(runtime: RuntimeDep) -> asyncpg.Pool:
-    """The app's connection pool."""
-    if runtime.pool is None:
-        raise ServiceUnavailable("Commissioning is not connected to its database.")
-    return runtime.pool
-
-
-PoolDep = Annotated[asyncpg.Pool, Depends(read_pool)]
-TodayDep = Annotated[date, Depends(today)]
-Reader = Annotated[Principal, Depends(require_roles(*READ_ROLES))]
+Reader = Annotated[Principal, allowed(CASE_READERS)]
 Caseworker = Annotated[Principal, Depends(require_roles(Role.CASEWORKER))]
 DecisionMaker = Annotated[Principal, Depends(require_roles(Role.DECISION_MAKER))]
 IfMatch = Annotated[

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import asyncpg
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 
 from services.registry import queries
 from services.registry.schemas import (
@@ -20,34 +19,13 @@ from services.registry.schemas import (
     TrustSchoolPage,
     TrustView,
 )
-from shared.app import RuntimeDep
 from shared.contracts.identifiers import MAX_GROUP_UID
-from shared.errors import ServiceUnavailable
-from shared.http.auth import Role, require_roles
+from shared.http.deps import EVERYONE, PoolDep, TodayDep, allowed
 from shared.http.fields import FILTER_MAX, IsoDate
 from shared.http.problems import problem_responses
 
-# Every role may read the registry (admin passes any role check).
-READ_ROLES: tuple[Role, ...] = (
-    Role.READER,
-    Role.ASSESSOR,
-    Role.MODERATOR,
-    Role.CASEWORKER,
-    Role.DECISION_MAKER,
-    Role.DATA_FEED,
-    Role.AUDITOR,
-)
-_readers = [Depends(require_roles(*READ_ROLES))]
-
-
-async def read_pool(runtime: RuntimeDep) -> asyncpg.Pool:
-    """The app's connection pool, for reads."""
-    if runtime.pool is None:
-        raise ServiceUnavailable("The registry is not connected to its database.")
-    return runtime.pool
-
-
-PoolDep = Annotated[asyncpg.Pool, Depends(read_pool)]
+# Every role may read the registry.
+_readers = [allowed(EVERYONE)]
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 Cursor = Annotated[
     str | None, Query(max_length=100, description="The `next_cursor` of the previous page.")
@@ -187,13 +165,14 @@ async def get_trust(pool: PoolDep, uid: TrustUid) -> TrustView:
 )
 async def list_trust_schools(
     pool: PoolDep,
+    today: TodayDep,
     uid: TrustUid,
     as_of: AsOf = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> TrustSchoolPage:
     """The schools the trust ran on ``as_of`` (today when absent), in URN order."""
-    on = as_of if as_of is not None else queries.today_in_england()
+    on = as_of if as_of is not None else today
     return await queries.list_trust_schools(pool, uid, as_of=on, limit=limit, cursor=cursor)
 
 

@@ -15,8 +15,8 @@ from services.registry.gias.csvfile import RowProblem, UnusableInput
 from services.registry.importer import GiasFiles, ImportReport, import_gias
 from services.registry.ofsted import OfstedReport, import_ofsted
 from shared.contracts import all_contracts
-from shared.db import create_pool, database_url
-from shared.eventlog.store import EventStore
+from shared.db import database_url
+from shared.eventlog.runtime import owner_store
 from shared.settings import get_settings
 
 
@@ -87,9 +87,7 @@ async def _import(
     from tqdm import tqdm
 
     settings = get_settings()
-    pool = await create_pool(database_url(settings), settings)
-    try:
-        store = EventStore(pool, all_contracts())
+    async with owner_store(database_url(settings), settings, all_contracts(), "registry") as store:
         with tqdm(unit=" rows", file=sys.stderr, disable=None) as bar:
 
             def progress(stage: str, n: int) -> None:
@@ -99,8 +97,6 @@ async def _import(
             return await import_gias(
                 store, files, actor=actor, snapshot=snapshot, progress=progress
             )
-    finally:
-        await pool.close()
 
 
 def _cmd_import_ofsted(args: argparse.Namespace) -> int:
@@ -108,11 +104,10 @@ def _cmd_import_ofsted(args: argparse.Namespace) -> int:
 
     async def run() -> OfstedReport:
         settings = get_settings()
-        pool = await create_pool(database_url(settings), settings)
-        try:
-            return await import_ofsted(EventStore(pool, all_contracts()), args.file, actor=actor)
-        finally:
-            await pool.close()
+        async with owner_store(
+            database_url(settings), settings, all_contracts(), "registry"
+        ) as store:
+            return await import_ofsted(store, args.file, actor=actor)
 
     try:
         report = asyncio.run(run())
@@ -160,11 +155,11 @@ async def first_run(url: str) -> None:
     from services.registry.sample import write_sample
 
     settings = get_settings()
-    pool = await create_pool(url, settings)
-    try:
-        if await pool.fetchval("SELECT EXISTS (SELECT 1 FROM events WHERE category = 'school')"):
+    async with owner_store(url, settings, all_contracts(), "registry") as store:
+        if await store.pool.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE category = 'school')"
+        ):
             return
-        store = EventStore(pool, all_contracts())
         folder = settings.data_dir / "sample"
         print(
             f"First run: loading {FIRST_RUN_SCHOOLS} synthetic schools from {folder}",
@@ -179,8 +174,6 @@ async def first_run(url: str) -> None:
         for ofsted in (files.ofsted_legacy, files.ofsted):
             written += (await import_ofsted(store, ofsted, actor="system:first-run")).events_written
         print(f"First run: {written} events written", file=sys.stderr)
-    finally:
-        await pool.close()
 
 
 def _cmd_rebuild(args: argparse.Namespace) -> int:

@@ -6,7 +6,8 @@ result is the list of events, named as facts, that would bring the log up to dat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -38,7 +39,7 @@ SPONSORED_TYPES = frozenset({"28", "33", "43", "46", "57"})
 FREE_SCHOOL_TYPES = frozenset({"35", "36", "38", "39", "40", "41"})
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class SchoolState:
     """A school as the log knows it."""
 
@@ -47,12 +48,12 @@ class SchoolState:
     details: SchoolDetails | None = None
     trust_uid: int | None = None
     joined_on: date | None = None
-    predecessors: set[int] = field(default_factory=set)
+    predecessors: frozenset[int] = frozenset()
     closed: bool = False
-    inspections: set[tuple[date, str]] = field(default_factory=set)
+    inspections: frozenset[tuple[date, str]] = frozenset()
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class TrustState:
     """A trust as the log knows it."""
 
@@ -63,46 +64,68 @@ class TrustState:
     founding_la: str | None = None
 
 
-def evolve_school(state: SchoolState, event: EventContract) -> None:
-    """Apply one school event to its state."""
+def evolve_school(state: SchoolState | None, event: EventContract) -> SchoolState:
+    """The school after one more of its events."""
+    # Every event of a school's stream names its URN, so any of them can start the state.
+    s = SchoolState(urn=event.urn) if state is None else state  # type: ignore[attr-defined]
+    s = replace(s, version=s.version + 1)
     match event:
         case SchoolRegistered(details=details):
-            state.details = details
-            state.closed = details.status == CLOSED
+            return replace(s, details=details, closed=details.status == CLOSED)
         case SchoolDetailsChanged(changes=changes):
-            assert state.details is not None
-            state.details = _apply(state.details, changes)
+            assert s.details is not None
+            return replace(s, details=_apply(s.details, changes))
         case SchoolClosed():
-            state.closed = True
+            return replace(s, closed=True)
         case SchoolLinkedToPredecessor(predecessor_urn=urn):
-            state.predecessors.add(urn)
+            return replace(s, predecessors=s.predecessors | {urn})
         case SchoolJoinedTrust(trust_uid=uid, joined_on=joined):
-            state.trust_uid, state.joined_on = uid, joined
+            return replace(s, trust_uid=uid, joined_on=joined)
         case SchoolTransferred(to_trust_uid=uid, effective_on=joined):
-            state.trust_uid, state.joined_on = uid, joined
+            return replace(s, trust_uid=uid, joined_on=joined)
         case SchoolLeftTrust():
-            state.trust_uid, state.joined_on = None, None
+            return replace(s, trust_uid=None, joined_on=None)
         case OfstedInspectionRecorded(inspection_start=start, framework=framework):
-            state.inspections.add((start, framework))
+            return replace(s, inspections=s.inspections | {(start, framework)})
         case _:
-            pass
+            return s
 
 
-def evolve_trust(state: TrustState, event: EventContract) -> None:
-    """Apply one trust event to its state."""
+def evolve_trust(state: TrustState | None, event: EventContract) -> TrustState:
+    """The trust after one more of its events."""
+    # Every event of a trust's stream names its UID, so any of them can start the state.
+    s = TrustState(uid=event.uid) if state is None else state  # type: ignore[attr-defined]
+    s = replace(s, version=s.version + 1)
     match event:
         case TrustIncorporated(details=details):
-            state.details = details
-            state.closed = details.status == CLOSED
+            return replace(s, details=details, closed=details.status == CLOSED)
         case TrustDetailsChanged(changes=changes):
-            assert state.details is not None
-            state.details = _apply(state.details, changes)
+            assert s.details is not None
+            return replace(s, details=_apply(s.details, changes))
         case TrustClosed():
-            state.closed = True
+            return replace(s, closed=True)
         case LocalAuthorityTrustEstablished(la_code=la):
-            state.founding_la = la
+            return replace(s, founding_la=la)
         case _:
-            pass
+            return s
+
+
+def fold_school(
+    events: Iterable[EventContract], state: SchoolState | None = None
+) -> SchoolState | None:
+    """The school from its events, oldest first (after ``state``, if given); None if none."""
+    for event in events:
+        state = evolve_school(state, event)
+    return state
+
+
+def fold_trust(
+    events: Iterable[EventContract], state: TrustState | None = None
+) -> TrustState | None:
+    """The trust from its events, oldest first (after ``state``, if given); None if none."""
+    for event in events:
+        state = evolve_trust(state, event)
+    return state
 
 
 def _apply(details: Any, changes: list[FieldChange]) -> Any:
@@ -191,7 +214,7 @@ def school_snapshot_events(
                     urn=urn, closed_on=details.close_date or snapshot, reason=details.close_reason
                 )
             )
-    linked = known.predecessors if known is not None else set()
+    linked = known.predecessors if known is not None else frozenset()
     for predecessor, link_type, established in predecessors:
         if predecessor not in linked:
             events.append(

@@ -241,14 +241,11 @@ async def load_state(
         for event in batch:
             key = int(event.stream_id.split("-", 1)[1])
             decoded = event.decode(store.registry)
+            # Every event of each stream, in order, so a state's version is its stream's.
             if event.category == "school":
-                school = schools.setdefault(key, SchoolState(key))
-                evolve_school(school, decoded)
-                school.version = event.stream_version
+                schools[key] = evolve_school(schools.get(key), decoded)
             else:
-                trust = trusts.setdefault(key, TrustState(key))
-                evolve_trust(trust, decoded)
-                trust.version = event.stream_version
+                trusts[key] = evolve_trust(trusts.get(key), decoded)
     return schools, trusts
 
 

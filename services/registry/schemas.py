@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.contracts.registry import SchoolDetails, TrustDetails
+from shared.contracts.identifiers import LaCode
+from shared.contracts.registry import RejectedRow, SchoolDetails, TrustDetails, TrustType
+from shared.http.fields import IsoDate, Name, Postcode, StrictGroupUid, Town
 
 CoverageBy = Literal["la", "region", "area"]
 AreaKind = Literal["la", "district"]
@@ -258,3 +260,72 @@ class AreaList(_View):
     model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_AREA_EXAMPLE]}]})
 
     items: list[AreaView]
+
+
+# ------------------------------------------------------------------ writes
+
+
+class TrustRegistration(BaseModel):
+    """A trust to put on the register. Leave ``uid`` out if GIAS has not given it one yet."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Leeds Local Authority Trust",
+                    "trust_type": "multi_academy_trust",
+                    "companies_house_number": "16012345",
+                    "incorporated_on": "2026-09-01",
+                    "established_by_la_code": "383",
+                }
+            ]
+        },
+    )
+
+    uid: StrictGroupUid | None = None
+    name: Name
+    trust_type: TrustType
+    trn: str | None = Field(default=None, pattern=r"^TR[0-9]{5}$")
+    companies_house_number: str | None = Field(default=None, pattern=r"^[0-9A-Z]{8}$")
+    incorporated_on: IsoDate
+    established_by_la_code: LaCode | None = Field(
+        default=None, description="Set when a local authority set this trust up"
+    )
+    postcode: Postcode | None = None
+    town: Town | None = None
+
+    @model_validator(mode="after")
+    def _plausible_date(self) -> TrustRegistration:
+        if self.incorporated_on.year < 1990:
+            raise ValueError("incorporated_on is before academy trusts existed")
+        return self
+
+
+class TrustRegistered(BaseModel):
+    """The trust's UID (provisional ones are 90,000,000 and up)."""
+
+    uid: int
+    provisional: bool
+
+
+class ImportAccepted(BaseModel):
+    """An import handed in and queued."""
+
+    import_id: str
+    status: Literal["running"]
+    report_url: str
+
+
+class ImportStatus(BaseModel):
+    """Where an import is, and its report once it has finished."""
+
+    import_id: str
+    status: Literal["running", "completed", "failed"]
+    snapshot_date: str | None = None
+    files: dict[str, str] = {}
+    rows_read: dict[str, int] = {}
+    events_written: int | None = None
+    rejected: list[RejectedRow] = []
+    error: str | None = None
+    requested_by: str | None = None

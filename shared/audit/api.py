@@ -15,19 +15,18 @@ from typing import Annotated, Any, Literal
 
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
 
-from shared.app import RuntimeDep
 from shared.audit import signing
+from shared.audit.schemas import ChainStatus, CheckpointView
 from shared.audit.subjects import SubjectKind
 from shared.audit.timeline import Timeline, all_entries, csv_lines, jsonl_line, timeline
 from shared.errors import Conflict, NotFound
-from shared.http.auth import Role, require_roles
+from shared.http.deps import AUDITORS, PoolDep, allowed
 from shared.http.problems import problem_responses
 
-router = APIRouter(tags=["audit"], dependencies=[Depends(require_roles(Role.AUDITOR))])
+router = APIRouter(tags=["audit"], dependencies=[allowed(AUDITORS)])
 
 Urn = Annotated[int, Path(ge=100000, le=999999, description="Unique Reference Number")]
 TrustUid = Annotated[int, Path(ge=1, le=2**31 - 1, description="GIAS group UID")]
@@ -37,14 +36,6 @@ Cursor = Annotated[str | None, Query(max_length=200, description="From next_curs
 ExportFormat = Annotated[Literal["jsonl", "csv"], Query(alias="format")]
 
 _TIMELINE_ERRORS = problem_responses(401, 403, 404, 422)
-
-
-async def _pool(runtime: RuntimeDep) -> asyncpg.Pool:
-    assert runtime.pool is not None
-    return runtime.pool
-
-
-PoolDep = Annotated[asyncpg.Pool, Depends(_pool)]
 
 
 @router.get(
@@ -159,35 +150,6 @@ async def export_case_timeline(
     return await _export(pool, "case", case_id, fmt)
 
 
-class CheckpointView(BaseModel):
-    """A signed checkpoint of the global hash chain, as exported."""
-
-    format: str
-    seq: int
-    position: int
-    chain_hash: str
-    sealed_at: str
-    signed_at: str
-    public_key: str
-    key_id: str
-    signature: str
-
-
-class ChainStatus(BaseModel):
-    """Whether the stored log is consistent with both hash chains, and how far sealing is."""
-
-    ok: bool
-    events_checked: int
-    streams_checked: int
-    seals_checked: int
-    last_sealed_position: int | None
-    unsealed_events: int
-    first_broken_position: int | None
-    breaks: list[dict[str, Any]]
-    checkpoint: CheckpointView | None
-    verified_at: datetime = Field(description="When this verification ran")
-
-
 # Recomputing the chains reads the whole log (seconds at national scale): one verification
 # runs at a time per service process, and callers within this window share its answer.
 VERIFY_REUSE_SECONDS = 30.0
@@ -200,17 +162,8 @@ class _Verifications:
     at: float = 0.0
 
 
-@router.get(
-    "/audit/verify",
-    response_model=ChainStatus,
-    summary="Recompute the hash chains (at most every 30 s)",
-    responses=problem_responses(401, 403),
-)
-async def verify_chains(request: Request, pool: PoolDep) -> ChainStatus:
-    """Recompute every stream chain and the global chain; sign the newest seal if all is well.
-
-    A verification less than 30 seconds old is returned as it is (see ``verified_at``).
-    """
+async def _shared_verification(request: Request, pool: asyncpg.Pool) -> ChainStatus:
+    """The newest verification of the chains, run now unless one is under 30 s old."""
     state: _Verifications = request.app.state.__dict__.setdefault(
         "audit_verifications", _Verifications()
     )
@@ -228,6 +181,20 @@ async def verify_chains(request: Request, pool: PoolDep) -> ChainStatus:
 
 
 @router.get(
+    "/audit/verify",
+    response_model=ChainStatus,
+    summary="Recompute the hash chains (at most every 30 s)",
+    responses=problem_responses(401, 403),
+)
+async def verify_chains(request: Request, pool: PoolDep) -> ChainStatus:
+    """Recompute every stream chain and the global chain; sign the newest seal if all is well.
+
+    A verification less than 30 seconds old is returned as it is (see ``verified_at``).
+    """
+    return await _shared_verification(request, pool)
+
+
+@router.get(
     "/audit/checkpoints/latest",
     response_model=CheckpointView,
     summary="A signed checkpoint of the newest seal, to keep outside the database",
@@ -236,16 +203,17 @@ async def verify_chains(request: Request, pool: PoolDep) -> ChainStatus:
 async def latest_checkpoint(request: Request, pool: PoolDep) -> CheckpointView:
     """Verified, then signed: keep it somewhere the database's administrators cannot write,
     and check the log against it later with ``strongtrusts log verify --anchor FILE``."""
-    async with pool.acquire() as conn:
-        report, signed = await signing.verify_and_sign(conn, _key(request))
-    if not report.ok:
+    # The checkpoint of the newest verification: reading the whole log on every call here
+    # would bypass the 30 s sharing of /audit/verify.
+    status = await _shared_verification(request, pool)
+    if not status.ok:
         raise Conflict(
             "The hash chains are broken; nothing is signed until that is explained.",
-            extra={"first_broken_position": report.as_dict()["first_broken_position"]},
+            extra={"first_broken_position": status.first_broken_position},
         )
-    if signed is None:
+    if status.checkpoint is None:
         raise NotFound("Nothing is sealed yet; try again once the sealer has run.")
-    return CheckpointView(**signed.as_dict())
+    return status.checkpoint
 
 
 def _key(request: Request) -> Ed25519PrivateKey:

@@ -13,7 +13,6 @@ from shared.eventlog.model import RecordedEvent
 from shared.eventlog.subscriptions import HandlerContext
 
 INDEX_NAME = "audit-index"
-INDEX_TABLES = ("audit_subjects",)
 
 
 class AuditIndex:

@@ -22,6 +22,9 @@ from shared.eventlog.contracts import EventContract, EventRegistry
 
 contracts = EventRegistry()
 
+# The stream categories only the assessment service appends to (see shared/ownership.py).
+STREAM_CATEGORIES: frozenset[str] = frozenset({"framework", "assessment"})
+
 FrameworkId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{1,63}$")]
 AssessmentId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
 EvidenceId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]

@@ -19,6 +19,9 @@ from shared.eventlog.contracts import EventContract, EventRegistry
 
 contracts = EventRegistry()
 
+# The stream categories only commissioning appends to (see shared/ownership.py).
+STREAM_CATEGORIES: frozenset[str] = frozenset({"case", "intervention"})
+
 CaseId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
 DecisionId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
 InterventionId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]

@@ -19,6 +19,11 @@ from shared.eventlog.contracts import EventContract, EventRegistry
 
 contracts = EventRegistry()
 
+# The stream categories only the registry appends to (see shared/ownership.py).
+STREAM_CATEGORIES: frozenset[str] = frozenset(
+    {"school", "trust", "transfer", "gias_import", "ofsted_import"}
+)
+
 # Read models in every service store UIDs as PostgreSQL integers: a larger UID that got into
 # the log would stop each projection that meets it, for good (found by fuzzing the APIs).
 

@@ -31,3 +31,21 @@ class EventIdReused(EventLogError):
 
 class InvalidStreamId(EventLogError, ValueError):
     """Stream ids are ``category-identity``, e.g. ``school-100000``."""
+
+
+class NotStreamOwner(EventLogError):
+    """The writer does not own the stream's category (or the event's type is not its own).
+
+    The database refuses such an append as well; the store says so first, and clearly.
+    """
+
+    def __init__(self, writer: str, stream_id: str, event_type: str, owner: str | None):
+        whose = f"owned by {owner}" if owner else "owned by no service"
+        super().__init__(
+            f"{writer} may not append {event_type} to {stream_id}: the category is {whose}"
+            f" and a service appends only its own event types to its own categories"
+        )
+        self.writer = writer
+        self.stream_id = stream_id
+        self.event_type = event_type
+        self.owner = owner

@@ -16,15 +16,12 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from shared.db import create_pool
+from shared.db import create_pool, owner_database_url
 from shared.eventlog.contracts import EventRegistry
+from shared.eventlog.leader import LOCK_SALT
 from shared.eventlog.store import HORIZON_CONDITION, EventStore
-from shared.eventlog.subscriptions import (
-    SUBSCRIPTION_LOCK_SALT,
-    Consumer,
-    ConsumerFailed,
-    ConsumerRunner,
-)
+from shared.eventlog.subscriptions import Consumer, ConsumerFailed, ConsumerRunner
+from shared.ownership import OwnerName, owner
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,7 +57,7 @@ async def reset_projection(
         # The same advisory lock an active consumer holds for its whole life; holding it
         # to the end of this transaction also keeps one from starting half-way through.
         free = await conn.fetchval(
-            "SELECT pg_try_advisory_xact_lock($1, hashtext($2))", SUBSCRIPTION_LOCK_SALT, name
+            "SELECT pg_try_advisory_xact_lock($1, hashtext($2))", LOCK_SALT, name
         )
         if not free:
             owner = await conn.fetchval("SELECT owner FROM subscriptions WHERE name = $1", name)
@@ -103,21 +100,21 @@ async def rebuild_projection(
     tables: Sequence[str],
     registry: EventRegistry,
     *,
-    service: str,
+    service: OwnerName,
     batch_size: int = 2000,
     timeout_s: float | None = None,
 ) -> RebuildReport:
     """Reset ``consumer``'s read models, then replay it here until it has caught up."""
-    pool = await create_pool(url, settings, min_size=1, max_size=3)
+    pool = await create_pool(url, settings, as_owner=service, min_size=1, max_size=3)
     try:
         async with pool.acquire() as conn:
             await reset_projection(conn, consumer.name, tables, service=service)
         started = time.perf_counter()
         runner = ConsumerRunner(
             consumer,
-            EventStore(pool, registry),
+            EventStore(pool, registry, owner=owner(service)),
             None,
-            url,
+            owner_database_url(settings, service, url),
             batch_size=batch_size,
             poll_interval_s=0.05,
             max_attempts=settings.consumer_max_attempts,

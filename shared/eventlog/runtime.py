@@ -5,24 +5,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import asyncpg
 
-from shared.db import create_pool, server_settings
+from shared.db import create_pool, owner_database_url, server_settings
 from shared.eventlog.contracts import EventRegistry
-from shared.eventlog.model import Checkpoint
-from shared.eventlog.sealer import Sealer
 from shared.eventlog.signals import LogSignals
 from shared.eventlog.store import EventStore
 from shared.eventlog.subscriptions import Consumer, ConsumerFailed, ConsumerRunner
+from shared.ownership import OwnerName, owner
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 class EventLogRuntime:
-    """Opens the pool and signals, runs consumers as tasks, and closes it all in order."""
+    """Opens the pool and signals, runs consumers as tasks, and closes it all in order.
+
+    With ``owner`` everything connects as that owner's own role and the store appends only
+    to its categories; without, as the URL's user with ``search_path`` (admin tools and the
+    log's own tests).
+    """
 
     def __init__(
         self,
@@ -31,14 +36,18 @@ class EventLogRuntime:
         registry: EventRegistry,
         consumers: Sequence[Consumer] = (),
         *,
-        run_sealer: bool = True,
+        owner: OwnerName | None = None,
+        search_path: str | None = None,
     ) -> None:
-        self.url = url
+        self.owner = owner
+        self._search_path = search_path
+        self.url = url if owner is None else owner_database_url(settings, owner, url)
+        self._base_url = url
         self.settings = settings
         self.registry = registry
-        self._consumers = list(consumers) + ([Sealer()] if run_sealer else [])
+        self._consumers = list(consumers)
         self.pool: asyncpg.Pool | None = None
-        self.signals = LogSignals(url, server_settings=server_settings(settings))
+        self.signals = LogSignals(self.url, server_settings=server_settings(settings))
         self.runners: dict[str, ConsumerRunner] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
@@ -53,8 +62,15 @@ class EventLogRuntime:
 
     async def start(self) -> None:
         """Connect, start listening, and start every consumer."""
-        self.pool = await create_pool(self.url, self.settings)
-        self._store = EventStore(self.pool, self.registry, on_commit=self.signals.appended)
+        self.pool = await create_pool(
+            self._base_url, self.settings, as_owner=self.owner, search_path=self._search_path
+        )
+        self._store = EventStore(
+            self.pool,
+            self.registry,
+            on_commit=self.signals.appended,
+            owner=None if self.owner is None else owner(self.owner),
+        )
         await self.signals.start()
         for consumer in self._consumers:
             runner = ConsumerRunner(
@@ -86,17 +102,6 @@ class EventLogRuntime:
             if runner.stopped_by_failure is not None
         }
 
-    async def wait_caught_up(self, checkpoint: Checkpoint, *, timeout_s: float = 10.0) -> None:
-        """Wait until every active local consumer has handled the log up to ``checkpoint``."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while not all(
-            r.caught_up_to(checkpoint) for r in self.runners.values() if r.active.is_set()
-        ):
-            if loop.time() > deadline:
-                raise TimeoutError(f"consumers did not reach {checkpoint} in {timeout_s}s")
-            await asyncio.sleep(0.01)
-
     async def stop(self) -> None:
         """Stop consumers, then signals, then the pool."""
         for task in self._tasks.values():
@@ -109,3 +114,15 @@ class EventLogRuntime:
         if self.pool is not None:
             await self.pool.close()
             self.pool = None
+
+
+@contextlib.asynccontextmanager
+async def owner_store(
+    url: str, settings: Settings, registry: EventRegistry, name: OwnerName, **pool_options: Any
+) -> AsyncIterator[EventStore]:
+    """A store appending as ``name``'s own role, for commands run outside a service process."""
+    pool = await create_pool(url, settings, as_owner=name, **pool_options)
+    try:
+        yield EventStore(pool, registry, owner=owner(name))
+    finally:
+        await pool.close()

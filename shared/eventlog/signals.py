@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.db import asyncpg_dsn
+from shared.db import UNREACHABLE_ERRORS, asyncpg_dsn
 
 CHANNEL = "strongtrusts_events"
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ class LogSignals:
                     if conn is None or conn.is_closed():
                         conn = await self._connect()
                     await conn.execute(f"NOTIFY {CHANNEL}")
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                except (*UNREACHABLE_ERRORS, asyncpg.PostgresError) as exc:
                     # Other processes fall back to polling; nothing is lost.
                     log.warning("could not send NOTIFY: %s", exc)
                     conn = None
@@ -138,7 +138,7 @@ class LogSignals:
             lost = asyncio.Event()
             try:
                 conn = await self._connect()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except (*UNREACHABLE_ERRORS, asyncpg.PostgresError) as exc:
                 log.warning("LISTEN connection failed, polling meanwhile: %s", exc)
                 await asyncio.sleep(self._reconnect_delay_s)
                 continue
@@ -151,7 +151,7 @@ class LogSignals:
                 self._wake_local()
                 await lost.wait()
                 log.warning("LISTEN connection lost; reconnecting")
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except (*UNREACHABLE_ERRORS, asyncpg.PostgresError) as exc:
                 log.warning("LISTEN connection failed: %s", exc)
             finally:
                 self._listening.clear()

@@ -52,8 +52,8 @@ async def horizon_status(conn: asyncpg.Connection | asyncpg.Pool) -> HorizonStat
         SELECT
           (SELECT count(*) FROM (SELECT 1 FROM events WHERE NOT {HORIZON_CONDITION} LIMIT {_LAG_CAP}) t)
             AS behind,
-          (SELECT coalesce(extract(epoch FROM max(now() - xact_start)), 0)
-             FROM pg_stat_activity WHERE backend_xid IS NOT NULL) AS oldest
+          -- The owner's function: other roles' transactions are hidden from ours.
+          eventlog.oldest_writer_seconds() AS oldest
         """
     )
     assert row is not None
@@ -61,9 +61,13 @@ async def horizon_status(conn: asyncpg.Connection | asyncpg.Pool) -> HorizonStat
 
 
 async def subscription_statuses(
-    conn: asyncpg.Connection | asyncpg.Pool,
+    conn: asyncpg.Connection | asyncpg.Pool, *, schema: str | None = None
 ) -> list[SubscriptionStatus]:
-    """Every subscription with its lag (capped, counted from its checkpoint to the horizon)."""
+    """Every subscription with its lag (capped, counted from its checkpoint to the horizon).
+
+    Those of the connection's own schema, or of ``schema`` (for the admin's view of all).
+    """
+    table = "subscriptions" if schema is None else f'"{schema}".subscriptions'
     rows = await conn.fetch(
         f"""
         SELECT s.*, (
@@ -74,7 +78,7 @@ async def subscription_statuses(
                    AND {HORIZON_CONDITION.replace("(era, tx_id)", "(e.era, e.tx_id)")}
                  LIMIT {_LAG_CAP}) t
         ) AS lag
-          FROM subscriptions s ORDER BY s.name
+          FROM {table} s ORDER BY s.name
         """
     )
     return [

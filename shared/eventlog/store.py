@@ -12,7 +12,7 @@ import asyncpg
 
 from shared.eventlog.canonical import NotCanonicalisable, canonical_json
 from shared.eventlog.contracts import ContractError, EventRegistry
-from shared.eventlog.errors import EventIdReused, WrongExpectedVersion
+from shared.eventlog.errors import EventIdReused, NotStreamOwner, WrongExpectedVersion
 from shared.eventlog.model import (
     GENESIS_HASH,
     RECORDED_COLUMNS,
@@ -27,6 +27,7 @@ from shared.eventlog.model import (
     chain_stream_hash,
     event_digest,
 )
+from shared.ownership import Owner, owner_of_category
 
 # The stream's head: its last version and hash (version 0 and the genesis hash when new).
 _HEAD = """
@@ -200,9 +201,13 @@ class EventStore:
         registry: EventRegistry,
         *,
         on_commit: Callable[[], None] | None = None,
+        owner: Owner | None = None,
     ) -> None:
         self.pool = pool
         self.registry = registry
+        # The service this store appends for: its categories and event types only. None for
+        # admin tools and the log's own tests, where the database alone decides.
+        self.owner = owner
         # Called after an append commits, to wake subscribers (never inside the transaction:
         # a NOTIFY there would take a global lock at every commit).
         self._on_commit = on_commit or (lambda: None)
@@ -405,6 +410,8 @@ class EventStore:
     ) -> _Prepared:
         contract = type(new.data)
         type_name = contract.type_name
+        if self.owner is not None:
+            self._check_owner(stream_id, type_name)
         if self.registry.contract(type_name) is not contract:
             raise ContractError(type_name, "the event's class is not the registered contract")
         data = new.data.model_dump(mode="json", warnings=False)
@@ -431,6 +438,12 @@ class EventStore:
                 new.event_id, stream_id, type_name, contract.version, data_bytes, meta_bytes
             ),
         )
+
+    def _check_owner(self, stream_id: str, type_name: str) -> None:
+        assert self.owner is not None
+        category = category_of(stream_id)
+        if category not in self.owner.categories or not type_name.startswith(self.owner.name + "."):
+            raise NotStreamOwner(self.owner.name, stream_id, type_name, owner_of_category(category))
 
     # ------------------------------------------------------------------ reads
 

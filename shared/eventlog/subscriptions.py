@@ -2,9 +2,9 @@
 
 A consumer's effects and its checkpoint commit in one transaction, so after any crash it
 resumes exactly where its last effects ended. Only one instance per name is active across
-all processes: it holds a session advisory lock on a connection of its own, and every
-checkpoint write is fenced by a counter it bumped on becoming active, so a former leader
-that lost its lock (a dropped connection, a long pause) cannot move the checkpoint.
+all processes (``leader.Leader``: a session advisory lock on a connection of its own), and
+every checkpoint write is fenced by a counter it bumped on becoming active, so a former
+leader that lost its lock (a dropped connection, a long pause) cannot move the checkpoint.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from typing import Protocol
 
 import asyncpg
 
-from shared.db import UNREACHABLE_ERRORS, asyncpg_dsn
+from shared.db import CONNECTION_LOST_ERRORS, UNREACHABLE_ERRORS
+from shared.eventlog.leader import Leader, LostLead, wait_for_wake
 from shared.eventlog.model import (
     AppendResult,
     Checkpoint,
@@ -91,22 +92,8 @@ class ConsumerFailed(Exception):
     """A consumer stopped because one event kept failing; it is never skipped."""
 
 
-class Fenced(Exception):
+class Fenced(LostLead):
     """Another instance became active; this one must stop writing."""
-
-
-SUBSCRIPTION_LOCK_SALT = 0x5354_5355  # keeps our advisory locks apart from others'
-
-# Errors reaching the database (outside the handler): the runner waits and tries again.
-TRANSIENT_ERRORS = UNREACHABLE_ERRORS
-# Raised inside a handler, only a lost connection is the database's fault; anything else,
-# a timeout or a missing file included, counts as a failed attempt at that event.
-CONNECTION_LOST: tuple[type[BaseException], ...] = (
-    ConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
-)
 
 
 class _HandlerFailed(Exception):
@@ -128,9 +115,13 @@ class ConsumerRunner:
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
     def __post_init__(self) -> None:
-        self.active = asyncio.Event()
         self.stopped_by_failure: str | None = None
-        self._lock_conn: asyncpg.Connection | None = None
+        self._leader = Leader(
+            self.consumer.name,
+            self.url,
+            poll_interval_s=self.poll_interval_s,
+            retry_s=self.poll_interval_s,
+        )
         self._fence = 0
         self.checkpoint = Checkpoint()
 
@@ -139,64 +130,25 @@ class ConsumerRunner:
         """The consumer's durable name."""
         return self.consumer.name
 
+    @property
+    def active(self) -> asyncio.Event:
+        """Set while this instance is the consumer's active one."""
+        return self._leader.active
+
     async def run(self) -> None:
         """Run until cancelled or until an event keeps failing (then raise ConsumerFailed)."""
         waiter = self.signals.waiter() if self.signals is not None else asyncio.Event()
         try:
-            while True:
-                if not await self._become_active():
-                    # Standing by: ask for the lock again a poll interval later. Not on
-                    # wake-ups: nothing clears the waiter here, so once set it would turn
-                    # this into a busy loop of lock queries (found by the mixed-load bench).
-                    await asyncio.sleep(self.poll_interval_s)
-                    continue
-                try:
-                    await self._consume(waiter)
-                except Fenced:
-                    log.warning("consumer %s was fenced out; standing by", self.name)
-                except TRANSIENT_ERRORS as exc:
-                    log.warning("consumer %s lost its connection: %s", self.name, exc)
-                    await asyncio.sleep(self.poll_interval_s)
-                except (ConsumerFailed, asyncio.CancelledError):
-                    raise
-                except Exception:
-                    # Not the handler (that is counted per event) and not the connection:
-                    # say so loudly, then try again rather than die silently.
-                    log.exception("consumer %s hit an unexpected error", self.name)
-                    await asyncio.sleep(self.poll_interval_s)
-                finally:
-                    self.active.clear()
-                    await self._release()
+            await self._leader.run(
+                lambda: self._consume(waiter), take_over=self._take_over, fatal=(ConsumerFailed,)
+            )
         finally:
             if self.signals is not None:
                 self.signals.forget(waiter)
-            await self._release()
 
     # ------------------------------------------------------------- leadership
 
-    async def _become_active(self) -> bool:
-        try:
-            if self._lock_conn is None or self._lock_conn.is_closed():
-                self._lock_conn = await asyncpg.connect(
-                    asyncpg_dsn(self.url), server_settings={"application_name": f"lock:{self.name}"}
-                )
-            got = await self._lock_conn.fetchval(
-                "SELECT pg_try_advisory_lock($1, hashtext($2))", SUBSCRIPTION_LOCK_SALT, self.name
-            )
-            if not got:
-                return False
-            row = await self._take_over()
-        except (*TRANSIENT_ERRORS, asyncpg.PostgresError) as exc:
-            log.warning("consumer %s cannot reach the database: %s", self.name, exc)
-            await self._release()
-            return False
-        self._fence = row["fence"]
-        self.checkpoint = Checkpoint(row["era"], row["tx_id"], row["position"])
-        self.active.set()
-        log.info("consumer %s active at %s (fence %s)", self.name, self.checkpoint, self._fence)
-        return True
-
-    async def _take_over(self) -> asyncpg.Record:
+    async def _take_over(self, _lock_conn: asyncpg.Connection) -> None:
         # Bumping the fence makes any earlier leader's next checkpoint write fail.
         async with self.store.pool.acquire() as conn:
             await conn.execute(
@@ -216,22 +168,16 @@ class ConsumerRunner:
                 None if self.consumer.categories is None else sorted(self.consumer.categories),
             )
         assert row is not None
-        return row
-
-    async def _release(self) -> None:
-        conn, self._lock_conn = self._lock_conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.close(), timeout=1)
+        self._fence = row["fence"]
+        self.checkpoint = Checkpoint(row["era"], row["tx_id"], row["position"])
+        log.info("consumer %s active at %s (fence %s)", self.name, self.checkpoint, self._fence)
 
     # -------------------------------------------------------------- consuming
 
     async def _consume(self, waiter: asyncio.Event) -> None:
         backoff = 0.0
         while True:
-            if self._lock_conn is None or self._lock_conn.is_closed():
-                # Our lock went with its connection; another instance may be active now.
-                raise Fenced
+            self._leader.check()
             waiter.clear()
             batch = await self.store.read_all(
                 self.checkpoint, categories=self.consumer.categories, limit=self.batch_size
@@ -244,14 +190,7 @@ class ConsumerRunner:
             # horizon behind an older open transaction, so look again soon, backing off to
             # the poll interval; a wake-up cuts any wait short.
             backoff = min(self.poll_interval_s, max(0.002, backoff * 2))
-            await self._sleep(waiter, backoff)
-
-    async def _sleep(self, waiter: asyncio.Event, seconds: float) -> None:
-        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
-        # that arrives as the event is set, and the consumer then never stops.
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                await waiter.wait()
+            await wait_for_wake(waiter, backoff)
 
     async def _handle(self, batch: list[RecordedEvent]) -> None:
         try:
@@ -298,7 +237,9 @@ class ConsumerRunner:
             async with conn.transaction():
                 try:
                     await self.consumer.handle(events, ctx)
-                except CONNECTION_LOST:
+                except CONNECTION_LOST_ERRORS:
+                    # The database's fault, not the event's: a restart must not use up
+                    # the event's attempts (the leader waits and tries again).
                     raise
                 except Exception as exc:
                     raise _HandlerFailed(str(exc)) from exc
@@ -327,7 +268,7 @@ class ConsumerRunner:
     async def _record_failure(
         self, event: RecordedEvent, error: str, attempts: int, *, final: bool
     ) -> None:
-        with contextlib.suppress(asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
+        with contextlib.suppress(asyncpg.PostgresError, *UNREACHABLE_ERRORS):
             await self.store.pool.execute(
                 """
                 UPDATE subscriptions
@@ -345,7 +286,3 @@ class ConsumerRunner:
                 error[:4000],
                 attempts,
             )
-
-    def caught_up_to(self, checkpoint: Checkpoint) -> bool:
-        """Whether this runner has handled everything up to ``checkpoint``."""
-        return self.checkpoint >= checkpoint

@@ -16,6 +16,7 @@ from shared.eventlog.model import (
     chain_stream_hash,
     event_digest,
 )
+from shared.ownership import ANY_CATEGORY, TEST_WRITER_ROLE, owner, stream_owners
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ async def count_events(conn: asyncpg.Connection) -> int:
 async def _verify_streams(
     conn: asyncpg.Connection, report: VerifyReport, tick: Progress, batch: int
 ) -> None:
+    appender = await _ownership(conn)
     streams = 0
     stream: str | None = None
     version = 0
@@ -96,7 +98,7 @@ async def _verify_streams(
     cursor = conn.cursor(
         """
         SELECT position, event_id, stream_id, category, stream_version, event_type,
-               schema_version, data::text, metadata::text, stream_hash,
+               schema_version, data::text, metadata::text, stream_hash, appended_by,
                -- As the append hashed it; also survives a date Python cannot hold.
                CASE WHEN isfinite(recorded_at)
                     THEN extract(epoch FROM recorded_at) * 1000000 END AS micros
@@ -111,6 +113,9 @@ async def _verify_streams(
         if row["stream_id"] != stream:
             stream, version, head, broken_stream = row["stream_id"], 0, GENESIS_HASH, False
             streams += 1
+        wrong_writer = appender(row)
+        if wrong_writer is not None:
+            report.breaks.append(wrong_writer)
         if broken_stream:
             continue
         checked = _check_event(row, row["stream_id"], version + 1, head)
@@ -121,6 +126,47 @@ async def _verify_streams(
         version, head = version + 1, checked
     tick(report.events_checked % batch)
     report.streams_checked = streams
+
+
+async def _ownership(conn: asyncpg.Connection) -> Callable[[asyncpg.Record], Break | None]:
+    """A check that each event was appended by the role the ownership declaration names.
+
+    The declaration is the code's (``shared/ownership.py``), not the database's table, which
+    whoever could rewrite the log could rewrite too. Events from before the database
+    recorded who appended them (migration 0009's epoch) carry no role and are not checked.
+    """
+    epoch = int(await conn.fetchval("SELECT position FROM ownership_epoch") or 0)
+    # The log's own tests append as a test role the test database alone allows anywhere.
+    test_writer = await conn.fetchval(
+        "SELECT role FROM stream_owners WHERE category = $1 AND role = $2",
+        ANY_CATEGORY,
+        TEST_WRITER_ROLE,
+    )
+    declared = stream_owners()
+
+    def check(row: asyncpg.Record) -> Break | None:
+        role, position = row["appended_by"], row["position"]
+        if role is None:
+            if position <= epoch:
+                return None
+            return Break(position, "owner", f"{row['stream_id']}: no appending role recorded")
+        if test_writer is not None and role == test_writer:
+            return None
+        service = declared.get(row["category"])
+        if (
+            service is not None
+            and role == owner(service).role
+            and row["event_type"].startswith(service + ".")
+        ):
+            return None
+        return Break(
+            position,
+            "owner",
+            f"{row['stream_id']} v{row['stream_version']}: {row['event_type']} was appended by"
+            f" {role}, but {row['category']} belongs to {service or 'no service'}",
+        )
+
+    return check
 
 
 def _check_event(

@@ -38,7 +38,9 @@ logger = logging.getLogger("strongtrusts.auth")
 
 
 class Role(StrEnum):
-    """What a principal may do. Roles do not imply one another, except that admin passes all."""
+    """What a principal may do. Roles do not imply one another; admin is administration,
+    not authority: it passes the routes that name it (publishing a framework, reading), and a
+    domain decision needs its own role even for an admin."""
 
     READER = "reader"
     ASSESSOR = "assessor"
@@ -62,8 +64,8 @@ class Principal:
     name: str | None = None
 
     def has_any_role(self, *roles: Role) -> bool:
-        """True if the principal holds one of ``roles``; admin holds them all."""
-        return Role.ADMIN in self.roles or not self.roles.isdisjoint(roles)
+        """True if the principal holds one of ``roles`` (admin only if it is named)."""
+        return not self.roles.isdisjoint(roles)
 
 
 _jwks_clients: dict[str, jwt.PyJWKClient] = {}
@@ -259,7 +261,7 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
 def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency giving the caller if they hold one of ``roles`` (or admin), else 403."""
+    """A dependency giving the caller if they hold one of ``roles``, else 403."""
     if not roles:
         raise ValueError("require_roles needs at least one role")
     wanted = tuple(dict.fromkeys(roles))

@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object per line on stderr, tagged with service and request id."""
+"""Logs on stderr, one line per record: JSON objects tagged with service and request id (the
+default, for production and log shippers), or readable text for a developer's terminal."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 from shared.http.middleware import current_request_id
 
@@ -18,6 +19,8 @@ _RECORD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
     "color_message",
 }
 _CORE_FIELDS = ("time", "level", "logger", "message", "service", "request_id")
+
+LogFormat = Literal["json", "text"]
 
 # Servers that install their own handlers; their records go through the root's instead.
 _SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
@@ -52,10 +55,37 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-def configure_logging(level: str | int, service: str, *, stream: TextIO | None = None) -> None:
-    """Send every log record, the server's included, to stderr as JSON lines."""
+class TextFormatter(logging.Formatter):
+    """Formats each record as one short line a person can read as it scrolls by."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """``12:04:05 WARNING logger: message key=value [request id]``, local time."""
+        when = datetime.fromtimestamp(record.created, UTC).astimezone().strftime("%H:%M:%S")
+        line = f"{when} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        extras = [
+            f"{key}={value}"
+            for key, value in record.__dict__.items()
+            if key not in _RECORD_ATTRS and key not in _CORE_FIELDS
+        ]
+        if extras:
+            line += "  " + " ".join(extras)
+        request_id = current_request_id()
+        if request_id is not None:
+            line += f"  [{request_id}]"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        elif record.exc_text:
+            line += "\n" + record.exc_text
+        return line
+
+
+def configure_logging(
+    level: str | int, service: str, *, stream: TextIO | None = None, fmt: LogFormat = "json"
+) -> None:
+    """Send every log record, the server's included, to stderr, one line each (JSON unless
+    ``fmt`` is "text")."""
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
-    handler.setFormatter(JsonFormatter(service))
+    handler.setFormatter(JsonFormatter(service) if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)

@@ -162,7 +162,7 @@ def test_starting_binds_the_framework_version_and_names_the_assessor() -> None:
         purpose="rebrokerage",
     )
     state = given(event)
-    assert (state.status, state.version, state.authors) == ("draft", 1, {"ada"})
+    assert (state.status, state.version, state.authors) == ("draft", 1, frozenset({"ada"}))
 
 
 def test_a_stream_must_begin_with_started() -> None:

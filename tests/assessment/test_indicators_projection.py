@@ -47,6 +47,7 @@ from shared.eventlog.store import EventStore
 from shared.eventlog.subscriptions import HandlerContext
 from shared.settings import Settings
 from tests.conftest import TEST_SECRET
+from tests.dbutil import tables_as_modelled
 from tests.integration.helpers import wait_until
 
 META = EventMetadata(actor="indicators-test", reason="a small registry scenario")
@@ -306,19 +307,7 @@ async def rows(pool: asyncpg.Pool) -> dict[str, list[str]]:
 
 
 async def test_the_migration_builds_the_tables_the_models_describe(pool: asyncpg.Pool) -> None:
-    found = await pool.fetch(
-        """
-        SELECT table_name, column_name, is_nullable = 'YES' AS nullable
-          FROM information_schema.columns
-         WHERE table_schema = 'public' AND table_name = ANY($1::text[])
-        """,
-        list(READ_MODEL_TABLES),
-    )
-    in_database = {(r["table_name"], r["column_name"], r["nullable"]) for r in found}
-    in_models = {
-        (t.name, c.name, bool(c.nullable)) for t in metadata.sorted_tables for c in t.columns
-    }
-    assert in_database == in_models
+    await tables_as_modelled(pool, "assessment", metadata, READ_MODEL_TABLES)
     indexes = {
         r[0]
         for r in await pool.fetch(
@@ -422,11 +411,11 @@ async def test_a_rebuild_from_the_log_gives_identical_rows(db: Db) -> None:
 async def test_a_reset_is_refused_while_the_consumer_runs_elsewhere(db: Db) -> None:
     lock = await db.pool.acquire()
     try:
-        from shared.eventlog.subscriptions import SUBSCRIPTION_LOCK_SALT
+        from shared.eventlog.leader import LOCK_SALT
 
         await lock.execute(
             "SELECT pg_advisory_lock($1, hashtext($2))",
-            SUBSCRIPTION_LOCK_SALT,
+            LOCK_SALT,
             "assessment-indicators",
         )
         async with db.pool.acquire() as conn:
@@ -434,7 +423,7 @@ async def test_a_reset_is_refused_while_the_consumer_runs_elsewhere(db: Db) -> N
                 await reset(conn)
         await lock.execute(
             "SELECT pg_advisory_unlock($1, hashtext($2))",
-            SUBSCRIPTION_LOCK_SALT,
+            LOCK_SALT,
             "assessment-indicators",
         )
     finally:

@@ -14,6 +14,7 @@ from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.store import EventStore
 from shared.settings import Settings
 from tests.assessment.helpers import unique_uid
+from tests.dbutil import owner_may_rewrite, tables_as_modelled
 from tests.integration.helpers import wait_until
 
 _ORDER = {
@@ -26,32 +27,14 @@ _ORDER = {
 
 
 async def test_the_migration_builds_the_tables_the_models_describe(pool: asyncpg.Pool) -> None:
-    rows = await pool.fetch(
-        """
-        SELECT table_name, column_name, is_nullable = 'YES' AS nullable
-          FROM information_schema.columns
-         WHERE table_schema = 'public' AND table_name = ANY($1::text[])
-        """,
-        list(READ_MODEL_TABLES),
-    )
-    in_database = {(r["table_name"], r["column_name"], r["nullable"]) for r in rows}
-    in_models = {
-        (t.name, c.name, bool(c.nullable)) for t in metadata.sorted_tables for c in t.columns
-    }
-    assert in_database == in_models
+    await tables_as_modelled(pool, "assessment", metadata, READ_MODEL_TABLES)
     assert set(_ORDER) == set(READ_MODEL_TABLES)
 
 
-async def test_the_app_role_may_read_write_and_empty_the_read_models(
-    pool: asyncpg.Pool, settings: Settings
+async def test_the_assessment_role_may_read_write_and_empty_its_read_models(
+    pool: asyncpg.Pool,
 ) -> None:
-    for table in READ_MODEL_TABLES:
-        assert await pool.fetchval(
-            "SELECT has_table_privilege($1, $2, 'SELECT, INSERT, UPDATE, DELETE')"
-            " AND has_table_privilege($1, $2, 'TRUNCATE')",
-            settings.database_app_role,
-            table,
-        ), table
+    await owner_may_rewrite(pool, "assessment", READ_MODEL_TABLES)
 
 
 async def snapshot(pool: asyncpg.Pool) -> dict[str, list[str]]:

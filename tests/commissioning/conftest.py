@@ -13,7 +13,6 @@ import pytest
 
 from services.commissioning.knowledge import school_facts, trust_fact
 from services.commissioning.main import create_app
-from services.commissioning.routing import today
 from shared.contracts import all_contracts
 from shared.contracts.registry import (
     SchoolDetails,
@@ -26,6 +25,7 @@ from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.model import NewEvent
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
+from shared.http.deps import today
 from shared.settings import Settings
 from tests.integration.helpers import wait_until
 

@@ -10,8 +10,8 @@ import asyncpg
 import httpx
 import pytest
 
-from services.commissioning.area_plan import coverage_dates
-from services.commissioning.area_plan import router as area_plan_router
+from services.commissioning.area_plans.api import router as area_plan_router
+from services.commissioning.area_plans.queries import coverage_dates
 from services.commissioning.candidates import candidates_for
 from services.commissioning.candidates.service import forget_remembered
 from services.commissioning.knowledge import knowledge_projection

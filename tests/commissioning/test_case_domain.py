@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from services.commissioning import case_domain as d
-from services.commissioning import decision_domain as dd
 from services.commissioning.criteria import PILLAR_KEYS, default_criteria
+from services.commissioning.domain import cases as d
+from services.commissioning.domain import decisions as dd
 from shared.contracts.commissioning import (
     AdvisoryBoardScheduled,
     CaseClosed,

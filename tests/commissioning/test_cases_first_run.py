@@ -75,5 +75,12 @@ async def test_first_run_opens_one_sample_case_with_a_ranked_shortlist(
             )
 
         await wait_until(ranked, what="the sample case's candidates")
+
+        # The candidates are ranked from the case's stream; its read model may lag behind.
+        async def projected() -> bool:
+            answer = await client.get(f"/cases/{case_id}", headers=reader)
+            return answer.status_code == 200 and answer.json()["version"] == len(stream)
+
+        await wait_until(projected, what="the sample case's read model")
         case = await client.get(f"/cases/{case_id}", headers=reader)
         assert case.json()["criteria"]["defaults"] is False

@@ -11,12 +11,12 @@ import httpx
 from services.commissioning.main import create_app
 from services.commissioning.models import READ_MODEL_TABLES
 from services.commissioning.projections import cases_projection
-from services.commissioning.routing import today
 from shared.contracts import all_contracts
 from shared.db import create_pool
 from shared.eventlog.rebuild import rebuild_projection
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role
+from shared.http.deps import today
 from shared.settings import Settings
 from tests.commissioning.conftest import TODAY, bearer
 from tests.commissioning.test_cases_api import case_when

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from services.commissioning import intervention_domain as d
-from services.commissioning.working_days import add_working_days, bank_holidays, easter_sunday
+from services.commissioning.domain import interventions as d
+from services.commissioning.working_days import add_working_days, bank_holidays
 from shared.contracts.commissioning import InterventionIssued, InterventionStatusChanged
 from shared.errors import Conflict, UnprocessableContent
 
@@ -48,7 +48,6 @@ def state_of(event: InterventionIssued) -> d.InterventionState:
 
 
 def test_english_bank_holidays_follow_the_rules() -> None:
-    assert easter_sunday(2026) == date(2026, 4, 5)
     assert bank_holidays(2026) == {
         date(2026, 1, 1),
         date(2026, 4, 3),
@@ -63,6 +62,27 @@ def test_english_bank_holidays_follow_the_rules() -> None:
     assert {date(2027, 12, 27), date(2027, 12, 28)} <= bank_holidays(2027)
     assert date(2028, 1, 3) in bank_holidays(2028)
     assert date(2022, 6, 3) in bank_holidays(2022) and date(2022, 5, 30) not in bank_holidays(2022)
+    # Proclaimed one-offs: VE Day 75 moved the early May bank holiday; the coronation.
+    assert date(2020, 5, 8) in bank_holidays(2020) and date(2020, 5, 4) not in bank_holidays(2020)
+    assert date(2023, 5, 8) in bank_holidays(2023)
+
+
+def test_bank_holidays_come_for_any_year_not_only_those_once_listed_by_hand() -> None:
+    assert bank_holidays(2019) == {
+        date(2019, 1, 1),
+        date(2019, 4, 19),
+        date(2019, 4, 22),
+        date(2019, 5, 6),
+        date(2019, 5, 27),
+        date(2019, 8, 26),
+        date(2019, 12, 25),
+        date(2019, 12, 26),
+    }
+    # Easter in March, and New Year's Day on a Sunday (Monday 2 January off).
+    assert {date(2035, 3, 23), date(2035, 3, 26)} <= bank_holidays(2035)
+    assert date(2040, 1, 2) in bank_holidays(2040) and date(2040, 1, 1) not in bank_holidays(2040)
+    # A notice issued before Easter 2035 is due back after the four-day weekend.
+    assert add_working_days(date(2035, 3, 22), 1) == date(2035, 3, 27)
 
 
 def test_a_termination_warning_notice_is_due_back_in_15_working_days() -> None:
@@ -170,3 +190,34 @@ def test_only_preparing_or_issued_to_start_with() -> None:
     assert not d.is_active(preparing.status)
     assert d.is_active("issued") and not d.is_active("lifted")
     assert d.allowed_moves("notice_to_improve", "preparing") == {"issued", "cancelled"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "urn", "status", "opens"),
+    [
+        ("termination_notice", 100001, "issued", True),
+        # Prepared first: the case opens when it is issued, not before.
+        ("termination_notice", 100001, "preparing", False),
+        # Against the trust as a whole, no academy to rebroker.
+        ("termination_notice", None, "issued", False),
+        ("termination_warning_notice", 100001, "issued", False),
+        ("termination_notice", 100001, "closed", False),
+    ],
+)
+def test_a_termination_notice_against_an_academy_opens_its_rebrokerage_case_when_issued(
+    kind: str, urn: int | None, status: str, opens: bool
+) -> None:
+    opened = d.rebrokerage_case(
+        intervention_id=ID,
+        kind=kind,  # type: ignore[arg-type]
+        urn=urn,
+        status=status,  # type: ignore[arg-type]
+        on=TODAY,
+        case_id="2" * 32,
+    )
+    if not opens:
+        assert opened is None
+        return
+    assert opened is not None
+    assert (opened.urns, opened.trigger, opened.opened_on) == ([100001], "rebrokerage", TODAY)
+    assert opened.intervention_id == ID and opened.case_id == "2" * 32

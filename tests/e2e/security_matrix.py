@@ -1,10 +1,11 @@
 """Who may call what: the declared role matrix the security tests hold every service to.
 
 This table is the source of truth, written from the services' docs and route dependencies
-(registry api.py / register_api.py / imports_api.py, assessment http_deps.py and
-indicators/api.py, commissioning api.py / routing.py, shared/audit/api.py). A route that is
-added without an entry here fails the tests, so a new endpoint cannot ship without someone
-deciding who may call it. Admin passes every check and is not listed.
+(the reader sets in shared/http/deps.py; registry register_api.py / imports_api.py,
+assessment http_deps.py, commissioning routing.py). A route that is added without an entry
+here fails the tests, so a new endpoint cannot ship without someone deciding who may call
+it. Admin is administration, not authority: it is listed where it passes (publishing a
+framework, and reads), and every domain write needs its own role, even for an admin.
 """
 
 from __future__ import annotations
@@ -20,27 +21,28 @@ PUBLIC_PATHS = frozenset(
 )
 
 _R = Role
-EVERY_ROLE = frozenset(Role) - {Role.ADMIN}
+EVERY_ROLE = frozenset(Role)
 
-# The registry and assessment: every role may read (services/registry/api.py READ_ROLES,
-# services/assessment/http_deps.py "every role may read").
+# The registry and assessment: every role may read.
 REGISTRY_READERS = EVERY_ROLE
 ASSESSMENT_READERS = EVERY_ROLE
-# A trust's indicators: everyone who works with assessments or decisions, not the data feed
-# (services/assessment/indicators/api.py).
+# A trust's indicators: everyone who works with assessments or decisions, not the data feed.
 INDICATOR_READERS = EVERY_ROLE - {Role.DATA_FEED}
-# Commissioning: readers, caseworkers, decision makers and auditors (commissioning/api.py).
-COMMISSIONING_READERS = frozenset({_R.READER, _R.CASEWORKER, _R.DECISION_MAKER, _R.AUDITOR})
-# The cross-service audit API is for auditors only (issue 6, shared/audit/api.py).
-AUDITORS = frozenset({_R.AUDITOR})
+# Commissioning: readers, caseworkers, decision makers, auditors and admins.
+COMMISSIONING_READERS = frozenset(
+    {_R.READER, _R.CASEWORKER, _R.DECISION_MAKER, _R.AUDITOR, _R.ADMIN}
+)
+# The cross-service audit API is for auditors (issue 6, shared/audit/api.py), and admins.
+AUDITORS = frozenset({_R.AUDITOR, _R.ADMIN})
 
 WRITE_ROLES: dict[RouteKey, frozenset[Role]] = {
     # registry: a caseworker registers an LA-established trust; the data feed hands in GIAS.
     ("registry", "POST", "/trusts"): frozenset({_R.CASEWORKER}),
     ("registry", "POST", "/imports/gias"): frozenset({_R.DATA_FEED}),
-    # assessment: only an admin publishes a framework; an assessor starts, records evidence,
-    # judges and submits; a moderator moderates and publishes; either may withdraw.
-    ("assessment", "POST", "/frameworks"): frozenset(),
+    # assessment: only an admin publishes a framework (the one administrative write); an
+    # assessor starts, records evidence, judges and submits; a moderator moderates and
+    # publishes; either may withdraw.
+    ("assessment", "POST", "/frameworks"): frozenset({_R.ADMIN}),
     ("assessment", "POST", "/assessments"): frozenset({_R.ASSESSOR}),
     ("assessment", "POST", "/assessments/{assessment_id}/evidence"): frozenset({_R.ASSESSOR}),
     ("assessment", "POST", "/assessments/{assessment_id}/evidence/indicators"): frozenset(

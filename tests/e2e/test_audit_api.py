@@ -15,9 +15,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from shared.app import ServiceSpec, create_service_app
+from shared.app import ServiceSpec
 from shared.audit import api as audit_api
-from shared.audit.index import AuditIndex
 from shared.audit.signing import SignedCheckpoint
 from shared.contracts import all_contracts
 from shared.contracts.assessment import AssessmentStarted, EvidenceRecorded, PillarJudged
@@ -35,6 +34,7 @@ from shared.eventlog.model import ANY, NewEvent
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
 from shared.settings import Settings
+from tests.dbutil import log_writer_app
 from tests.integration.helpers import wait_until
 
 
@@ -60,10 +60,9 @@ async def app(
         description="the audit router alone",
         registry=all_contracts(),
         routers=(audit_api.router,),
-        consumers=lambda: [AuditIndex()],
     )
     keyed = settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("audit-key")})
-    application = create_service_app(spec, keyed, url=database_url)
+    application = log_writer_app(spec, keyed, database_url)
     async with application.router.lifespan_context(application):
         yield application
 
@@ -390,4 +389,5 @@ async def test_verify_reports_the_chains_and_signs_the_newest_seal(
     assert again["verified_at"] == body["verified_at"]
     latest = (await client.get("/audit/checkpoints/latest", headers=_headers(settings))).json()
     assert SignedCheckpoint.from_dict(latest).signature_valid()
-    assert latest["public_key"] == checkpoint.public_key
+    # The same verification answers the checkpoint: the very checkpoint it signed.
+    assert latest == body["checkpoint"]

@@ -72,7 +72,7 @@ async def clients(
 def prober(settings: Settings) -> tuple[str, dict[str, str]]:
     """A subject of this test's own, with every role, and its Authorization header."""
     subject = f"prober-{uuid.uuid4().hex[:12]}"
-    token = issue_token(settings, roles=[Role.ADMIN], subject=subject)
+    token = issue_token(settings, roles=list(Role), subject=subject)
     return subject, {"Authorization": f"Bearer {token}"}
 
 

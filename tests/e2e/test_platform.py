@@ -13,12 +13,13 @@ import pytest
 from fastapi import APIRouter, FastAPI, Header
 from pydantic import BaseModel
 
-from shared.app import ServiceSpec, StoreDep, create_service_app
+from shared.app import ServiceSpec, StoreDep
 from shared.eventlog.model import ANY, NO_STREAM, NewEvent
 from shared.http.auth import Role, issue_token, signing_secret
 from shared.http.writes import WriteMetadataDep, if_match_guard, parse_if_match
 from shared.settings import Settings
 from tests.contracts import Noted, test_registry
+from tests.dbutil import log_writer_app
 from tests.integration.helpers import META, wait_until
 
 router = APIRouter(tags=["notes"])
@@ -63,7 +64,7 @@ async def client(settings: Settings, database_url: str) -> AsyncIterator[httpx.A
     spec = ServiceSpec(
         name="registry", title="test", description="test", registry=test_registry, routers=[router]
     )
-    app: FastAPI = create_service_app(spec, settings, url=database_url)
+    app: FastAPI = log_writer_app(spec, settings, database_url)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
@@ -218,7 +219,7 @@ async def test_a_stopped_consumer_makes_the_service_not_ready(
         consumers=lambda: [Broken()],
     )
     fast = settings.model_copy(update={"consumer_max_attempts": 1, "poll_interval_s": 0.05})
-    app = create_service_app(spec, fast, url=database_url)
+    app = log_writer_app(spec, fast, database_url)
     async with app.router.lifespan_context(app):
         await app.state.runtime.store.append(
             f"{category}-1", [NewEvent(Noted(), META)], expected_version=ANY

@@ -13,10 +13,9 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 import attrs
@@ -29,6 +28,7 @@ from services.registry.main import create_app as registry_app
 from services.registry.ofsted import import_ofsted
 from services.registry.sample import write_sample
 from services.registry.transfers.clock import ManualClock
+from shared.clock import today_in_england
 from shared.contracts import all_contracts
 from shared.db import create_pool
 from shared.eventlog.store import EventStore
@@ -37,7 +37,7 @@ from shared.settings import PROJECT_ROOT, Settings
 from tests.e2e.sdk_clients import Sdk, generated_sdks
 from tests.integration.helpers import wait_until
 
-TODAY = datetime.now(ZoneInfo("Europe/London")).date()
+TODAY = today_in_england()
 SIGNIFICANT = (TODAY.replace(day=1) + timedelta(days=32)).replace(day=1)
 PILLARS = (
     "education",

@@ -198,11 +198,11 @@ async def world(admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Asy
 
 
 async def _created(w: World, service: str, path: str, body: dict[str, Any]) -> str:
-    """POST as admin until the service knows what the body refers to; the new id."""
+    """POST with every role until the service knows what the body refers to; the new id."""
     answers: list[httpx.Response] = []
 
     async def made() -> bool:
-        answer = await w.clients[service].post(path, json=body, headers=w.headers(Role.ADMIN))
+        answer = await w.clients[service].post(path, json=body, headers=w.headers(*Role))
         answers.append(answer)
         return answer.status_code == 201
 
@@ -446,7 +446,7 @@ def _claims(settings: Settings, **changes: Any) -> dict[str, Any]:
     now = datetime.now(UTC)
     claims: dict[str, Any] = {
         "sub": "mallory",
-        "roles": [Role.ADMIN.value],
+        "roles": [role.value for role in Role],
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "iat": now,
@@ -532,7 +532,7 @@ async def test_every_write_admits_exactly_its_declared_roles_and_refusals_write_
 ) -> None:
     # Every refusal first, while every target is still open to every write.
     for route in WRITES:
-        allowed = WRITE_ROLES[route.key] | {Role.ADMIN}
+        allowed = WRITE_ROLES[route.key]
         before = await world.events()
         for role in sorted(set(Role) - allowed):
             response = await _write(world, route, world.headers(role))
@@ -540,7 +540,7 @@ async def test_every_write_admits_exactly_its_declared_roles_and_refusals_write_
             assert problem["type"] == FORBIDDEN_TYPE and "required_roles" in problem
         assert await world.events() == before, f"a refused {route.key} wrote events"
     for route in WRITES:
-        for role in sorted(WRITE_ROLES[route.key] | {Role.ADMIN}):
+        for role in sorted(WRITE_ROLES[route.key]):
             # A subject of its own each time: four eyes must not be what refuses the call.
             subject = f"{role}-{uuid.uuid4().hex[:6]}"
             response = await _write(world, route, world.headers(role, subject=subject))
@@ -550,9 +550,27 @@ async def test_every_write_admits_exactly_its_declared_roles_and_refusals_write_
     await _imports_settled(world)
 
 
+async def test_administration_is_not_authority(world: World) -> None:
+    # An admin token alone decides nothing: each domain decision needs its own role.
+    decisions = [
+        ("commissioning", "POST", "/cases/{case_id}/decision"),
+        ("commissioning", "POST", "/cases/{case_id}/shortlist"),
+        ("commissioning", "POST", "/interventions"),
+        ("assessment", "POST", "/assessments/{assessment_id}/moderate"),
+        ("assessment", "POST", "/assessments/{assessment_id}/publish"),
+    ]
+    before = await world.events()
+    for key in decisions:
+        (route,) = [r for r in WRITES if r.key == key]
+        response = await _write(world, route, world.headers(Role.ADMIN))
+        problem = _assert_problem(response, 403, f"{route.method} {route.path} as admin")
+        assert Role.ADMIN.value not in problem["required_roles"]
+    assert await world.events() == before
+
+
 async def test_every_read_admits_exactly_its_declared_roles(world: World) -> None:
     for route in READS:
-        allowed = READ_ROLES[route.key] | {Role.ADMIN}
+        allowed = READ_ROLES[route.key]
         for role in Role:
             response = await world.clients[route.service].get(
                 _path(route, world), headers=world.headers(role)
@@ -578,7 +596,7 @@ async def test_error_responses_carry_no_stack_traces(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reg, ass, com = (world.clients[s] for s in SERVICES)
-    admin = world.headers(Role.ADMIN)
+    admin = world.headers(*Role)
     nowhere = uuid.uuid4().hex
     _assert_clean(await reg.get("/schools/999999", headers=admin), 404, "missing school")
     _assert_clean(await ass.get(f"/assessments/{nowhere}", headers=admin), 404, "no assessment")
@@ -643,7 +661,7 @@ async def test_json_bodies_over_the_limit_are_refused_with_413_and_write_nothing
             route.method,
             _path(route, world),
             content=oversized,
-            headers=world.headers(Role.ADMIN, **{"Content-Type": "application/json"}),
+            headers=world.headers(*Role, **{"Content-Type": "application/json"}),
         )
         _assert_problem(response, 413, f"{route.method} {route.path} with {len(oversized)} bytes")
     # Without a declared length the body is counted as it arrives, and cut off.
@@ -656,7 +674,7 @@ async def test_json_bodies_over_the_limit_are_refused_with_413_and_write_nothing
         response = await world.clients[service].post(
             path,
             content=sent.chunks(b"x" * 65_536, total=4 * limit),
-            headers=world.headers(Role.ADMIN, **{"Content-Type": "application/json"}),
+            headers=world.headers(*Role, **{"Content-Type": "application/json"}),
         )
         _assert_problem(response, 413, f"chunked POST {path}")
         assert sent.pulled <= limit + 65_536, f"{path} read {sent.pulled} bytes past the limit"

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 
 import httpx
 
-from shared.app import ServiceSpec, create_service_app
+from shared.app import ServiceSpec
 from shared.eventlog.model import ANY, RecordedEvent
 from shared.eventlog.subscriptions import HandlerContext
 from shared.settings import Settings
 from tests.contracts import test_registry
+from tests.dbutil import log_writer_app
 from tests.integration.helpers import note, wait_until
 
 ATTEMPTS = 3
@@ -59,7 +60,7 @@ async def test_a_consumer_in_a_crash_loop_is_reported_and_the_others_keep_going(
         consumers=lambda: [broken, counting],
     )
     fast = settings.model_copy(update={"consumer_max_attempts": ATTEMPTS, "poll_interval_s": 0.05})
-    app = create_service_app(spec, fast, url=database_url)
+    app = log_writer_app(spec, fast, database_url)
     async with app.router.lifespan_context(app):
         runtime = app.state.runtime
         store = runtime.store
@@ -81,7 +82,7 @@ async def test_a_consumer_in_a_crash_loop_is_reported_and_the_others_keep_going(
 
             async def seal_position() -> int:
                 value: int = await store.pool.fetchval(
-                    "SELECT position FROM subscriptions WHERE name = 'eventlog-sealer'"
+                    "SELECT position FROM audit.subscriptions WHERE name = 'eventlog-sealer'"
                 )
                 return value
 

@@ -42,7 +42,7 @@ async def service(
     request: pytest.FixtureRequest, fuzz_settings: Settings, fuzz_database: str
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     app = load_app(request.param, fuzz_settings, fuzz_database)
-    token = issue_token(fuzz_settings, roles=[Role.ADMIN], subject="hostile")
+    token = issue_token(fuzz_settings, roles=list(Role), subject="hostile")
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(

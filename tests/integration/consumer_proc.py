@@ -9,12 +9,12 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from shared.db import create_pool
 from shared.eventlog.model import RecordedEvent
 from shared.eventlog.store import EventStore
 from shared.eventlog.subscriptions import ConsumerRunner, HandlerContext
 from shared.settings import Settings
 from tests.contracts import test_registry
+from tests.dbutil import log_writer_pool, log_writer_url
 
 
 class SlowEffects:
@@ -36,10 +36,15 @@ class SlowEffects:
 
 async def main(url: str, category: str, name: str) -> None:
     settings = Settings(environment="test", database_url=url, jwt_secret="x" * 40)
-    pool = await create_pool(url, settings)
+    pool = await log_writer_pool(url, settings)
     store = EventStore(pool, test_registry)
     runner = ConsumerRunner(
-        SlowEffects(name, category), store, None, url, batch_size=50, poll_interval_s=0.05
+        SlowEffects(name, category),
+        store,
+        None,
+        log_writer_url(url),
+        batch_size=50,
+        poll_interval_s=0.05,
     )
     await runner.run()
 

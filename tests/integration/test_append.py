@@ -147,13 +147,11 @@ async def test_metadata_is_stored_with_each_event(store: EventStore) -> None:
     assert event.recorded_at.tzinfo is not None
 
 
-async def test_the_application_role_cannot_rewrite_the_log(
-    store: EventStore, database_url: str
-) -> None:
+async def test_a_writing_role_cannot_rewrite_the_log(store: EventStore, database_url: str) -> None:
     s = stream()
     await store.append(s, [note()], expected_version=ANY)
     async with store.pool.acquire() as conn:
-        assert await conn.fetchval("SELECT current_user") == "strongtrusts_app"
+        assert await conn.fetchval("SELECT current_user") == "strongtrusts_test"
         for sql in (
             "UPDATE events SET data = '{}' WHERE stream_id = $1",
             "DELETE FROM events WHERE stream_id = $1",

@@ -23,10 +23,11 @@ from shared.eventlog.model import (
     chain_stream_hash,
     event_digest,
 )
-from shared.eventlog.runtime import EventLogRuntime
+from shared.eventlog.sealer import Sealer
 from shared.eventlog.verify import verify_log
 from shared.settings import PROJECT_ROOT, Settings
 from tests.contracts import test_registry
+from tests.dbutil import log_writer_runtime
 from tests.integration.helpers import note, wait_until
 
 pytestmark = pytest.mark.eventlog
@@ -41,7 +42,7 @@ async def sealed(
     """Three streams of three events, all sealed; a superuser connection; a signing key."""
     url = await fresh_database()
     keyed = settings.model_copy(update={"data_dir": tmp_path})
-    runtime = EventLogRuntime(url, keyed, test_registry)
+    runtime = log_writer_runtime(url, keyed, test_registry, [Sealer()])
     await runtime.start()
     try:
         for s in range(3):

@@ -10,14 +10,26 @@ import asyncpg
 from shared import migrate
 from shared.db import asyncpg_dsn
 
-LOG_TABLES = {"events", "event_seals", "subscriptions", "eventlog_era"}
+LOG_TABLES = {
+    "eventlog.events",
+    "eventlog.event_seals",
+    "eventlog.eventlog_era",
+    "eventlog.stream_owners",
+    "registry.subscriptions",
+    "assessment.subscriptions",
+    "commissioning.subscriptions",
+    "audit.subscriptions",
+}
 
 
 async def _tables(url: str) -> set[str]:
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
-        rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        return {r["tablename"] for r in rows}
+        rows = await conn.fetch(
+            "SELECT schemaname || '.' || tablename AS t FROM pg_tables"
+            " WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+        )
+        return {r["t"] for r in rows}
     finally:
         await conn.close()
 
@@ -35,7 +47,7 @@ async def test_an_empty_database_migrates_to_head_and_back(
     finally:
         await conn.close()
     await asyncio.to_thread(migrate.downgrade, url, "base")
-    assert await _tables(url) == {"alembic_version"}
+    assert await _tables(url) == {"public.alembic_version"}
     await asyncio.to_thread(migrate.upgrade, url)
     assert await _tables(url) >= LOG_TABLES
 

@@ -37,9 +37,11 @@ from shared.contracts.registry import (
 from shared.eventlog.contracts import EventContract, EventMetadata
 from shared.eventlog.model import ANY, NewEvent
 from shared.eventlog.rebuild import ProjectionBusy
+from shared.eventlog.runtime import owner_store
 from shared.eventlog.store import EventStore
 from shared.eventlog.subscriptions import ConsumerRunner, HandlerContext
 from shared.settings import Settings
+from tests.dbutil import owner_may_rewrite, tables_as_modelled
 from tests.integration.helpers import wait_until
 
 META = EventMetadata(actor="registry-projection-test", correlation_id="test")
@@ -138,9 +140,10 @@ async def projected(pool: asyncpg.Pool, urn: int, version: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def registry_store(pool: asyncpg.Pool) -> EventStore:
-    """A store that knows the registry's contracts."""
-    return EventStore(pool, all_contracts())
+async def registry_store(database_url: str, settings: Settings) -> AsyncIterator[EventStore]:
+    """A store appending as the registry."""
+    async with owner_store(database_url, settings, all_contracts(), "registry") as store:
+        yield store
 
 
 @contextlib.asynccontextmanager
@@ -183,18 +186,7 @@ async def snapshot(pool: asyncpg.Pool) -> dict[str, list[str]]:
 
 
 async def test_the_migration_builds_the_tables_the_models_describe(pool: asyncpg.Pool) -> None:
-    rows = await pool.fetch(
-        """
-        SELECT table_name, column_name, is_nullable = 'YES' AS nullable
-          FROM information_schema.columns
-         WHERE table_schema = 'public' AND table_name LIKE 'registry\\_%'
-        """
-    )
-    in_database = {(r["table_name"], r["column_name"], r["nullable"]) for r in rows}
-    in_models = {
-        (t.name, c.name, bool(c.nullable)) for t in metadata.sorted_tables for c in t.columns
-    }
-    assert in_database == in_models
+    await tables_as_modelled(pool, "registry", metadata, [t.name for t in metadata.sorted_tables])
     assert set(_PRIMARY_KEYS) == set(READ_MODEL_TABLES)
     assert set(SchoolDetails.model_fields) <= {
         c.name for c in metadata.tables["registry_schools"].c
@@ -202,18 +194,10 @@ async def test_the_migration_builds_the_tables_the_models_describe(pool: asyncpg
     assert set(TrustDetails.model_fields) <= {c.name for c in metadata.tables["registry_trusts"].c}
 
 
-async def test_the_app_role_may_read_write_and_empty_the_read_models(
-    pool: asyncpg.Pool, settings: Settings
+async def test_the_registry_role_may_read_write_and_empty_its_read_models(
+    pool: asyncpg.Pool,
 ) -> None:
-    role = settings.database_app_role
-    for table in READ_MODEL_TABLES:
-        allowed = await pool.fetchval(
-            "SELECT has_table_privilege($1, $2, 'SELECT, INSERT, UPDATE, DELETE')"
-            " AND has_table_privilege($1, $2, 'TRUNCATE')",
-            role,
-            table,
-        )
-        assert allowed, table
+    await owner_may_rewrite(pool, "registry", READ_MODEL_TABLES)
 
 
 async def test_a_school_story_lands_in_every_read_model(

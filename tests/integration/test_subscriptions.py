@@ -62,13 +62,10 @@ async def test_a_consumer_killed_mid_batch_has_exactly_once_effects_after_restar
 ) -> None:
     category = unique_category("crash")
     name = f"crash-{uuid.uuid4().hex[:8]}"
-    owner = await asyncpg.connect(asyncpg_dsn(database_url))
-    try:
-        await owner.execute(
-            "CREATE TABLE IF NOT EXISTS crash_effects (consumer text NOT NULL, event_id uuid NOT NULL)"
-        )
-    finally:
-        await owner.close()
+    # In the test role's own schema, where its consumers write.
+    await store.pool.execute(
+        "CREATE TABLE IF NOT EXISTS crash_effects (consumer text NOT NULL, event_id uuid NOT NULL)"
+    )
     total = 400
     for chunk in range(0, total, 100):
         await store.append(
@@ -306,6 +303,48 @@ async def test_a_handler_that_keeps_failing_stops_its_consumer_visibly(
     (_, poison, _) = await store.read_stream(f"{category}-1")
     assert status.failed_position == poison.position
     assert status.lag_events >= 2
+
+
+@pytest.mark.parametrize(
+    "error",
+    [asyncpg.InternalClientError, asyncpg.ConnectionDoesNotExistError, ConnectionResetError],
+)
+async def test_a_connection_lost_inside_a_handler_does_not_use_up_its_attempts(
+    store: EventStore, database_url: str, error: type[Exception]
+) -> None:
+    # What a handler's queries raise while PostgreSQL restarts: the database's fault, so
+    # however often it happens, the event is tried again and never counted as failing.
+    category = unique_category("restart")
+    await store.append(f"{category}-1", [note(1), note(2), note(3)], expected_version=ANY)
+    seen: list[int] = []
+    losses = 0
+
+    async def on_noted(event: RecordedEvent, ctx: HandlerContext) -> None:
+        nonlocal losses
+        if event.data["n"] == 2 and losses < 6:
+            losses += 1
+            raise error("the server went away")
+        seen.append(event.data["n"])
+
+    name = f"restart-{uuid.uuid4().hex[:8]}"
+    runner = ConsumerRunner(
+        Projection(name, {"test.Noted": on_noted}, {category}),
+        store,
+        None,
+        database_url,
+        poll_interval_s=0.01,
+        max_attempts=2,
+        retry_base_s=0.001,
+    )
+    task = await _run(runner)
+    try:
+        await wait_until(lambda: _true(3 in seen), what="the events after the lost connections")
+    finally:
+        await _stop(task)
+    assert losses == 6 and seen[-3:] == [1, 2, 3]
+    assert runner.stopped_by_failure is None
+    status = {s.name: s for s in await subscription_statuses(store.pool)}[name]
+    assert status.status == "running" and status.attempts == 0
 
 
 async def test_a_handlers_appends_commit_with_its_checkpoint(

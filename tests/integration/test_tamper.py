@@ -13,10 +13,11 @@ import pytest
 
 from shared.db import asyncpg_dsn
 from shared.eventlog.model import ANY, NewEvent, StreamAppend
-from shared.eventlog.runtime import EventLogRuntime
+from shared.eventlog.sealer import Sealer
 from shared.eventlog.verify import verify_log
 from shared.settings import PROJECT_ROOT, Settings
 from tests.contracts import Measured, test_registry
+from tests.dbutil import log_writer_runtime
 from tests.integration.helpers import META, note, wait_until
 
 pytestmark = pytest.mark.eventlog
@@ -28,7 +29,7 @@ async def sealed_log(
 ) -> AsyncIterator[tuple[str, asyncpg.Connection]]:
     """A database holding 3 streams of 4 events, all sealed, and a superuser connection."""
     url = await fresh_database()
-    runtime = EventLogRuntime(url, settings, test_registry)
+    runtime = log_writer_runtime(url, settings, test_registry, [Sealer()])
     await runtime.start()
     try:
         for s in range(3):

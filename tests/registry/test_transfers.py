@@ -7,10 +7,11 @@ writes back and what its read side shows.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 
 import asyncpg
 import httpx
@@ -36,11 +37,14 @@ from shared.contracts.registry import (
     TrustClosed,
     TrustIncorporated,
 )
+from shared.db import asyncpg_dsn
 from shared.eventlog.contracts import EventContract, EventMetadata
+from shared.eventlog.leader import LOCK_SALT
 from shared.eventlog.model import ANY, NewEvent, RecordedEvent
 from shared.eventlog.store import EventStore
-from shared.eventlog.subscriptions import SUBSCRIPTION_LOCK_SALT, HandlerContext
+from shared.eventlog.subscriptions import HandlerContext
 from shared.http.auth import Role, issue_token
+from shared.ownership import OwnerName
 from shared.settings import Settings
 from tests.integration.helpers import wait_until
 from tests.integration.test_registry_projections import (
@@ -59,8 +63,14 @@ ACTOR = "registry-transfers"
 
 @pytest.fixture(scope="module")
 def log(pool: asyncpg.Pool) -> EventStore:
-    """The log, with every service's contracts."""
+    """The log, with every service's contracts (the test plays the other services)."""
     return EventStore(pool, all_contracts())
+
+
+@pytest.fixture(scope="module")
+def registry(service_stores: dict[OwnerName, EventStore]) -> EventStore:
+    """The registry's own store, for driving its transfer internals by hand."""
+    return service_stores["registry"]
 
 
 @pytest.fixture
@@ -475,7 +485,7 @@ async def _versions(log: EventStore, streams: list[str]) -> dict[str, int]:
 
 
 async def test_a_replay_or_a_second_delivery_writes_nothing_twice(
-    client: httpx.AsyncClient, log: EventStore, pool: asyncpg.Pool
+    client: httpx.AsyncClient, log: EventStore, pool: asyncpg.Pool, registry: EventStore
 ) -> None:
     old, new = await trusts(log, 2)
     moving, staying = await school(log, old), await school(log, new)
@@ -489,17 +499,17 @@ async def test_a_replay_or_a_second_delivery_writes_nothing_twice(
 
     async def deliver() -> None:
         # The consumer's handler run again over the same events, as after a rewind.
-        async with log.transaction() as conn:
-            await TransfersConsumer().handle(case_events, HandlerContext(conn, log))
+        async with registry.transaction() as conn:
+            await TransfersConsumer().handle(case_events, HandlerContext(conn, registry))
 
     await deliver()
     assert await statuses(pool, decision) == {moving: "applied", staying: "rejected"}
     # Applying a settled row again does nothing.
-    assert await apply_due(log, decision.decision_id, moving, TODAY) is Applied.SKIPPED
+    assert await apply_due(registry, decision.decision_id, moving, TODAY) is Applied.SKIPPED
 
     # Its table emptied and the events replayed: the rows come back pending and due, and
     # the scheduler finds their outcomes already in the log.
-    await pool.execute(
+    await registry.pool.execute(
         "DELETE FROM registry_pending_transfers WHERE decision_id = $1", decision.decision_id
     )
     await deliver()
@@ -518,7 +528,7 @@ async def test_a_replay_or_a_second_delivery_writes_nothing_twice(
 
 
 async def test_a_register_behind_its_streams_is_waited_for_not_trusted(
-    client: httpx.AsyncClient, log: EventStore, pool: asyncpg.Pool
+    client: httpx.AsyncClient, log: EventStore, pool: asyncpg.Pool, registry: EventStore
 ) -> None:
     old, new = await trusts(log, 2)
     urn = await school(log, old)
@@ -533,17 +543,17 @@ async def test_a_register_behind_its_streams_is_waited_for_not_trusted(
     # Applied by hand on its date while the app's clock is still in November: a read model
     # one event behind its stream is not trusted, and nothing is written.
     for lag, key in ((lag_school, urn), (lag_trust, new)):
-        await pool.execute(lag, key, -1)
+        await registry.pool.execute(lag, key, -1)
         try:
-            assert await apply_due(log, decision.decision_id, urn, NEXT_YEAR) is Applied.RETRY
+            assert await apply_due(registry, decision.decision_id, urn, NEXT_YEAR) is Applied.RETRY
         finally:
-            await pool.execute(lag, key, 1)
+            await registry.pool.execute(lag, key, 1)
     assert await _versions(log, list(before)) == before
     assert await statuses(pool, decision) == {urn: "pending"}
 
-    assert await apply_due(log, decision.decision_id, urn, NEXT_YEAR) is Applied.WRITTEN
+    assert await apply_due(registry, decision.decision_id, urn, NEXT_YEAR) is Applied.WRITTEN
     await wait_for_trust(pool, urn, new)
-    assert await apply_due(log, decision.decision_id, urn, NEXT_YEAR) is Applied.SKIPPED
+    assert await apply_due(registry, decision.decision_id, urn, NEXT_YEAR) is Applied.SKIPPED
 
 
 _SCHEDULER_LOCKS = """
@@ -562,7 +572,7 @@ async def test_one_scheduler_is_active_across_replicas_and_another_takes_over(
     second = create_app(settings, url=database_url, clock=clock)
 
     async def holders() -> int:
-        return int(await pool.fetchval(_SCHEDULER_LOCKS, SUBSCRIPTION_LOCK_SALT, SCHEDULER_NAME))
+        return int(await pool.fetchval(_SCHEDULER_LOCKS, LOCK_SALT, SCHEDULER_NAME))
 
     async def one_holder() -> bool:
         return await holders() == 1
@@ -579,8 +589,62 @@ async def test_one_scheduler_is_active_across_replicas_and_another_takes_over(
     assert await holders() == 0
 
 
+class VirtualTime:
+    """A standby's sleep in which the time asked for passes at once, up to ``until``
+    seconds; then it sleeps for good, so what happened in that time can be counted."""
+
+    def __init__(self, until: float) -> None:
+        self.until = until
+        self.elapsed = 0.0
+
+    async def __call__(self, seconds: float) -> None:
+        if self.elapsed >= self.until:
+            await asyncio.Event().wait()
+        self.elapsed += seconds
+        await asyncio.sleep(0)
+
+
+async def test_a_standby_scheduler_asks_for_the_lock_once_a_poll_however_often_it_is_woken(
+    database_url: str, log: EventStore
+) -> None:
+    # Another instance holds the lock for the whole test.
+    holder = await asyncpg.connect(asyncpg_dsn(database_url))
+    await holder.execute("SELECT pg_advisory_lock($1, hashtext($2))", LOCK_SALT, SCHEDULER_NAME)
+    clock = ManualClock(TODAY)
+    time = VirtualTime(until=60)
+    standby = TransferScheduler(log, database_url, clock, poll_interval_s=0.5, sleep=time)
+    task = asyncio.create_task(standby.run())
+    try:
+
+        async def attempted() -> bool:
+            return standby.leader.lock_attempts > 0
+
+        await wait_until(attempted, what="the standby's first lock attempt")
+        # Clock ticks and wake-ups set the scheduler's wake-up, which nothing clears while
+        # it stands by: they must not make it ask for the lock any more often.
+        for days in range(1, 4):
+            clock.advance_to(TODAY + timedelta(days=days))
+            standby.wake()
+
+        async def a_minute_passed_or_it_spun() -> bool:
+            return time.elapsed >= time.until or standby.leader.lock_attempts > 1000
+
+        await wait_until(a_minute_passed_or_it_spun, what="a minute of standing by")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await holder.close()
+    assert not standby.active.is_set()
+    # One attempt at the start and one after each poll interval, over the minute.
+    assert standby.leader.lock_attempts <= 60 / 0.5 + 2, standby.leader.lock_attempts
+
+
 async def test_a_due_transfer_waits_until_the_consumer_has_read_its_case(
-    settings: Settings, database_url: str, log: EventStore, pool: asyncpg.Pool
+    settings: Settings,
+    database_url: str,
+    log: EventStore,
+    pool: asyncpg.Pool,
+    registry: EventStore,
 ) -> None:
     clock = ManualClock(TODAY)
     app = create_app(settings, url=database_url, clock=clock)
@@ -596,11 +660,11 @@ async def test_a_due_transfer_waits_until_the_consumer_has_read_its_case(
     )
     approved = await events_of(log, decision.stream, "commissioning.TransferApproved")
     # Its first batch held only the approval: the row is pending and due.
-    async with log.transaction() as conn:
-        await TransfersConsumer().handle(approved, HandlerContext(conn, log))
+    async with registry.transaction() as conn:
+        await TransfersConsumer().handle(approved, HandlerContext(conn, registry))
     assert await statuses(pool, decision) == {urn: "pending"}
 
-    scheduler = TransferScheduler(log, database_url, clock)
+    scheduler = TransferScheduler(registry, database_url, clock)
     assert await scheduler.run_due() is True  # to be tried again, not applied
     assert await statuses(pool, decision) == {urn: "pending"}
     assert await events_of(log, f"school-{urn}", "registry.SchoolTransferred") == []

@@ -469,12 +469,16 @@ async def test_any_listed_role_passes(client: httpx.AsyncClient, http_settings: 
     assert response.json() == {"subject": "mod-1"}
 
 
-async def test_admin_passes_every_role_check(
+async def test_admin_passes_only_the_checks_that_name_it(
     client: httpx.AsyncClient, http_settings: Settings
 ) -> None:
+    # Administration is not authority: an admin needs the assessor's role to assess.
     token = issue_token(http_settings, roles=[Role.ADMIN], subject="admin-1")
-    assert (await client.get("/assessments", headers=bearer(token))).status_code == 200
     assert (await client.get("/admin", headers=bearer(token))).status_code == 200
+    refused = assert_problem(await client.get("/assessments", headers=bearer(token)), 403)
+    assert "admin" not in refused["required_roles"]
+    both = issue_token(http_settings, roles=[Role.ADMIN, Role.ASSESSOR], subject="admin-2")
+    assert (await client.get("/assessments", headers=bearer(both))).status_code == 200
 
 
 async def test_roles_are_not_hierarchical(
@@ -713,6 +717,37 @@ async def test_unexpected_error_is_logged_with_traceback(client: httpx.AsyncClie
     assert record["level"] == "ERROR"
     assert "Traceback" in record["exc_info"]
     assert LEAKY_MESSAGE in record["exc_info"]
+
+
+async def test_text_logs_are_one_readable_line_each(client: httpx.AsyncClient) -> None:
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
+    buffer = io.StringIO()
+    try:
+        configure_logging("info", "test-service", stream=buffer, fmt="text")
+        await client.get("/log", headers={"X-Request-ID": "text-req-1"})
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved_handlers:
+            root.addHandler(handler)
+        root.setLevel(saved_level)
+    [line] = [x for x in buffer.getvalue().splitlines() if "hello from route" in x]
+    assert not line.startswith("{")
+    assert "INFO" in line and "strongtrusts.test: hello from route" in line
+    assert line.endswith("urn=100000  [text-req-1]")
+
+
+def test_the_cli_logs_text_in_development_and_json_when_asked_or_elsewhere() -> None:
+    from shared.cli import _log_format, _parser
+
+    development = Settings(environment="development", jwt_secret=SECRET)
+    production = Settings(environment="test", jwt_secret=SECRET)
+    run = _parser().parse_args(["run"])
+    assert _log_format(run, development) == "text"
+    assert _log_format(run, production) == "json"
+    asked = _parser().parse_args(["serve", "registry", "--log-format", "json"])
+    assert _log_format(asked, development) == "json"
 
 
 def test_log_outside_a_request_has_no_request_id() -> None:

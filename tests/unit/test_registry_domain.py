@@ -7,7 +7,7 @@ from datetime import date
 from services.registry.domain import (
     Membership,
     SchoolState,
-    evolve_school,
+    fold_school,
     school_snapshot_events,
     trust_snapshot_events,
 )
@@ -29,16 +29,16 @@ DETAILS = SchoolDetails(
 
 
 def known(trust_uid: int | None = None) -> SchoolState:
-    state = SchoolState(100001)
-    for event in school_snapshot_events(
+    events = school_snapshot_events(
         None,
         100001,
         DETAILS,
         Membership(trust_uid, date(2019, 4, 1)) if trust_uid else None,
         [],
         SNAPSHOT,
-    ):
-        evolve_school(state, event)
+    )
+    state = fold_school(events)
+    assert state is not None and state.version == len(events)
     return state
 
 

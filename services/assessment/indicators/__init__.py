@@ -7,7 +7,7 @@ consumer that keeps them; ``load_indicators`` reads them (for the profile, or ev
 
 from __future__ import annotations
 
-from services.assessment.indicators.api import READ_ROLES, router
+from services.assessment.indicators.api import router
 from services.assessment.indicators.projection import (
     PROJECTION_NAME,
     IndicatorsProjection,
@@ -19,7 +19,6 @@ from services.assessment.indicators.schemas import TrustIndicators
 
 __all__ = [
     "PROJECTION_NAME",
-    "READ_ROLES",
     "IndicatorsProjection",
     "TrustIndicators",
     "indicators_projection",

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 import orjson
@@ -17,8 +16,6 @@ from services.assessment.indicators.compute import (
     compute_indicators,
 )
 from services.assessment.indicators.schemas import TrustIndicators
-
-_ENGLAND = ZoneInfo("Europe/London")
 
 _TRUSTS_SQL = """
 SELECT uid, name, status FROM assessment_indicator_trusts WHERE uid = ANY($1::int[])
@@ -34,11 +31,6 @@ SELECT s.urn, s.trust_uid, s.name, s.joined_on, s.la_code, s.la_name, s.region_c
   FROM assessment_indicator_schools s
  WHERE s.trust_uid = ANY($1::int[])
 """
-
-
-def today_in_england() -> date:
-    """Today's date in England, the day the indicators are counted on."""
-    return datetime.now(_ENGLAND).date()
 
 
 def _inspections(items: list[dict[str, Any]]) -> tuple[Inspection, ...]:

@@ -34,12 +34,13 @@ from typing import Any
 import asyncpg
 import orjson
 
-from services.assessment.indicators.facts import compute_for, today_in_england
+from services.assessment.indicators.facts import compute_for
 from services.assessment.indicators.models import (
     READ_MODEL_TABLES,
     indicator_schools,
     indicator_trusts,
 )
+from shared.clock import today_in_england
 from shared.contracts import all_contracts
 from shared.contracts.registry import (
     OfstedInspectionRecorded,

@@ -6,8 +6,9 @@ from datetime import date
 
 import asyncpg
 
-from services.assessment.indicators.facts import compute_for, today_in_england
+from services.assessment.indicators.facts import compute_for
 from services.assessment.indicators.schemas import TrustIndicators
+from shared.clock import today_in_england
 from shared.errors import NotFound
 
 _KNOWN_SQL = "SELECT EXISTS (SELECT 1 FROM assessment_indicator_trusts WHERE uid = $1)"

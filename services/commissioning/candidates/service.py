@@ -14,9 +14,8 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 import orjson
@@ -32,10 +31,10 @@ from services.commissioning.candidates.ranking import (
 from services.commissioning.candidates.schemas import CandidateList
 from services.commissioning.knowledge.facts import school_facts
 from services.commissioning.knowledge.projection import CONSUMER_NAME
+from shared.clock import today_in_england
 from shared.contracts.commissioning import FactorWeights, PillarWeight
 from shared.errors import UnprocessableContent
 
-_ENGLAND = ZoneInfo("Europe/London")
 DEFAULT_LIMIT = 10
 EXCLUDED_LIMIT = 200
 _RESULTS_KEPT = 128
@@ -59,11 +58,6 @@ SELECT uid, name, trust_type, closed, schools::text AS schools, joined_below_goo
   FROM commissioning_trust_profiles
  WHERE revision > $1
 """
-
-
-def today_in_england() -> date:
-    """Today's date where the schools are."""
-    return datetime.now(_ENGLAND).date()
 
 
 def _day(value: str | None) -> date | None:

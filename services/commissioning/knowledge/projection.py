@@ -79,7 +79,6 @@ _SCHOOL_FIELDS = (
 )
 _TRUST_FIELDS = ("name", "trust_type", "status", "closed_on")
 _GOOD = frozenset({"outstanding", "good"})
-_BELOW_GOOD = frozenset({"requires_improvement", "inadequate"})
 # Report-card grades, worst first: any area below the expected standard is below good.
 _CARD_ORDER = (
     "urgent_improvement",

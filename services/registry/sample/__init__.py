@@ -33,14 +33,8 @@ from random import Random
 from services.registry.sample import ofsted_format as of
 from services.registry.sample.generate import build
 from services.registry.sample.gias_format import file_name
-from services.registry.sample.writer import (
-    EstablishmentRows,
-    group_row,
-    link_rows,
-    ofsted_row,
-    succession_rows,
-    write_csv,
-)
+from services.registry.sample.rows import group_row, link_rows, ofsted_row, succession_rows
+from services.registry.sample.writer import EstablishmentRows, write_csv
 from shared.reference import gias_columns
 
 __all__ = ["SampleFiles", "write_sample"]

@@ -1,13 +1,13 @@
-"""What day it is, for the transfer scheduler: England's date in service, a hand-moved one in tests."""
+"""What day it is, for the transfer scheduler: England's date (``shared.clock``) in service,
+a hand-moved one in tests."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
-_ENGLAND = ZoneInfo("Europe/London")
+from shared.clock import ENGLAND, today_in_england
 
 
 class Clock(Protocol):
@@ -29,12 +29,12 @@ class EnglandClock:
 
     def today(self) -> date:
         """Today's date in England."""
-        return datetime.now(_ENGLAND).date()
+        return today_in_england()
 
     async def changed(self) -> None:
         """Sleep until just after the next midnight in England, or ``max_wait_s``."""
-        now = datetime.now(_ENGLAND)
-        midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), _ENGLAND)
+        now = datetime.now(ENGLAND)
+        midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), ENGLAND)
         await asyncio.sleep(min(self.max_wait_s, (midnight - now).total_seconds() + 1))
 
 

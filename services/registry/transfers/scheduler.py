@@ -1,8 +1,7 @@
 """The transfer scheduler: applies pending transfers whose significant date has come.
 
-One instance is active across all processes: it holds a session advisory lock on a
-connection of its own (as consumers do), and LISTENs on that connection for the
-registry-transfers consumer's NOTIFY. It wakes when that consumer commits a due or moved
+One instance is active across all processes (``shared.eventlog.leader``, as for consumers),
+and it LISTENs on its lock's connection for the registry-transfers consumer's NOTIFY. It wakes when that consumer commits a due or moved
 transfer, when the clock says the date may have changed, and otherwise every
 ``poll_interval_s``. A due row waits while its case stream holds an event the consumer has
 not handled yet, so a closure or a date change already in the log is never overtaken. Even
@@ -24,9 +23,8 @@ from services.registry.models import pending_transfers
 from services.registry.transfers.apply import Applied, apply_due
 from services.registry.transfers.clock import Clock
 from services.registry.transfers.consumer import CONSUMER_NAME, WAKE_CHANNEL
-from shared.db import asyncpg_dsn
+from shared.eventlog.leader import Leader, Sleep, wait_for_wake
 from shared.eventlog.store import EventStore
-from shared.eventlog.subscriptions import SUBSCRIPTION_LOCK_SALT, TRANSIENT_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +48,6 @@ SELECT c.case_id FROM unnest($2::text[]) AS c(case_id)
 """
 
 
-class _LostLock(Exception):
-    """The lock's connection closed: another instance may be active now."""
-
-
 @dataclass
 class TransferScheduler:
     """Applies due transfers while it holds the scheduler lock; see the module docstring."""
@@ -66,9 +60,23 @@ class TransferScheduler:
     retry_base_s: float = 0.01
     retry_max_s: float = 1.0
     batch_size: int = 100
+    # A standby's wait between lock attempts; injected by tests that count the attempts.
+    sleep: Sleep = asyncio.sleep
     _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
-    _lock_conn: asyncpg.Connection | None = field(default=None, init=False)
-    active: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+
+    def __post_init__(self) -> None:
+        self.leader = Leader(
+            SCHEDULER_NAME,
+            self.url,
+            poll_interval_s=self.poll_interval_s,
+            retry_s=self.retry_max_s,
+            sleep=self.sleep,
+        )
+
+    @property
+    def active(self) -> asyncio.Event:
+        """Set while this instance is the active scheduler."""
+        return self.leader.active
 
     def wake(self) -> None:
         """Look for due transfers now."""
@@ -78,32 +86,11 @@ class TransferScheduler:
         """Run until cancelled: stand by, or apply due transfers while active."""
         watcher = asyncio.create_task(self._watch_clock(), name=f"{SCHEDULER_NAME}:clock")
         try:
-            while True:
-                if not await self._become_active():
-                    await self._sleep(self.poll_interval_s)
-                    continue
-                try:
-                    await self._serve()
-                except _LostLock:
-                    log.warning("%s lost its lock; standing by", SCHEDULER_NAME)
-                except TRANSIENT_ERRORS as exc:
-                    log.warning("%s lost the database: %s", SCHEDULER_NAME, exc)
-                    await asyncio.sleep(self.retry_max_s)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    # Say so loudly, then carry on: a scheduler that dies quietly strands
-                    # every transfer after it.
-                    log.exception("%s hit an unexpected error", SCHEDULER_NAME)
-                    await asyncio.sleep(self.retry_max_s)
-                finally:
-                    self.active.clear()
-                    await self._release()
+            await self.leader.run(self._serve, take_over=self._listen)
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
-            await self._release()
 
     async def run_due(self) -> bool:
         """Apply every transfer due by the clock's today; True if some must be tried again."""
@@ -135,53 +122,24 @@ class TransferScheduler:
     async def _serve(self) -> None:
         backoff = 0.0
         while True:
-            if self._lock_conn is None or self._lock_conn.is_closed():
-                raise _LostLock
+            self.leader.check()
             self._wake.clear()
             if await self.run_due():
                 backoff = min(self.retry_max_s, max(self.retry_base_s, backoff * 2))
-                await self._sleep(backoff)
+                await wait_for_wake(self._wake, backoff)
             else:
                 backoff = 0.0
-                await self._sleep(self.poll_interval_s)
+                await wait_for_wake(self._wake, self.poll_interval_s)
 
-    async def _become_active(self) -> bool:
-        try:
-            if self._lock_conn is None or self._lock_conn.is_closed():
-                self._lock_conn = await asyncpg.connect(
-                    asyncpg_dsn(self.url),
-                    server_settings={"application_name": f"lock:{SCHEDULER_NAME}"},
-                )
-            got = await self._lock_conn.fetchval(
-                "SELECT pg_try_advisory_lock($1, hashtext($2))",
-                SUBSCRIPTION_LOCK_SALT,
-                SCHEDULER_NAME,
-            )
-            if not got:
-                return False
-            await self._lock_conn.add_listener(WAKE_CHANNEL, self._notified)
-        except (*TRANSIENT_ERRORS, asyncpg.PostgresError) as exc:
-            log.warning("%s cannot reach the database: %s", SCHEDULER_NAME, exc)
-            await self._release()
-            return False
-        self.active.set()
+    async def _listen(self, lock_conn: asyncpg.Connection) -> None:
+        # On the lock's connection, so the subscription ends when the lead does.
+        await lock_conn.add_listener(WAKE_CHANNEL, self._notified)
         log.info("%s active", SCHEDULER_NAME)
-        return True
 
     def _notified(self, *_: Any) -> None:
         self._wake.set()
-
-    async def _release(self) -> None:
-        conn, self._lock_conn = self._lock_conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.close(), timeout=1)
 
     async def _watch_clock(self) -> None:
         while True:
             await self.clock.changed()
             self._wake.set()
-
-    async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)

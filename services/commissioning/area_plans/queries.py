@@ -1,138 +1,31 @@
-"""``GET /areas/{area}/plan``: the unit of area-based commissioning, from events only.
-
-For an Education Investment Area (or any area in ``shared.reference``): open schools not in
-a trust, open schools in trusts under an active intervention, open cases with a school in
-the area, and how coverage by trusts grew, at each month or year end, from the membership
-history the knowledge projection keeps.
-"""
+"""Reading an area's plan: schools outside trusts or under intervention, open cases, coverage."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Literal
 
 import asyncpg
 import orjson
-from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, Field
 
-from services.commissioning.candidates.service import today_in_england
-from services.commissioning.knowledge.facts import OPEN_STATUSES, STATE_FUNDED_GROUPS, find_area
-from shared.app import RuntimeDep
-from shared.errors import NotFound, ServiceUnavailable
-from shared.http.auth import Role, require_roles
-from shared.http.paging import decode_key, encode_cursor
-from shared.http.problems import problem_responses
+from services.commissioning.area_plans.schemas import (
+    AreaPlan,
+    AreaRef,
+    AreaSchool,
+    CoveragePoint,
+    Interval,
+    InterventionRef,
+    OpenCase,
+    PlanCasePage,
+    PlanInterventionPage,
+    SchoolPage,
+    SchoolUnderIntervention,
+)
+from services.commissioning.knowledge.facts import OPEN_STATUSES, STATE_FUNDED_GROUPS
+from shared.http.paging import encode_cursor
 from shared.reference import Area
 
 # Case statuses in which no more work happens on the case.
 ENDED_CASE_STATUSES: tuple[str, ...] = ("completed", "closed", "withdrawn", "dao_revoked")
-Interval = Literal["month", "year"]
-
-
-# ------------------------------------------------------------------ schemas
-
-
-class AreaRef(BaseModel):
-    """The area: whole LAs (an EIA) or districts inside one LA."""
-
-    name: str
-    kind: Literal["la", "district"]
-    la_codes: list[str]
-    districts: list[str]
-    eia: bool
-    priority: bool
-
-
-class AreaSchool(BaseModel):
-    """An open school in the area."""
-
-    urn: int
-    name: str
-    la_code: str
-    la_name: str
-    district_name: str | None
-    phase: str | None
-    pupils: int | None
-    ofsted_grade: str | None
-    ofsted_date: date | None
-
-
-class InterventionRef(BaseModel):
-    """An active intervention against the school's trust (or the school itself)."""
-
-    intervention_id: str
-    kind: str
-    status: str
-    issued_on: date
-    urn: int | None
-
-
-class SchoolUnderIntervention(AreaSchool):
-    """An open school in the area whose trust is under an active intervention."""
-
-    trust_uid: int
-    trust_name: str | None
-    interventions: list[InterventionRef]
-
-
-class SchoolPage(BaseModel):
-    """One page of schools; ``next_cursor`` gives the next."""
-
-    total: int
-    items: list[AreaSchool]
-    next_cursor: str | None
-
-
-class PlanInterventionPage(BaseModel):
-    """One page of schools under intervention; ``next_cursor`` gives the next."""
-
-    total: int
-    items: list[SchoolUnderIntervention]
-    next_cursor: str | None
-
-
-class OpenCase(BaseModel):
-    """A case not yet completed or closed with a school in the area."""
-
-    case_id: str
-    title: str
-    trigger: str
-    status: str
-    urns: list[int] = Field(description="The case's schools that are in this area.")
-    opened_on: date
-
-
-class PlanCasePage(BaseModel):
-    """The open cases, oldest first, up to the limit."""
-
-    total: int
-    items: list[OpenCase]
-
-
-class CoveragePoint(BaseModel):
-    """Open schools and pupils in trusts on one date."""
-
-    on: date
-    schools_open: int
-    schools_in_trust: int
-    share_schools_in_trust: float
-    pupils: int
-    pupils_in_trust: int
-    share_pupils_in_trust: float
-
-
-class AreaPlan(BaseModel):
-    """What commissioning needs to plan an area."""
-
-    area: AreaRef
-    as_of: date
-    schools_not_in_trust: SchoolPage
-    schools_under_intervention: PlanInterventionPage
-    open_cases: PlanCasePage
-    coverage_interval: Interval
-    coverage: list[CoveragePoint]
-    notes: list[str]
 
 
 NOTES = [
@@ -329,66 +222,4 @@ async def area_plan(
             for p in points
         ],
         notes=NOTES,
-    )
-
-
-# -------------------------------------------------------------------- route
-
-router = APIRouter(
-    prefix="/areas",
-    tags=["areas"],
-    dependencies=[
-        Depends(require_roles(Role.READER, Role.CASEWORKER, Role.DECISION_MAKER, Role.AUDITOR))
-    ],
-)
-AreaName = Annotated[
-    str,
-    Path(
-        min_length=1,
-        max_length=100,
-        description="The area's name in any case, URL-encoded, e.g. West%20Somerset.",
-    ),
-]
-Cursor = Annotated[
-    str | None, Query(max_length=100, description="The `next_cursor` of the previous page.")
-]
-
-
-async def _pool(runtime: RuntimeDep) -> asyncpg.Pool:
-    if runtime.pool is None:
-        raise ServiceUnavailable("Commissioning is not connected to its database.")
-    return runtime.pool
-
-
-@router.get(
-    "/{area}/plan",
-    response_model=AreaPlan,
-    summary="The commissioning plan for an area",
-    responses=problem_responses(401, 403, 404, 422),
-)
-async def get_area_plan(
-    area: AreaName,
-    pool: Annotated[asyncpg.Pool, Depends(_pool)],
-    years: Annotated[int, Query(ge=1, le=20, description="How far back coverage goes.")] = 5,
-    interval: Annotated[Interval, Query(description="Coverage at month or year ends.")] = "month",
-    limit: Annotated[int, Query(ge=1, le=500, description="Items per list.")] = 100,
-    not_in_trust_cursor: Cursor = None,
-    under_intervention_cursor: Cursor = None,
-) -> AreaPlan:
-    """Schools not in a trust, schools in trusts under intervention, open cases, coverage."""
-    found = find_area(area)
-    if found is None:
-        raise NotFound(f"No area is called {area!r}.", extra={"name": area})
-    return await area_plan(
-        pool,
-        found,
-        today=today_in_england(),
-        years=years,
-        interval=interval,
-        limit=limit,
-        not_in_trust_after=decode_key(not_in_trust_cursor, name="not_in_trust_cursor") or 0,
-        under_intervention_after=decode_key(
-            under_intervention_cursor, name="under_intervention_cursor"
-        )
-        or 0,
     )

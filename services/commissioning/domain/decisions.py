@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from services.commissioning.case_domain import APPROVALS, CaseState, refuse_status
+from services.commissioning.domain.cases import APPROVALS, CaseState, refuse_status
 from shared.contracts.commissioning import (
     DecisionMakerCapacity,
     DecisionOutcome,

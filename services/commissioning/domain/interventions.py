@@ -2,8 +2,9 @@
 
 The ladder, mildest first: NTI warning letter, notice to improve (with conditions),
 termination warning notice (the trust has 15 working days to respond), termination notice
-(the funding agreement ends and the academy must move). An escalation names the notice it
-escalates from, which must be lower on the ladder and against the same trust.
+(the funding agreement ends and the academy must move), which opens a rebrokerage case for
+the academy when it is issued. An escalation names the notice it escalates from, which must
+be lower on the ladder and against the same trust.
 
 Statuses (DOMAIN.md): a notice to improve goes through the monitoring statuses
 (progress_on_track, evidence_of_non_compliance, serious_breaches, submission_to_lift,
@@ -17,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from services.commissioning.domain.cases import OpenCase
 from services.commissioning.working_days import add_working_days
 from shared.contracts.commissioning import (
     INACTIVE_INTERVENTION_STATUSES,
@@ -114,9 +116,11 @@ def evolve(state: InterventionState | None, event: EventContract) -> Interventio
     return replace(state, version=state.version + 1)
 
 
-def fold(events: Iterable[EventContract]) -> InterventionState | None:
-    """The intervention from its events, oldest first; None when there are none."""
-    state: InterventionState | None = None
+def fold(
+    events: Iterable[EventContract], state: InterventionState | None = None
+) -> InterventionState | None:
+    """The intervention from its events, oldest first (after ``state``, if given); None when
+    there are none."""
     for event in events:
         state = evolve(state, event)
     return state
@@ -241,3 +245,27 @@ def change_status(
             response_due_on=due,
         )
     ]
+
+
+def rebrokerage_case(
+    *,
+    intervention_id: str,
+    kind: InterventionKind,
+    urn: int | None,
+    status: InterventionStatus,
+    on: date,
+    case_id: str,
+) -> OpenCase | None:
+    """The case a notice opens as it reaches ``status`` on ``on``, if any: a termination
+    notice against an academy opens a rebrokerage case for it the day it is issued, whether
+    issued at once or after being prepared."""
+    if kind != "termination_notice" or urn is None or status != "issued":
+        return None
+    return OpenCase(
+        case_id=case_id,
+        urns=[urn],
+        trigger="rebrokerage",
+        title=f"Rebrokerage of {urn} after a termination notice",
+        opened_on=on,
+        intervention_id=intervention_id,
+    )

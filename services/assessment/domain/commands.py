@@ -1,22 +1,12 @@
-"""The assessment's pure domain: its state folded from events, and commands decided into events.
-
-No I/O and no clock: the handler loads the stream and the bound framework version, passes
-today's date and the trust's currently published assessment in, and appends what ``decide``
-returns. Role checks belong to HTTP (who may try); the rules here are about the assessment
-itself, including four eyes, which needs people's identities from the events.
-
-Lifecycle: draft -> submitted -> moderated -> published; a moderator may return a submitted
-assessment (returned, editable like a draft); any assessment not yet withdrawn may be
-withdrawn. There is no overall score anywhere.
-"""
+"""What can be asked of an assessment, and ``decide``: the events a command adds, or why not."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
+from services.assessment.domain.assessment import EDITABLE, Assessment, Status
 from services.assessment.errors import (
     AssessmentIncomplete,
     JudgementWithoutEvidence,
@@ -41,115 +31,6 @@ from shared.contracts.assessment import (
     PublishedJudgement,
 )
 from shared.eventlog.contracts import EventContract
-
-Status = Literal["draft", "submitted", "returned", "moderated", "published", "withdrawn"]
-STATUSES: tuple[Status, ...] = (
-    "draft",
-    "submitted",
-    "returned",
-    "moderated",
-    "published",
-    "withdrawn",
-)
-EDITABLE: frozenset[Status] = frozenset({"draft", "returned"})
-
-
-# --------------------------------------------------------------------------- state
-
-
-@dataclass
-class Assessment:
-    """One assessment as its stream tells it."""
-
-    assessment_id: str
-    trust_uid: int
-    framework_id: str
-    framework_version: int
-    assessor: str
-    purpose: str | None = None
-    status: Status = "draft"
-    version: int = 0
-    # Everyone who started, recorded evidence, judged or submitted: none may moderate.
-    authors: set[str] = field(default_factory=set)
-    evidence: dict[str, EvidenceRecorded] = field(default_factory=dict)
-    judgements: dict[str, PillarJudged] = field(default_factory=dict)
-    submitted_by: str | None = None
-    moderator: str | None = None
-    moderation_comments: str | None = None
-    returns: list[AssessmentReturned] = field(default_factory=list)
-    published_on: date | None = None
-    supersedes: str | None = None
-    published_judgements: list[PublishedJudgement] = field(default_factory=list)
-    was_published: bool = False
-
-    def evidence_on(self, pillar: str) -> list[EvidenceRecorded]:
-        """The evidence recorded against ``pillar``, oldest first."""
-        return [e for e in self.evidence.values() if e.pillar == pillar]
-
-
-def evolve(state: Assessment | None, event: EventContract) -> Assessment:
-    """Apply one event; the first must be AssessmentStarted."""
-    if state is None:
-        if not isinstance(event, AssessmentStarted):
-            raise ValueError(f"an assessment stream must start with AssessmentStarted, not {event}")
-        return Assessment(
-            assessment_id=event.assessment_id,
-            trust_uid=event.trust_uid,
-            framework_id=event.framework_id,
-            framework_version=event.framework_version,
-            assessor=event.assessor,
-            purpose=event.purpose,
-            authors={event.assessor},
-        )
-    match event:
-        case EvidenceRecorded():
-            state.evidence[event.evidence_id] = event
-            state.authors.add(event.recorded_by)
-        case PillarJudged():
-            state.judgements[event.pillar] = event
-            state.authors.add(event.judged_by)
-        case AssessmentSubmitted():
-            state.status = "submitted"
-            state.submitted_by = event.submitted_by
-            state.authors.add(event.submitted_by)
-        case AssessmentReturned():
-            state.status = "returned"
-            state.returns.append(event)
-        case AssessmentModerated():
-            state.status = "moderated"
-            state.moderator = event.moderator
-            state.moderation_comments = event.comments
-        case AssessmentPublished():
-            state.status = "published"
-            state.published_on = event.published_on
-            state.supersedes = event.supersedes
-            state.published_judgements = list(event.judgements)
-            state.was_published = True
-        case AssessmentWithdrawn():
-            state.status = "withdrawn"
-        case _:
-            pass
-    return state
-
-
-def fold(events: Iterable[EventContract]) -> Assessment | None:
-    """The state after ``events`` (None for an empty stream); ``version`` counts them."""
-    state: Assessment | None = None
-    for event in events:
-        state = evolve(state, event)
-        state.version += 1
-    return state
-
-
-def fold_more(state: Assessment, events: Iterable[EventContract]) -> Assessment:
-    """``state`` after further ``events`` (it is changed in place and returned)."""
-    for event in events:
-        state = evolve(state, event)
-        state.version += 1
-    return state
-
-
-# --------------------------------------------------------------------------- commands
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ again; ``withdrawn`` and ``dao_revoked`` end the work on the case. Any case not 
 closed can be closed. ``transfer_scheduled`` and ``transfer_rejected`` are read-model
 statuses set from the registry's events; the aggregate, which sees only its own stream,
 stays ``decided`` until ``CaseCompleted``. The decision's own rules are in
-``decision_domain``.
+``decisions``.
 """
 
 from __future__ import annotations
@@ -142,9 +142,9 @@ def evolve(state: CaseState | None, event: EventContract) -> CaseState:
     return s
 
 
-def fold(events: Iterable[EventContract]) -> CaseState | None:
-    """The case from its events, oldest first; None when there are none."""
-    state: CaseState | None = None
+def fold(events: Iterable[EventContract], state: CaseState | None = None) -> CaseState | None:
+    """The case from its events, oldest first (after ``state``, if given); None when
+    there are none."""
     for event in events:
         state = evolve(state, event)
     return state
