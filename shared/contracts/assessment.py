@@ -62,9 +62,10 @@ class Metric(_Value):
     """A measured value an evidence item rests on, e.g. reserves as a share of income."""
 
     name: str = Field(min_length=1, max_length=200)
-    # Strict: JSON true is not the value 1. Stored events are unaffected: the log wrote them
-    # from this model's own dumps, so their values are numbers already.
-    value: StrictFloat
+    # Strict and finite: JSON true is not the value 1, and NaN (which Python's JSON reader
+    # takes) is no measurement. Stored events are unaffected: the log wrote them from this
+    # model's own dumps, and refuses NaN and infinities, so they hold finite numbers.
+    value: StrictFloat = Field(allow_inf_nan=False)
     unit: str | None = Field(default=None, max_length=50)
 
 

@@ -7,6 +7,7 @@ nothing: each test's caller is a subject of its own, and no event names it as ac
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -389,6 +390,26 @@ async def test_query_filters_are_bounded(
     _, auth = prober
     response = await clients["registry"].get(path, params={name: "x" * 101}, headers=auth)
     assert refusal(response, ("query", name))["type"] == "string_too_long"
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
+async def test_a_measurement_is_a_finite_number(
+    clients: dict[str, httpx.AsyncClient],
+    prober: tuple[str, dict[str, str]],
+    pool: asyncpg.Pool,
+    value: str,
+) -> None:
+    # Python's JSON reader takes these; the log refused them, but without saying where.
+    subject, auth = prober
+    metric = '{"name": "Attendance", "value": ' + value + "}"
+    body = json.dumps(EVIDENCE)[:-1] + ', "metric": ' + metric + "}"
+    response = await clients["assessment"].post(
+        f"/assessments/{SOME_ID}/evidence",
+        content=body,
+        headers={**auth, "Content-Type": "application/json"},
+    )
+    assert refusal(response, ("body", "metric", "value"))["type"] == "finite_number"
+    assert await written_by(pool, subject) == 0
 
 
 @pytest.mark.parametrize("as_of", ["0", "1700000000", "2026-09-01T00:00:00", "01-09-2026"])

@@ -84,6 +84,10 @@ def _problems(node: Node, source: str) -> list[str]:
     out: list[str] = []
     if kind in ("int", "float", "bool") and source == "body" and schema.get("strict") is not True:
         out.append(f"{kind} is not strict (JSON true would pass as 1)")
+    if kind == "float" and source == "body" and schema.get("allow_inf_nan") is not False:
+        bounded = ("ge" in schema or "gt" in schema) and ("le" in schema or "lt" in schema)
+        if not bounded:
+            out.append("float takes NaN and infinities (Python's JSON reader does)")
     if kind in ("date", "datetime"):
         before = [
             p
@@ -148,13 +152,14 @@ def test_the_check_finds_what_it_is_for() -> None:
     from datetime import date
     from typing import Annotated
 
-    from pydantic import BaseModel, Field, TypeAdapter
+    from pydantic import BaseModel, Field, Strict, TypeAdapter
 
     from shared.http.fields import IsoDate, StrictUrn
 
     class Lax(BaseModel):
         uid: int
         ok: StrictUrn
+        value: Annotated[float, Strict()]
         on: date
         since: IsoDate
         name: str
@@ -167,4 +172,11 @@ def test_the_check_finds_what_it_is_for() -> None:
         for node in _nodes(dict(TypeAdapter(Lax).core_schema))
         for problem in _problems(node, "body")
     }
-    assert {where for where, _ in found} == {("uid",), ("on",), ("name",), ("anything",), ("tags",)}
+    assert {where for where, _ in found} == {
+        ("uid",),
+        ("value",),
+        ("on",),
+        ("name",),
+        ("anything",),
+        ("tags",),
+    }
