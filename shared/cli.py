@@ -283,7 +283,12 @@ def _cmd_token(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    print(issue_token(settings, roles=roles, subject=args.sub, ttl_seconds=args.ttl))
+    try:
+        token = issue_token(settings, roles=roles, subject=args.sub, ttl_seconds=args.ttl)
+    except ValueError as exc:
+        print(f"strongtrusts token: {exc}", file=sys.stderr)
+        return 2
+    print(token)
     return 0
 
 

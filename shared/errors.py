@@ -34,6 +34,14 @@ class DomainError(Exception):
         super().__init__(self.detail)
 
 
+class MalformedRequest(DomainError):
+    """The request is not valid HTTP: answered by the server before any app code runs."""
+
+    status = 400
+    title = "Bad Request"
+    type_uri = PROBLEM_TYPE_BASE + "malformed-request"
+
+
 class UnprocessableContent(DomainError):
     """The request is well-formed but breaks a rule."""
 
@@ -99,6 +107,14 @@ class PayloadTooLarge(DomainError):
     status = 413
     title = "Content Too Large"
     type_uri = PROBLEM_TYPE_BASE + "content-too-large"
+
+
+class RequestHeaderFieldsTooLarge(DomainError):
+    """The request's head is too large, or has too many header fields, to be read."""
+
+    status = 431
+    title = "Request Header Fields Too Large"
+    type_uri = PROBLEM_TYPE_BASE + "request-header-fields-too-large"
 
 
 class PreconditionRequired(DomainError):

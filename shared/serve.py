@@ -16,6 +16,7 @@ from shared import migrate
 from shared.composition import service_modules
 from shared.db import database_url, set_role_passwords
 from shared.http.logging import LogFormat, configure_logging
+from shared.http.protocol import BoundedHttpToolsProtocol
 from shared.settings import SERVICE_PORTS, Settings, get_settings
 
 
@@ -45,6 +46,8 @@ def serve_replicas(
         host=host,
         port=port,
         workers=workers,
+        # Bounded request heads, and problem+json for what the parser refuses.
+        http=BoundedHttpToolsProtocol,
         log_config=None,
         access_log=False,
     )
@@ -68,6 +71,8 @@ async def serve_services(
                 load_app(name, settings, url),
                 host=host,
                 port=port,
+                # Bounded request heads, and problem+json for what the parser refuses.
+                http=BoundedHttpToolsProtocol,
                 log_config=None,
                 access_log=False,
                 lifespan="on",

@@ -70,8 +70,11 @@ def _written(state: domain.Assessment, status_code: int = status.HTTP_200_OK) ->
     summary="Start an assessment of a trust",
     responses=write_responses(201, 401, 403, 422, location=True),
 )
-async def start_assessment(body: StartRequest, write: CreateDep, _: AssessorDep) -> Response:
+async def start_assessment(
+    body: StartRequest, write: CreateDep, pool: PoolDep, _: AssessorDep
+) -> Response:
     """Begin assessing a trust, bound to one framework version; the caller is its assessor."""
+    await queries.require_known_trust(pool, body.trust_uid)
 
     async def act(uow: UnitOfWork) -> Answer:
         assessment_id, framework = await handlers.start_assessment(

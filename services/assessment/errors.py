@@ -23,6 +23,12 @@ class FrameworkNotFound(UnprocessableContent):
     type_uri = PROBLEM_TYPE_BASE + "unknown-framework"
 
 
+class UnknownTrust(UnprocessableContent):
+    """The trust is not one the registry's events have told this service of."""
+
+    type_uri = PROBLEM_TYPE_BASE + "unknown-trust"
+
+
 class UnknownPillar(UnprocessableContent):
     """The pillar is not one of the bound framework version's pillars."""
 

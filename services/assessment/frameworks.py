@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.assessment.errors import InvalidFramework
@@ -11,7 +9,15 @@ from shared.contracts.assessment import (
     FrameworkId,
     FrameworkVersionPublished,
     PillarDefinition,
+    ThemeDefinition,
 )
+from shared.http.fields import PILLARS_MAX, THEMES_MAX, IsoDate, Name, Reference
+
+
+class FrameworkPillar(PillarDefinition):
+    """A pillar of a framework being published, and its themes."""
+
+    themes: list[ThemeDefinition] = Field(default_factory=list, max_length=THEMES_MAX)
 
 
 class FrameworkDefinition(BaseModel):
@@ -41,11 +47,11 @@ class FrameworkDefinition(BaseModel):
     )
 
     framework_id: FrameworkId
-    name: str = Field(min_length=1, max_length=300)
-    publisher: str = Field(min_length=1, max_length=300)
-    published_on: date
-    source: str | None = Field(default=None, max_length=1000)
-    pillars: list[PillarDefinition] = Field(min_length=1, max_length=20)
+    name: Name
+    publisher: Name
+    published_on: IsoDate
+    source: Reference | None = None
+    pillars: list[FrameworkPillar] = Field(min_length=1, max_length=PILLARS_MAX)
 
 
 def framework_version(definition: FrameworkDefinition, version: int) -> FrameworkVersionPublished:

@@ -11,12 +11,13 @@ import asyncpg
 import orjson
 
 from services.assessment import domain
-from services.assessment.errors import AssessmentNotFound, FrameworkNotFound
+from services.assessment.errors import AssessmentNotFound, FrameworkNotFound, UnknownTrust
 from services.assessment.handlers import (
     assessment_stream,
     framework_versions,
     load_framework,
 )
+from services.assessment.indicators import trust_is_known
 from services.assessment.schemas import (
     AssessmentPage,
     AssessmentSummary,
@@ -261,3 +262,27 @@ async def standing_judgements(
         }
         for j in orjson.loads(row["judgements"])
     ]
+
+
+async def require_known_trust(pool: asyncpg.Pool, uid: int) -> None:
+    """Refuse (422) a trust the registry's events have not told this service of."""
+    if await trust_is_known(pool, uid):
+        return
+    # The service hears of trusts only through the log, a moment behind the registry: a
+    # trust the registry has just recorded is refused until then, so the detail says so.
+    raise UnknownTrust(
+        f"Trust {uid} is not known to the assessment service. It learns of trusts from the "
+        "registry's events: if the registry recorded this trust moments ago, that may not "
+        "have reached the assessment service yet, so try again shortly. A UID the registry "
+        "does not have is never accepted.",
+        extra={
+            "trust_uid": uid,
+            "errors": [
+                {
+                    "loc": ["body", "trust_uid"],
+                    "msg": "No academy trust with this UID is known to the assessment service",
+                    "type": "unknown_trust",
+                }
+            ],
+        },
+    )

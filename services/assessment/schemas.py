@@ -15,7 +15,16 @@ from shared.contracts.assessment import (
     Metric,
     PillarDefinition,
 )
-from shared.contracts.identifiers import GroupUid, Key
+from shared.contracts.identifiers import Key
+from shared.http.fields import (
+    IsoDate,
+    Paragraph,
+    Rationale,
+    Reason,
+    Reference,
+    StrictGroupUid,
+    VersionNumber,
+)
 
 # What a person records by hand; "indicators" evidence comes only from the snapshot route.
 ManualEvidenceKind = Literal[
@@ -79,10 +88,10 @@ class StartRequest(_Request):
         },
     )
 
-    trust_uid: GroupUid
+    trust_uid: StrictGroupUid
     framework_id: FrameworkId
-    framework_version: int | None = Field(default=None, ge=1)
-    purpose: str | None = Field(default=None, max_length=2000)
+    framework_version: VersionNumber | None = None
+    purpose: Paragraph | None = None
 
 
 class EvidenceRequest(_Request):
@@ -108,9 +117,9 @@ class EvidenceRequest(_Request):
     pillar: Key
     theme: Key | None = None
     kind: ManualEvidenceKind
-    summary: str = Field(min_length=1, max_length=4000)
-    source_reference: str = Field(min_length=1, max_length=1000)
-    observed_on: date
+    summary: Reason
+    source_reference: Reference
+    observed_on: IsoDate
     metric: Metric | None = None
 
 
@@ -145,7 +154,7 @@ class JudgementRequest(_Request):
     )
 
     descriptor: Descriptor = Field(description="strong, secure, developing or concerns.")
-    rationale: str = Field(min_length=1, max_length=8000)
+    rationale: Rationale
     evidence_ids: list[EvidenceId] | None = Field(default=None, min_length=1, max_length=200)
 
 
@@ -160,7 +169,7 @@ class ModerationRequest(_Request):
     )
 
     decision: Literal["approve", "return"]
-    comments: str | None = Field(default=None, min_length=1, max_length=8000)
+    comments: Rationale | None = None
 
     @model_validator(mode="after")
     def _comments_for_return(self) -> ModerationRequest:

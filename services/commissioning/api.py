@@ -42,6 +42,7 @@ from shared.app import StoreDep
 from shared.contracts.commissioning import CaseTrigger
 from shared.eventlog.unit import UnitOfWork
 from shared.http.deps import PoolDep, TodayDep
+from shared.http.fields import FILTER_MAX
 from shared.http.problems import problem_responses
 from shared.http.writes import Answer, ChangeDep, CreateDep, etag, read_responses, write_responses
 
@@ -86,8 +87,12 @@ async def list_cases(
     pool: PoolDep,
     _: Reader,
     status_: Annotated[CaseStatus | None, Query(alias="status")] = None,
-    region: Annotated[str | None, Query(description="GOR region code, e.g. D.")] = None,
-    area: Annotated[str | None, Query(description="Education Investment Area name.")] = None,
+    region: Annotated[
+        str | None, Query(max_length=FILTER_MAX, description="GOR region code, e.g. D.")
+    ] = None,
+    area: Annotated[
+        str | None, Query(max_length=FILTER_MAX, description="Education Investment Area name.")
+    ] = None,
     trigger: Annotated[CaseTrigger | None, Query()] = None,
     urn: Annotated[int | None, Query(ge=100000, le=999999, description="Has this school.")] = None,
     limit: Limit = 50,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from shared.contracts.commissioning import (
     CaseTrigger,
@@ -17,7 +17,21 @@ from shared.contracts.commissioning import (
     InterventionStatus,
     PillarWeight,
 )
-from shared.contracts.identifiers import GroupUid, Urn
+from shared.contracts.identifiers import Key
+from shared.http.fields import (
+    CONDITIONS_MAX,
+    PILLARS_MAX,
+    THEMES_MAX,
+    IsoDate,
+    Label,
+    Paragraph,
+    PersonName,
+    Rationale,
+    Reason,
+    StrictGroupUid,
+    StrictUrn,
+    Title,
+)
 
 
 class _Request(BaseModel):
@@ -43,9 +57,15 @@ class CaseOpening(_Request):
         },
     )
 
-    urns: list[Urn] = Field(min_length=1, max_length=200)
+    urns: list[StrictUrn] = Field(min_length=1, max_length=200)
     trigger: CaseTrigger
-    title: str = Field(min_length=1, max_length=300)
+    title: Title
+
+
+class PillarChoice(PillarWeight):
+    """A pillar that matters in this case: its weight and, optionally, some of its themes."""
+
+    themes: list[Key] = Field(default_factory=list, max_length=THEMES_MAX)
 
 
 class CriteriaChange(_Request):
@@ -67,7 +87,7 @@ class CriteriaChange(_Request):
         },
     )
 
-    pillars: list[PillarWeight] = Field(min_length=1)
+    pillars: list[PillarChoice] = Field(min_length=1, max_length=PILLARS_MAX)
     factors: FactorWeights = FactorWeights()
 
 
@@ -78,7 +98,7 @@ class ShortlistChoice(_Request):
         extra="forbid", json_schema_extra={"examples": [{"trust_uids": [16203, 17555]}]}
     )
 
-    trust_uids: list[GroupUid] = Field(min_length=1, max_length=20)
+    trust_uids: list[StrictGroupUid] = Field(min_length=1, max_length=20)
 
 
 class BoardScheduling(_Request):
@@ -88,7 +108,7 @@ class BoardScheduling(_Request):
         extra="forbid", json_schema_extra={"examples": [{"board_date": "2026-12-10"}]}
     )
 
-    board_date: date
+    board_date: IsoDate
 
 
 class DecisionRecording(_Request):
@@ -112,14 +132,14 @@ class DecisionRecording(_Request):
     )
 
     outcome: DecisionOutcome
-    decided_on: date
-    decision_maker_name: str = Field(min_length=1, max_length=200)
+    decided_on: IsoDate
+    decision_maker_name: PersonName
     decision_maker_capacity: DecisionMakerCapacity
-    rationale: str = Field(min_length=1, max_length=8000)
-    conditions: list[str] = Field(default_factory=list, max_length=50)
-    trust_uid: GroupUid | None = None
-    significant_date: date | None = None
-    reason_category: str | None = Field(default=None, max_length=200)
+    rationale: Rationale
+    conditions: list[Paragraph] = Field(default_factory=list, max_length=CONDITIONS_MAX)
+    trust_uid: StrictGroupUid | None = None
+    significant_date: IsoDate | None = None
+    reason_category: Label | None = None
 
 
 class SignificantDateChange(_Request):
@@ -137,8 +157,8 @@ class SignificantDateChange(_Request):
         },
     )
 
-    significant_date: date
-    reason: str = Field(min_length=1, max_length=4000)
+    significant_date: IsoDate
+    reason: Reason
 
 
 class CaseClosing(_Request):
@@ -151,7 +171,7 @@ class CaseClosing(_Request):
         },
     )
 
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Reason
 
 
 class InterventionIssuing(_Request):
@@ -172,14 +192,14 @@ class InterventionIssuing(_Request):
     )
 
     kind: InterventionKind
-    trust_uid: GroupUid
-    urn: Urn | None = None
-    issued_on: date | None = Field(default=None, description="Today when absent.")
+    trust_uid: StrictGroupUid
+    urn: StrictUrn | None = None
+    issued_on: IsoDate | None = Field(default=None, description="Today when absent.")
     status: Literal["preparing", "issued"] = "issued"
-    grounds: str = Field(min_length=1, max_length=8000)
-    conditions: list[str] = Field(default_factory=list, max_length=50)
+    grounds: Rationale
+    conditions: list[Paragraph] = Field(default_factory=list, max_length=CONDITIONS_MAX)
     escalated_from: InterventionId | None = None
-    published: bool = True
+    published: StrictBool = True
 
 
 class InterventionStatusChange(_Request):
@@ -193,7 +213,7 @@ class InterventionStatusChange(_Request):
     )
 
     status: InterventionStatus
-    effective_on: date | None = Field(default=None, description="Today when absent.")
+    effective_on: IsoDate | None = Field(default=None, description="Today when absent.")
 
 
 # ------------------------------------------------------------------- responses

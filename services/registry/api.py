@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -22,6 +21,7 @@ from services.registry.schemas import (
 )
 from shared.contracts.identifiers import MAX_GROUP_UID
 from shared.http.deps import EVERYONE, PoolDep, TodayDep, allowed
+from shared.http.fields import FILTER_MAX, IsoDate
 from shared.http.problems import problem_responses
 
 # Every role may read the registry.
@@ -30,7 +30,7 @@ Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 Cursor = Annotated[
     str | None, Query(max_length=100, description="The `next_cursor` of the previous page.")
 ]
-AsOf = Annotated[date | None, Query(description="A date, YYYY-MM-DD; today when absent.")]
+AsOf = Annotated[IsoDate | None, Query(description="A date, YYYY-MM-DD; today when absent.")]
 SchoolUrn = Annotated[int, Path(ge=100000, le=999999, description="Unique Reference Number")]
 TrustUid = Annotated[int, Path(ge=1, le=MAX_GROUP_UID, description="GIAS group UID of the trust")]
 LaCode = Annotated[str | None, Query(pattern=r"^[0-9]{3}$", description="DfE LA code, e.g. 383.")]
@@ -62,12 +62,19 @@ areas_router = APIRouter(prefix="/areas", tags=["areas"], dependencies=_readers)
 async def list_schools(
     pool: PoolDep,
     la: LaCode = None,
-    region: Annotated[str | None, Query(description="GOR region code, e.g. D.")] = None,
-    phase: Annotated[str | None, Query(description="Phase of education, e.g. Primary.")] = None,
-    type_code: Annotated[
-        str | None, Query(alias="type", description="Establishment type code, e.g. 34.")
+    region: Annotated[
+        str | None, Query(max_length=FILTER_MAX, description="GOR region code, e.g. D.")
     ] = None,
-    status: Annotated[str | None, Query(description="Establishment status, e.g. Open.")] = None,
+    phase: Annotated[
+        str | None, Query(max_length=FILTER_MAX, description="Phase of education, e.g. Primary.")
+    ] = None,
+    type_code: Annotated[
+        str | None,
+        Query(alias="type", max_length=FILTER_MAX, description="Establishment type code, e.g. 34."),
+    ] = None,
+    status: Annotated[
+        str | None, Query(max_length=FILTER_MAX, description="Establishment status, e.g. Open.")
+    ] = None,
     trust_uid: Annotated[
         int | None, Query(ge=1, le=MAX_GROUP_UID, description="Run by this trust now.")
     ] = None,
@@ -120,9 +127,12 @@ async def get_school_history(pool: PoolDep, urn: SchoolUrn) -> SchoolHistory:
 )
 async def list_trusts(
     pool: PoolDep,
-    status: Annotated[str | None, Query(description="Group status, e.g. Open.")] = None,
+    status: Annotated[
+        str | None, Query(max_length=FILTER_MAX, description="Group status, e.g. Open.")
+    ] = None,
     trust_type: Annotated[
-        str | None, Query(description="e.g. multi_academy_trust, single_academy_trust.")
+        str | None,
+        Query(max_length=FILTER_MAX, description="e.g. multi_academy_trust, single_academy_trust."),
     ] = None,
     la: Annotated[
         str | None, Query(pattern=r"^[0-9]{3}$", description="Runs a school in this LA now.")

@@ -20,7 +20,7 @@ from services.registry.domain import (
     trust_snapshot_events,
 )
 from services.registry.gias import records
-from services.registry.gias.csvfile import Row, RowProblem, read_rows
+from services.registry.gias.csvfile import Row, RowProblem, UnusableInput, read_rows
 from shared.contracts.registry import GiasImportCompleted, RejectedRow
 from shared.eventlog.contracts import EventContract, EventMetadata
 from shared.eventlog.model import ANY, NewEvent, StreamAppend
@@ -31,6 +31,8 @@ from shared.eventlog.store import EventStore
 CHUNK_STREAMS = 500
 
 _SNAPSHOT_IN_NAME = re.compile(r"(\d{4})(\d{2})(\d{2})")
+# GIAS publishes no snapshot date inside its files: the establishments file's name is it.
+NO_SNAPSHOT_DATE = "has no snapshot date in its name (GIAS names it edubasealldataYYYYMMDD.csv)"
 
 Progress = Callable[[str, int], None]
 
@@ -261,7 +263,7 @@ async def import_gias(
     import_id = import_id or uuid.uuid4().hex
     snapshot = snapshot or snapshot_date_of(files.establishments)
     if snapshot is None:
-        raise ValueError("no snapshot date: name the file edubasealldataYYYYMMDD.csv or pass one")
+        raise UnusableInput(files.establishments.name, NO_SNAPSHOT_DATE)
     report = ImportReport(import_id=import_id, snapshot_date=snapshot)
     parsed = read_snapshot(files, report)
     tick("parsed", sum(report.rows_read.values()))

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, status
 
 from services.registry.gias.csvfile import UnusableInput
-from services.registry.importer import GiasFiles, import_gias
+from services.registry.importer import NO_SNAPSHOT_DATE, GiasFiles, import_gias, snapshot_date_of
 from services.registry.schemas import ImportAccepted, ImportStatus
 from shared.app import StoreDep
 from shared.contracts.registry import GiasImportFailed, GiasImportStarted
@@ -67,6 +67,10 @@ async def start_gias_import(
             f"{', '.join(sorted(UPLOAD_PARTS))}.",
             extra={"unknown_parts": unknown},
         )
+    # What can be told from the request itself is refused now, before anything is started,
+    # rather than reported later as a failed import.
+    if snapshot_date_of(Path(establishments.filename or "")) is None:
+        raise _unusable_upload({"establishments": "The file " + NO_SNAPSHOT_DATE + "."})
     import_id = uuid.uuid4().hex
     folder = Path(tempfile.mkdtemp(prefix=f"gias-{import_id}-"))
     uploads = {
@@ -81,6 +85,11 @@ async def start_gias_import(
             for name, upload in uploads.items()
             if upload is not None
         }
+        empty = sorted(name for name, path in paths.items() if path.stat().st_size == 0)
+        if empty:
+            raise _unusable_upload(
+                dict.fromkeys(empty, "The file is empty; each GIAS file has a header row at least.")
+            )
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -126,6 +135,19 @@ def _running(request: Request) -> set[asyncio.Task[None]]:
     return tasks
 
 
+def _unusable_upload(reasons: dict[str, str]) -> UnprocessableContent:
+    """A 422 naming each unusable part of the upload, shaped like a validation problem."""
+    return UnprocessableContent(
+        " ".join(f"{part}: {reason}" for part, reason in reasons.items()),
+        extra={
+            "errors": [
+                {"loc": ["body", part], "msg": reason, "type": "unusable_file"}
+                for part, reason in reasons.items()
+            ]
+        },
+    )
+
+
 async def _save(upload: UploadFile, folder: Path) -> Path:
     # Only the base name, and only safe characters: an upload never chooses where it lands.
     name = _SAFE_NAME.sub("_", Path(upload.filename or "upload.csv").name) or "upload.csv"
@@ -150,7 +172,13 @@ async def _run(
         )
     except Exception as exc:
         log.exception("GIAS import %s failed", import_id)
-        failed = GiasImportFailed(import_id=import_id, file="", reason=type(exc).__name__)
+        # The exception's own text stays in the log: every reader may see the report.
+        reason = (
+            f"An unexpected error ({type(exc).__name__}) stopped the import; it is in the "
+            f"registry's log under import {import_id}. Handing in the same files again "
+            "applies whatever this run did not."
+        )
+        failed = GiasImportFailed(import_id=import_id, file="", reason=reason)
         await store.append(
             f"gias_import-{import_id}", [NewEvent(failed, meta)], expected_version=ANY
         )

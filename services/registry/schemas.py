@@ -7,8 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.contracts.identifiers import GroupUid, LaCode
+from shared.contracts.identifiers import LaCode
 from shared.contracts.registry import RejectedRow, SchoolDetails, TrustDetails, TrustType
+from shared.http.fields import IsoDate, Name, Postcode, StrictGroupUid, Town
 
 CoverageBy = Literal["la", "region", "area"]
 AreaKind = Literal["la", "district"]
@@ -282,17 +283,17 @@ class TrustRegistration(BaseModel):
         },
     )
 
-    uid: GroupUid | None = None
-    name: str = Field(min_length=1, max_length=300)
+    uid: StrictGroupUid | None = None
+    name: Name
     trust_type: TrustType
     trn: str | None = Field(default=None, pattern=r"^TR[0-9]{5}$")
     companies_house_number: str | None = Field(default=None, pattern=r"^[0-9A-Z]{8}$")
-    incorporated_on: date
+    incorporated_on: IsoDate
     established_by_la_code: LaCode | None = Field(
         default=None, description="Set when a local authority set this trust up"
     )
-    postcode: str | None = None
-    town: str | None = None
+    postcode: Postcode | None = None
+    town: Town | None = None
 
     @model_validator(mode="after")
     def _plausible_date(self) -> TrustRegistration:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from shared.contracts.identifiers import GroupUid, Key
 from shared.eventlog.contracts import EventContract, EventRegistry
@@ -62,7 +62,10 @@ class Metric(_Value):
     """A measured value an evidence item rests on, e.g. reserves as a share of income."""
 
     name: str = Field(min_length=1, max_length=200)
-    value: float
+    # Strict and finite: JSON true is not the value 1, and NaN (which Python's JSON reader
+    # takes) is no measurement. Stored events are unaffected: the log wrote them from this
+    # model's own dumps, and refuses NaN and infinities, so they hold finite numbers.
+    value: StrictFloat = Field(allow_inf_nan=False)
     unit: str | None = Field(default=None, max_length=50)
 
 

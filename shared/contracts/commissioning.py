@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
 
 from shared.contracts.identifiers import GroupUid, Key, Urn
 from shared.eventlog.contracts import EventContract, EventRegistry
@@ -70,23 +70,25 @@ class _Value(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# Weights are strict floats: JSON true is not a weight of 1. Stored events are unaffected:
+# the log wrote them from these models' own dumps, so their weights are numbers already.
 class PillarWeight(_Value):
     """How much one pillar (optionally narrowed to some themes) counts in this case."""
 
     pillar: Key
-    weight: float = Field(gt=0, le=10)
+    weight: StrictFloat = Field(gt=0, le=10)
     themes: list[Key] = Field(default_factory=list)
 
 
 class FactorWeights(_Value):
     """How much each non-pillar factor of the shortlist counts; 0 leaves it out."""
 
-    capacity: float = Field(default=1.0, ge=0, le=10)
-    distance: float = Field(default=1.0, ge=0, le=10)
-    local_presence: float = Field(default=1.0, ge=0, le=10)
-    phase_fit: float = Field(default=1.0, ge=0, le=10)
-    faith_fit: float = Field(default=1.0, ge=0, le=10)
-    track_record: float = Field(default=1.0, ge=0, le=10)
+    capacity: StrictFloat = Field(default=1.0, ge=0, le=10)
+    distance: StrictFloat = Field(default=1.0, ge=0, le=10)
+    local_presence: StrictFloat = Field(default=1.0, ge=0, le=10)
+    phase_fit: StrictFloat = Field(default=1.0, ge=0, le=10)
+    faith_fit: StrictFloat = Field(default=1.0, ge=0, le=10)
+    track_record: StrictFloat = Field(default=1.0, ge=0, le=10)
 
 
 # --------------------------------------------------------------------------- cases

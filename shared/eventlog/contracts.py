@@ -32,12 +32,16 @@ class EventContract(BaseModel):
     version: ClassVar[int] = 1
 
 
+# The longest actor an event records; authentication refuses longer token subjects.
+MAX_ACTOR_LENGTH = 200
+
+
 class EventMetadata(BaseModel):
     """Who did it, why, and what it belongs to: stored with every event."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    actor: str = Field(min_length=1, max_length=200)
+    actor: str = Field(min_length=1, max_length=MAX_ACTOR_LENGTH)
     reason: str | None = Field(default=None, max_length=4000)
     correlation_id: str | None = Field(default=None, max_length=200)
     causation_id: UUID | None = None

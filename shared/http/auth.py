@@ -23,6 +23,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.errors import Forbidden, ServiceUnavailable, Unauthorized
+from shared.eventlog.contracts import MAX_ACTOR_LENGTH
 from shared.keyfiles import generated_secret
 from shared.settings import Settings
 
@@ -98,6 +99,9 @@ def issue_token(
     """Sign an HS256 token for ``subject`` with ``roles`` (development, tests, service accounts)."""
     if settings.jwt_algorithm != "HS256":
         raise ValueError("tokens are issued here only with HS256; RS256 tokens come from the IdP")
+    refusal = subject_refusal(subject)
+    if refusal is not None:
+        raise ValueError(refusal)
     issued_at = now if now is not None else datetime.now(UTC)
     ttl = settings.token_ttl_seconds if ttl_seconds is None else ttl_seconds
     claims: dict[str, Any] = {
@@ -181,6 +185,26 @@ async def _verify(settings: Settings, token: str) -> tuple[Principal, float]:
     return _principal_from_claims(claims), float(claims["exp"])
 
 
+def subject_refusal(subject: str) -> str | None:
+    """Why ``subject`` cannot be a principal's subject, or None if it can.
+
+    The subject is the actor recorded on every event the caller writes. A subject that
+    could not be recorded is refused when the token is presented, on reads as well, rather
+    than letting reads succeed and every write fail: the token is what is wrong, and the
+    log never records a shortened or altered name in place of the one the IdP gave.
+    """
+    if len(subject) > MAX_ACTOR_LENGTH:
+        return (
+            f"The token's sub claim is {len(subject)} characters long; at most "
+            f"{MAX_ACTOR_LENGTH} are accepted, since it is recorded as the author of each write."
+        )
+    if not subject.strip():
+        return "The token's sub claim is blank."
+    if not subject.isprintable():
+        return "The token's sub claim contains control characters."
+    return None
+
+
 def _principal_from_claims(claims: dict[str, Any]) -> Principal:
     subject = claims.get("sub")
     roles = claims.get("roles")
@@ -192,6 +216,16 @@ def _principal_from_claims(claims: dict[str, Any]) -> Principal:
     ):
         raise Unauthorized(
             "The token needs a subject and a list of roles.", headers=_INVALID_TOKEN_HEADERS
+        )
+    refusal = subject_refusal(subject)
+    if refusal is not None:
+        raise Unauthorized(
+            refusal,
+            extra={"claim": "sub"},
+            headers={
+                "WWW-Authenticate": 'Bearer error="invalid_token", '
+                'error_description="the sub claim cannot be recorded as an actor"'
+            },
         )
     # Roles this code does not know grant nothing, so a newer IdP cannot widen access here.
     granted = frozenset(Role(role) for role in roles if role in _ROLE_VALUES)

@@ -41,6 +41,7 @@ from shared.eventlog.model import Checkpoint
 from shared.eventlog.runtime import EventLogRuntime
 from shared.eventlog.unit import UnitOfWork, unit_of_work
 from shared.http.auth import Principal, PrincipalDep
+from shared.http.fields import REASON_MAX
 from shared.http.idempotency import IdempotencyKey, StoredAnswer
 from shared.http.middleware import current_request_id
 from shared.http.problems import problem_responses
@@ -76,7 +77,7 @@ def event_metadata(principal: Principal, reason: str | None = None) -> EventMeta
 
 Reason = Annotated[
     str | None,
-    Header(alias="X-Reason", max_length=4000, description="Why this write is being made"),
+    Header(alias="X-Reason", max_length=REASON_MAX, description="Why this write is being made"),
 ]
 
 
@@ -109,6 +110,14 @@ def parse_if_match(value: str | None) -> int | None:
     value = value.strip()
     if value == "*":
         return None
+    # RFC 9110 13.1.1: If-Match compares strongly, so a weak tag never matches, whatever
+    # version it names: a client holding a weakened validator (a cache or proxy may have
+    # weakened it) must not overwrite a version it never saw exactly.
+    if value.startswith("W/"):
+        raise PreconditionFailed(
+            f"If-Match {value!r} is a weak entity tag, and If-Match uses the strong "
+            'comparison (RFC 9110): send the ETag as this service gave it, e.g. "3"'
+        )
     found = _STRONG_TAG.match(value)
     if found is None:
         raise PreconditionFailed(

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import random
 import uuid
+from datetime import date
 from typing import Any
 
 import asyncpg
 import httpx
 
+from shared.contracts import all_contracts
+from shared.contracts.registry import TrustDetails, TrustIncorporated
+from shared.eventlog.contracts import EventMetadata
+from shared.eventlog.model import NO_STREAM, NewEvent
+from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
 from shared.settings import Settings
+from tests.integration.helpers import wait_until
 
 ASSESSOR = "assessor-ada"
 ASSESSOR_2 = "assessor-ben"
@@ -71,8 +78,9 @@ def evidence_body(pillar: str, theme: str | None = None) -> dict[str, Any]:
 class Api:
     """The assessment API as the tests use it, one caller per role."""
 
-    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
+    def __init__(self, client: httpx.AsyncClient, settings: Settings, pool: asyncpg.Pool) -> None:
         self.client = client
+        self.store = EventStore(pool, all_contracts())
         self.admin = bearer(settings, Role.ADMIN, subject="admin-al")
         self.assessor = bearer(settings, Role.ASSESSOR, subject=ASSESSOR)
         self.assessor2 = bearer(settings, Role.ASSESSOR, subject=ASSESSOR_2)
@@ -87,8 +95,40 @@ class Api:
         assert r.status_code == 201, r.text
         return str(r.json()["framework_id"])
 
+    async def trust(self, uid: int | None = None) -> int:
+        """A trust the assessment service knows; its UID (a new one unless ``uid`` is given).
+
+        Put on the registry's side of the log if it is not there yet, then waited for: the
+        service hears of trusts only through its indicators projection, a moment later.
+        """
+        uid = uid if uid is not None else unique_uid()
+        if await self.store.stream_version(f"trust-{uid}") == 0:
+            incorporated = TrustIncorporated(
+                uid=uid,
+                details=TrustDetails(
+                    name=f"Test Trust {uid}",
+                    trust_type="multi_academy_trust",
+                    status="Open",
+                    incorporated_on=date(2015, 9, 1),
+                ),
+                effective_on=date(2015, 9, 1),
+            )
+            await self.store.append(
+                f"trust-{uid}",
+                [NewEvent(incorporated, EventMetadata(actor="test-registry"))],
+                expected_version=NO_STREAM,
+            )
+
+        async def known() -> bool:
+            r = await self.client.get(f"/trusts/{uid}/indicators", headers=self.reader)
+            return r.status_code == 200
+
+        await wait_until(known, what=f"the assessment service to know trust {uid}")
+        return uid
+
     async def start(self, framework_id: str, uid: int) -> str:
-        """Start an assessment as the assessor; its id."""
+        """Start an assessment of trust ``uid`` (made known first) as the assessor; its id."""
+        await self.trust(uid)
         r = await self.client.post(
             "/assessments",
             json={"trust_uid": uid, "framework_id": framework_id},

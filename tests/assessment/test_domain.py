@@ -26,7 +26,7 @@ from services.assessment.errors import (
     UnknownTheme,
     WrongStatus,
 )
-from services.assessment.frameworks import FrameworkDefinition, framework_version
+from services.assessment.frameworks import FrameworkDefinition, FrameworkPillar, framework_version
 from services.assessment.handlers import seed_definitions
 from shared.contracts.assessment import (
     AssessmentModerated,
@@ -389,7 +389,7 @@ def test_the_seeded_frameworks_are_valid_data() -> None:
 
 
 def test_a_framework_with_a_repeated_pillar_or_theme_key_is_refused() -> None:
-    pillar = PillarDefinition(key="a", name="A")
+    pillar = FrameworkPillar(key="a", name="A")
     with pytest.raises(InvalidFramework):
         framework_version(
             FrameworkDefinition(
@@ -409,7 +409,7 @@ def test_a_framework_with_a_repeated_pillar_or_theme_key_is_refused() -> None:
                 name="X",
                 publisher="P",
                 published_on=TODAY,
-                pillars=[PillarDefinition(key="a", name="A", themes=[theme, theme])],
+                pillars=[FrameworkPillar(key="a", name="A", themes=[theme, theme])],
             ),
             1,
         )

@@ -9,13 +9,16 @@ import asyncpg
 import httpx
 import pytest
 
+from services.assessment import handlers
 from services.assessment.main import create_app
 from services.assessment.schemas import TrustProfile
 from shared.contracts import all_contracts
 from shared.contracts.registry import SchoolJoinedTrust, SchoolRegistered, TrustIncorporated
+from shared.eventlog.contracts import EventMetadata
+from shared.eventlog.unit import unit_of_work
 from shared.eventlog.store import EventStore
 from shared.settings import Settings
-from tests.assessment.helpers import Api
+from tests.assessment.helpers import ASSESSOR, Api
 from tests.integration.helpers import wait_until
 from tests.integration.test_registry_projections import (
     append,
@@ -27,12 +30,12 @@ from tests.integration.test_registry_projections import (
 
 
 @pytest.fixture
-async def api(settings: Settings, database_url: str) -> AsyncIterator[Api]:
+async def api(settings: Settings, database_url: str, pool: asyncpg.Pool) -> AsyncIterator[Api]:
     app = create_app(settings, url=database_url)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Api(client, settings)
+            yield Api(client, settings, pool)
 
 
 async def test_the_trusts_indicators_become_one_evidence_item_and_join_the_profile(
@@ -103,7 +106,16 @@ async def test_the_trusts_indicators_become_one_evidence_item_and_join_the_profi
 
 async def test_indicators_of_a_trust_the_registry_does_not_know_are_not_found(api: Api) -> None:
     framework_id = await api.framework()
-    aid = await api.start(framework_id, 89_999_998)
+    # Started in the log directly: the API no longer starts an assessment of an unknown
+    # trust, but the log holds assessments started before it checked.
+    async with unit_of_work(api.store, EventMetadata(actor=ASSESSOR)) as uow:
+        aid, _ = await handlers.start_assessment(
+            uow,
+            trust_uid=89_999_998,
+            framework_id=framework_id,
+            framework_version=None,
+            purpose=None,
+        )
     r = await api.client.post(
         f"/assessments/{aid}/evidence/indicators",
         json={"pillar": "education"},

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator
 
 import httpx
+import jwt
 import pytest
 from fastapi import APIRouter, FastAPI, Response
 from pydantic import BaseModel
@@ -13,7 +15,7 @@ from pydantic import BaseModel
 from shared.app import ServiceSpec
 from shared.eventlog.model import ANY, NO_STREAM, NewEvent
 from shared.eventlog.unit import UnitOfWork
-from shared.http.auth import Role, issue_token
+from shared.http.auth import Role, issue_token, signing_secret
 from shared.http.writes import Answer, ChangeDep, CreateDep
 from shared.settings import Settings
 from tests.contracts import Noted, test_registry
@@ -112,6 +114,35 @@ async def test_a_write_records_the_subject_and_the_request_id(
     assert event.meta.reason == "testing"
 
 
+async def test_a_subject_too_long_to_be_an_actor_is_refused_at_authentication(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    # Found by probing: such a subject passed authentication and then made every write a
+    # 500, when the event's metadata refused it as the actor.
+    key = uuid.uuid4().hex
+    token = jwt.encode(
+        {
+            "sub": "s" * 201,
+            "roles": [Role.CASEWORKER.value],
+            "iss": settings.jwt_issuer,
+            "aud": settings.jwt_audience,
+            "exp": int(time.time()) + 300,
+        },
+        signing_secret(settings),
+        algorithm="HS256",
+    )
+    response = await client.post(f"/notes/{key}", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["claim"] == "sub"
+    app_store = client._transport.app.state.runtime.store  # type: ignore[attr-defined]
+    assert await app_store.stream_version(f"note-{key}") == 0
+    longest = await client.post(f"/notes/{key}", headers=bearer(settings, "s" * 200))
+    assert longest.status_code == 201, longest.text
+    (event,) = await app_store.read_stream(f"note-{key}")
+    assert event.meta.actor == "s" * 200
+
+
 async def test_writes_need_a_token(client: httpx.AsyncClient) -> None:
     response = await client.post(f"/notes/{uuid.uuid4().hex}")
     assert response.status_code == 401
@@ -150,6 +181,21 @@ async def test_conflicts_are_409_and_a_stale_if_match_is_412(
     assert stale.status_code == 412
     assert stale.headers["content-type"].startswith("application/problem+json")
     assert stale.json()["current_version"] == 2
+
+
+async def test_a_weak_if_match_never_matches(client: httpx.AsyncClient, settings: Settings) -> None:
+    key = uuid.uuid4().hex
+    auth = bearer(settings)
+    assert (await client.post(f"/notes/{key}", headers=auth)).status_code == 201
+    # Version 1 is current, but If-Match compares strongly (RFC 9110): W/"1" is no match.
+    weak = await client.put(f"/notes/{key}", headers={**auth, "If-Match": 'W/"1"'})
+    assert weak.status_code == 412
+    assert weak.headers["content-type"] == "application/problem+json"
+    assert "weak entity tag" in weak.json()["detail"]
+    app_store = client._transport.app.state.runtime.store  # type: ignore[attr-defined]
+    assert await app_store.stream_version(f"note-{key}") == 1
+    strong = await client.put(f"/notes/{key}", headers={**auth, "If-Match": '"1"'})
+    assert strong.status_code == 200 and strong.json()["version"] == 2
 
 
 async def test_a_stopped_consumer_makes_the_service_not_ready(

@@ -8,6 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.registry import imports_api
+from services.registry.importer import GiasFiles
 from services.registry.main import create_app
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
@@ -90,6 +92,98 @@ async def test_an_unusable_snapshot_is_reported_as_failed(
     report = (await client.get(report_url, headers=reader)).json()
     assert report["status"] == "failed"
     assert "missing required columns" in report["error"]
+
+
+def _upload(files: GiasFiles, **replaced: tuple[str, bytes]) -> dict[str, tuple[str, bytes, str]]:
+    parts = {
+        "establishments": (files.establishments.name, files.establishments.read_bytes()),
+        "groups": (files.groups.name, files.groups.read_bytes()),
+        "links": (files.links.name, files.links.read_bytes()),
+        **replaced,
+    }
+    return {part: (name, data, "text/csv") for part, (name, data) in parts.items()}
+
+
+async def _imports_started(store: EventStore) -> int:
+    return int(
+        await store.pool.fetchval("SELECT count(*) FROM events WHERE category = 'gias_import'")
+    )
+
+
+@pytest.mark.parametrize(
+    ("replaced", "parts", "reason"),
+    [
+        # Found by probing: both were accepted, then reported only as "error": "ValueError".
+        (
+            {"establishments": ("establishments.csv", b"URN\r\n")},
+            ["establishments"],
+            "no snapshot date",
+        ),
+        (
+            {"establishments": ("edubasealldata20261399.csv", b"URN\r\n")},
+            ["establishments"],
+            "no snapshot date",
+        ),
+        (
+            {"groups": ("allgroupsdata20260901.csv", b""), "links": ("l.csv", b"")},
+            ["groups", "links"],
+            "is empty",
+        ),
+    ],
+    ids=["undated", "not-a-date", "empty"],
+)
+async def test_files_that_cannot_be_a_snapshot_are_refused_before_anything_starts(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    store: EventStore,
+    tmp_path: Path,
+    replaced: dict[str, tuple[str, bytes]],
+    parts: list[str],
+    reason: str,
+) -> None:
+    before = await _imports_started(store)
+    refused = await client.post(
+        "/imports/gias",
+        files=_upload(first_snapshot(tmp_path), **replaced),
+        headers=bearer(settings, Role.DATA_FEED),
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    body = refused.json()
+    assert [e["loc"] for e in body["errors"]] == [["body", part] for part in parts]
+    assert all(reason in e["msg"] for e in body["errors"])
+    assert all(part in body["detail"] for part in parts)
+    assert await _imports_started(store) == before
+
+
+async def test_an_import_that_fails_unexpectedly_says_so_in_a_sentence(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def broken(*_: object, **__: object) -> None:
+        raise ValueError("internal detail that stays in the log")
+
+    monkeypatch.setattr(imports_api, "import_gias", broken)
+    accepted = await client.post(
+        "/imports/gias",
+        files=_upload(first_snapshot(tmp_path)),
+        headers=bearer(settings, Role.DATA_FEED),
+    )
+    assert accepted.status_code == 202, accepted.text
+    import_id = accepted.json()["import_id"]
+    reader = bearer(settings, Role.READER)
+
+    async def failed() -> bool:
+        report = await client.get(f"/imports/{import_id}", headers=reader)
+        return bool(report.json()["status"] == "failed")
+
+    await wait_until(failed, what="the import to fail")
+    error = (await client.get(f"/imports/{import_id}", headers=reader)).json()["error"]
+    assert error.startswith("An unexpected error (ValueError) stopped the import")
+    assert import_id in error
+    assert "internal detail" not in error
 
 
 async def test_a_misnamed_part_is_refused_and_nothing_is_started(

@@ -201,6 +201,14 @@ async def _assess_and_publish(world: World, trust_uid: int, descriptor: str) -> 
     def body(name: str, value: dict[str, Any]) -> Any:
         return world.model("assessment", name, value)
 
+    # The assessment service assesses only trusts it has heard of from the registry.
+    async def known() -> bool:
+        answer = await op("indicators-get_trust_indicators").asyncio_detailed(
+            client=assessor, uid=trust_uid
+        )
+        return bool(answer.status_code == 200)
+
+    await wait_until(known, timeout_s=60, what=f"the assessment service to know {trust_uid}")
     started = await _ok(
         op("assessments-start_assessment").asyncio_detailed(
             client=assessor,

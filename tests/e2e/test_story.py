@@ -170,6 +170,13 @@ async def _two_other_trusts(world: World, school_trust: int, urn: int) -> list[i
 async def _assess_and_publish(world: World, trust_uid: int, descriptor: str) -> str:
     assessor = world.as_(Role.ASSESSOR, "amira.assessor", "annual trust review")
     moderator = world.as_(Role.MODERATOR, "moe.moderator", "moderation panel")
+
+    # The assessment service assesses only trusts it has heard of from the registry.
+    async def known() -> bool:
+        answer = await world.assessment.get(f"/trusts/{trust_uid}/indicators", headers=assessor)
+        return answer.status_code == 200
+
+    await wait_until(known, timeout_s=60, what=f"the assessment service to know {trust_uid}")
     started = await _ok(
         world.assessment.post(
             "/assessments",

@@ -186,6 +186,17 @@ async def test_a_missing_column_applies_nothing(registry: Registry, tmp_path: Pa
     assert await registry.store.read_all(limit=1) == []
 
 
+async def test_a_snapshot_without_a_date_in_its_name_applies_nothing_and_says_why(
+    registry: Registry, tmp_path: Path
+) -> None:
+    files = first_snapshot(tmp_path)
+    undated = files.establishments.rename(tmp_path / "establishments.csv")
+    with pytest.raises(UnusableInput, match="no snapshot date in its name") as refused:
+        await _apply(registry, GiasFiles(undated, files.groups, files.links))
+    assert refused.value.file == "establishments.csv"
+    assert await registry.store.read_all(limit=1) == []
+
+
 async def test_an_unreadable_encoding_applies_nothing(registry: Registry, tmp_path: Path) -> None:
     files = first_snapshot(tmp_path)
     files.links.write_bytes(files.links.read_bytes() + b"\x81\x8d\r\n")

@@ -411,6 +411,33 @@ async def test_token_without_subject_is_401(
     assert_problem(await client.get("/me", headers=bearer(token)), 401)
 
 
+@pytest.mark.parametrize(
+    ("subject", "why"),
+    [("u" * 201, "201 characters"), ("alice\x00", "control characters"), ("  ", "blank")],
+    ids=["too-long", "control-character", "blank"],
+)
+async def test_a_subject_no_event_could_record_is_401_naming_the_claim(
+    client: httpx.AsyncClient, http_settings: Settings, subject: str, why: str
+) -> None:
+    token = jwt.encode(_claims(http_settings, sub=subject), SECRET, algorithm="HS256")
+    response = await client.get("/me", headers=bearer(token))
+    body = assert_problem(response, 401)
+    assert body["claim"] == "sub"
+    assert why in body["detail"]
+    assert response.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+
+
+async def test_a_subject_of_the_longest_recordable_length_is_accepted(
+    client: httpx.AsyncClient, http_settings: Settings
+) -> None:
+    token = issue_token(http_settings, roles=[Role.READER], subject="u" * 200)
+    response = await client.get("/me", headers=bearer(token))
+    assert response.status_code == 200
+    assert response.json()["subject"] == "u" * 200
+    with pytest.raises(ValueError, match="sub claim"):
+        issue_token(http_settings, roles=[Role.READER], subject="u" * 201)
+
+
 async def test_token_without_expiry_is_401(
     client: httpx.AsyncClient, http_settings: Settings
 ) -> None:

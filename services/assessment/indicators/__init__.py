@@ -14,7 +14,7 @@ from services.assessment.indicators.projection import (
     indicators_projection,
     rebuild_indicators,
 )
-from services.assessment.indicators.queries import load_indicators
+from services.assessment.indicators.queries import load_indicators, trust_is_known
 from services.assessment.indicators.schemas import TrustIndicators
 
 __all__ = [
@@ -25,4 +25,5 @@ __all__ = [
     "load_indicators",
     "rebuild_indicators",
     "router",
+    "trust_is_known",
 ]

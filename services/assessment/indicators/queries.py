@@ -11,9 +11,15 @@ from services.assessment.indicators.schemas import TrustIndicators
 from shared.clock import today_in_england
 from shared.errors import NotFound
 
+_KNOWN_SQL = "SELECT EXISTS (SELECT 1 FROM assessment_indicator_trusts WHERE uid = $1)"
 _STORED_SQL = """
 SELECT dirty, as_of, indicators::text FROM assessment_indicator_trusts WHERE uid = $1
 """
+
+
+async def trust_is_known(conn: asyncpg.Connection | asyncpg.Pool, uid: int) -> bool:
+    """Whether the registry's events have told this service of the trust (open or closed)."""
+    return bool(await conn.fetchval(_KNOWN_SQL, uid))
 
 
 async def load_indicators(
