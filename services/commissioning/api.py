@@ -58,14 +58,12 @@ WRITE_PROBLEMS = write_responses(200, 401, 403, 404, 409, 412, 422, 428)
     summary="Open a case for one school or a group of schools",
     responses=write_responses(201, 401, 403, 422, location=True),
 )
-async def open_case(
-    body: CaseOpening, write: CreateDep, pool: PoolDep, on: TodayDep, _: Caseworker
-) -> Response:
+async def open_case(body: CaseOpening, write: CreateDep, on: TodayDep, _: Caseworker) -> Response:
     """Open a case; its region, area and LAs come from the registry's events."""
 
     async def act(uow: UnitOfWork) -> Answer:
         result = await handlers.open_case(
-            uow, pool, urns=body.urns, trigger=body.trigger, title=body.title, today=on
+            uow, urns=body.urns, trigger=body.trigger, title=body.title, today=on
         )
         return Answer(
             CaseOpenedView(id=result.id, version=result.version),
@@ -158,12 +156,12 @@ async def get_candidates(case_id: CaseId, store: StoreDep, pool: PoolDep, _: Rea
     responses=WRITE_PROBLEMS,
 )
 async def shortlist(
-    case_id: CaseId, body: ShortlistChoice, write: ChangeDep, pool: PoolDep, _: Caseworker
+    case_id: CaseId, body: ShortlistChoice, write: ChangeDep, _: Caseworker
 ) -> Response:
     """Put ranked candidates forward; the ranking as it stands is kept with the shortlist."""
 
     async def act(uow: UnitOfWork) -> Answer:
-        result = await handlers.shortlist(uow, pool, case_id=case_id, trust_uids=body.trust_uids)
+        result = await handlers.shortlist(uow, case_id=case_id, trust_uids=body.trust_uids)
         return written(result)
 
     return await write.run(act)
@@ -197,7 +195,6 @@ async def record_decision(
     case_id: CaseId,
     body: DecisionRecording,
     write: ChangeDep,
-    pool: PoolDep,
     on: TodayDep,
     _: DecisionMaker,
 ) -> Response:
@@ -216,9 +213,7 @@ async def record_decision(
     )
 
     async def act(uow: UnitOfWork) -> Answer:
-        result = await handlers.record_decision(
-            uow, pool, case_id=case_id, decision=decision, today=on
-        )
+        result = await handlers.record_decision(uow, case_id=case_id, decision=decision, today=on)
         return written(result, **{"X-Decision-Id": decision.decision_id})
 
     return await write.run(act)

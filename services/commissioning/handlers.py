@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 
@@ -68,9 +68,12 @@ async def load_case(source: EventStore | UnitOfWork, case_id: str) -> CaseState:
     return state
 
 
-async def school_places(pool: asyncpg.Pool, urns: Sequence[int]) -> dict[int, SchoolPlace]:
+Db: TypeAlias = asyncpg.Connection | asyncpg.Pool
+
+
+async def school_places(db: Db, urns: Sequence[int]) -> dict[int, SchoolPlace]:
     """What the case rules need to know about these schools, from commissioning's knowledge."""
-    facts = await school_facts(pool, urns)
+    facts = await school_facts(db, urns)
     return {
         urn: SchoolPlace(
             urn=urn,
@@ -86,7 +89,6 @@ async def school_places(pool: asyncpg.Pool, urns: Sequence[int]) -> dict[int, Sc
 
 async def open_case(
     uow: UnitOfWork,
-    pool: asyncpg.Pool,
     *,
     urns: Sequence[int],
     trigger: CaseTrigger,
@@ -96,7 +98,7 @@ async def open_case(
     """Open a case for schools the service knows and that are open."""
     case_id = new_id()
     cmd = cases.OpenCase(case_id=case_id, urns=urns, trigger=trigger, title=title, opened_on=today)
-    events = cases.open_case(cmd, await school_places(pool, urns))
+    events = cases.open_case(cmd, await school_places(uow.conn, urns))
     result = await uow.append(f"case-{case_id}", events, expected_version=NO_STREAM)
     return Written(case_id, result.last_version)
 
@@ -124,18 +126,15 @@ async def set_criteria(
 
 
 async def candidates(
-    pool: asyncpg.Pool, state: CaseState, *, everyone: bool = False
+    conn: asyncpg.Connection, state: CaseState, *, everyone: bool = False
 ) -> CandidateList:
     """The ranked, explained candidates for the case under its effective criteria (the
     first page of them, or with ``everyone`` all of them)."""
-    async with pool.acquire() as conn:
-        if everyone:
-            return await candidates_for(
-                conn, urns=state.urns, pillars=state.pillars, factors=state.factors, limit=None
-            )
+    if everyone:
         return await candidates_for(
-            conn, urns=state.urns, pillars=state.pillars, factors=state.factors
+            conn, urns=state.urns, pillars=state.pillars, factors=state.factors, limit=None
         )
+    return await candidates_for(conn, urns=state.urns, pillars=state.pillars, factors=state.factors)
 
 
 async def candidates_json(pool: asyncpg.Pool, state: CaseState) -> bytes:
@@ -158,7 +157,6 @@ def ranking_snapshot(ranked: CandidateList, chosen: Sequence[int]) -> list[dict[
 
 async def shortlist(
     uow: UnitOfWork,
-    pool: asyncpg.Pool,
     *,
     case_id: str,
     trust_uids: Sequence[int],
@@ -166,7 +164,7 @@ async def shortlist(
     """Put ranked candidates forward to the board, storing the ranking as it stood."""
     state = await load_case(uow, case_id)
     # Every ranked trust may be chosen, not only those on the first page.
-    ranked = await candidates(pool, state, everyone=True)
+    ranked = await candidates(uow.conn, state, everyone=True)
     events = cases.shortlist(
         state,
         trust_uids,
@@ -185,7 +183,6 @@ async def schedule_board(uow: UnitOfWork, *, case_id: str, board_date: date) -> 
 
 async def record_decision(
     uow: UnitOfWork,
-    pool: asyncpg.Pool,
     *,
     case_id: str,
     decision: decisions.RecordDecision,
@@ -196,10 +193,10 @@ async def record_decision(
     in_a_trust = False
     trust_open = True
     if decision.outcome in cases.APPROVALS:
-        places = await school_places(pool, state.urns)
+        places = await school_places(uow.conn, state.urns)
         in_a_trust = any(p.trust_uid is not None for p in places.values())
         if decision.trust_uid is not None:
-            trust = await trust_fact(pool, decision.trust_uid)
+            trust = await trust_fact(uow.conn, decision.trust_uid)
             trust_open = trust is not None and not trust.closed
     events = decisions.record_decision(
         state, decision, today=today, schools_in_a_trust=in_a_trust, trust_open=trust_open
@@ -245,15 +242,14 @@ class Issued:
 
 async def issue_intervention(
     uow: UnitOfWork,
-    pool: asyncpg.Pool,
     *,
     cmd: interventions.IssueIntervention,
     today: date,
 ) -> Issued:
     """Issue a notice; a termination notice against an academy also opens its rebrokerage
     case, in the same transaction, so there is never one without the other."""
-    trust = await trust_fact(pool, cmd.trust_uid)
-    places = await school_places(pool, [cmd.urn]) if cmd.urn is not None else {}
+    trust = await trust_fact(uow.conn, cmd.trust_uid)
+    places = await school_places(uow.conn, [cmd.urn]) if cmd.urn is not None else {}
     school = places.get(cmd.urn) if cmd.urn is not None else None
     earlier = (
         await load_intervention(uow, cmd.escalated_from) if cmd.escalated_from is not None else None
@@ -275,7 +271,7 @@ async def issue_intervention(
         case_id=new_id(),
     )
     if opened is not None:
-        appends.append(await _open_rebrokerage(pool, opened))
+        appends.append(await _open_rebrokerage(uow.conn, opened))
     results = await uow.append_streams(appends)
     return Issued(
         cmd.intervention_id, None if opened is None else opened.case_id, results[0].last_version
@@ -285,16 +281,15 @@ async def issue_intervention(
 _Append = tuple[str, Sequence[EventContract], ExpectedVersion]
 
 
-async def _open_rebrokerage(pool: asyncpg.Pool, cmd: cases.OpenCase) -> _Append:
+async def _open_rebrokerage(db: Db, cmd: cases.OpenCase) -> _Append:
     # Appended with the intervention's events, in one transaction, so there is never a
     # termination notice without its rebrokerage case or the other way round.
-    opened = cases.open_case(cmd, await school_places(pool, cmd.urns))
+    opened = cases.open_case(cmd, await school_places(db, cmd.urns))
     return (f"case-{cmd.case_id}", opened, NO_STREAM)
 
 
 async def change_intervention_status(
     uow: UnitOfWork,
-    pool: asyncpg.Pool,
     *,
     intervention_id: str,
     status: InterventionStatus,
@@ -319,6 +314,6 @@ async def change_intervention_status(
         case_id=new_id(),
     )
     if opened is not None:
-        appends.append(await _open_rebrokerage(pool, opened))
+        appends.append(await _open_rebrokerage(uow.conn, opened))
     results = await uow.append_streams(appends)
     return Written(intervention_id, results[0].last_version)

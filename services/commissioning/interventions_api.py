@@ -41,7 +41,7 @@ InterventionIdPath = Annotated[
     responses=write_responses(201, 401, 403, 409, 422, location=True),
 )
 async def issue_intervention(
-    body: InterventionIssuing, write: CreateDep, pool: PoolDep, on: TodayDep, _: Caseworker
+    body: InterventionIssuing, write: CreateDep, on: TodayDep, _: Caseworker
 ) -> Response:
     """A termination warning notice is due back in 15 working days; a termination notice
     against an academy opens a rebrokerage case for it."""
@@ -59,7 +59,7 @@ async def issue_intervention(
     )
 
     async def act(uow: UnitOfWork) -> Answer:
-        issued = await handlers.issue_intervention(uow, pool, cmd=cmd, today=on)
+        issued = await handlers.issue_intervention(uow, cmd=cmd, today=on)
         return Answer(
             InterventionIssuedView(
                 intervention_id=issued.intervention_id, rebrokerage_case_id=issued.case_id
@@ -120,7 +120,6 @@ async def change_status(
     intervention_id: InterventionIdPath,
     body: InterventionStatusChange,
     write: ChangeDep,
-    pool: PoolDep,
     on: TodayDep,
     _: Caseworker,
 ) -> Response:
@@ -129,7 +128,6 @@ async def change_status(
     async def act(uow: UnitOfWork) -> Answer:
         result = await handlers.change_intervention_status(
             uow,
-            pool,
             intervention_id=intervention_id,
             status=body.status,
             effective_on=body.effective_on or on,

@@ -166,11 +166,14 @@ class EventLogRuntime:
             self.pool = None
 
 
-# A consumer has reached a place in the log when nothing of its categories between its
-# checkpoint and that place is left unread (its checkpoint itself moves only to events of its
-# own categories, so it may never equal the place).
+# A consumer has reached a place in the log when the place is an event's and nothing of the
+# consumer's categories between its checkpoint and that place is left unread (its
+# checkpoint moves only to events of its own categories, so it may never equal the place).
 _REACHED_SQL = """
-SELECT EXISTS (SELECT 1 FROM subscriptions WHERE name = $1) AND NOT EXISTS (
+SELECT EXISTS (SELECT 1 FROM subscriptions WHERE name = $1)
+   -- A place no event holds (made up, or from another database) is never reached.
+   AND EXISTS (SELECT 1 FROM events WHERE position = $4 AND era = $2 AND tx_id = $3)
+   AND NOT EXISTS (
     SELECT 1 FROM subscriptions s
      CROSS JOIN LATERAL unnest(s.categories) AS c(category)
      CROSS JOIN LATERAL (

@@ -14,13 +14,14 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
 
 from shared.errors import IdempotencyKeyReused
 
-KEEP_FOR = "24 hours"
+KEEP_FOR = timedelta(hours=24)
 # Expired keys are cleared by writes, at most this often per process.
 _PRUNE_EVERY_S = 60.0
 _last_pruned = 0.0

@@ -81,14 +81,6 @@ Reason = Annotated[
 ]
 
 
-async def write_metadata(principal: PrincipalDep, reason: Reason = None) -> EventMetadata:
-    """Dependency: metadata for a write by the calling principal."""
-    return event_metadata(principal, reason)
-
-
-WriteMetadataDep = Annotated[EventMetadata, Depends(write_metadata)]
-
-
 # ---------------------------------------------------------------- ETag policy
 
 

@@ -15,8 +15,8 @@ from services.assessment.schemas import TrustProfile
 from shared.contracts import all_contracts
 from shared.contracts.registry import SchoolJoinedTrust, SchoolRegistered, TrustIncorporated
 from shared.eventlog.contracts import EventMetadata
-from shared.eventlog.unit import unit_of_work
 from shared.eventlog.store import EventStore
+from shared.eventlog.unit import unit_of_work
 from shared.settings import Settings
 from tests.assessment.helpers import ASSESSOR, Api
 from tests.integration.helpers import wait_until

@@ -1,0 +1,339 @@
+"""Read your own writes, on every write route of every service, as a plain client would.
+
+A write answers once its service's read models have taken it in, so the very next read,
+sent with nothing special, shows it: the resource's version equals the version the write
+answered with. Each route is written and read back at once, 50 times.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from services.registry.sample import write_sample
+from shared.clock import today_in_england
+from shared.http.auth import Role
+from shared.settings import PROJECT_ROOT, Settings
+from tests.e2e.live_world import World, live_world
+
+TIMES = 50
+# Every write route this test writes and reads back; a new route must join it.
+COVERED = {
+    ("registry", "POST", "/trusts"),
+    ("registry", "POST", "/imports/gias"),
+    ("assessment", "POST", "/frameworks"),
+    ("assessment", "POST", "/assessments"),
+    ("assessment", "POST", "/assessments/{assessment_id}/evidence"),
+    ("assessment", "POST", "/assessments/{assessment_id}/evidence/indicators"),
+    ("assessment", "PUT", "/assessments/{assessment_id}/pillars/{pillar}/judgement"),
+    ("assessment", "POST", "/assessments/{assessment_id}/submit"),
+    ("assessment", "POST", "/assessments/{assessment_id}/moderate"),
+    ("assessment", "POST", "/assessments/{assessment_id}/publish"),
+    ("assessment", "POST", "/assessments/{assessment_id}/withdraw"),
+    ("commissioning", "POST", "/cases"),
+    ("commissioning", "PUT", "/cases/{case_id}/criteria"),
+    ("commissioning", "POST", "/cases/{case_id}/shortlist"),
+    ("commissioning", "POST", "/cases/{case_id}/advisory-board"),
+    ("commissioning", "POST", "/cases/{case_id}/decision"),
+    ("commissioning", "POST", "/cases/{case_id}/significant-date"),
+    ("commissioning", "POST", "/cases/{case_id}/close"),
+    ("commissioning", "POST", "/interventions"),
+    ("commissioning", "POST", "/interventions/{intervention_id}/status"),
+}
+
+
+def test_every_write_route_is_read_back_here() -> None:
+    routes = set()
+    for service in ("registry", "assessment", "commissioning"):
+        document = json.loads((PROJECT_ROOT / f"services/{service}/openapi.json").read_text())
+        for path, item in document["paths"].items():
+            for method in item:
+                if method in ("post", "put", "patch", "delete"):
+                    routes.add((service, method.upper(), path))
+    assert routes == COVERED
+
+
+TODAY = today_in_england()
+NEXT_MONTH = (TODAY.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+@pytest.fixture(scope="module")
+async def world(
+    fresh_database_module: Callable[..., Awaitable[str]], settings: Settings
+) -> AsyncIterator[World]:
+    url = await fresh_database_module()
+    async with live_world(url, settings) as w:
+        yield w
+
+
+def ok(response: httpx.Response, *expected: int) -> dict[str, Any]:
+    """The JSON of a 2xx answer; the test fails with the body otherwise."""
+    assert response.status_code in (expected or (200,)), (response.request.url, response.text)
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def at(headers: dict[str, str], version: int) -> dict[str, str]:
+    return {**headers, "If-Match": f'"{version}"'}
+
+
+# ------------------------------------------------------------------- registry
+
+
+async def test_registry_writes_read_back_at_once(world: World, tmp_path: Path) -> None:
+    caseworker = world.as_(Role.CASEWORKER, "cara")
+    reader = world.as_(Role.READER, "rita")
+    for n in range(TIMES):
+        registered = ok(
+            await world.registry.post(
+                "/trusts",
+                json={
+                    "name": f"Read Back Trust {n}",
+                    "trust_type": "multi_academy_trust",
+                    "incorporated_on": "2026-09-01",
+                },
+                headers=caseworker,
+            ),
+            201,
+        )
+        shown = ok(await world.registry.get(f"/trusts/{registered['uid']}", headers=reader))
+        assert shown["details"]["name"] == f"Read Back Trust {n}", n
+
+    files = write_sample(tmp_path, schools=12, seed=3)
+    feed = world.as_(Role.DATA_FEED, "gias-feed")
+    upload = {
+        "establishments": (files.establishments.name, files.establishments.read_bytes()),
+        "groups": (files.groups.name, files.groups.read_bytes()),
+        "links": (files.group_links.name, files.group_links.read_bytes()),
+    }
+    for n in range(TIMES):
+        started = ok(await world.registry.post("/imports/gias", files=upload, headers=feed), 202)
+        shown = ok(await world.registry.get(started["report_url"], headers=reader))
+        assert shown["import_id"] == started["import_id"], n
+
+
+# ----------------------------------------------------------------- assessment
+
+
+def framework(framework_id: str, version_note: str = "") -> dict[str, Any]:
+    return {
+        "framework_id": framework_id,
+        "name": f"Read-back framework {version_note}".strip(),
+        "publisher": "Tests",
+        "published_on": "2023-01-01",
+        "pillars": [{"key": "education", "name": "Education", "themes": []}],
+    }
+
+
+async def test_assessment_writes_read_back_at_once(world: World) -> None:
+    admin = world.as_(Role.ADMIN, "al")
+    assessor = world.as_(Role.ASSESSOR, "ada")
+    moderator = world.as_(Role.MODERATOR, "mo")
+    reader = world.as_(Role.READER, "rita")
+    framework_id = f"rb-{uuid.uuid4().hex[:10]}"
+    for n in range(TIMES):
+        published = ok(
+            await world.assessment.post(
+                "/frameworks", json=framework(framework_id, str(n)), headers=admin
+            ),
+            201,
+        )
+        frameworks = ok(await world.assessment.get("/frameworks", headers=reader))["items"]
+        [mine] = [f for f in frameworks if f["framework_id"] == framework_id]
+        assert mine["latest_version"] == published["framework_version"] == n + 1
+
+    uid = await world.trust()
+    await world.school(uid)
+    await world.known_to_assessment(uid)
+
+    async def listed(aid: str) -> dict[str, Any]:
+        page = ok(
+            await world.assessment.get(
+                "/assessments", params={"trust_uid": uid, "limit": 200}, headers=reader
+            )
+        )
+        [found] = [a for a in page["items"] if a["assessment_id"] == aid]
+        return dict(found)
+
+    async def step(
+        aid: str,
+        method: str,
+        action: str,
+        body: dict[str, Any] | None,
+        headers: dict[str, str],
+        version: int,
+        status: str,
+    ) -> int:
+        answer = ok(
+            await world.assessment.request(
+                method, f"/assessments/{aid}/{action}", json=body, headers=at(headers, version)
+            ),
+            200,
+            201,
+        )
+        # The list is the read model: it must show the write the moment it answers.
+        row = await listed(aid)
+        assert (row["version"], row["status"]) == (answer["version"], status), (aid, action)
+        return int(answer["version"])
+
+    evidence = {
+        "pillar": "education",
+        "kind": "visit",
+        "summary": "notes",
+        "source_reference": "visit",
+        "observed_on": "2026-10-01",
+    }
+    judged = {"descriptor": "secure", "rationale": "sound"}
+
+    for n in range(TIMES):
+        started = ok(
+            await world.assessment.post(
+                "/assessments",
+                json={"trust_uid": uid, "framework_id": framework_id},
+                headers=assessor,
+            ),
+            201,
+        )
+        aid = started["assessment_id"]
+        assert (await listed(aid))["version"] == 1, n
+        v = await step(aid, "POST", "evidence", evidence, assessor, 1, "draft")
+        v = await step(
+            aid, "POST", "evidence/indicators", {"pillar": "education"}, assessor, v, "draft"
+        )
+        v = await step(aid, "PUT", "pillars/education/judgement", judged, assessor, v, "draft")
+        v = await step(aid, "POST", "submit", None, assessor, v, "submitted")
+        v = await step(aid, "POST", "moderate", {"decision": "approve"}, moderator, v, "moderated")
+        v = await step(aid, "POST", "publish", None, moderator, v, "published")
+        profile = ok(await world.assessment.get(f"/trusts/{uid}/profile", headers=reader))
+        assert profile["assessment_id"] == aid, n
+        await step(aid, "POST", "withdraw", None, moderator, v, "withdrawn")
+
+
+# -------------------------------------------------------------- commissioning
+
+
+async def test_commissioning_writes_read_back_at_once(world: World) -> None:
+    caseworker = world.as_(Role.CASEWORKER, "cara")
+    director = world.as_(Role.DECISION_MAKER, "dina")
+    reader = world.as_(Role.READER, "rita")
+    trust = await world.trust()
+    sibling = await world.school(trust)
+    urns = [await world.school() for _ in range(TIMES)]
+    await world.known_to_commissioning(urns=[*urns, sibling], uids=[trust])
+
+    async def case(case_id: str) -> dict[str, Any]:
+        return ok(await world.commissioning.get(f"/cases/{case_id}", headers=reader))
+
+    for n, urn in enumerate(urns):
+        opened = ok(
+            await world.commissioning.post(
+                "/cases",
+                json={"urns": [urn], "trigger": "inadequate_dao", "title": f"Case {n}"},
+                headers=caseworker,
+            ),
+            201,
+        )
+        case_id, v = opened["id"], opened["version"]
+        assert (await case(case_id))["version"] == v, n
+        base = f"/cases/{case_id}"
+        steps: list[tuple[str, str, dict[str, Any], dict[str, str], Callable[[Any], bool]]] = [
+            (
+                "PUT",
+                "criteria",
+                {"pillars": [{"pillar": "education", "weight": 2}], "factors": {"distance": 1}},
+                caseworker,
+                lambda c: c["criteria"]["defaults"] is False,
+            ),
+            (
+                "POST",
+                "shortlist",
+                {"trust_uids": [trust]},
+                caseworker,
+                lambda c: c["shortlist"] == [trust],
+            ),
+            (
+                "POST",
+                "advisory-board",
+                {"board_date": TODAY.isoformat()},
+                caseworker,
+                lambda c: c["board_date"] == TODAY.isoformat(),
+            ),
+            (
+                "POST",
+                "decision",
+                {
+                    "outcome": "approved",
+                    "decided_on": TODAY.isoformat(),
+                    "decision_maker_name": "Dina Director",
+                    "decision_maker_capacity": "regional_director_for_region",
+                    "trust_uid": trust,
+                    "rationale": "The strongest trust nearby.",
+                    "significant_date": NEXT_MONTH.isoformat(),
+                },
+                director,
+                lambda c: c["decision"] is not None and c["decision"]["outcome"] == "approved",
+            ),
+            (
+                "POST",
+                "significant-date",
+                {
+                    "significant_date": (NEXT_MONTH + timedelta(days=62))
+                    .replace(day=1)
+                    .isoformat(),
+                    "reason": "Consultation runs longer",
+                },
+                caseworker,
+                lambda c: c["significant_date"] != NEXT_MONTH.isoformat(),
+            ),
+            (
+                "POST",
+                "close",
+                {"reason": "Read-back test done"},
+                caseworker,
+                lambda c: c["status"] == "closed",
+            ),
+        ]
+        for method, action, body, headers, shows in steps:
+            written = ok(
+                await world.commissioning.request(
+                    method, f"{base}/{action}", json=body, headers=at(headers, v)
+                )
+            )
+            seen = await case(case_id)
+            assert seen["version"] == written["version"] and shows(seen), (n, action, seen)
+            v = written["version"]
+
+    for n in range(TIMES):
+        issued = ok(
+            await world.commissioning.post(
+                "/interventions",
+                json={
+                    "kind": "notice_to_improve",
+                    "trust_uid": trust,
+                    "grounds": f"Financial concerns, round {n}",
+                    "conditions": ["Submit a recovery plan"],
+                    "issued_on": (TODAY - timedelta(days=1)).isoformat(),
+                },
+                headers=caseworker,
+            ),
+            201,
+        )
+        iid = issued["intervention_id"]
+        seen = ok(await world.commissioning.get(f"/interventions/{iid}", headers=reader))
+        assert seen["status"] == "issued", n
+        moved = ok(
+            await world.commissioning.post(
+                f"/interventions/{iid}/status",
+                json={"status": "progress_on_track"},
+                headers=at(caseworker, seen["version"]),
+            )
+        )
+        seen = ok(await world.commissioning.get(f"/interventions/{iid}", headers=reader))
+        assert (seen["version"], seen["status"]) == (moved["version"], "progress_on_track"), n
