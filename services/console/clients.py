@@ -117,16 +117,19 @@ class ServiceApi:
             raise ServiceDown(self.service, f"answered {status}")
         raise ApiProblem.from_response(self.service, status, response.content)
 
-    async def raw(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """A request the generated client does not model (a streamed export); errors as ``ok``."""
+    async def send_streaming(self, request: httpx.Request) -> httpx.Response:
+        """Send a request whose answer is streamed on (a download the generated client would
+        read whole); errors as ``ok``. The caller closes the response."""
         try:
-            response = await self.http.request(method, path, **kwargs)
+            response = await self.http.send(request, stream=True)
         except (httpx.TransportError, httpx.TimeoutException) as exc:
             raise ServiceDown(self.service, type(exc).__name__) from exc
-        if response.status_code in (502, 503, 504):
-            raise ServiceDown(self.service, f"answered {response.status_code}")
         if response.status_code >= 400:
-            raise ApiProblem.from_response(self.service, response.status_code, response.content)
+            content = await response.aread()
+            await response.aclose()
+            if response.status_code in (502, 503, 504):
+                raise ServiceDown(self.service, f"answered {response.status_code}")
+            raise ApiProblem.from_response(self.service, response.status_code, content)
         return response
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.console.api import auth, cases, home, schools
+from services.console.api import assessments, audit, auth, cases, home, imports, schools, trusts
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     home.router,
     schools.router,
+    trusts.router,
     cases.router,
+    assessments.router,
+    audit.router,
+    imports.router,
 )

@@ -204,7 +204,7 @@ def choices(values: Sequence[str], selected: Iterable[str] | str | None = None) 
     return [Choice(v, label(v), v in chosen) for v in values]
 
 
-def given(value: T | RegistryUnset | AssessmentUnset | CommissioningUnset) -> T | None:
+def given(value: T | None | RegistryUnset | AssessmentUnset | CommissioningUnset) -> T | None:
     """A generated model's optional field: None when the API left it out."""
     if isinstance(value, RegistryUnset | AssessmentUnset | CommissioningUnset):
         return None
