@@ -8,6 +8,7 @@ keeps no other record of who someone is, and the APIs decide what that token may
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -85,21 +86,27 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-async def require_csrf(request: Request) -> None:
+async def require_csrf(request: Request) -> AsyncIterator[None]:
     """Refuse any form post that does not carry this session's CSRF token.
 
     Installed on the whole app, so no form can forget it. The parsed form is cached on the
-    request, so the route reads it again for free.
+    request, so the route reads it again for free; its uploaded files are closed here once
+    the response is sent.
     """
     if request.method not in UNSAFE_METHODS:
+        yield
         return
-    expected = request.session.get(CSRF_FIELD)
     form = await request.form()
-    sent = form.get(CSRF_FIELD)
-    if not isinstance(expected, str) or not isinstance(sent, str):
-        raise CsrfRefused
-    if not secrets.compare_digest(expected.encode(), sent.encode()):
-        raise CsrfRefused
+    try:
+        expected = request.session.get(CSRF_FIELD)
+        sent = form.get(CSRF_FIELD)
+        if not isinstance(expected, str) or not isinstance(sent, str):
+            raise CsrfRefused
+        if not secrets.compare_digest(expected.encode(), sent.encode()):
+            raise CsrfRefused
+        yield
+    finally:
+        await form.close()
 
 
 async def current_user(request: Request) -> User:

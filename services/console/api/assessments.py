@@ -32,6 +32,7 @@ from assessment_client.models import (
     StartRequest,
     WriteResult,
 )
+from assessment_client.types import UNSET
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -151,7 +152,7 @@ async def start(request: Request, apis: ApisDep) -> Response:
         try:
             made = await ass.ok(
                 assessments_start_assessment.asyncio_detailed(
-                    client=ass.client, body=body, x_reason=form.purpose or None
+                    client=ass.client, body=body, x_reason=form.purpose or UNSET
                 ),
                 AssessmentCreated,
             )

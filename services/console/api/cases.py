@@ -28,6 +28,7 @@ from commissioning_client.models import (
     ShortlistChoice,
     Written,
 )
+from commissioning_client.types import UNSET
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from registry_client.api.schools import schools_get_school
@@ -141,7 +142,7 @@ async def open_case(request: Request, apis: ApisDep) -> Response:
         try:
             opened = await com.ok(
                 cases_open_case.asyncio_detailed(
-                    client=com.client, body=body, x_reason=form.title or None
+                    client=com.client, body=body, x_reason=form.title or UNSET
                 ),
                 CaseOpenedView,
             )
@@ -316,7 +317,9 @@ async def shortlist(request: Request, case_id: str, apis: ApisDep) -> Response:
                 {"not_candidates": "trust_uids", "trust_uids": "trust_uids"},
             )
         else:
-            request.session["flash"] = f"{len(chosen)} trusts shortlisted"
+            request.session["flash"] = "Shortlist saved: " + (
+                "1 trust" if len(chosen) == 1 else f"{len(chosen)} trusts"
+            )
             return RedirectResponse(f"/cases/{case_id}", status_code=303)
     case, candidates = await asyncio.gather(_case(apis, case_id), _candidates(apis, case_id))
     return _shortlist_page(request, case, candidates, errors, chosen, 400)
@@ -466,7 +469,7 @@ async def confirm_decision(request: Request, case_id: str, apis: ApisDep) -> Res
                 client=com.client,
                 body=DecisionRecording.from_dict(form.body()),
                 if_match=_etag(form.version),
-                x_reason=form.rationale[:200] or None,
+                x_reason=form.rationale[:200] or UNSET,
             ),
             Written,
         )

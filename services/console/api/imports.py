@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.datastructures import UploadFile
 from fastapi.responses import RedirectResponse, Response
 from registry_client.api.imports import imports_get_import, imports_start_gias_import
 from registry_client.models import BodyImportsStartGiasImport, ImportAccepted, ImportStatus
-from registry_client.types import File
+from registry_client.types import UNSET, File
+from starlette.datastructures import UploadFile
 
 from services.console.api.deps import ApisDep
 from services.console.clients import ApiProblem
@@ -50,7 +50,8 @@ async def upload(request: Request, apis: ApisDep) -> Response:
             establishments=files["establishments"],
             groups=files["groups"],
             links=files["links"],
-            predecessor_links=files.get("predecessor_links"),
+            # Left out, not None: the generated client would send None as text.
+            predecessor_links=files.get("predecessor_links", UNSET),
         )
         try:
             accepted = await reg.ok(

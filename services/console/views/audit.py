@@ -7,7 +7,15 @@ from typing import Literal
 
 from commissioning_client.models import ChainStatus, Timeline
 
-from services.console.views.common import Pagination, SummaryRow, date_time, given, label, rows
+from services.console.views.common import (
+    Pagination,
+    SummaryRow,
+    date_time,
+    event_label,
+    given,
+    label,
+    rows,
+)
 
 Subject = Literal["schools", "trusts", "cases"]
 SUBJECT_NAMES: dict[str, str] = {"schools": "school", "trusts": "trust", "cases": "case"}
@@ -55,7 +63,7 @@ class AuditTimeline:
         base = f"/audit/{subject}/{key}"
         entries = [
             AuditEntry(
-                what=label(e.type_.split(".", 1)[-1]),
+                what=event_label(e.type_),
                 service=label(e.service),
                 when=date_time(e.recorded_at),
                 actor=e.actor,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -40,6 +41,16 @@ def label(value: object) -> str:
     first = out[0]
     out[0] = first if first.isupper() else first[:1].upper() + first[1:]
     return " ".join(out)
+
+
+def event_label(event_type: str) -> str:
+    """An event type as words: ``commissioning.CaseCompleted`` → "Case completed"."""
+    name = event_type.rsplit(".", 1)[-1]
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z][a-z0-9]*|[a-z0-9]+", name)
+    if not words:
+        return name
+    rest = [w if w.isupper() and len(w) > 1 else w.lower() for w in words[1:]]
+    return " ".join([words[0], *rest])
 
 
 def long_date(value: dt.date | dt.datetime | str | None) -> str:
@@ -204,7 +215,7 @@ def choices(values: Sequence[str], selected: Iterable[str] | str | None = None) 
     return [Choice(v, label(v), v in chosen) for v in values]
 
 
-def given(value: T | None | RegistryUnset | AssessmentUnset | CommissioningUnset) -> T | None:
+def given(value: T | RegistryUnset | AssessmentUnset | CommissioningUnset | None) -> T | None:
     """A generated model's optional field: None when the API left it out."""
     if isinstance(value, RegistryUnset | AssessmentUnset | CommissioningUnset):
         return None

@@ -14,6 +14,7 @@ from services.console.views.common import (
     Choice,
     Pagination,
     SummaryRow,
+    event_label,
     given,
     label,
     long_date,
@@ -261,7 +262,7 @@ class SchoolPageView:
         events = []
         for entry in reversed(history.events):
             summary: dict[str, Any] = entry.summary.additional_properties
-            text = str(summary.get("text") or label(entry.event_type.split(".")[-1]))
+            text = str(summary.get("text") or event_label(entry.event_type))
             events.append((long_date(given(entry.effective_on) or entry.recorded_at), text))
             if entry.event_type.endswith(OFSTED_EVENT):
                 inspection = summary.get("inspection") or {}
