@@ -18,7 +18,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.keyfiles import generated_secret
 from shared.settings import PROJECT_ROOT, SERVICE_PORTS, Settings
 
-CONSOLE_PORT = 8000
 SESSION_SECRET_FILE = "console_session_secret"
 
 

@@ -98,11 +98,19 @@ async def world(
         console = await stack.enter_async_context(serve(console_app(console_settings)))
         pool = await create_pool(url, settings, max_size=4)
         stack.push_async_callback(pool.close)
-        clients = [
-            await stack.enter_async_context(httpx.AsyncClient(base_url=urls[n], timeout=30))
+        client = {
+            n: await stack.enter_async_context(httpx.AsyncClient(base_url=urls[n], timeout=30))
             for n in ("registry", "assessment", "commissioning")
-        ]
-        story = test_story.World(*clients, clock, settings, pool, EventStore(pool, all_contracts()))
+        }
+        story = test_story.World(
+            client["registry"],
+            client["assessment"],
+            client["commissioning"],
+            clock,
+            settings,
+            pool,
+            EventStore(pool, all_contracts()),
+        )
         sample = tmp_path_factory.mktemp("gias")
         # The same snapshot the API story imports; the upload test hands it in again.
         await test_story._import_snapshot(story, sample)

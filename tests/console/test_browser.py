@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 
 from tests.console.conftest import ConsoleWorld
@@ -288,3 +289,116 @@ async def test_the_whole_story_in_the_browser(world: ConsoleWorld) -> None:
     saved = await (await download.value).path()
     assert "DecisionRecorded" in saved.read_text()
     await context.close()
+
+
+# Every page, as someone holding every role (so nothing is hidden), after the story above.
+async def _pages(world: ConsoleWorld) -> dict[str, str]:
+    case_id = await world.pool.fetchval(
+        "SELECT case_id FROM commissioning_cases ORDER BY opened_on DESC LIMIT 1"
+    )
+    assessment_id = await world.pool.fetchval(
+        "SELECT assessment_id FROM assessment_assessments WHERE status = 'published' LIMIT 1"
+    )
+    return {
+        "start": "/",
+        "schools": f"/schools?q={world.school_name[:6]}",
+        "school-page": f"/schools/{world.urn}",
+        "trusts": "/trusts",
+        "trust": f"/trusts/{world.strong}",
+        "cases": "/cases",
+        "open-a-case": f"/cases/new?urn={world.urn}",
+        "case-page": f"/cases/{case_id}",
+        "assessments": "/assessments",
+        "assessment": f"/assessments/{assessment_id}",
+        "start-an-assessment": "/assessments/new",
+        "audit": "/audit",
+        "audit-school": f"/audit/schools/{world.urn}",
+        "imports": "/imports/new",
+        "not-found": "/schools/999999",
+    }
+
+
+async def test_every_page_has_no_serious_accessibility_violations(world: ConsoleWorld) -> None:
+    context, page = await world.signed_in(
+        "Ally Everyone",
+        roles=[
+            "reader",
+            "assessor",
+            "moderator",
+            "caseworker",
+            "decision_maker",
+            "data_feed",
+            "auditor",
+        ],
+    )
+    axe = Axe()
+    found: dict[str, list[str]] = {}
+    pages = await _pages(world)
+    for name, path in pages.items():
+        await page.goto(path)
+        results = await axe.run(page)
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['help']}"
+            for v in results.response["violations"]
+            if v.get("impact") in ("serious", "critical")
+        ]
+        if bad:
+            found[name] = bad
+        if name in ("trust", "case-page", "school-page", "assessment"):
+            await screenshot(page, name)
+    assert not found, found
+    await context.close()
+    # The sign-in page, signed out.
+    context = await world.browser.new_context(base_url=world.console_url)
+    page = await context.new_page()
+    await page.goto("/sign-in")
+    results = await axe.run(page)
+    assert not [
+        v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
+    ]
+    await context.close()
+
+
+class _Counting(httpx.AsyncBaseTransport):
+    """Passes requests on to a service, counting them."""
+
+    def __init__(self, calls: list[str]) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.calls = calls
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append(f"{request.method} {request.url.path}")
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_case_page_makes_a_handful_of_api_calls(world: ConsoleWorld) -> None:
+    from services.console.main import create_app
+
+    calls: list[str] = []
+    app = create_app(
+        world.console_settings,
+        transports={name: _Counting(calls) for name in ("registry", "assessment", "commissioning")},
+    )
+    case_id = await world.pool.fetchval(
+        "SELECT case_id FROM commissioning_cases ORDER BY opened_on DESC LIMIT 1"
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://console"
+    ) as client:
+        sign_in = await client.get("/sign-in")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', sign_in.text)
+        assert token is not None
+        await client.post(
+            "/sign-in", data={"preset": "Cara Caseworker", "csrf_token": token.group(1)}
+        )
+        calls.clear()
+        page = await client.get(f"/cases/{case_id}")
+    assert page.status_code == 200
+    assert "Candidate trusts, ranked" in page.text
+    # The case, its candidates, and its one school's name.
+    assert sorted(calls) == sorted(
+        [f"GET /cases/{case_id}", f"GET /cases/{case_id}/candidates", f"GET /schools/{world.urn}"]
+    ), calls
