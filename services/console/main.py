@@ -75,3 +75,20 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+def serve() -> None:
+    """``strongtrusts-console [--host H] [--port P]``: the console alone (its container)."""
+    import argparse
+
+    import uvicorn
+
+    from shared.http.logging import configure_logging
+    from shared.settings import CONSOLE_PORT
+
+    parser = argparse.ArgumentParser(prog="strongtrusts-console")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=CONSOLE_PORT)
+    args = parser.parse_args()
+    configure_logging(get_console_settings().log_level, "console")
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_config=None, access_log=False)

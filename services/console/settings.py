@@ -60,6 +60,8 @@ class ConsoleSettings(BaseSettings):
     oidc_client_secret: str | None = None
     oidc_scope: str = "openid profile email"
 
+    log_level: str = Field(default="INFO", validation_alias="STRONGTRUSTS_LOG_LEVEL")
+
     # GOV.UK Frontend's built files, installed by `make install` (npm ci) into node_modules.
     frontend_dir: Path = PROJECT_ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
 
