@@ -39,8 +39,6 @@ _NAV = (
     ("Trusts", "/trusts"),
     ("Cases", "/cases"),
     ("Assessments", "/assessments"),
-    ("Interventions", "/interventions"),
-    ("Areas", "/areas"),
     ("Audit", "/audit"),
     ("Imports", "/imports"),
 )
