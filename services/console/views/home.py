@@ -34,12 +34,6 @@ class StartPage:
             Start(
                 "Cases", "/cases", "Criteria, ranked candidates with reasons, board and decision."
             ),
-            Start(
-                "Areas",
-                "/areas",
-                "Education Investment Areas: coverage over time, schools not in a trust.",
-            ),
-            Start("Interventions", "/interventions", "Notices to trusts and their deadlines."),
         ]
         if {"assessor", "moderator"} & set(roles):
             items.insert(
