@@ -378,10 +378,8 @@ async def test_a_case_page_makes_a_handful_of_api_calls(world: ConsoleWorld) -> 
     from services.console.main import create_app
 
     calls: list[str] = []
-    app = create_app(
-        world.console_settings,
-        transports={name: _Counting(calls) for name in ("registry", "assessment", "commissioning")},
-    )
+    transports = {name: _Counting(calls) for name in ("registry", "assessment", "commissioning")}
+    app = create_app(world.console_settings, transports=transports)
     case_id = await world.pool.fetchval(
         "SELECT case_id FROM commissioning_cases ORDER BY opened_on DESC LIMIT 1"
     )
@@ -396,6 +394,8 @@ async def test_a_case_page_makes_a_handful_of_api_calls(world: ConsoleWorld) -> 
         )
         calls.clear()
         page = await client.get(f"/cases/{case_id}")
+    for transport in transports.values():  # given to the app, so not the app's to close
+        await transport.aclose()
     assert page.status_code == 200
     assert "Candidate trusts, ranked" in page.text
     # The case, its candidates, and its one school's name.
