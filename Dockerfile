@@ -1,4 +1,20 @@
 # syntax=docker/dockerfile:1
+# GOV.UK Frontend for the console, from the npm registry at the version package-lock.json pins.
+FROM node:20-slim AS frontend
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
+# The console's API clients, generated from the committed OpenAPI documents.
+FROM python:3.11-slim AS sdks
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY shared/ ./shared/
+COPY services/ ./services/
+RUN pip install --no-cache-dir . "openapi-python-client>=0.21" \
+    && PYTHONPATH=/app python -c "from services.console import sdks; sdks.generate()" \
+    && pip wheel --no-cache-dir --no-deps -w /wheels build/sdks/registry build/sdks/assessment build/sdks/commissioning
+
 # One image for every strongtrusts process; docker-compose.yml picks the process per service
 # (`strongtrusts db upgrade`, `strongtrusts serve registry|assessment|commissioning`).
 FROM python:3.11-slim
@@ -22,7 +38,9 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY migrations/ ./migrations/
 COPY shared/ ./shared/
 COPY services/ ./services/
-RUN pip install . && rm -rf build ./*.egg-info
+COPY --from=sdks /wheels /wheels
+COPY --from=frontend /build/node_modules/govuk-frontend/dist/govuk ./node_modules/govuk-frontend/dist/govuk
+RUN pip install . /wheels/*.whl && rm -rf build ./*.egg-info /wheels
 
 USER strongtrusts:strongtrusts
 

@@ -17,7 +17,7 @@ from shared.composition import service_modules
 from shared.db import database_url, set_role_passwords
 from shared.http.logging import LogFormat, configure_logging
 from shared.http.protocol import BoundedHttpToolsProtocol
-from shared.settings import SERVICE_PORTS, Settings, get_settings
+from shared.settings import CONSOLE_PORT, SERVICE_PORTS, Settings, get_settings
 
 
 class _Server(uvicorn.Server):
@@ -60,8 +60,10 @@ async def serve_services(
     host: str,
     url: str | None = None,
     log_format: LogFormat = "json",
+    extra: Mapping[int, FastAPI] | None = None,
 ) -> None:
-    """Serve the given services until SIGINT or SIGTERM, then stop them cleanly."""
+    """Serve the given services (and any ``extra`` apps by port) until SIGINT or SIGTERM,
+    then stop them cleanly."""
     # Logging is the process's, not an app's: configured once, here at the composition root.
     configure_logging(settings.log_level, "+".join(ports), fmt=log_format)
     url = url or database_url(settings)
@@ -79,6 +81,19 @@ async def serve_services(
             )
         )
         for name, port in ports.items()
+    ] + [
+        _Server(
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                http=BoundedHttpToolsProtocol,
+                log_config=None,
+                access_log=False,
+                lifespan="on",
+            )
+        )
+        for port, app in (extra or {}).items()
     ]
     loop = asyncio.get_running_loop()
 
@@ -108,9 +123,11 @@ async def run_everything(settings: Settings, *, host: str, log_format: LogFormat
             await first_run(url)
     # Every role, so a developer can walk the whole story; admin alone decides nothing.
     token = issue_token(settings, roles=list(Role), subject="developer")
+    console = _console_app()
     lines = [
         "",
         f"strongtrusts is starting (database {'embedded' if settings.database_url is None else 'from DATABASE_URL'}, log era {era})",
+        f"  {'console':<14} http://{host}:{CONSOLE_PORT}/  (sign in as anyone in development)",
         *(f"  {name:<14} http://{host}:{port}/docs" for name, port in SERVICE_PORTS.items()),
         "",
         "Development token (every role; `strongtrusts token --role ROLE` for one):",
@@ -121,4 +138,13 @@ async def run_everything(settings: Settings, *, host: str, log_format: LogFormat
     ]
     print("\n".join(lines), file=sys.stderr, flush=True)
     ports: dict[str, int] = {name: port for name, port in SERVICE_PORTS.items()}
-    await serve_services(settings, ports, host=host, url=url, log_format=log_format)
+    await serve_services(
+        settings, ports, host=host, url=url, log_format=log_format, extra={CONSOLE_PORT: console}
+    )
+
+
+def _console_app() -> FastAPI:
+    # The console is a client of the services, not one of them: no database, no event log.
+    module = importlib.import_module("services.console.main")
+    app: FastAPI = module.create_app()
+    return app

@@ -17,6 +17,8 @@ SERVICE_PORTS: dict[ServiceName, int] = {
     "assessment": 8002,
     "commissioning": 8003,
 }
+# The console (services/console) is a client of the three, not a service of the log.
+CONSOLE_PORT = 8000
 
 
 class Settings(BaseSettings):

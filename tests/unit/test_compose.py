@@ -21,7 +21,7 @@ DOCKERIGNORE = ROOT / ".dockerignore"
 
 API_SERVICES: list[ServiceName] = sorted(SERVICE_PORTS)
 APP_SERVICES: list[str] = ["migrate", *API_SERVICES]
-ALL_SERVICES: set[str] = {"postgres", *APP_SERVICES}
+ALL_SERVICES: set[str] = {"postgres", "console", *APP_SERVICES}
 
 
 @cache
@@ -103,7 +103,23 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
     return out
 
 
-def test_compose_defines_exactly_the_five_services() -> None:
+def test_console_reaches_the_apis_by_their_service_names_and_serves_on_8000() -> None:
+    env = environment("console")
+    for name in API_SERVICES:
+        assert (
+            env[f"STRONGTRUSTS_CONSOLE_{name.upper()}_URL"]
+            == f"http://{name}:{SERVICE_PORTS[name]}"
+        )
+    assert (8000, 8000) in published_ports("console")
+    assert env["STRONGTRUSTS_ENVIRONMENT"] == "production"
+    assert re.fullmatch(
+        r"\$\{STRONGTRUSTS_CONSOLE_SESSION_SECRET:\?.+\}",
+        env["STRONGTRUSTS_CONSOLE_SESSION_SECRET"],
+    )
+    assert "DATABASE_URL" not in env  # a client of the APIs, never of the database
+
+
+def test_compose_defines_exactly_the_six_services() -> None:
     services = load_compose().get("services")
     assert isinstance(services, dict)
     assert set(services) == ALL_SERVICES

@@ -1,0 +1,18 @@
+"""The console's pages, one module per part of the work (HTTP only: views build the rest)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.console.api import assessments, audit, auth, cases, home, imports, schools, trusts
+
+ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    home.router,
+    schools.router,
+    trusts.router,
+    cases.router,
+    assessments.router,
+    audit.router,
+    imports.router,
+)

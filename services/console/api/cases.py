@@ -1,0 +1,484 @@
+"""Cases: list, open, the workspace, and each step up to the decision, checked before it is sent."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from commissioning_client.api.cases import (
+    cases_get_candidates,
+    cases_get_case,
+    cases_list_cases,
+    cases_open_case,
+    cases_record_decision,
+    cases_schedule_board,
+    cases_set_criteria,
+    cases_shortlist,
+)
+from commissioning_client.models import (
+    BoardScheduling,
+    CandidateList,
+    CaseOpenedView,
+    CaseOpening,
+    CasePage,
+    CasesListCasesStatusType0,
+    CaseView,
+    CriteriaChange,
+    DecisionRecording,
+    ShortlistChoice,
+    Written,
+)
+from commissioning_client.types import UNSET
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from registry_client.api.schools import schools_get_school
+from registry_client.models import SchoolView
+
+from services.console.api.deps import ApisDep
+from services.console.clients import ApiProblem, Apis
+from services.console.session import UserDep
+from services.console.templating import render
+from services.console.views.cases import (
+    CRITERIA_FIELDS,
+    DECISION_FIELDS,
+    DECISION_MEMBERS,
+    STATUSES,
+    BoardForm,
+    CaseList,
+    CaseWorkspace,
+    CriteriaForm,
+    DecisionForm,
+    OpenCaseForm,
+    candidate_rows,
+)
+from services.console.views.common import FormErrors, errors_from_problem
+from shared.clock import today_in_england
+
+router = APIRouter()
+# A case names a handful of schools at most; more are listed by URN alone.
+NAMED_SCHOOLS = 3
+# The problems a form answers by showing the form again, with the API's words on it.
+FORM_PROBLEMS = frozenset({400, 409, 412, 422})
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
+async def _case(apis: Apis, case_id: str) -> CaseView:
+    com = apis.commissioning
+    return await com.ok(cases_get_case.asyncio_detailed(case_id, client=com.client), CaseView)
+
+
+async def _candidates(apis: Apis, case_id: str) -> CandidateList | None:
+    """The ranked candidates; None while commissioning has not yet heard of the school."""
+    com = apis.commissioning
+    try:
+        return await com.ok(
+            cases_get_candidates.asyncio_detailed(case_id, client=com.client), CandidateList
+        )
+    except ApiProblem as problem:
+        if problem.status in (404, 409, 422):
+            return None
+        raise
+
+
+async def _school_names(apis: Apis, urns: list[int]) -> dict[int, str]:
+    reg = apis.registry
+
+    async def one(urn: int) -> tuple[int, str]:
+        school = await reg.ok(
+            schools_get_school.asyncio_detailed(urn, client=reg.client), SchoolView
+        )
+        return urn, school.details.name
+
+    return dict(await asyncio.gather(*(one(u) for u in urns[:NAMED_SCHOOLS])))
+
+
+def _trust_names(candidates: CandidateList | None) -> dict[int, str]:
+    if candidates is None:
+        return {}
+    names = {c.trust_uid: c.trust_name for c in candidates.candidates}
+    names.update({e.trust_uid: e.trust_name for e in candidates.excluded})
+    return names
+
+
+@router.get("/cases", summary="Cases")
+async def list_cases(
+    request: Request, apis: ApisDep, status: str = "", cursor: str = ""
+) -> Response:
+    """Cases, newest first, filtered by status."""
+    com = apis.commissioning
+    page = await com.ok(
+        cases_list_cases.asyncio_detailed(
+            client=com.client,
+            status=CasesListCasesStatusType0(status) if status in STATUSES else None,
+            cursor=cursor or None,
+            limit=25,
+        ),
+        CasePage,
+    )
+    view = CaseList.build(page, status=status, cursor=cursor)
+    return render(request, "cases/list.html", {"view": view, "title": "Cases"})
+
+
+@router.get("/cases/new", summary="Open a case")
+async def new_case(request: Request, user: UserDep, urn: str = "") -> Response:
+    """The form to open a case, with the school filled in when it came from its page."""
+    form = OpenCaseForm(urns=urn)
+    back = f"/schools/{urn}" if urn.isdigit() else "/cases"
+    return render(request, "cases/new.html", {"form": form, "title": "Open a case", "back": back})
+
+
+@router.post("/cases", summary="Open a case")
+async def open_case(request: Request, apis: ApisDep) -> Response:
+    """Open the case; the API's objections are shown against the form."""
+    form = OpenCaseForm.parse(await request.form())
+    if not form.errors:
+        com = apis.commissioning
+        body = CaseOpening.from_dict(
+            {"urns": form.urn_list(), "trigger": form.trigger, "title": form.title}
+        )
+        try:
+            opened = await com.ok(
+                cases_open_case.asyncio_detailed(
+                    client=com.client, body=body, x_reason=form.title or UNSET
+                ),
+                CaseOpenedView,
+            )
+        except ApiProblem as problem:
+            if problem.status not in FORM_PROBLEMS:
+                raise
+            form.errors = errors_from_problem(
+                problem,
+                {"urns": "urns", "trigger": "trigger", "title": "title"},
+                {"unknown_urns": "urns", "closed_urns": "urns", "urns": "urns"},
+            )
+        else:
+            request.session["flash"] = "Case opened"
+            return RedirectResponse(f"/cases/{opened.id}", status_code=303)
+    return render(
+        request,
+        "cases/new.html",
+        {
+            "form": form,
+            "title": "Open a case",
+            "errors": form.errors.summary("urns"),
+            "back": "/cases",
+        },
+        status_code=400,
+    )
+
+
+@router.get("/cases/{case_id}", summary="A case")
+async def case_workspace(request: Request, case_id: str, apis: ApisDep, user: UserDep) -> Response:
+    """The case workspace: summary, next steps, criteria, ranked candidates, decision."""
+    case, candidates = await asyncio.gather(_case(apis, case_id), _candidates(apis, case_id))
+    schools = await _school_names(apis, case.urns)
+    view = CaseWorkspace.build(
+        case, candidates, schools, _trust_names(candidates), roles=user.roles
+    )
+    return render(
+        request, "cases/workspace.html", {"view": view, "title": view.title, "back": "/cases"}
+    )
+
+
+@router.get("/cases/{case_id}/criteria", summary="What matters for this case")
+async def criteria_form(request: Request, case_id: str, apis: ApisDep) -> Response:
+    """The weights form, filled with the case's criteria."""
+    case = await _case(apis, case_id)
+    return _criteria_page(request, case, CriteriaForm.from_case(case))
+
+
+def _criteria_page(
+    request: Request, case: CaseView, form: CriteriaForm, status: int = 200
+) -> Response:
+    return render(
+        request,
+        "cases/criteria.html",
+        {
+            "form": form,
+            "case": case,
+            "title": "What matters for this case",
+            "back": f"/cases/{case.case_id}",
+            "errors": form.errors.summary("pillar-education") if form.errors else None,
+        },
+        status_code=status,
+    )
+
+
+@router.post("/cases/{case_id}/criteria", summary="Set what matters")
+async def set_criteria(request: Request, case_id: str, apis: ApisDep) -> Response:
+    """Send the weights with the version the form was read at (If-Match)."""
+    form = CriteriaForm.parse(await request.form())
+    if not form.errors:
+        com = apis.commissioning
+        body = CriteriaChange.from_dict(
+            {
+                "pillars": [{"pillar": p, "weight": w} for p, w in form.pillar_weights()],
+                "factors": form.factor_weights(),
+            }
+        )
+        try:
+            await com.ok(
+                cases_set_criteria.asyncio_detailed(
+                    case_id,
+                    client=com.client,
+                    body=body,
+                    if_match=_etag(form.version),
+                    x_reason="criteria set in the console",
+                ),
+                Written,
+            )
+        except ApiProblem as problem:
+            if problem.status not in FORM_PROBLEMS:
+                raise
+            form.errors = _stale_or(problem, CRITERIA_FIELDS)
+        else:
+            request.session["flash"] = "Criteria saved: the candidates are ranked again"
+            return RedirectResponse(f"/cases/{case_id}", status_code=303)
+    case = await _case(apis, case_id)
+    return _criteria_page(request, case, form, 400)
+
+
+def _stale_or(
+    problem: ApiProblem, fields: dict[str, str], members: dict[str, str] | None = None
+) -> FormErrors:
+    """Form errors for a problem; a stale version says so in words a person can act on."""
+    if problem.status in (409, 412) and "version" in problem.detail.lower():
+        errors = FormErrors()
+        errors.general.append(
+            "Someone else changed this case while you were working on it. "
+            "Check the case again and re-enter your change."
+        )
+        return errors
+    return errors_from_problem(problem, fields, members)
+
+
+@router.get("/cases/{case_id}/shortlist", summary="Shortlist trusts")
+async def shortlist_form(request: Request, case_id: str, apis: ApisDep) -> Response:
+    """The ranked candidates as checkboxes."""
+    case, candidates = await asyncio.gather(_case(apis, case_id), _candidates(apis, case_id))
+    return _shortlist_page(request, case, candidates, FormErrors(), case.shortlist)
+
+
+def _shortlist_page(
+    request: Request,
+    case: CaseView,
+    candidates: CandidateList | None,
+    errors: FormErrors,
+    chosen: list[int],
+    status: int = 200,
+) -> Response:
+    rows = candidate_rows(candidates, chosen) if candidates else []
+    return render(
+        request,
+        "cases/shortlist.html",
+        {
+            "case": case,
+            "candidates": rows,
+            "form_errors": errors,
+            "errors": errors.summary("trust_uids") if errors else None,
+            "title": "Shortlist trusts for the advisory board",
+            "back": f"/cases/{case.case_id}",
+        },
+        status_code=status,
+    )
+
+
+@router.post("/cases/{case_id}/shortlist", summary="Shortlist trusts")
+async def shortlist(request: Request, case_id: str, apis: ApisDep) -> Response:
+    """Send the chosen trusts."""
+    data = await request.form()
+    chosen = [int(str(v)) for v in data.getlist("trust_uids") if str(v).isdigit()]
+    version = int(str(data.get("version") or "0"))
+    errors = FormErrors()
+    if not chosen:
+        errors.add("trust_uids", "Select at least one trust")
+    else:
+        com = apis.commissioning
+        try:
+            await com.ok(
+                cases_shortlist.asyncio_detailed(
+                    case_id,
+                    client=com.client,
+                    body=ShortlistChoice(trust_uids=chosen),
+                    if_match=_etag(version),
+                    x_reason="shortlisted in the console",
+                ),
+                Written,
+            )
+        except ApiProblem as problem:
+            if problem.status not in FORM_PROBLEMS:
+                raise
+            errors = _stale_or(
+                problem,
+                {"trust_uids": "trust_uids"},
+                {"not_candidates": "trust_uids", "trust_uids": "trust_uids"},
+            )
+        else:
+            request.session["flash"] = "Shortlist saved: " + (
+                "1 trust" if len(chosen) == 1 else f"{len(chosen)} trusts"
+            )
+            return RedirectResponse(f"/cases/{case_id}", status_code=303)
+    case, candidates = await asyncio.gather(_case(apis, case_id), _candidates(apis, case_id))
+    return _shortlist_page(request, case, candidates, errors, chosen, 400)
+
+
+@router.get("/cases/{case_id}/board", summary="Schedule the advisory board")
+async def board_form(request: Request, case_id: str, apis: ApisDep) -> Response:
+    """The board date form."""
+    case = await _case(apis, case_id)
+    form = BoardForm(
+        board_date=case.board_date.isoformat() if case.board_date else "", version=case.version
+    )
+    return _board_page(request, case, form)
+
+
+def _board_page(request: Request, case: CaseView, form: BoardForm, status: int = 200) -> Response:
+    return render(
+        request,
+        "cases/board.html",
+        {
+            "case": case,
+            "form": form,
+            "title": "When does the advisory board meet?",
+            "back": f"/cases/{case.case_id}",
+            "errors": form.errors.summary("board_date") if form.errors else None,
+        },
+        status_code=status,
+    )
+
+
+@router.post("/cases/{case_id}/board", summary="Schedule the advisory board")
+async def schedule_board(request: Request, case_id: str, apis: ApisDep) -> Response:
+    """Send the board date."""
+    form = BoardForm.parse(await request.form())
+    if not form.errors:
+        com = apis.commissioning
+        try:
+            await com.ok(
+                cases_schedule_board.asyncio_detailed(
+                    case_id,
+                    client=com.client,
+                    body=BoardScheduling.from_dict({"board_date": form.board_date}),
+                    if_match=_etag(form.version),
+                    x_reason="board scheduled in the console",
+                ),
+                Written,
+            )
+        except ApiProblem as problem:
+            if problem.status not in FORM_PROBLEMS:
+                raise
+            form.errors = _stale_or(problem, {"board_date": "board_date"})
+        else:
+            request.session["flash"] = "Advisory board scheduled"
+            return RedirectResponse(f"/cases/{case_id}", status_code=303)
+    case = await _case(apis, case_id)
+    return _board_page(request, case, form, 400)
+
+
+def _decision_key(case_id: str) -> str:
+    return f"decision:{case_id}"
+
+
+@router.get("/cases/{case_id}/decision", summary="Record the decision")
+async def decision_form(
+    request: Request, case_id: str, apis: ApisDep, user: UserDep, change: str = ""
+) -> Response:
+    """The decision form; coming back from the check page, with the answers given."""
+    case, candidates = await asyncio.gather(_case(apis, case_id), _candidates(apis, case_id))
+    kept: Any = request.session.get(_decision_key(case_id))
+    if change and isinstance(kept, dict):
+        form = DecisionForm.parse(kept)
+        form.errors = FormErrors()
+    else:
+        form = DecisionForm(
+            decided_on=today_in_england().isoformat(),
+            decision_maker_name=user.name,
+            version=case.version,
+        )
+    return _decision_page(request, case, candidates, form)
+
+
+def _decision_page(
+    request: Request,
+    case: CaseView,
+    candidates: CandidateList | None,
+    form: DecisionForm,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "cases/decision.html",
+        {
+            "case": case,
+            "form": form,
+            "trusts": form.trust_choices(case.shortlist, _trust_names(candidates)),
+            "title": "Record the decision",
+            "back": f"/cases/{case.case_id}",
+            "errors": form.errors.summary("outcome") if form.errors else None,
+        },
+        status_code=status,
+    )
+
+
+@router.post("/cases/{case_id}/decision", summary="Check the decision")
+async def check_decision(request: Request, case_id: str, apis: ApisDep) -> Response:
+    """Keep the answers and show them back before anything is recorded."""
+    form = DecisionForm.parse(await request.form())
+    if form.errors:
+        case, candidates = await asyncio.gather(_case(apis, case_id), _candidates(apis, case_id))
+        return _decision_page(request, case, candidates, form, 400)
+    request.session[_decision_key(case_id)] = form.answers()
+    return RedirectResponse(f"/cases/{case_id}/decision/check", status_code=303)
+
+
+@router.get("/cases/{case_id}/decision/check", summary="Check your answers")
+async def check_answers(request: Request, case_id: str, apis: ApisDep) -> Response:
+    """Check your answers before the decision is recorded."""
+    kept: Any = request.session.get(_decision_key(case_id))
+    if not isinstance(kept, dict):
+        return RedirectResponse(f"/cases/{case_id}/decision", status_code=303)
+    case, candidates = await asyncio.gather(_case(apis, case_id), _candidates(apis, case_id))
+    form = DecisionForm.parse(kept)
+    return render(
+        request,
+        "cases/check.html",
+        {
+            "case": case,
+            "rows": form.check_rows(f"/cases/{case_id}", _trust_names(candidates)),
+            "title": "Check your answers before recording the decision",
+            "back": f"/cases/{case_id}/decision?change=1",
+        },
+    )
+
+
+@router.post("/cases/{case_id}/decision/confirm", summary="Record the decision")
+async def confirm_decision(request: Request, case_id: str, apis: ApisDep) -> Response:
+    """Record it; the API's objections go back on the form, against their fields."""
+    kept: Any = request.session.get(_decision_key(case_id))
+    if not isinstance(kept, dict):
+        return RedirectResponse(f"/cases/{case_id}/decision", status_code=303)
+    form = DecisionForm.parse(kept)
+    com = apis.commissioning
+    try:
+        await com.ok(
+            cases_record_decision.asyncio_detailed(
+                case_id,
+                client=com.client,
+                body=DecisionRecording.from_dict(form.body()),
+                if_match=_etag(form.version),
+                x_reason=form.rationale[:200] or UNSET,
+            ),
+            Written,
+        )
+    except ApiProblem as problem:
+        if problem.status not in FORM_PROBLEMS:
+            raise
+        form.errors = _stale_or(problem, DECISION_FIELDS, DECISION_MEMBERS)
+        case, candidates = await asyncio.gather(_case(apis, case_id), _candidates(apis, case_id))
+        return _decision_page(request, case, candidates, form, 400)
+    request.session.pop(_decision_key(case_id), None)
+    request.session["flash"] = "Decision recorded"
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)

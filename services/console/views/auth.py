@@ -1,0 +1,79 @@
+"""The development sign-in form."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from starlette.datastructures import FormData
+
+from services.console.views.common import Choice, FormErrors, label
+from shared.http.auth import Role
+
+ROLES: tuple[str, ...] = tuple(role.value for role in Role)
+
+ROLE_HINTS = {
+    "reader": "reads schools, trusts, cases and assessments",
+    "assessor": "records evidence and pillar judgements",
+    "moderator": "moderates and publishes another assessor's assessment",
+    "caseworker": "opens cases, sets criteria, shortlists, schedules the board",
+    "decision_maker": "records the decision on a case",
+    "data_feed": "uploads GIAS snapshots",
+    "auditor": "reads audit timelines and verifies the log",
+    "admin": "publishes frameworks; decides nothing",
+}
+
+
+@dataclass(frozen=True)
+class DevUser:
+    """A named person to sign in as, with the roles they usually have."""
+
+    name: str
+    roles: tuple[str, ...]
+
+
+DEVELOPMENT_USERS = (
+    DevUser("Cara Caseworker", ("reader", "caseworker")),
+    DevUser("Dina Director", ("reader", "decision_maker")),
+    DevUser("Amira Assessor", ("reader", "assessor")),
+    DevUser("Moe Moderator", ("reader", "moderator")),
+    DevUser("Aude Auditor", ("reader", "auditor")),
+    DevUser("Gias Feed", ("reader", "data_feed")),
+)
+
+
+@dataclass
+class DevSignInForm:
+    """Who to sign in as: a name and one or more roles."""
+
+    name: str = ""
+    roles: list[str] = field(default_factory=list)
+    next: str = "/"
+    errors: FormErrors = field(default_factory=FormErrors)
+
+    @classmethod
+    def empty(cls, *, next: str = "/") -> DevSignInForm:
+        """The blank form."""
+        return cls(next=next)
+
+    @classmethod
+    def parse(cls, data: FormData) -> DevSignInForm:
+        """The posted form, checked."""
+        preset = str(data.get("preset") or "")
+        name = str(data.get("name") or "").strip()
+        roles = [str(r) for r in data.getlist("roles") if str(r) in ROLES]
+        chosen = next((u for u in DEVELOPMENT_USERS if u.name == preset), None)
+        if chosen is not None:
+            name, roles = chosen.name, list(chosen.roles)
+        form = cls(name=name, roles=roles, next=str(data.get("next") or "/"))
+        if not name:
+            form.errors.add("name", "Enter your name")
+        elif len(name) > 100:
+            form.errors.add("name", "Name must be 100 characters or fewer")
+        if not roles:
+            form.errors.add("roles", "Select at least one role")
+        return form
+
+    def role_choices(self) -> Sequence[Choice]:
+        """The roles as checkboxes."""
+        return [Choice(r, label(r), r in self.roles, ROLE_HINTS[r]) for r in ROLES]

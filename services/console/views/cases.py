@@ -1,0 +1,579 @@
+"""Cases: the list, opening one, the workspace, and each step's form up to the decision."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from commissioning_client.models import CandidateList, CasePage, CaseView, DecisionView
+from starlette.datastructures import FormData
+
+from services.console.views.common import (
+    Choice,
+    FormErrors,
+    Pagination,
+    SummaryRow,
+    given,
+    label,
+    long_date,
+    parse_date,
+    rows,
+)
+
+TRIGGERS = (
+    "inadequate_dao",
+    "rebrokerage",
+    "trust_closure",
+    "voluntary_conversion",
+    "trust_growth",
+    "la_request",
+    "free_school",
+)
+# The order a case moves through (the filter offers every status the API knows).
+STATUSES = (
+    "open",
+    "shortlisting",
+    "advisory_board_scheduled",
+    "decided",
+    "deferred",
+    "transfer_scheduled",
+    "completed",
+    "closed",
+)
+PILLARS = (
+    "education",
+    "school_improvement",
+    "workforce",
+    "finance_operations",
+    "governance_leadership",
+)
+PILLAR_NAMES = {
+    "education": "High-quality and inclusive education",
+    "school_improvement": "School improvement",
+    "workforce": "Workforce",
+    "finance_operations": "Finance and operations",
+    "governance_leadership": "Governance and leadership",
+}
+FACTORS = ("capacity", "distance", "local_presence", "phase_fit", "faith_fit", "track_record")
+OUTCOMES = (
+    "approved",
+    "approved_with_conditions",
+    "declined",
+    "deferred",
+    "withdrawn",
+    "dao_revoked",
+)
+CAPACITIES = (
+    "regional_director_for_region",
+    "another_regional_director",
+    "minister",
+    "director_general",
+    "deputy_director",
+)
+APPROVALS = ("approved", "approved_with_conditions")
+
+
+def _str(data: FormData, name: str) -> str:
+    return str(data.get(name) or "").strip()
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A case in the list."""
+
+    title: str
+    href: str
+    trigger: str
+    status: str
+    opened: str
+    board: str
+
+
+@dataclass(frozen=True)
+class CaseList:
+    """Cases, filtered by status, a page at a time."""
+
+    status: str
+    statuses: list[Choice]
+    cases: list[CaseRow]
+    pagination: Pagination
+
+    @classmethod
+    def build(cls, page: CasePage, *, status: str, cursor: str) -> CaseList:
+        """From commissioning's page of cases."""
+        return cls(
+            status=status,
+            statuses=[Choice("", "Any status", not status)]
+            + [Choice(s, label(s), s == status) for s in STATUSES],
+            cases=[
+                CaseRow(
+                    title=c.title,
+                    href=f"/cases/{c.case_id}",
+                    trigger=label(c.trigger),
+                    status=label(c.status),
+                    opened=long_date(c.opened_on),
+                    board=long_date(c.board_date),
+                )
+                for c in page.items
+            ],
+            pagination=Pagination.build(
+                "/cases", {"status": status, "cursor": cursor}, page.next_cursor
+            ),
+        )
+
+
+@dataclass
+class OpenCaseForm:
+    """A new case: the school(s), what triggered it and a title."""
+
+    urns: str = ""
+    trigger: str = ""
+    title: str = ""
+    errors: FormErrors = field(default_factory=FormErrors)
+
+    @classmethod
+    def parse(cls, data: FormData) -> OpenCaseForm:
+        """The posted form, with what the console must check before the API can be asked."""
+        form = cls(
+            urns=_str(data, "urns"), trigger=_str(data, "trigger"), title=_str(data, "title")
+        )
+        if not form.urn_list():
+            form.errors.add("urns", "Enter the URN of at least one school, 6 digits each")
+        if form.trigger not in TRIGGERS:
+            form.errors.add("trigger", "Select what triggered the case")
+        return form
+
+    def urn_list(self) -> list[int]:
+        """The URNs typed, separated by commas or spaces; empty if any is not a number."""
+        parts = self.urns.replace(",", " ").split()
+        return [int(p) for p in parts] if parts and all(p.isdigit() for p in parts) else []
+
+    def triggers(self) -> list[Choice]:
+        """The trigger radios."""
+        return [Choice(t, label(t), t == self.trigger) for t in TRIGGERS]
+
+
+@dataclass(frozen=True)
+class Task:
+    """A step of the case in the task list pattern."""
+
+    title: str
+    href: str | None
+    status: str
+    done: bool
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class FactorBar:
+    """One factor of a candidate, drawn as a bar of its 0..1 score."""
+
+    label: str
+    width_percent: int
+    value_text: str
+    counted: bool
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    """A ranked trust with its factors as bars and its reasons."""
+
+    rank: int
+    trust_uid: int
+    name: str
+    href: str
+    fit_text: str
+    band: str
+    factors: list[FactorBar]
+    reasons: list[str]
+    warnings: list[str]
+    shortlisted: bool
+
+
+@dataclass(frozen=True)
+class Excluded:
+    """A trust left out, and why."""
+
+    name: str
+    href: str
+    reason: str
+
+
+def candidate_rows(candidates: CandidateList, shortlist: Sequence[int]) -> list[CandidateRow]:
+    """The ranked candidates, in rank order."""
+    return [
+        CandidateRow(
+            rank=c.rank,
+            trust_uid=c.trust_uid,
+            name=c.trust_name,
+            href=f"/trusts/{c.trust_uid}",
+            fit_text=f"{c.fit:.0%}",
+            band=label(c.band),
+            factors=[
+                FactorBar(
+                    label=f.label,
+                    width_percent=round((f.score or 0.0) * 100),
+                    value_text=f"{f.score:.0%} (weight {f.weight:g})"
+                    if f.counted and f.score is not None
+                    else "not counted",
+                    counted=f.counted,
+                )
+                for f in c.factors
+            ],
+            reasons=list(c.reasons),
+            warnings=list(given(c.warnings) or []),
+            shortlisted=c.trust_uid in shortlist,
+        )
+        for c in candidates.candidates
+    ]
+
+
+@dataclass(frozen=True)
+class CaseWorkspace:
+    """Everything about one case on one page, and the next steps as a task list."""
+
+    case_id: str
+    title: str
+    status: str
+    summary: list[SummaryRow]
+    tasks: list[Task]
+    criteria: list[SummaryRow]
+    candidates: list[CandidateRow]
+    total_candidates: int
+    excluded: list[Excluded]
+    method: list[str]
+    decision: list[SummaryRow]
+    transfer: list[SummaryRow]
+    rejections: list[str]
+    can_decide: bool
+
+    @classmethod
+    def build(
+        cls,
+        case: CaseView,
+        candidates: CandidateList | None,
+        schools: Mapping[int, str],
+        trusts: Mapping[int, str],
+        *,
+        roles: Sequence[str],
+    ) -> CaseWorkspace:
+        """From the case, its ranked candidates (None until commissioning knows the school)
+        and the names of its schools and trusts."""
+        base = f"/cases/{case.case_id}"
+        status = case.status
+        caseworker = "caseworker" in roles
+        order = STATUSES
+        reached = order.index(status) if status in order else 0
+
+        def at_least(s: str) -> bool:
+            return status in order and reached >= order.index(s) and status != "closed"
+
+        editable = status in ("open", "shortlisting", "deferred")
+        tasks = [
+            Task(
+                "Set what matters (criteria and weights)",
+                f"{base}/criteria" if editable and caseworker else None,
+                "Defaults for the trigger" if case.criteria.defaults else "Set",
+                not case.criteria.defaults,
+            ),
+            Task(
+                "Shortlist trusts",
+                f"{base}/shortlist" if editable and caseworker else None,
+                f"{len(case.shortlist)} shortlisted" if case.shortlist else "Not started",
+                bool(case.shortlist),
+            ),
+            Task(
+                "Schedule the advisory board",
+                f"{base}/board"
+                if status == "shortlisting" and case.shortlist and caseworker
+                else None,
+                long_date(case.board_date)
+                if case.board_date
+                else "Cannot start yet"
+                if not case.shortlist
+                else "Not started",
+                case.board_date is not None,
+            ),
+            Task(
+                "Record the decision",
+                f"{base}/decision" if status == "advisory_board_scheduled" else None,
+                label(case.decision.outcome)
+                if case.decision
+                else "Cannot start yet"
+                if case.board_date is None
+                else "Not started",
+                case.decision is not None,
+            ),
+            Task(
+                "Transfer on the significant date",
+                None,
+                "Completed"
+                if status == "completed"
+                else long_date(case.significant_date)
+                if case.significant_date
+                else "Cannot start yet",
+                status == "completed",
+            ),
+        ]
+        names = ", ".join(f"{schools.get(u, 'School')} ({u})" for u in case.urns)
+        summary = rows(
+            [
+                ("Schools", names),
+                ("Trigger", label(case.trigger)),
+                ("Status", label(status)),
+                ("Region", case.region_code or ""),
+                ("Area", case.area or ""),
+                ("Opened", f"{long_date(case.opened_on)} by {case.opened_by}"),
+                ("Advisory board", long_date(case.board_date)),
+                ("Significant date", long_date(case.significant_date)),
+                (
+                    "Closed",
+                    f"{long_date(case.closed_on)}: {case.close_reason}" if case.closed_on else "",
+                ),
+            ]
+        )
+        criteria = [
+            SummaryRow(PILLAR_NAMES.get(p.pillar, label(p.pillar)), f"weight {p.weight:g}")
+            for p in case.criteria.pillars
+        ] + [
+            SummaryRow(label(name), f"weight {weight:g}")
+            for name, weight in case.criteria.factors.to_dict().items()
+        ]
+        decision = _decision_rows(case.decision, trusts) if case.decision else []
+        transfer: list[SummaryRow] = []
+        rejections: list[str] = []
+        if case.transfer is not None:
+            t = case.transfer
+            transfer = rows(
+                [
+                    ("Kind", label(t.kind.value if t.kind else "")),
+                    ("To trust", trusts.get(t.to_trust_uid or 0, str(t.to_trust_uid or ""))),
+                    ("Significant date", long_date(t.significant_date)),
+                    ("Schools moved", ", ".join(map(str, t.applied_urns)) or "None yet"),
+                ]
+            )
+            rejections = [
+                f"{r.urn}: {r.reason} (refused {long_date(r.recorded_at.date())})"
+                for r in t.rejections
+            ]
+        return cls(
+            case_id=case.case_id,
+            title=case.title,
+            status=label(status),
+            summary=summary,
+            tasks=tasks,
+            criteria=criteria,
+            candidates=candidate_rows(candidates, case.shortlist) if candidates else [],
+            total_candidates=candidates.total_candidates if candidates else 0,
+            excluded=[
+                Excluded(e.trust_name, f"/trusts/{e.trust_uid}", e.reason)
+                for e in (candidates.excluded if candidates else [])
+            ],
+            method=list(candidates.method) if candidates else [],
+            decision=decision,
+            transfer=transfer,
+            rejections=rejections,
+            can_decide=at_least("advisory_board_scheduled") and case.decision is None,
+        )
+
+
+def _decision_rows(d: DecisionView, trusts: Mapping[int, str]) -> list[SummaryRow]:
+    return rows(
+        [
+            ("Outcome", label(d.outcome)),
+            ("Trust", trusts.get(d.trust_uid, str(d.trust_uid)) if d.trust_uid else ""),
+            ("Significant date", long_date(d.significant_date)),
+            ("Decided on", long_date(d.decided_on)),
+            ("Decision maker", f"{d.decision_maker_name}, {label(d.decision_maker_capacity)}"),
+            ("Rationale", d.rationale),
+            ("Conditions", "; ".join(d.conditions)),
+            ("Reason", label(d.reason_category)),
+            ("Recorded by", d.recorded_by),
+        ]
+    )
+
+
+@dataclass
+class CriteriaForm:
+    """The weights of the pillars (0: not relevant) and of the other factors."""
+
+    pillars: dict[str, str]
+    factors: dict[str, str]
+    version: int
+    errors: FormErrors = field(default_factory=FormErrors)
+
+    @classmethod
+    def from_case(cls, case: CaseView) -> CriteriaForm:
+        """The case's current criteria, as the form shows them."""
+        pillars = {p: "0" for p in PILLARS}
+        pillars.update({p.pillar: f"{p.weight:g}" for p in case.criteria.pillars})
+        factors = {k: f"{v:g}" for k, v in case.criteria.factors.to_dict().items()}
+        return cls(pillars, factors, case.version)
+
+    @classmethod
+    def parse(cls, data: FormData) -> CriteriaForm:
+        """The posted weights, each a number the console can send."""
+        form = cls(
+            pillars={p: _str(data, f"pillar-{p}") or "0" for p in PILLARS},
+            factors={f: _str(data, f"factor-{f}") or "0" for f in FACTORS},
+            version=int(_str(data, "version") or 0),
+        )
+        for prefix, values in (("pillar", form.pillars), ("factor", form.factors)):
+            for name, text in values.items():
+                try:
+                    float(text)
+                except ValueError:
+                    form.errors.add(
+                        f"{prefix}-{name}", f"{label(name)} weight must be a number, like 2 or 1.5"
+                    )
+        if not form.errors and not any(float(v) > 0 for v in form.pillars.values()):
+            form.errors.add("pillar-education", "Give at least one pillar a weight above 0")
+        return form
+
+    def pillar_weights(self) -> list[tuple[str, float]]:
+        """The pillars that matter (weight above 0), with their weights."""
+        return [(p, float(w)) for p, w in self.pillars.items() if float(w) > 0]
+
+    def factor_weights(self) -> dict[str, float]:
+        """Every factor's weight."""
+        return {f: float(w) for f, w in self.factors.items()}
+
+    def fields(self) -> list[tuple[str, str, str]]:
+        """(field name, label, value) for each input."""
+        return [(f"pillar-{p}", PILLAR_NAMES[p], v) for p, v in self.pillars.items()] + [
+            (f"factor-{f}", label(f), v) for f, v in self.factors.items()
+        ]
+
+
+CRITERIA_FIELDS = {"pillars": "pillar-education", **{f: f"factor-{f}" for f in FACTORS}}
+
+
+@dataclass
+class BoardForm:
+    """The advisory board's date."""
+
+    board_date: str = ""
+    version: int = 0
+    errors: FormErrors = field(default_factory=FormErrors)
+
+    @classmethod
+    def parse(cls, data: FormData) -> BoardForm:
+        """The posted date."""
+        form = cls(_str(data, "board_date"), int(_str(data, "version") or 0))
+        if parse_date(form.board_date) is None:
+            form.errors.add("board_date", "Enter the board date as a real date, like 2027-01-14")
+        return form
+
+
+@dataclass
+class DecisionForm:
+    """The decision maker's decision, as typed; checked, then confirmed."""
+
+    outcome: str = ""
+    trust_uid: str = ""
+    significant_date: str = ""
+    decided_on: str = ""
+    decision_maker_name: str = ""
+    decision_maker_capacity: str = ""
+    rationale: str = ""
+    conditions: str = ""
+    reason_category: str = ""
+    version: int = 0
+    errors: FormErrors = field(default_factory=FormErrors)
+
+    FIELDS = (
+        "outcome",
+        "trust_uid",
+        "significant_date",
+        "decided_on",
+        "decision_maker_name",
+        "decision_maker_capacity",
+        "rationale",
+        "conditions",
+        "reason_category",
+    )
+
+    @classmethod
+    def parse(cls, data: FormData | Mapping[str, Any]) -> DecisionForm:
+        """The posted answers, checked only as far as the console must to send them."""
+        form = cls()
+        for name in cls.FIELDS:
+            setattr(form, name, str(data.get(name) or "").strip())
+        form.version = int(str(data.get("version") or 0) or 0)
+        if form.outcome not in OUTCOMES:
+            form.errors.add("outcome", "Select the outcome")
+        if (
+            form.decision_maker_capacity and form.decision_maker_capacity not in CAPACITIES
+        ) or not form.decision_maker_capacity:
+            form.errors.add("decision_maker_capacity", "Select the decision maker's capacity")
+        if parse_date(form.decided_on) is None:
+            form.errors.add("decided_on", "Enter the date of the decision as a real date")
+        if form.significant_date and parse_date(form.significant_date) is None:
+            form.errors.add("significant_date", "Enter the significant date as a real date")
+        if form.trust_uid and not form.trust_uid.isdigit():
+            form.errors.add("trust_uid", "Select a shortlisted trust")
+        return form
+
+    def answers(self) -> dict[str, str]:
+        """The answers, to keep between the form and the check page."""
+        return {k: getattr(self, k) for k in self.FIELDS} | {"version": str(self.version)}
+
+    def body(self) -> dict[str, Any]:
+        """The decision as the API's DecisionRecording takes it."""
+        out: dict[str, Any] = {
+            "outcome": self.outcome,
+            "decided_on": self.decided_on,
+            "decision_maker_name": self.decision_maker_name,
+            "decision_maker_capacity": self.decision_maker_capacity,
+            "rationale": self.rationale,
+            "conditions": [c.strip() for c in self.conditions.splitlines() if c.strip()],
+        }
+        if self.trust_uid:
+            out["trust_uid"] = int(self.trust_uid)
+        if self.significant_date:
+            out["significant_date"] = self.significant_date
+        if self.reason_category:
+            out["reason_category"] = self.reason_category
+        return out
+
+    def check_rows(self, base: str, trusts: Mapping[int, str]) -> list[dict[str, Any]]:
+        """Check your answers: each answer with a link back to change it."""
+        shown = [
+            ("Outcome", label(self.outcome), "outcome"),
+            (
+                "Trust",
+                trusts.get(int(self.trust_uid), self.trust_uid) if self.trust_uid else "None",
+                "trust_uid",
+            ),
+            ("Significant date", long_date(self.significant_date) or "None", "significant_date"),
+            ("Decided on", long_date(self.decided_on), "decided_on"),
+            ("Decision maker", self.decision_maker_name or "Not given", "decision_maker_name"),
+            ("Capacity", label(self.decision_maker_capacity), "decision_maker_capacity"),
+            ("Rationale", self.rationale or "Not given", "rationale"),
+            ("Conditions", "; ".join(self.body()["conditions"]) or "None", "conditions"),
+            ("Reason", label(self.reason_category) or "None", "reason_category"),
+        ]
+        return [
+            {"key": k, "value": v, "href": f"{base}/decision?change=1#{name}", "field": label(name)}
+            for k, v, name in shown
+        ]
+
+    def outcomes(self) -> list[Choice]:
+        """The outcome radios."""
+        return [Choice(o, label(o), o == self.outcome) for o in OUTCOMES]
+
+    def capacities(self) -> list[Choice]:
+        """The capacity radios."""
+        return [Choice(c, label(c), c == self.decision_maker_capacity) for c in CAPACITIES]
+
+    def trust_choices(self, shortlist: Sequence[int], trusts: Mapping[int, str]) -> list[Choice]:
+        """The shortlisted trusts, and none (for an outcome that names no trust)."""
+        return [Choice("", "No trust (not an approval)", not self.trust_uid)] + [
+            Choice(str(uid), trusts.get(uid, f"Trust {uid}"), str(uid) == self.trust_uid)
+            for uid in shortlist
+        ]
+
+
+DECISION_FIELDS = {name: name for name in DecisionForm.FIELDS}
+DECISION_MEMBERS = {"allowed_reason_categories": "reason_category", "shortlist": "trust_uid"}

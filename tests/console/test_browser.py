@@ -1,0 +1,407 @@
+"""The console in a real browser (Debian's Chromium, driven by Playwright) against the three
+services over HTTP: the commissioning story, an assessment with two people, a GIAS upload,
+the security of forms and the session cookie, and every page checked by axe-core."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import httpx
+import pytest
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Page, expect
+
+from shared.settings import ServiceName
+from tests.console.conftest import ConsoleWorld
+from tests.console.live import screenshot
+from tests.e2e.test_story import SIGNIFICANT, TODAY
+
+pytestmark = pytest.mark.slow
+
+# Reloading a page until what it shows changes: the services hear each other through the log.
+DEADLINE_MS = 60_000
+
+
+async def reload_until(page: Page, check: Callable[[], Awaitable[bool]], what: str) -> None:
+    """Reload until ``check`` holds, failing after the deadline."""
+    waited = 0
+    while not await check():
+        if waited > DEADLINE_MS:
+            raise AssertionError(f"timed out waiting for {what}")
+        await page.wait_for_timeout(250)
+        waited += 250
+        await page.reload()
+
+
+async def test_a_form_post_without_the_csrf_token_is_refused_and_the_cookie_is_safe(
+    world: ConsoleWorld,
+) -> None:
+    async with httpx.AsyncClient(base_url=world.console_url) as client:
+        page = await client.get("/sign-in")
+        cookie = page.headers["set-cookie"]
+        assert "httponly" in cookie.lower()
+        assert "samesite=lax" in cookie.lower()
+        assert "secure" not in cookie.lower()  # plain HTTP on a developer's machine
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        refused = await client.post("/sign-in", data={"preset": "Cara Caseworker"})
+        assert refused.status_code == 403
+        assert "could not be sent" in refused.text
+        forged = await client.post(
+            "/sign-in", data={"preset": "Cara Caseworker", "csrf_token": "not-the-token"}
+        )
+        assert forged.status_code == 403
+        accepted = await client.post(
+            "/sign-in", data={"preset": "Cara Caseworker", "csrf_token": token.group(1)}
+        )
+        assert accepted.status_code == 303
+        # Signed in, a form post without the token still changes nothing.
+        opened = await client.post(
+            "/cases", data={"urns": str(world.urn), "trigger": "rebrokerage"}
+        )
+        assert opened.status_code == 403
+
+
+async def test_a_gias_upload_with_bad_rows_shows_its_report(
+    world: ConsoleWorld, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("upload")
+    files = {}
+    for original in world.sample.glob("*.csv"):
+        files[original.name] = folder / original.name
+        files[original.name].write_bytes(original.read_bytes())
+    establishments = next(p for n, p in files.items() if n.startswith("edubasealldata"))
+    lines = establishments.read_bytes().decode("cp1252").splitlines()
+    header, first = lines[0].split(","), lines[1].split(",")
+    # Two bad rows: a URN that is not a number, and another row's URN cut short.
+    bad_urn = ["ABC123", *first[1:]]
+    short_urn = ["12", *first[1:]]
+    establishments.write_bytes(
+        "\r\n".join([*lines, ",".join(bad_urn), ",".join(short_urn)]).encode("cp1252") + b"\r\n"
+    )
+    assert header[0].strip('"').upper() == "URN"
+    context, page = await world.signed_in("Gias Feed")
+    await page.get_by_role("link", name="Imports").first.click()
+    await expect(page.get_by_role("heading", name="Upload a GIAS snapshot")).to_be_visible()
+
+    def named(prefix: str) -> str:
+        return str(next(p for n, p in files.items() if n.startswith(prefix)))
+
+    await page.locator("#establishments").set_input_files(named("edubasealldata"))
+    await page.locator("#groups").set_input_files(named("allgroupsdata"))
+    await page.locator("#links").set_input_files(named("alllinksdata"))
+    await page.get_by_role("button", name="Upload and apply").click()
+    # The progress page reloads itself (meta refresh) until the report is ready.
+    await expect(page.get_by_role("heading", name="Import report")).to_be_visible(
+        timeout=DEADLINE_MS
+    )
+    table = page.get_by_role("table")
+    await expect(table).to_contain_text("ABC123")
+    await expect(table).to_contain_text("edubasealldata")
+    await screenshot(page, "import-report")
+    await context.close()
+
+
+async def test_an_assessment_with_two_people_and_no_self_moderation(world: ConsoleWorld) -> None:
+    trust = await world.pool.fetchval(
+        "SELECT uid FROM registry_trusts WHERE uid NOT IN ($1, $2, $3) AND closed_on IS NULL"
+        " AND trust_type = 'multi_academy_trust' ORDER BY uid LIMIT 1",
+        world.strong,
+        world.developing,
+        world.old_trust,
+    )
+    # One person holds both roles: they may assess, but not moderate their own work.
+    context, page = await world.signed_in("Ada Both", roles=["reader", "assessor", "moderator"])
+    await page.goto("/assessments/new")
+    await page.get_by_label("Trust group UID").fill(str(trust))
+    await page.get_by_label("Purpose").fill("annual trust review")
+    await page.get_by_role("button", name="Start the assessment").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Assessment started")
+    assessment_url = page.url
+    await screenshot(page, "assessment-started")
+    pillars = await page.locator("main section h3").count()
+    assert pillars == 5
+    for i in range(pillars):
+        section = page.locator("main section").nth(i)
+        await section.get_by_role("link", name=re.compile("^Add evidence")).click()
+        await page.get_by_label("Summary").fill(f"Visit notes {i}")
+        await page.get_by_label("Source reference").fill(f"visit/{trust}/{i}")
+        await page.get_by_role("button", name="Add evidence").click()
+        await expect(page.get_by_role("alert")).to_contain_text("Evidence added")
+        await (
+            page.locator("main section")
+            .nth(i)
+            .get_by_role("link", name=re.compile("^Judge"))
+            .click()
+        )
+        await page.get_by_label("Secure").check()
+        await page.get_by_label("Rationale").fill(f"Sound on pillar {i}, from the visit")
+        await page.get_by_role("button", name="Record the judgement").click()
+        await expect(page.get_by_role("alert")).to_contain_text("Judgement recorded")
+    await page.get_by_role("button", name="Submit for moderation").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Submitted for moderation")
+    # The page says it before the API refuses it.
+    await expect(page.get_by_text("you are one of its authors")).to_be_visible()
+    await page.get_by_label("Approve").check()
+    await page.get_by_role("button", name="Send moderation").click()
+    summary = page.locator(".govuk-error-summary")
+    await expect(summary).to_be_visible()
+    await expect(summary).to_contain_text(re.compile("author|moderat", re.I))
+    await screenshot(page, "assessment-self-moderation-refused")
+    await context.close()
+
+    context, page = await world.signed_in("Moe Moderator")
+    await page.goto(assessment_url)
+    await page.get_by_label("Approve").check()
+    await page.get_by_role("button", name="Send moderation").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Moderated: approved")
+    await page.get_by_role("button", name="Publish").click()
+    await expect(page.get_by_text("Published", exact=True).first).to_be_visible()
+    await expect(
+        page.locator("h1 + .govuk-summary-list, .govuk-summary-list").first
+    ).to_contain_text("Published")
+    await context.close()
+
+
+async def test_the_whole_story_in_the_browser(world: ConsoleWorld) -> None:
+    # A caseworker finds the inadequate school and opens a case for it.
+    context, page = await world.signed_in("Cara Caseworker")
+    await page.get_by_role("link", name="Schools").first.click()
+    await page.get_by_label("School name or URN").fill(world.school_name)
+    await page.get_by_role("button", name="Search").click()
+    await page.get_by_role("link", name=world.school_name).first.click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(world.school_name)
+    await expect(page.get_by_role("table").filter(has_text="Outcome")).to_contain_text("Inadequate")
+    await screenshot(page, "school")
+    await page.get_by_role("link", name="Open a case for this school").click()
+    await page.get_by_label("Rebrokerage").check()
+    await page.get_by_label("Title").fill("Rebrokerage after inadequate")
+    await page.get_by_role("button", name="Open the case").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Case opened")
+    case_url = page.url
+    case_id = case_url.rsplit("/", 1)[-1]
+
+    # The candidates are ranked once commissioning has heard of the school.
+    ranked = page.get_by_role("table").filter(has_text="Reasons")
+    await reload_until(page, ranked.is_visible, "the ranked candidates")
+    await expect(ranked).to_contain_text(world.strong_name)
+
+    # What matters: school improvement weighs more.
+    await page.get_by_role("link", name="Set what matters (criteria and weights)").click()
+    await page.get_by_label("School improvement").fill("5")
+    await page.get_by_role("button", name="Save and rank again").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Criteria saved")
+    await screenshot(page, "case")
+
+    # Shortlist the strong trust, and schedule the board.
+    await page.get_by_role("link", name="Shortlist trusts").click()
+    await page.get_by_label(re.compile(re.escape(world.strong_name))).check()
+    await page.get_by_role("button", name="Save the shortlist").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Shortlist saved: 1 trust")
+    board = page.get_by_role("link", name="Schedule the advisory board")
+    # The case is a read model: it shows the shortlist once commissioning has projected it.
+    await reload_until(page, board.is_visible, "the shortlist on the case")
+    await board.click()
+    await page.get_by_label("When does the advisory board meet?").fill(TODAY.isoformat())
+    await page.get_by_role("button", name="Schedule the board").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Advisory board scheduled")
+
+    async def decide(page: Page, *, significant: str, rationale: str) -> None:
+        await page.goto(f"{case_url}/decision")
+        await page.get_by_label("Approved", exact=True).check()
+        await page.get_by_label("Trust", exact=True).select_option(str(world.strong))
+        await page.get_by_label("Significant date").fill(significant)
+        await page.get_by_label("Regional director for region").check()
+        await page.get_by_label("Rationale").fill(rationale)
+        await page.get_by_role("button", name="Continue").click()
+        await expect(
+            page.get_by_role("heading", name=re.compile("Check your answers"))
+        ).to_be_visible()
+        await page.get_by_role("button", name="Record the decision").click()
+
+    # A caseworker cannot decide: the API refuses, and the page says so plainly.
+    await decide(page, significant=SIGNIFICANT.isoformat(), rationale="not mine to make")
+    await expect(
+        page.get_by_role("heading", name="You do not have permission to see this")
+    ).to_be_visible()
+    await expect(page.locator("main")).to_contain_text("Decision maker")
+    await context.close()
+
+    # The decision maker decides; the API's objections show against the fields first.
+    context, page = await world.signed_in("Dina Director")
+    await decide(page, significant=SIGNIFICANT.isoformat(), rationale="")
+    summary = page.locator(".govuk-error-summary")
+    await expect(summary).to_be_visible()
+    await expect(summary.get_by_role("link")).to_have_attribute("href", "#rationale")
+    await expect(page.locator("#rationale-error")).to_be_visible()
+    not_first = (SIGNIFICANT + timedelta(days=14)).isoformat()
+    await decide(page, significant=not_first, rationale="Strongest on school improvement; nearby")
+    await expect(summary).to_contain_text("1st of a month")
+    await decide(
+        page,
+        significant=SIGNIFICANT.isoformat(),
+        rationale="Strongest on school improvement; nearby",
+    )
+    await expect(page.get_by_role("alert")).to_contain_text("Decision recorded")
+    await reload_until(
+        page,
+        page.get_by_text("Transfer scheduled").first.is_visible,
+        "the registry to schedule the transfer",
+    )
+
+    # The significant date comes; the school's history shows the move from that date.
+    world.clock.advance_to(SIGNIFICANT)
+    await page.goto(f"/schools/{world.urn}?as_of={SIGNIFICANT.isoformat()}")
+    current = page.get_by_role("heading", level=2, name=re.compile("^Trust on")).locator(
+        "xpath=following-sibling::dl[1]"
+    )
+    await reload_until(
+        page,
+        lambda: current.filter(has_text=world.strong_name).is_visible(),
+        "the registry to apply the transfer",
+    )
+    timeline = page.locator(".console-timeline")
+    await expect(timeline).to_contain_text(world.strong_name)
+    await expect(timeline.locator("li").first).to_contain_text("Current")
+    await context.close()
+
+    # An auditor finds it all in the case's timeline, across services.
+    context, page = await world.signed_in("Aude Auditor")
+    await page.goto(f"/audit/cases/{case_id}")
+    entries = page.get_by_role("table")
+    await reload_until(
+        page, entries.filter(has_text="Case completed").is_visible, "the case to complete"
+    )
+    for what in (
+        "Case opened",
+        "Case shortlisted",
+        "Decision recorded",
+        "Transfer approved",
+        "School transferred",
+    ):
+        await expect(entries).to_contain_text(what)
+    decided = entries.get_by_role("row").filter(has_text="Decision recorded")
+    await expect(decided).to_contain_text("dina.director")
+    await screenshot(page, "audit")
+    async with page.expect_download() as download:
+        await page.get_by_role("link", name="Download as CSV").click()
+    saved = await (await download.value).path()
+    assert "DecisionRecorded" in saved.read_text()
+    await context.close()
+
+
+# Every page, as someone holding every role (so nothing is hidden), after the story above.
+async def _pages(world: ConsoleWorld) -> dict[str, str]:
+    case_id = await world.pool.fetchval(
+        "SELECT case_id FROM commissioning_cases ORDER BY opened_on DESC LIMIT 1"
+    )
+    assessment_id = await world.pool.fetchval(
+        "SELECT assessment_id FROM assessment_assessments WHERE status = 'published' LIMIT 1"
+    )
+    return {
+        "start": "/",
+        "schools": f"/schools?q={world.school_name[:6]}",
+        "school-page": f"/schools/{world.urn}",
+        "trusts": "/trusts",
+        "trust": f"/trusts/{world.strong}",
+        "cases": "/cases",
+        "open-a-case": f"/cases/new?urn={world.urn}",
+        "case-page": f"/cases/{case_id}",
+        "assessments": "/assessments",
+        "assessment": f"/assessments/{assessment_id}",
+        "start-an-assessment": "/assessments/new",
+        "audit": "/audit",
+        "audit-school": f"/audit/schools/{world.urn}",
+        "imports": "/imports/new",
+        "not-found": "/schools/999999",
+    }
+
+
+async def test_every_page_has_no_serious_accessibility_violations(world: ConsoleWorld) -> None:
+    context, page = await world.signed_in(
+        "Ally Everyone",
+        roles=[
+            "reader",
+            "assessor",
+            "moderator",
+            "caseworker",
+            "decision_maker",
+            "data_feed",
+            "auditor",
+        ],
+    )
+    axe = Axe()
+    found: dict[str, list[str]] = {}
+    pages = await _pages(world)
+    for name, path in pages.items():
+        await page.goto(path)
+        results = await axe.run(page)
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['help']}"
+            for v in results.response["violations"]
+            if v.get("impact") in ("serious", "critical")
+        ]
+        if bad:
+            found[name] = bad
+        if name in ("trust", "case-page", "school-page", "assessment"):
+            await screenshot(page, name)
+    assert not found, found
+    await context.close()
+    # The sign-in page, signed out.
+    context = await world.browser.new_context(base_url=world.console_url)
+    page = await context.new_page()
+    await page.goto("/sign-in")
+    results = await axe.run(page)
+    assert not [
+        v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
+    ]
+    await context.close()
+
+
+class _Counting(httpx.AsyncBaseTransport):
+    """Passes requests on to a service, counting them."""
+
+    def __init__(self, calls: list[str]) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.calls = calls
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append(f"{request.method} {request.url.path}")
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_case_page_makes_a_handful_of_api_calls(world: ConsoleWorld) -> None:
+    from services.console.main import create_app
+
+    calls: list[str] = []
+    transports: dict[ServiceName, httpx.AsyncBaseTransport] = {
+        name: _Counting(calls) for name in ("registry", "assessment", "commissioning")
+    }
+    app = create_app(world.console_settings, transports=transports)
+    case_id = await world.pool.fetchval(
+        "SELECT case_id FROM commissioning_cases ORDER BY opened_on DESC LIMIT 1"
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://console"
+    ) as client:
+        sign_in = await client.get("/sign-in")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', sign_in.text)
+        assert token is not None
+        await client.post(
+            "/sign-in", data={"preset": "Cara Caseworker", "csrf_token": token.group(1)}
+        )
+        calls.clear()
+        page = await client.get(f"/cases/{case_id}")
+    for transport in transports.values():  # given to the app, so not the app's to close
+        await transport.aclose()
+    assert page.status_code == 200
+    assert "Candidate trusts, ranked" in page.text
+    # The case, its candidates, and its one school's name.
+    assert sorted(calls) == sorted(
+        [f"GET /cases/{case_id}", f"GET /cases/{case_id}/candidates", f"GET /schools/{world.urn}"]
+    ), calls
