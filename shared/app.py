@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from shared import migrate
 from shared.audit.worker import audit_runtime
-from shared.db import database_url
+from shared.db import base_url
 from shared.eventlog.contracts import EventRegistry
 from shared.eventlog.runtime import EventLogRuntime
 from shared.eventlog.status import horizon_status, subscription_statuses
@@ -77,7 +77,7 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        base = url or database_url(settings)
+        base = url or base_url(settings, spec.name)
         own = (
             runtime(base)
             if runtime is not None

@@ -53,6 +53,18 @@ def _parser() -> argparse.ArgumentParser:
     _log_format_option(serve)
     serve.set_defaults(func=_cmd_serve)
 
+    worker = sub.add_parser("worker", help="run a worker with no HTTP API").add_subparsers(
+        metavar="WORKER"
+    )
+    audit = worker.add_parser(
+        "audit", help="the sealer and the audit index, as the audit role (production)"
+    )
+    audit.add_argument(
+        "--check", action="store_true", help="exit 1 if its consumers are not running (health)"
+    )
+    _log_format_option(audit)
+    audit.set_defaults(func=_cmd_worker_audit)
+
     db = sub.add_parser("db", help="schema migrations").add_subparsers(metavar="ACTION")
     up = db.add_parser("upgrade", help="migrate to the newest schema (or --revision)")
     up.add_argument("--revision", default="head")
@@ -325,6 +337,23 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     _run_server(
         serve_services(settings, {args.service: port}, host=args.host, log_format=log_format)
     )
+    return 0
+
+
+def _cmd_worker_audit(args: argparse.Namespace) -> int:
+    from shared.audit.worker import audit_worker_healthy, run_audit_worker
+    from shared.contracts import all_contracts
+
+    settings = get_settings()
+    if args.check:
+        problems = asyncio.run(audit_worker_healthy(settings))
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1 if problems else 0
+    from shared.http.logging import configure_logging
+
+    configure_logging(settings.log_level, "audit", fmt=_log_format(args, settings))
+    _run_server(run_audit_worker(settings, all_contracts()))
     return 0
 
 

@@ -58,7 +58,16 @@ def database_url(settings: Settings) -> str:
     """The URL to connect to: ``DATABASE_URL`` if set, else the embedded server's."""
     if settings.database_url:
         return settings.database_url
+    if settings.environment == "production":
+        raise RuntimeError("production needs DATABASE_URL; it never starts an embedded database")
     return start_embedded_postgres(settings.data_dir / "postgres")
+
+
+def base_url(settings: Settings, name: OwnerName) -> str:
+    """Where ``name`` connects from: its own URL if set (production hands out no other),
+    else DATABASE_URL or the embedded server, from which its role's URL is derived."""
+    own: str | None = getattr(settings, f"{name}_database_url")
+    return own or database_url(settings)
 
 
 def asyncpg_dsn(url: str) -> str:

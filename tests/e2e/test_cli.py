@@ -6,11 +6,15 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import jwt
 
-from shared.settings import PROJECT_ROOT
+from shared.db import connect
+from shared.settings import PROJECT_ROOT, Settings
 from tests.conftest import TEST_SECRET
+from tests.integration.helpers import wait_until
 
 
 async def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -54,3 +58,45 @@ async def test_db_upgrade_and_consumers_run_against_the_database(database_url: s
     listed = await _cli("consumers", "--json", env={"DATABASE_URL": database_url})
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.strip().startswith("[")
+
+
+async def test_the_audit_worker_runs_as_its_role_and_reports_its_health(
+    fresh_database: Callable[..., Awaitable[str]], tmp_path: Path
+) -> None:
+    url = await fresh_database()
+    env = {"DATABASE_URL": url, "STRONGTRUSTS_DATA_DIR": str(tmp_path)}
+    before = await _cli("worker", "audit", "--check", env=env)
+    assert before.returncode == 1
+    assert "eventlog-sealer has not started" in before.stderr
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "shared.cli",
+        "worker",
+        "audit",
+        cwd=PROJECT_ROOT,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+
+        async def healthy() -> bool:
+            return (await _cli("worker", "audit", "--check", env=env)).returncode == 0
+
+        await wait_until(healthy, timeout_s=60, what="the audit worker to start its consumers")
+        owner = await connect(url, Settings(environment="test", database_url=url))
+        try:
+            runs_as = await owner.fetchval(
+                "SELECT usename FROM pg_stat_activity"
+                " WHERE datname = current_database() AND application_name = 'strongtrusts'"
+                " AND usename = 'strongtrusts_audit' LIMIT 1"
+            )
+        finally:
+            await owner.close()
+        assert runs_as == "strongtrusts_audit"
+    finally:
+        worker.terminate()
+        async with asyncio.timeout(30):
+            _, err = await worker.communicate()
+    assert worker.returncode == 0, err.decode()

@@ -20,7 +20,9 @@ DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
 API_SERVICES: list[ServiceName] = sorted(SERVICE_PORTS)
-APP_SERVICES: list[str] = ["migrate", *API_SERVICES]
+# What logs in to the database as a role of its own (shared/ownership.py).
+ROLE_SERVICES: list[str] = [*API_SERVICES, "audit"]
+APP_SERVICES: list[str] = ["migrate", *ROLE_SERVICES]
 ALL_SERVICES: set[str] = {"postgres", "console", *APP_SERVICES}
 
 
@@ -134,19 +136,53 @@ def test_postgres_is_version_16_with_a_volume_and_healthcheck() -> None:
     assert "pg_isready" in " ".join(map(str, pg.get("healthcheck", {}).get("test", [])))
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
-def test_app_service_database_url_points_at_the_postgres_service(name: str) -> None:
-    url = environment(name).get("DATABASE_URL")
-    assert url, f"{name}: DATABASE_URL is not set"
-    assert url == environment("migrate")["DATABASE_URL"], f"{name}: DATABASE_URL differs"
+def _postgres_url(url: str, user: str, password: str | None = None) -> None:
     parts = urlsplit(url)
     pg_env = environment("postgres")
     assert parts.scheme in {"postgresql", "postgres", "postgresql+asyncpg"}
     assert parts.hostname == "postgres"
     assert parts.port in {None, 5432}
-    assert unquote(parts.username or "") == pg_env["POSTGRES_USER"]
-    assert unquote(parts.password or "") == pg_env["POSTGRES_PASSWORD"]
+    assert unquote(parts.username or "") == user
+    if password is not None:
+        assert unquote(parts.password or "") == password
     assert parts.path.lstrip("/") == pg_env["POSTGRES_DB"]
+
+
+def test_only_the_migration_logs_in_as_the_owner() -> None:
+    pg_env = environment("postgres")
+    env = environment("migrate")
+    _postgres_url(env["DATABASE_URL"], pg_env["POSTGRES_USER"], pg_env["POSTGRES_PASSWORD"])
+    # It also knows each role's URL, to give the role its password after migrating.
+    for name in ROLE_SERVICES:
+        assert (
+            env[f"STRONGTRUSTS_{name.upper()}_DATABASE_URL"]
+            == environment(name)[f"STRONGTRUSTS_{name.upper()}_DATABASE_URL"]
+        )
+    for name in ROLE_SERVICES:
+        assert "DATABASE_URL" not in environment(name), f"{name} must not get the owner's URL"
+
+
+@pytest.mark.parametrize("name", ROLE_SERVICES)
+def test_each_service_logs_in_as_its_own_role_with_a_required_password(name: str) -> None:
+    env = environment(name)
+    url = env[f"STRONGTRUSTS_{name.upper()}_DATABASE_URL"]
+    # Compose fills the password in before anything reads the URL; ${VAR:?...} makes it
+    # refuse to start without one rather than default it.
+    placeholder = re.search(r"\$\{[^}]*\}", url)
+    assert placeholder is not None, f"{name}: the password is not taken from the environment"
+    assert re.fullmatch(rf"\$\{{STRONGTRUSTS_{name.upper()}_DB_PASSWORD:\?.+\}}", placeholder[0])
+    _postgres_url(url.replace(placeholder[0], "secret"), f"strongtrusts_{name}", "secret")
+    others = {k for k in env if k.endswith("_DATABASE_URL")} - {
+        f"STRONGTRUSTS_{name.upper()}_DATABASE_URL"
+    }
+    assert not others, f"{name} has other roles' credentials: {sorted(others)}"
+
+
+def test_the_audit_worker_runs_the_chain_and_index_without_http() -> None:
+    assert command("audit")[:3] == ["strongtrusts", "worker", "audit"]
+    check = service("audit").get("healthcheck", {})
+    assert "--check" in " ".join(map(str, check.get("test", [])))
+    assert not published_ports("audit")
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
