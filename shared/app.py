@@ -28,6 +28,8 @@ from shared.http import metrics
 from shared.http.middleware import RequestContextMiddleware
 from shared.http.problems import install_problem_handlers
 from shared.http.writes import mark_if_match_required, read_after
+from shared.policy.book import PolicyBook
+from shared.policy.store import seed as seed_policies
 from shared.settings import ServiceName, Settings
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,9 @@ class ServiceSpec:
     # log; they run until the app stops and are cancelled before the consumers.
     background: Callable[[EventLogRuntime], Sequence[Coroutine[Any, Any, None]]] = lambda _: ()
     body_limit_overrides: dict[str, int] = field(default_factory=dict)
+    # The service's policies, as data: served under /policies, and any version shipped as
+    # a seed file and not yet in the log published when the service starts.
+    policies: PolicyBook | None = None
 
 
 async def _logged(job: Coroutine[Any, Any, None]) -> None:
@@ -89,6 +94,8 @@ def create_service_app(
         runtimes = [own, *([audit] if audit is not None else [])]
         for each in runtimes:
             await each.start()
+        if spec.policies is not None:
+            await seed_policies(own.store, spec.policies)
         app.state.runtime = own
         app.state.runtimes = runtimes
         tasks = [asyncio.create_task(_logged(job)) for job in spec.background(own)]
@@ -126,7 +133,13 @@ def create_service_app(
     _describe_uploads_as_binary(app)
     _describe_headers(app)
     app.include_router(health_router)
-    for router in spec.routers:
+    routers = [*spec.routers]
+    if spec.policies is not None:
+        # Imported here: the policy routes take their dependencies from this module.
+        from shared.policy.api import policy_router
+
+        routers.append(policy_router(spec.policies))
+    for router in routers:
         # Any route waits for a place in the log when asked to (read-your-writes).
         app.include_router(router, dependencies=[Depends(read_after)])
     return app

@@ -15,12 +15,15 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
 
 from shared.contracts.identifiers import GroupUid, Key, Urn
+from shared.contracts.policy import PolicyVersionFields, policy_category
 from shared.eventlog.contracts import EventContract, EventRegistry
 
 contracts = EventRegistry()
 
 # The stream categories only commissioning appends to (see shared/ownership.py).
-STREAM_CATEGORIES: frozenset[str] = frozenset({"case", "intervention"})
+STREAM_CATEGORIES: frozenset[str] = frozenset(
+    {"case", "intervention", policy_category("commissioning")}
+)
 
 CaseId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
 DecisionId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
@@ -264,3 +267,13 @@ class InterventionStatusChanged(EventContract):
     # Set when a termination warning notice prepared earlier is issued: its 15 working days
     # run from the day it is issued, not the day it was prepared.
     response_due_on: date | None = None
+
+
+# --------------------------------------------------------------------------- policy
+
+
+@contracts.register
+class PolicyVersionPublished(PolicyVersionFields):
+    """A version of one of the commissioning's policies (shared/contracts/policy.py)."""
+
+    type_name = "commissioning.PolicyVersionPublished"

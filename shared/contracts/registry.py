@@ -15,13 +15,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.identifiers import GroupUid, LaCode, Urn
+from shared.contracts.policy import PolicyVersionFields, policy_category
 from shared.eventlog.contracts import EventContract, EventRegistry
 
 contracts = EventRegistry()
 
 # The stream categories only the registry appends to (see shared/ownership.py).
 STREAM_CATEGORIES: frozenset[str] = frozenset(
-    {"school", "trust", "transfer", "gias_import", "ofsted_import"}
+    {"school", "trust", "transfer", "gias_import", "ofsted_import", policy_category("registry")}
 )
 
 # Read models in every service store UIDs as PostgreSQL integers: a larger UID that got into
@@ -349,3 +350,13 @@ class OfstedImportCompleted(EventContract):
     rows_read: int
     events_written: int
     rejected: list[RejectedRow]
+
+
+# --------------------------------------------------------------------------- policy
+
+
+@contracts.register
+class PolicyVersionPublished(PolicyVersionFields):
+    """A version of one of the registry's policies (shared/contracts/policy.py)."""
+
+    type_name = "registry.PolicyVersionPublished"
