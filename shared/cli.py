@@ -85,6 +85,22 @@ def _parser() -> argparse.ArgumentParser:
     consumers.add_argument("--json", action="store_true")
     consumers.set_defaults(func=_cmd_consumers)
 
+    publisher = sub.add_parser(
+        "publisher", help="every event out to NATS JetStream (STRONGTRUSTS_NATS_URL)"
+    ).add_subparsers(metavar="ACTION")
+    publish_run = publisher.add_parser(
+        "run", help="run the publisher alone, as its own role, until stopped"
+    )
+    _log_format_option(publish_run)
+    publish_run.set_defaults(func=_cmd_publisher_run)
+    backfill = publisher.add_parser(
+        "backfill",
+        help="start publishing from a position of the log (into an empty or purged stream:"
+        " what the stream holds is never sent again)",
+    )
+    backfill.add_argument("--from-position", type=int, default=None, metavar="N")
+    backfill.set_defaults(func=_cmd_publisher_backfill)
+
     token = sub.add_parser("token", help="print a development token")
     token.add_argument("--role", action="append", required=True, help="repeat for more roles")
     token.add_argument("--sub", default="developer", help="the subject recorded as actor")
@@ -265,9 +281,61 @@ def _cmd_consumers(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             line = f"{r['owner']:<14} {r['name']:<32} {r['status']:<9} lag {r['lag_events']:>8}  handled {r['events_handled']}"
-            if r["status"] != "running":
+            if r["status"] == "waiting":
+                line += f"  waiting: {r['last_error']}"
+            elif r["status"] != "running":
                 line += f"  failed at {r['failed_position']}: {r['last_error']}"
             print(line)
+    return 0
+
+
+def _cmd_publisher_run(args: argparse.Namespace) -> int:
+    import signal
+
+    from shared.contracts import all_contracts
+    from shared.http.logging import configure_logging
+    from shared.publisher.worker import publisher_runtime
+
+    settings = get_settings()
+    runtime = publisher_runtime(database_url(settings), settings, all_contracts())
+    if runtime is None:
+        print("strongtrusts publisher run: set STRONGTRUSTS_NATS_URL", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, "publisher", fmt=_log_format(args, settings))
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await runtime.start()
+        try:
+            await stop.wait()
+        finally:
+            await runtime.stop()
+
+    _run_server(run())
+    return 0
+
+
+def _cmd_publisher_backfill(args: argparse.Namespace) -> int:
+    from shared.publisher.worker import start_from
+
+    settings = get_settings()
+
+    async def run() -> object:
+        conn = await connect(database_url(settings), settings, as_owner="publisher")
+        try:
+            return await start_from(conn, args.from_position)
+        finally:
+            await conn.close()
+
+    try:
+        checkpoint = asyncio.run(run())
+    except ValueError as exc:
+        print(f"strongtrusts publisher backfill: {exc}", file=sys.stderr)
+        return 2
+    print(f"the publisher starts after {checkpoint} when it next becomes active")
     return 0
 
 

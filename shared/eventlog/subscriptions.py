@@ -92,6 +92,19 @@ class ConsumerFailed(Exception):
     """A consumer stopped because one event kept failing; it is never skipped."""
 
 
+class Unavailable(Exception):
+    """Where a consumer's effects go, outside the database, cannot be reached just now.
+
+    Not the event's fault, so it never counts against the event's attempts: the runner
+    waits, longer each time up to a limit, shows itself as ``waiting`` with the error, and
+    tries the same batch again. Nothing is skipped.
+    """
+
+
+# The database's fault or the destination's: retried without using up the event's attempts.
+_NOT_THE_EVENTS_FAULT: tuple[type[Exception], ...] = (*CONNECTION_LOST_ERRORS, Unavailable)
+
+
 class Fenced(LostLead):
     """Another instance became active; this one must stop writing."""
 
@@ -112,6 +125,8 @@ class ConsumerRunner:
     poll_interval_s: float = 0.5
     max_attempts: int = 5
     retry_base_s: float = 0.05
+    # The longest wait between tries while a consumer's destination is Unavailable.
+    unavailable_max_s: float = 5.0
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
     def __post_init__(self) -> None:
@@ -176,6 +191,7 @@ class ConsumerRunner:
 
     async def _consume(self, waiter: asyncio.Event) -> None:
         backoff = 0.0
+        unavailable = 0
         while True:
             self._leader.check()
             waiter.clear()
@@ -183,7 +199,13 @@ class ConsumerRunner:
                 self.checkpoint, categories=self.consumer.categories, limit=self.batch_size
             )
             if batch:
-                await self._handle(batch)
+                try:
+                    await self._handle(batch)
+                except Unavailable as exc:
+                    unavailable += 1
+                    await self._wait_unavailable(batch[0], exc, unavailable)
+                    continue
+                unavailable = 0
                 backoff = 0.0
                 continue
             # Nothing readable yet. After a wake-up the new events may still sit above the
@@ -237,9 +259,9 @@ class ConsumerRunner:
             async with conn.transaction():
                 try:
                     await self.consumer.handle(events, ctx)
-                except CONNECTION_LOST_ERRORS:
-                    # The database's fault, not the event's: a restart must not use up
-                    # the event's attempts (the leader waits and tries again).
+                except _NOT_THE_EVENTS_FAULT:
+                    # The database's fault or the destination's, not the event's: a
+                    # restart must not use up the event's attempts.
                     raise
                 except Exception as exc:
                     raise _HandlerFailed(str(exc)) from exc
@@ -264,6 +286,31 @@ class ConsumerRunner:
         self.checkpoint = last
         if ctx.appended:
             self.store.committed()
+
+    async def _wait_unavailable(self, first: RecordedEvent, exc: Unavailable, tries: int) -> None:
+        wait = min(self.unavailable_max_s, self.retry_base_s * 2 ** min(tries - 1, 30))
+        error = "".join(traceback.format_exception_only(exc)).strip()
+        log.warning(
+            "consumer %s waiting at position %s (try %s, again in %.2fs): %s",
+            self.name,
+            first.position,
+            tries,
+            wait,
+            error,
+        )
+        with contextlib.suppress(asyncpg.PostgresError, *UNREACHABLE_ERRORS):
+            await self.store.pool.execute(
+                """
+                UPDATE subscriptions
+                   SET status = 'waiting', last_error = $3, attempts = $4, updated_at = now()
+                 WHERE name = $1 AND fence = $2
+                """,
+                self.name,
+                self._fence,
+                error[:4000],
+                tries,
+            )
+        await asyncio.sleep(wait)
 
     async def _record_failure(
         self, event: RecordedEvent, error: str, attempts: int, *, final: bool
