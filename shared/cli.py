@@ -108,7 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     token.set_defaults(func=_cmd_token)
 
     openapi = sub.add_parser(
-        "openapi", help="write each service's OpenAPI document beside it (--check: compare)"
+        "openapi",
+        help="write each service's OpenAPI document beside it, and asyncapi.json for the"
+        " events published to NATS (--check: compare)",
     )
     openapi.add_argument(
         "--check", action="store_true", help="exit 1 if a committed document is out of date"
@@ -357,18 +359,21 @@ def _cmd_token(args: argparse.Namespace) -> int:
 
 def _cmd_openapi(args: argparse.Namespace) -> int:
     from shared import openapi_docs
+    from shared.publisher import asyncapi
 
     if args.check:
-        stale = openapi_docs.stale_services()
-        for service in stale:
+        stale = [str(openapi_docs.committed_path(s)) for s in openapi_docs.stale_services()]
+        if asyncapi.is_stale():
+            stale.append(str(asyncapi.committed_path()))
+        for path in stale:
             print(
-                f"{openapi_docs.committed_path(service)}: differs from what {service} serves; "
+                f"{path}: differs from what the code serves and publishes; "
                 "run `strongtrusts openapi` and review the change",
                 file=sys.stderr,
             )
         return 1 if stale else 0
-    for path in openapi_docs.write_all():
-        print(path)
+    for written in [*openapi_docs.write_all(), asyncapi.write()]:
+        print(written)
     return 0
 
 

@@ -262,3 +262,20 @@ class InterventionStatusChanged(EventContract):
     # Set when a termination warning notice prepared earlier is issued: its 15 working days
     # run from the day it is issued, not the day it was prepared.
     response_due_on: date | None = None
+
+
+# Which events each stream category holds: the subject each is published on (asyncapi.json).
+CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
+    "case": (
+        CaseOpened,
+        CaseCriteriaSet,
+        CaseShortlisted,
+        AdvisoryBoardScheduled,
+        DecisionRecorded,
+        TransferApproved,
+        SignificantDateChanged,
+        CaseCompleted,
+        CaseClosed,
+    ),
+    "intervention": (InterventionIssued, InterventionStatusChanged),
+}

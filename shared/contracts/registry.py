@@ -493,3 +493,34 @@ class FeedSnapshotFailed(EventContract):
     feed: FeedName
     run_id: RunId
     reason: str = Field(min_length=1, max_length=2000)
+
+
+# Which events each stream category holds, so each is published on its category's subject
+# (shared/publisher) and documented there (asyncapi.json). A test holds it to the contracts.
+CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
+    "school": (
+        SchoolRegistered,
+        SchoolDetailsChanged,
+        SchoolClosed,
+        SchoolLinkedToPredecessor,
+        SchoolJoinedTrust,
+        SchoolLeftTrust,
+        SchoolTransferred,
+        OfstedInspectionRecorded,
+    ),
+    "trust": (TrustIncorporated, TrustDetailsChanged, TrustClosed, LocalAuthorityTrustEstablished),
+    "transfer": (TransferScheduled, TransferRejected),
+    "gias_import": (GiasImportStarted, GiasImportFailed, GiasImportCompleted),
+    "ofsted_import": (OfstedImportCompleted,),
+    "feed": (
+        FeedChecked,
+        FeedFetchFailed,
+        FeedSnapshotHeld,
+        FeedSnapshotUnusable,
+        FeedSnapshotAccepted,
+        FeedSnapshotReleased,
+        FeedSnapshotDiscarded,
+        FeedSnapshotApplied,
+        FeedSnapshotFailed,
+    ),
+}

@@ -36,6 +36,7 @@ from shared.eventlog.store import EventStore
 from shared.eventlog.subscriptions import ConsumerFailed, ConsumerRunner
 from shared.http.auth import Role, issue_token
 from shared.ownership import owner
+from shared.publisher import asyncapi
 from shared.publisher.envelope import stream_link
 from shared.publisher.jetstream import PUBLISHER_NAME, JetStreamPublisher, PublisherConfig
 from shared.publisher.worker import start_from
@@ -186,6 +187,11 @@ async def test_the_whole_log_is_published_once_in_order_with_the_logs_own_bytes(
     _assert_once_each_in_order(messages, events)
     categories = {e["category"] for e in events}
     assert categories >= {"school", "trust", "gias_import", "ofsted_import", "framework"}
+    # Each on the subject asyncapi.json documents for its type.
+    channels = asyncapi.document(config.prefix)["channels"]
+    for event in events:
+        channel = channels[f"{event['event_type'].split('.')[0]}.{event['category']}"]
+        assert f"{event['event_type']}.v1" in channel["messages"]
     heads: dict[str, bytes] = {}
     for message, event in zip(messages, events, strict=True):
         service = event["event_type"].split(".")[0]

@@ -19,7 +19,7 @@ from shared.publisher.envelope import cloud_event, stream_link, subject
 AT = datetime(2026, 12, 6, 3, 4, 5, 678901, tzinfo=UTC)
 
 
-def _recorded() -> tuple[RecordedEvent, bytes]:
+def recorded_school() -> tuple[RecordedEvent, bytes]:
     data = SchoolRegistered(
         urn=100001,
         details=SchoolDetails(
@@ -59,7 +59,7 @@ def _recorded() -> tuple[RecordedEvent, bytes]:
 
 
 def test_an_event_becomes_a_cloudevent_whose_data_is_the_logs_own_bytes() -> None:
-    event, stream_hash = _recorded()
+    event, stream_hash = recorded_school()
     body = cloud_event(event, stream_hash, all_contracts())
     assert body.endswith(b',"data":' + canonical_json(event.data).encode() + b"}")
     ce = json.loads(body)
@@ -81,7 +81,7 @@ def test_an_event_becomes_a_cloudevent_whose_data_is_the_logs_own_bytes() -> Non
 
 
 def test_a_consumer_recomputes_the_stream_hash_from_the_message_alone() -> None:
-    event, stream_hash = _recorded()
+    event, stream_hash = recorded_school()
     message = json.loads(cloud_event(event, stream_hash, all_contracts()))
     assert stream_link(GENESIS_HASH, message) == stream_hash
     message["data"]["details"]["name"] = "Bronte Primary"
@@ -89,7 +89,7 @@ def test_a_consumer_recomputes_the_stream_hash_from_the_message_alone() -> None:
 
 
 def test_an_event_no_contract_describes_is_not_published() -> None:
-    event, stream_hash = _recorded()
+    event, stream_hash = recorded_school()
     with pytest.raises(UnknownEventType):
         cloud_event(replace(event, type="registry.SchoolRenamed"), stream_hash, all_contracts())
     with pytest.raises(ContractError, match="newer than this code"):
