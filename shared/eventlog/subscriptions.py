@@ -36,6 +36,15 @@ from shared.eventlog.store import EventStore
 log = logging.getLogger(__name__)
 
 
+async def _cancelled(task: asyncio.Task[list[RecordedEvent]] | None) -> None:
+    """Cancel a read-ahead and wait for it to end, whatever it ended with."""
+    if task is not None and not task.done():
+        task.cancel()
+    if task is not None:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
 class HandlerContext:
     """What a handler may touch: the batch's transaction, and appends inside it."""
 
@@ -192,27 +201,44 @@ class ConsumerRunner:
     async def _consume(self, waiter: asyncio.Event) -> None:
         backoff = 0.0
         unavailable = 0
-        while True:
-            self._leader.check()
-            waiter.clear()
-            batch = await self.store.read_all(
-                self.checkpoint, categories=self.consumer.categories, limit=self.batch_size
-            )
-            if batch:
-                try:
-                    await self._handle(batch)
-                except Unavailable as exc:
-                    unavailable += 1
-                    await self._wait_unavailable(batch[0], exc, unavailable)
+        ahead: asyncio.Task[list[RecordedEvent]] | None = None
+        try:
+            while True:
+                self._leader.check()
+                waiter.clear()
+                batch = await ahead if ahead is not None else []
+                ahead = None
+                # An empty read-ahead is read again: it was taken before the wake-up flag
+                # was cleared, so a wake-up for an event it missed may have been lost.
+                if not batch:
+                    batch = await self._read(self.checkpoint)
+                if batch:
+                    # The next batch is read while this one is handled: the database finds
+                    # it while the handler works, instead of after.
+                    ahead = asyncio.create_task(self._read(batch[-1].checkpoint))
+                    try:
+                        await self._handle(batch)
+                    except Unavailable as exc:
+                        await _cancelled(ahead)
+                        ahead = None
+                        unavailable += 1
+                        await self._wait_unavailable(batch[0], exc, unavailable)
+                        continue
+                    unavailable = 0
+                    backoff = 0.0
                     continue
-                unavailable = 0
-                backoff = 0.0
-                continue
-            # Nothing readable yet. After a wake-up the new events may still sit above the
-            # horizon behind an older open transaction, so look again soon, backing off to
-            # the poll interval; a wake-up cuts any wait short.
-            backoff = min(self.poll_interval_s, max(0.002, backoff * 2))
-            await wait_for_wake(waiter, backoff)
+                # Nothing readable yet. After a wake-up the new events may still sit above
+                # the horizon behind an older open transaction, so look again soon, backing
+                # off to the poll interval; a wake-up cuts any wait short.
+                backoff = min(self.poll_interval_s, max(0.002, backoff * 2))
+                await wait_for_wake(waiter, backoff)
+        finally:
+            await _cancelled(ahead)
+
+    async def _read(self, after: Checkpoint) -> list[RecordedEvent]:
+        return await self.store.read_all(
+            after, categories=self.consumer.categories, limit=self.batch_size
+        )
 
     async def _handle(self, batch: list[RecordedEvent]) -> None:
         try:
