@@ -8,7 +8,6 @@ covers besides, so a consumer can recompute the chain from the messages alone
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +15,7 @@ from uuid import UUID
 
 import orjson
 
-from shared.eventlog.canonical import canonical_json
+from shared.eventlog.canonical import canonical_json, canonical_json_read_back
 from shared.eventlog.contracts import ContractError, EventRegistry
 from shared.eventlog.model import RecordedEvent, chain_stream_hash, event_digest
 
@@ -45,11 +44,6 @@ def source(service: str) -> str:
     return f"/strongtrusts/{service}"
 
 
-def _time(at: datetime) -> str:
-    # RFC 3339 in UTC, to the microsecond the chain hashes.
-    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def cloud_event(event: RecordedEvent, stream_hash: bytes, registry: EventRegistry) -> bytes:
     """The event as CloudEvents 1.0 JSON (structured mode).
 
@@ -63,32 +57,34 @@ def cloud_event(event: RecordedEvent, stream_hash: bytes, registry: EventRegistr
             f"stored version {event.schema_version} is newer than this code's {contract.version}",
         )
     try:
-        data = canonical_json(event.data).encode()
-        metadata: dict[str, Any] = json.loads(event.metadata_json)
-        meta_text = canonical_json(metadata)
+        data = canonical_json_read_back(event.data)
     except (ValueError, UnicodeEncodeError) as exc:
         raise ContractError(event.type, f"cannot be written as canonical JSON: {exc}") from None
+    metadata: dict[str, Any] = orjson.loads(event.metadata_json)
     service = service_of(event.type)
     attributes: dict[str, Any] = {
         "specversion": SPEC_VERSION,
+        # str(): the log's reader hands over asyncpg's own UUID type, which orjson does not know.
         "id": str(event.event_id),
         "source": source(service),
         "type": cloud_type(event.type, event.schema_version),
         "subject": event.stream_id,
-        "time": _time(event.recorded_at),
+        # RFC 3339 in UTC, to the microsecond the chain hashes.
+        "time": event.recorded_at,
         "datacontenttype": "application/json",
         # Extensions: where it sits in the log and in its stream, and the chain.
         "position": event.position,
         "streamversion": event.stream_version,
         "streamhash": stream_hash.hex(),
-        "metadata": meta_text,
+        # Metadata holds only strings (EventMetadata), which orjson writes canonically.
+        "metadata": orjson.dumps(metadata, option=orjson.OPT_SORT_KEYS).decode(),
     }
     if metadata.get("correlation_id") is not None:
         attributes["correlationid"] = metadata["correlation_id"]
     if metadata.get("causation_id") is not None:
         attributes["causationid"] = metadata["causation_id"]
     # The data goes in as the very bytes the log hashed, not re-encoded.
-    return orjson.dumps(attributes)[:-1] + b',"data":' + data + b"}"
+    return orjson.dumps(attributes, option=orjson.OPT_UTC_Z)[:-1] + b',"data":' + data + b"}"
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -6,10 +6,10 @@ Exactly once in the stream, in log order:
 - each also carries ``Nats-Expected-Last-Sequence``, so a batch sent in one go (acks
   awaited together) lands in order or not at all past the first message that failed;
 - the checkpoint moves (in the runner's transaction) only after every ack of the batch;
-- before each batch it reads the stream's last message and skips the events up to it, so
-  a crash, a fresh checkpoint, a lost ack or another instance's last batch never sends
-  one again, however long ago the de-duplication window closed (three round trips a
-  batch, against thousands of messages).
+- after taking over, after any failure, and whenever its checkpoint has gone back, it
+  reads the stream's last message and skips the events up to it, so a crash, a fresh
+  checkpoint or a lost ack never sends one again, however long ago the de-duplication
+  window closed.
 
 NATS out of reach is ``Unavailable``: the runner waits and retries the batch, showing
 itself as waiting. An event with no contract that describes it is the event's fault: the
@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,14 +78,6 @@ class _Tail:
     checkpoint: Checkpoint
 
 
-@dataclass(frozen=True)
-class _Message:
-    subject: str
-    body: bytes
-    event_id: str
-    checkpoint: Checkpoint
-
-
 class ForeignStream(Exception):
     """The stream's last message is not an event of this log: it is shared with something
     else, and publishing on would interleave with it."""
@@ -106,13 +98,19 @@ class JetStreamPublisher:
         self.registry = registry
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
+        # The stream's last message as this instance left it. Trusted only for a batch that
+        # starts after it, and only until anything fails: if another instance has published
+        # since, the first message's expected sequence is refused and the tail read again.
+        self._tail: _Tail | None = None
         self.published = 0
 
     async def handle(self, events: Sequence[RecordedEvent], ctx: HandlerContext) -> None:
         """Publish the events the stream does not hold yet; return once JetStream has all."""
         try:
             js = await self._jetstream()
-            tail = await self._read_tail(js, ctx)
+            tail = self._tail
+            if tail is None or events[0].checkpoint <= tail.checkpoint:
+                tail = await self._read_tail(js, ctx)
         except NATS_UNREACHABLE as exc:
             await self._drop_connection()
             raise Unavailable(f"NATS at {self.config.url}: {_describe(exc)}") from exc
@@ -124,32 +122,34 @@ class JetStreamPublisher:
             [e.position for e in todo],
         )
         hashes = {r["position"]: bytes(r["stream_hash"]) for r in rows}
-        # Every message is built before any is sent: an event that cannot be described
-        # fails its batch with nothing sent, and the runner narrows it down to that event.
-        messages = [
-            _Message(
-                subject(self.config.prefix, e.type, e.category),
-                cloud_event(e, hashes[e.position], self.registry),
-                str(e.event_id),
-                e.checkpoint,
-            )
-            for e in todo
-        ]
-        await self.publish_batch(js, messages, tail)
+        self._tail = None
+        self._tail = await self.publish_batch(js, todo, hashes, tail)
 
     async def publish_batch(
-        self, js: JetStreamContext, messages: Sequence[_Message], tail: _Tail
-    ) -> None:
-        """Send ``messages`` after ``tail`` in one go and wait for every ack."""
+        self,
+        js: JetStreamContext,
+        events: Sequence[RecordedEvent],
+        hashes: Mapping[int, bytes],
+        tail: _Tail,
+    ) -> _Tail:
+        """Send ``events`` after ``tail``, each as soon as it is written (JetStream stores
+        one while the next is written), then wait for every ack; returns the new tail."""
         futures: list[asyncio.Future[PubAck]] = []
         try:
-            for i, m in enumerate(messages):
+            for i, e in enumerate(events):
+                # An event no contract describes raises here: those before it are acked
+                # or not, and the next try skips whatever the stream then holds.
+                body = cloud_event(e, hashes[e.position], self.registry)
                 headers = {
-                    "Nats-Msg-Id": m.event_id,
+                    "Nats-Msg-Id": str(e.event_id),
                     "Nats-Expected-Last-Sequence": str(tail.seq + i),
                     "Content-Type": CONTENT_TYPE,
                 }
-                futures.append(await js.publish_async(m.subject, m.body, headers=headers))
+                futures.append(
+                    await js.publish_async(
+                        subject(self.config.prefix, e.type, e.category), body, headers=headers
+                    )
+                )
             async with asyncio.timeout(self.config.ack_timeout_s):
                 acks = await asyncio.gather(*futures, return_exceptions=True)
         except NATS_UNREACHABLE as exc:
@@ -157,19 +157,25 @@ class JetStreamPublisher:
                 future.cancel()
             await self._drop_connection()
             raise Unavailable(f"NATS at {self.config.url}: {_describe(exc)}") from exc
-        for m, ack in zip(messages, acks, strict=True):
+        except BaseException:
+            await _settle(futures, self.config.ack_timeout_s)
+            raise
+        for e, ack in zip(events, acks, strict=True):
             if isinstance(ack, PubAck) and not ack.duplicate:
                 continue
             # Whatever follows a failed message was refused by its expected sequence;
             # the next batch starts after the stream's last message.
             if isinstance(ack, PubAck):
-                raise Unavailable(f"event {m.event_id} was already in the stream; re-reading it")
+                raise Unavailable(f"event {e.event_id} was already in the stream; re-reading it")
             if isinstance(ack, nats.js.errors.APIError) and ack.err_code == WRONG_LAST_SEQUENCE:
-                raise Unavailable(f"the stream moved on before event {m.event_id}; re-reading it")
+                raise Unavailable(f"the stream moved on before event {e.event_id}; re-reading it")
             if isinstance(ack, NATS_UNREACHABLE):
                 raise Unavailable(f"NATS at {self.config.url}: {_describe(ack)}") from ack
-            raise Refused(f"JetStream refused event {m.event_id}: {_describe(ack)}") from ack
-        self.published += len(messages)
+            raise Refused(f"JetStream refused event {e.event_id}: {_describe(ack)}") from ack
+        self.published += len(events)
+        last = acks[-1]
+        assert isinstance(last, PubAck)
+        return _Tail(last.seq, events[-1].checkpoint)
 
     async def _jetstream(self) -> JetStreamContext:
         if self._js is not None and self._nc is not None and self._nc.is_connected:
@@ -232,6 +238,7 @@ class JetStreamPublisher:
 
     async def _drop_connection(self) -> None:
         nc, self._nc, self._js = self._nc, None, None
+        self._tail = None
         if nc is not None:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(2):
@@ -240,6 +247,15 @@ class JetStreamPublisher:
     async def close(self) -> None:
         """Close the connection to NATS."""
         await self._drop_connection()
+
+
+async def _settle(futures: Sequence[asyncio.Future[PubAck]], timeout_s: float) -> None:
+    """Wait a while for acks already asked for, so none is left behind unawaited."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout_s):
+            await asyncio.gather(*futures, return_exceptions=True)
+    for future in futures:
+        future.cancel()
 
 
 async def _quiet(exc: Exception) -> None:
