@@ -91,6 +91,9 @@ class RecordedEvent:
     # it for every event read was a tenth of a replay's time.
     metadata_json: str
     recorded_at: datetime
+    # Its link in the stream's hash chain: the sealer extends the global chain with it, the
+    # publisher hands it on.
+    stream_hash: bytes
 
     @property
     def checkpoint(self) -> Checkpoint:
@@ -138,6 +141,7 @@ class RecordedEvent:
             _loads(row[9]),
             row[10],
             row[11],
+            row[12],
         )
 
 
@@ -158,7 +162,7 @@ def _loads(text: str) -> dict[str, Any]:
 
 RECORDED_COLUMNS = (
     "position, era, tx_id, event_id, stream_id, category, stream_version, event_type,"
-    " schema_version, data, metadata, recorded_at"
+    " schema_version, data, metadata, recorded_at, stream_hash"
 )
 
 

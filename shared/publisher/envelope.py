@@ -44,7 +44,7 @@ def source(service: str) -> str:
     return f"/strongtrusts/{service}"
 
 
-def cloud_event(event: RecordedEvent, stream_hash: bytes, registry: EventRegistry) -> bytes:
+def cloud_event(event: RecordedEvent, registry: EventRegistry) -> bytes:
     """The event as CloudEvents 1.0 JSON (structured mode).
 
     Raises ContractError when no contract of this code knows the event's type and version:
@@ -75,7 +75,7 @@ def cloud_event(event: RecordedEvent, stream_hash: bytes, registry: EventRegistr
         # Extensions: where it sits in the log and in its stream, and the chain.
         "position": event.position,
         "streamversion": event.stream_version,
-        "streamhash": stream_hash.hex(),
+        "streamhash": event.stream_hash.hex(),
         # Metadata holds only strings (EventMetadata), which orjson writes canonically.
         "metadata": orjson.dumps(metadata, option=orjson.OPT_SORT_KEYS).decode(),
     }

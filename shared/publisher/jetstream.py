@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,19 +117,16 @@ class JetStreamPublisher:
         todo = [e for e in events if e.checkpoint > tail.checkpoint]
         if not todo:
             return
-        rows = await ctx.conn.fetch(
-            "SELECT position, stream_hash FROM events WHERE position = ANY($1::bigint[])",
-            [e.position for e in todo],
-        )
-        hashes = {r["position"]: bytes(r["stream_hash"]) for r in rows}
+        # A checkpoint lost in a crash of the database costs nothing here: the stream's last
+        # message says what was sent. So it is not waited for on disk, a tenth of the time.
+        await ctx.conn.execute("SET LOCAL synchronous_commit = off")
         self._tail = None
-        self._tail = await self.publish_batch(js, todo, hashes, tail)
+        self._tail = await self.publish_batch(js, todo, tail)
 
     async def publish_batch(
         self,
         js: JetStreamContext,
         events: Sequence[RecordedEvent],
-        hashes: Mapping[int, bytes],
         tail: _Tail,
     ) -> _Tail:
         """Send ``events`` after ``tail``, each as soon as it is written (JetStream stores
@@ -139,7 +136,7 @@ class JetStreamPublisher:
             for i, e in enumerate(events):
                 # An event no contract describes raises here: those before it are acked
                 # or not, and the next try skips whatever the stream then holds.
-                body = cloud_event(e, hashes[e.position], self.registry)
+                body = cloud_event(e, self.registry)
                 headers = {
                     "Nats-Msg-Id": str(e.event_id),
                     "Nats-Expected-Last-Sequence": str(tail.seq + i),

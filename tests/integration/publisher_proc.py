@@ -26,10 +26,8 @@ from shared.settings import Settings
 class HalfAndStop(JetStreamPublisher):
     """Publishes half of a batch, then stops for good."""
 
-    async def publish_batch(
-        self, js: JetStreamContext, events: Sequence[Any], hashes: Any, tail: Any
-    ) -> Any:
-        await super().publish_batch(js, events[: len(events) // 2], hashes, tail)
+    async def publish_batch(self, js: JetStreamContext, events: Sequence[Any], tail: Any) -> Any:
+        await super().publish_batch(js, events[: len(events) // 2], tail)
         print(f"published {len(events) // 2} of {len(events)}", flush=True)
         await asyncio.Event().wait()
 

@@ -19,7 +19,7 @@ from shared.publisher.envelope import cloud_event, stream_link, subject
 AT = datetime(2026, 12, 6, 3, 4, 5, 678901, tzinfo=UTC)
 
 
-def recorded_school() -> tuple[RecordedEvent, bytes]:
+def recorded_school() -> RecordedEvent:
     data = SchoolRegistered(
         urn=100001,
         details=SchoolDetails(
@@ -54,13 +54,14 @@ def recorded_school() -> tuple[RecordedEvent, bytes]:
         # As PostgreSQL renders jsonb: not canonical, which the envelope must not pass on.
         metadata_json=json.dumps(meta.model_dump(mode="json", exclude_none=True), indent=1),
         recorded_at=AT,
+        stream_hash=stream_hash,
     )
-    return event, stream_hash
+    return event
 
 
 def test_an_event_becomes_a_cloudevent_whose_data_is_the_logs_own_bytes() -> None:
-    event, stream_hash = recorded_school()
-    body = cloud_event(event, stream_hash, all_contracts())
+    event = recorded_school()
+    body = cloud_event(event, all_contracts())
     assert body.endswith(b',"data":' + canonical_json(event.data).encode() + b"}")
     ce = json.loads(body)
     assert {k: v for k, v in ce.items() if k not in ("data", "metadata")} == {
@@ -73,7 +74,7 @@ def test_an_event_becomes_a_cloudevent_whose_data_is_the_logs_own_bytes() -> Non
         "datacontenttype": "application/json",
         "position": 9,
         "streamversion": 1,
-        "streamhash": stream_hash.hex(),
+        "streamhash": event.stream_hash.hex(),
         "correlationid": "req-1",
         "causationid": str(uuid.UUID(int=7)),
     }
@@ -81,16 +82,16 @@ def test_an_event_becomes_a_cloudevent_whose_data_is_the_logs_own_bytes() -> Non
 
 
 def test_a_consumer_recomputes_the_stream_hash_from_the_message_alone() -> None:
-    event, stream_hash = recorded_school()
-    message = json.loads(cloud_event(event, stream_hash, all_contracts()))
-    assert stream_link(GENESIS_HASH, message) == stream_hash
+    event = recorded_school()
+    message = json.loads(cloud_event(event, all_contracts()))
+    assert stream_link(GENESIS_HASH, message) == event.stream_hash
     message["data"]["details"]["name"] = "Bronte Primary"
-    assert stream_link(GENESIS_HASH, message) != stream_hash
+    assert stream_link(GENESIS_HASH, message) != event.stream_hash
 
 
 def test_an_event_no_contract_describes_is_not_published() -> None:
-    event, stream_hash = recorded_school()
+    event = recorded_school()
     with pytest.raises(UnknownEventType):
-        cloud_event(replace(event, type="registry.SchoolRenamed"), stream_hash, all_contracts())
+        cloud_event(replace(event, type="registry.SchoolRenamed"), all_contracts())
     with pytest.raises(ContractError, match="newer than this code"):
-        cloud_event(replace(event, schema_version=2), stream_hash, all_contracts())
+        cloud_event(replace(event, schema_version=2), all_contracts())
