@@ -73,7 +73,9 @@ class Samples:
 
     def add(self, key: str, value: float, unit: str, rep: int, total: int) -> None:
         self.by_key.setdefault(key, []).append(value)
-        shown = f"{value:,.1f}" if unit == "ms" else f"{value:,.0f}"
+        shown = (
+            f"{value:,.1f}" if unit == "ms" else f"{value:,.3f}" if unit == "s" else f"{value:,.0f}"
+        )
         progress(f"{key} {rep}/{total}: {shown} {unit}")
 
     def medians(self) -> dict[str, float]:
