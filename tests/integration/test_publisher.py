@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
@@ -40,8 +37,8 @@ from shared.publisher import asyncapi
 from shared.publisher.envelope import stream_link
 from shared.publisher.jetstream import PUBLISHER_NAME, JetStreamPublisher, PublisherConfig
 from shared.publisher.worker import start_from
-from shared.settings import PROJECT_ROOT, Settings
-from tests.integration.helpers import wait_until
+from shared.settings import Settings
+from tests.integration.helpers import killed_after, wait_until
 from tests.integration.nats_helpers import (
     deleted_after,
     machine_nats,
@@ -221,25 +218,10 @@ async def test_the_whole_log_is_published_once_in_order_with_the_logs_own_bytes(
 async def test_a_publisher_killed_mid_batch_sends_nothing_twice_when_it_comes_back(
     log: Log, config: PublisherConfig
 ) -> None:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.integration.publisher_proc",
-        log.url,
-        config.url,
-        config.stream,
-        config.prefix,
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        stdout=asyncio.subprocess.PIPE,
+    line = await killed_after(
+        "tests.integration.publisher_proc", log.url, config.url, config.stream, config.prefix
     )
-    try:
-        assert proc.stdout is not None
-        line = await asyncio.wait_for(proc.stdout.readline(), timeout=60)
-        assert line == b"published 200 of 400\n", line
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        await proc.wait()
+    assert line == b"published 200 of 400\n", line
     # Half a batch is in the stream and acknowledged; the checkpoint never moved.
     assert await stream_count(config) == 200
     assert await log.checkpoint() == 0
