@@ -3,11 +3,7 @@ days, a missing file, the drift guard, a flaky server, a bad file, and a crash m
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import signal
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -28,16 +24,17 @@ from services.registry.feeds.domain import (
 from services.registry.feeds.fetch import FetchPolicy
 from services.registry.feeds.handlers import discard_held, release_held
 from services.registry.feeds.models import FEED_TABLES
-from services.registry.feeds.sources import GIAS_FILES, FeedSource
-from services.registry.feeds.worker import FeedWorker, PullResult, load_feed
+from services.registry.feeds.sources import GIAS_FILES, FeedSource, feed_sources
+from services.registry.feeds.worker import FeedWorker, PullResult, load_feed, ofsted_import_id
 from shared.contracts import all_contracts
 from shared.db import create_pool, owner_database_url
 from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.runtime import owner_store
 from shared.eventlog.store import EventStore
 from shared.eventlog.verify import verify_log
-from shared.settings import PROJECT_ROOT, Settings
+from shared.settings import Settings
 from tests.dbutil import tables_as_modelled
+from tests.integration.helpers import killed_after
 from tests.registry.feed_server import (
     FeedServer,
     Rows,
@@ -347,25 +344,10 @@ async def test_a_pull_killed_mid_import_finishes_on_restart_without_importing_tw
     feeds: Feeds, day1: dict[str, bytes]
 ) -> None:
     _publish(feeds.server, day1)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.registry.feed_proc",
-        feeds.url,
-        feeds.base_url,
-        str(feeds.folder),
-        DAY1.isoformat(),
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        stdout=asyncio.subprocess.PIPE,
+    line = await killed_after(
+        "tests.registry.feed_proc", feeds.url, feeds.base_url, str(feeds.folder), DAY1.isoformat()
     )
-    try:
-        assert proc.stdout is not None
-        line = await asyncio.wait_for(proc.stdout.readline(), timeout=60)
-        assert line == b"chunk committed\n", line
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        await proc.wait()
+    assert line == b"chunk committed\n", line
     partial = await feeds.counts()
     assert partial.get("trust", 0) + partial.get("school", 0) > 0
     state = await load_feed(feeds.store, "gias")
@@ -447,3 +429,64 @@ async def _feed_rows(pool: asyncpg.Pool) -> dict[str, list[dict[str, object]]]:
         rows = await pool.fetch(f"SELECT row_to_json(t)::text AS j FROM {table} t ORDER BY 1")
         out[table] = [json.loads(r["j"]) for r in rows]
     return out
+
+
+def ofsted_source(base_url: str) -> FeedSource:
+    """The Ofsted feed as these tests publish it (the sample writer's two files)."""
+    settings = Settings(environment="test", jwt_secret="x" * 40, feeds_ofsted_base_url=base_url)
+    [source] = feed_sources(settings)
+    return source
+
+
+async def test_ofsted_is_applied_once_and_a_month_lacking_a_file_waits_for_a_release(
+    feeds: Feeds, day1: dict[str, bytes]
+) -> None:
+    feeds.server.files.update(day1)
+    assert (await feeds.pull(DAY1)).outcome == "applied"
+    [applied] = await _ofsted_pull(feeds, DAY1)
+    assert applied.outcome == "applied", applied
+    inspections = await feeds.store.pool.fetchval(
+        "SELECT count(*) FROM events WHERE event_type = 'registry.OfstedInspectionRecorded'"
+    )
+    assert inspections == applied.events_written > 0
+    state = await load_feed(feeds.store, "ofsted")
+    assert state.applied is not None
+    report_cards = ofsted_import_id(applied.run_id or "", "ofsted_mi")
+    assert len(await feeds.store.read_stream(f"ofsted_import-{report_cards}")) == 1
+    [again] = await _ofsted_pull(feeds, DAY1)
+    assert again.outcome == "unchanged"
+
+    # The next month: only the report cards are published so far.
+    month = redated({n: b for n, b in day1.items() if n.startswith("ofsted_mi_2")}, DAY1, DAY2)
+    feeds.server.files.update(month)
+    [held] = await _ofsted_pull(feeds, DAY2)
+    assert held.outcome == "held", held
+    state = await load_feed(feeds.store, "ofsted")
+    assert state.held is not None and state.held.missing == ("ofsted_mi_legacy_20261103.csv",)
+    await release_held(
+        feeds.store,
+        feed="ofsted",
+        run_id=held.run_id or "",
+        reason="The single grades have not changed",
+        metadata=EventMetadata(actor="feed-person"),
+    )
+    [finished] = await _ofsted_pull(feeds, DAY2)
+    assert finished.outcome == "applied" and finished.events_written == 0
+
+
+async def _ofsted_pull(feeds: Feeds, today: date) -> list[PullResult]:
+    worker = feeds.worker(today)
+    worker.sources = [ofsted_source(feeds.base_url)]
+    return await worker.run_once()
+
+
+async def test_nothing_published_in_the_look_back_is_said_so(feeds: Feeds) -> None:
+    result = await feeds.pull(DAY1)
+    assert (result.outcome, result.detail) == (
+        "nothing_published",
+        "no file of the set published in the last 7 days",
+    )
+    # Each day back to the look-back, every file of the set asked for.
+    assert len(feeds.server.requests) == 8 * 4
+    assert {r.status for r in feeds.server.requests} == {404}
+    assert await feeds.feed_types() == ["FeedChecked"]

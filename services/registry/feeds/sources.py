@@ -32,7 +32,6 @@ class FeedSource:
 
     name: FeedName
     base_url: str
-    # The first is the one whose presence says a set of that date is published.
     files: tuple[FileSpec, ...]
     schedule: Schedule
     lookback_days: int

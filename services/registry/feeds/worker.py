@@ -163,11 +163,21 @@ class FeedWorker:
     today: Callable[[], date] = today_in_england
     new_id: Callable[[], str] = _new_id
     sleep: Sleep = asyncio.sleep
-    # Tests route requests elsewhere; production uses httpx's own transport.
-    transport: httpx.AsyncBaseTransport | None = None
 
     def __post_init__(self) -> None:
         self.leader = Leader(WORKER_NAME, self.url, poll_interval_s=self.poll_interval_s)
+        self._states: dict[str, FeedState] = {}
+
+    async def _state(self, source: FeedSource) -> FeedState:
+        """The feed's state; folded again only when its stream has moved (every append in
+        the log wakes the worker, and almost none is a feed's)."""
+        cached = self._states.get(source.name)
+        if cached is not None and cached.version == await self.store.stream_version(
+            feed_stream(source.name)
+        ):
+            return cached
+        state = self._states[source.name] = await load_feed(self.store, source.name)
+        return state
 
     @property
     def active(self) -> asyncio.Event:
@@ -194,14 +204,14 @@ class FeedWorker:
         """Finish any released or interrupted pull, run each due one; seconds until the next."""
         wait = self.poll_interval_s
         for source in self.sources:
-            state = await load_feed(self.store, source.name)
+            state = await self._state(source)
             now = self.now()
             if state.pending is not None:
                 await self._finish(source, state, state.pending)
-                state = await load_feed(self.store, source.name)
+                state = await self._state(source)
             elif source.schedule.next_run(state.last_attempt_at, now) <= now:
                 await self.pull(source, state)
-                state = await load_feed(self.store, source.name)
+                state = await self._state(source)
             self._tidy(source, state)
             due = source.schedule.next_run(state.last_attempt_at, self.now())
             wait = min(wait, max(0.0, (due - self.now()).total_seconds()))
@@ -212,9 +222,8 @@ class FeedWorker:
         results = []
         for source in self.sources:
             if feeds is None or source.name in feeds:
-                state = await load_feed(self.store, source.name)
-                results.append(await self.pull(source, state))
-                self._tidy(source, await load_feed(self.store, source.name))
+                results.append(await self.pull(source, await self._state(source)))
+                self._tidy(source, await self._state(source))
         return results
 
     # ------------------------------------------------------------------- a pull
@@ -242,10 +251,7 @@ class FeedWorker:
                 )
                 return PullResult(source.name, run_id, "fetch_failed", detail=str(failed))
             if found is None:
-                detail = (
-                    f"no {source.files[0].template} published in the last"
-                    f" {source.lookback_days} days"
-                )
+                detail = f"no file of the set published in the last {source.lookback_days} days"
                 await self._record(
                     state,
                     run_id,
@@ -296,23 +302,17 @@ class FeedWorker:
     async def _find(
         self, client: httpx.AsyncClient, source: FeedSource, state: FeedState, run_dir: Path
     ) -> _Found | None:
-        primary = source.files[0]
+        # A set of a day is published when any of its files is: one that lacks a file is
+        # found (and held), not mistaken for no set at all.
         for day in probe_dates(state, self.today(), source.lookback_days):
-            first = await self._fetch(
-                client,
-                source.url(primary, day),
-                run_dir,
-                primary.role,
-                _seen(state, day, primary.role),
-            )
-            if first.status == "not_found":
-                continue
-            outcomes = {primary.role: first}
-            for spec in source.files[1:]:
-                outcomes[spec.role] = await self._fetch(
+            outcomes = {
+                spec.role: await self._fetch(
                     client, source.url(spec, day), run_dir, spec.role, _seen(state, day, spec.role)
                 )
-            return _Found(day, outcomes)
+                for spec in source.files
+            }
+            if any(o.status != "not_found" for o in outcomes.values()):
+                return _Found(day, outcomes)
         return None
 
     async def _fetch(
@@ -603,9 +603,7 @@ class FeedWorker:
                 shutil.rmtree(run_dir, ignore_errors=True)
 
     def _client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            timeout=self.timeout_s, follow_redirects=True, transport=self.transport
-        )
+        return httpx.AsyncClient(timeout=self.timeout_s, follow_redirects=True)
 
 
 class _Changed(Exception):
