@@ -29,6 +29,7 @@ from services.registry.feeds.worker import FeedWorker, PullResult, load_feed, of
 from shared.contracts import all_contracts
 from shared.db import create_pool, owner_database_url
 from shared.eventlog.contracts import EventMetadata
+from shared.eventlog.leader import Busy
 from shared.eventlog.runtime import owner_store
 from shared.eventlog.store import EventStore
 from shared.eventlog.verify import verify_log
@@ -490,3 +491,14 @@ async def test_nothing_published_in_the_look_back_is_said_so(feeds: Feeds) -> No
     assert len(feeds.server.requests) == 8 * 4
     assert {r.status for r in feeds.server.requests} == {404}
     assert await feeds.feed_types() == ["FeedChecked"]
+
+
+async def test_a_pull_by_hand_waits_for_no_one_while_the_worker_leads(feeds: Feeds) -> None:
+    running, by_hand = feeds.worker(DAY1), feeds.worker(DAY1)
+    async with running.leader.hold():
+        with pytest.raises(Busy, match="registry-feed-worker is active in another process"):
+            async with by_hand.leader.hold():
+                pass
+    async with by_hand.leader.hold():
+        assert by_hand.active.is_set()
+    assert not by_hand.active.is_set()
