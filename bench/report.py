@@ -31,6 +31,10 @@ HEADLINES: tuple[tuple[str, str], ...] = (
     ("mixed_load_rps", "req/s"),
     ("mixed_load_p99_ms", "ms"),
     ("lost_acknowledged_writes", "writes"),
+    ("raw_nats_publish_events_per_s", "events/s"),
+    ("publish_events_per_s", "events/s"),
+    ("feed_pull_unchanged_s", "s"),
+    ("feed_pull_unchanged_full_download_s", "s"),
 )
 
 # Absolute targets from the issues: key -> (most, least) allowed.
@@ -61,6 +65,7 @@ RATIOS = (
     Ratio("append_8w_vs_raw_insert_8c", "append_8w_events_per_s", "raw_insert_8c_rows_per_s", 0.6),
     Ratio("append_batch_vs_raw_copy", "append_batch_events_per_s", "raw_copy_rows_per_s", 0.4),
     Ratio("read_all_vs_raw_read", "read_all_events_per_s", "raw_read_rows_per_s", 0.25),
+    Ratio("publish_vs_raw_nats", "publish_events_per_s", "raw_nats_publish_events_per_s", 0.7),
 )
 LAG_P99_MAX_MS = 50.0
 

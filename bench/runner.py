@@ -22,7 +22,9 @@ from bench.assessment import AssessmentSizes, run_assessment
 from bench.commissioning import CommissioningSizes, run_commissioning
 from bench.common import BenchDatabase, bench_database, median, progress, quiet_platformdirs
 from bench.contract import bench_registry, new_events
+from bench.feeds import FeedSizes, run_feeds
 from bench.mixed_load import MixedSizes, run_mixed
+from bench.publish import PublishSizes, run_publish
 from bench.registry import RegistrySizes, run_registry
 from bench.report import build_results, render_table, write_results
 from bench.transfers import TransferSizes, run_transfers
@@ -71,7 +73,9 @@ class Samples:
 
     def add(self, key: str, value: float, unit: str, rep: int, total: int) -> None:
         self.by_key.setdefault(key, []).append(value)
-        shown = f"{value:,.1f}" if unit == "ms" else f"{value:,.0f}"
+        shown = (
+            f"{value:,.1f}" if unit == "ms" else f"{value:,.3f}" if unit == "s" else f"{value:,.0f}"
+        )
         progress(f"{key} {rep}/{total}: {shown} {unit}")
 
     def medians(self) -> dict[str, float]:
@@ -145,6 +149,8 @@ SERVICE_SCENARIOS: dict[str, tuple[Any, ServiceScenario]] = {
     "commissioning": (CommissioningSizes, run_commissioning),
     "transfers": (TransferSizes, run_transfers),
     "mixed": (MixedSizes, run_mixed),
+    "publish": (PublishSizes, run_publish),
+    "feeds": (FeedSizes, run_feeds),
 }
 
 

@@ -30,6 +30,7 @@ from shared.http.problems import install_problem_handlers
 from shared.http.writes import mark_if_match_required, read_after
 from shared.policy.book import PolicyBook
 from shared.policy.store import seed as seed_policies
+from shared.publisher.worker import publisher_runtime
 from shared.settings import ServiceName, Settings
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,9 @@ def create_service_app(
         # The sealer and the audit index run as the audit role, wherever its credentials
         # are: every process in development, the audit worker alone in production.
         audit = audit_runtime(base, settings, spec.registry)
-        runtimes = [own, *([audit] if audit is not None else [])]
+        # Every event out to NATS JetStream, where a NATS URL is configured.
+        publisher = publisher_runtime(base, settings, spec.registry)
+        runtimes = [own, *(r for r in (audit, publisher) if r is not None)]
         for each in runtimes:
             await each.start()
         if spec.policies is not None:
@@ -269,6 +272,9 @@ async def readyz(request: Request) -> JSONResponse:
                 entry.update(status=status.status, lag_events=status.lag_events)
                 if status.status == "failed":
                     entry.update(failed_position=status.failed_position, error=status.last_error)
+                elif status.status == "waiting":
+                    # Its destination is unreachable: shown, but the service still serves.
+                    entry.update(error=status.last_error)
             if runner.stopped_by_failure is not None or entry["status"] == "failed":
                 ready = False
             consumers[name] = entry
@@ -312,4 +318,7 @@ def _record_metrics(behind: int, held: float, statuses: Sequence[Any]) -> None:
         metrics.SUBSCRIPTION_LAG_EVENTS.labels(subscription=s.name).set(s.lag_events)
         metrics.SUBSCRIPTION_FAILED.labels(subscription=s.name).set(
             1 if s.status == "failed" else 0
+        )
+        metrics.SUBSCRIPTION_WAITING.labels(subscription=s.name).set(
+            1 if s.status == "waiting" else 0
         )

@@ -97,6 +97,22 @@ def _parser() -> argparse.ArgumentParser:
     consumers.add_argument("--json", action="store_true")
     consumers.set_defaults(func=_cmd_consumers)
 
+    publisher = sub.add_parser(
+        "publisher", help="every event out to NATS JetStream (STRONGTRUSTS_NATS_URL)"
+    ).add_subparsers(metavar="ACTION")
+    publish_run = publisher.add_parser(
+        "run", help="run the publisher alone, as its own role, until stopped"
+    )
+    _log_format_option(publish_run)
+    publish_run.set_defaults(func=_cmd_publisher_run)
+    backfill = publisher.add_parser(
+        "backfill",
+        help="start publishing from a position of the log (into an empty or purged stream:"
+        " what the stream holds is never sent again)",
+    )
+    backfill.add_argument("--from-position", type=int, default=None, metavar="N")
+    backfill.set_defaults(func=_cmd_publisher_backfill)
+
     token = sub.add_parser("token", help="print a development token")
     token.add_argument("--role", action="append", required=True, help="repeat for more roles")
     token.add_argument("--sub", default="developer", help="the subject recorded as actor")
@@ -104,7 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     token.set_defaults(func=_cmd_token)
 
     openapi = sub.add_parser(
-        "openapi", help="write each service's OpenAPI document beside it (--check: compare)"
+        "openapi",
+        help="write each service's OpenAPI document beside it, and asyncapi.json for the"
+        " events published to NATS (--check: compare)",
     )
     openapi.add_argument(
         "--check", action="store_true", help="exit 1 if a committed document is out of date"
@@ -277,9 +295,61 @@ def _cmd_consumers(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             line = f"{r['owner']:<14} {r['name']:<32} {r['status']:<9} lag {r['lag_events']:>8}  handled {r['events_handled']}"
-            if r["status"] != "running":
+            if r["status"] == "waiting":
+                line += f"  waiting: {r['last_error']}"
+            elif r["status"] != "running":
                 line += f"  failed at {r['failed_position']}: {r['last_error']}"
             print(line)
+    return 0
+
+
+def _cmd_publisher_run(args: argparse.Namespace) -> int:
+    import signal
+
+    from shared.contracts import all_contracts
+    from shared.http.logging import configure_logging
+    from shared.publisher.worker import publisher_runtime
+
+    settings = get_settings()
+    runtime = publisher_runtime(database_url(settings), settings, all_contracts())
+    if runtime is None:
+        print("strongtrusts publisher run: set STRONGTRUSTS_NATS_URL", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, "publisher", fmt=_log_format(args, settings))
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await runtime.start()
+        try:
+            await stop.wait()
+        finally:
+            await runtime.stop()
+
+    _run_server(run())
+    return 0
+
+
+def _cmd_publisher_backfill(args: argparse.Namespace) -> int:
+    from shared.publisher.worker import start_from
+
+    settings = get_settings()
+
+    async def run() -> object:
+        conn = await connect(database_url(settings), settings, as_owner="publisher")
+        try:
+            return await start_from(conn, args.from_position)
+        finally:
+            await conn.close()
+
+    try:
+        checkpoint = asyncio.run(run())
+    except ValueError as exc:
+        print(f"strongtrusts publisher backfill: {exc}", file=sys.stderr)
+        return 2
+    print(f"the publisher starts after {checkpoint} when it next becomes active")
     return 0
 
 
@@ -306,18 +376,21 @@ def _cmd_token(args: argparse.Namespace) -> int:
 
 def _cmd_openapi(args: argparse.Namespace) -> int:
     from shared import openapi_docs
+    from shared.publisher import asyncapi
 
     if args.check:
-        stale = openapi_docs.stale_services()
-        for service in stale:
+        stale = [str(openapi_docs.committed_path(s)) for s in openapi_docs.stale_services()]
+        if asyncapi.is_stale():
+            stale.append(str(asyncapi.committed_path()))
+        for path in stale:
             print(
-                f"{openapi_docs.committed_path(service)}: differs from what {service} serves; "
+                f"{path}: differs from what the code serves and publishes; "
                 "run `strongtrusts openapi` and review the change",
                 file=sys.stderr,
             )
         return 1 if stale else 0
-    for path in openapi_docs.write_all():
-        print(path)
+    for written in [*openapi_docs.write_all(), asyncapi.write()]:
+        print(written)
     return 0
 
 

@@ -17,7 +17,7 @@ from typing import Literal
 
 from shared.contracts import assessment, commissioning, registry
 
-OwnerName = Literal["registry", "assessment", "commissioning", "audit"]
+OwnerName = Literal["registry", "assessment", "commissioning", "audit", "publisher"]
 
 # The log itself, its seals and the stream-ownership table.
 LOG_SCHEMA = "eventlog"
@@ -38,7 +38,8 @@ TEST_WRITER_ROLE = ROLE_PREFIX + "test"
 
 @dataclass(frozen=True)
 class Owner:
-    """One owner of data: a service, or the audit worker (the sealer and the audit index)."""
+    """One owner of data: a service, the audit worker (the sealer and the audit index), or
+    the publisher."""
 
     name: OwnerName
     # The stream categories it alone may append to.
@@ -67,6 +68,8 @@ OWNERS: Mapping[OwnerName, Owner] = {
     "assessment": Owner("assessment", assessment.STREAM_CATEGORIES),
     "commissioning": Owner("commissioning", commissioning.STREAM_CATEGORIES, reads=("audit",)),
     "audit": Owner("audit", frozenset()),
+    # Publishes every event to NATS (shared/publisher): reads the log, appends nothing.
+    "publisher": Owner("publisher", frozenset()),
 }
 
 

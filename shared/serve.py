@@ -130,6 +130,13 @@ async def run_everything(settings: Settings, *, host: str, log_format: LogFormat
         f"  {'console':<14} http://{host}:{CONSOLE_PORT}/  (sign in as anyone in development)",
         *(f"  {name:<14} http://{host}:{port}/docs" for name, port in SERVICE_PORTS.items()),
         "",
+        (
+            f"Publishing every event to NATS JetStream at {settings.nats_url}"
+            f" (stream {settings.nats_stream}, subjects {settings.nats_subject_prefix}.>)"
+            if settings.nats_url
+            else "Not publishing events to NATS (set STRONGTRUSTS_NATS_URL to publish them)"
+        ),
+        "",
         "Development token (every role; `strongtrusts token --role ROLE` for one):",
         f"  {token}",
         "",

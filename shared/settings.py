@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     assessment_database_url: str | None = None
     commissioning_database_url: str | None = None
     audit_database_url: str | None = None
+    publisher_database_url: str | None = None
     database_role_password: str | None = None
     pool_min_size: int = 1
     pool_max_size: int = 10
@@ -71,6 +72,35 @@ class Settings(BaseSettings):
     # sending X-Log-Position waits at most read_wait_timeout_s, then answers 503.
     write_wait_timeout_s: float = 2.0
     read_wait_timeout_s: float = 5.0
+    # Scheduled pulls of DfE's feeds (the registry's feed worker runs where a base URL is set).
+    # Files are named by date under the base URL (GIAS: edubasealldataYYYYMMDD.csv and its
+    # three siblings; Ofsted: the templates below, {date} being YYYYMMDD).
+    feeds_gias_base_url: str | None = None
+    feeds_gias_schedule: str = "daily 06:00"
+    feeds_gias_lookback_days: int = Field(default=7, ge=0)
+    feeds_ofsted_base_url: str | None = None
+    feeds_ofsted_schedule: str = "daily 06:30"
+    feeds_ofsted_lookback_days: int = Field(default=62, ge=0)
+    feeds_ofsted_files: tuple[str, ...] = ("ofsted_mi_legacy_{date}.csv", "ofsted_mi_{date}.csv")
+    # Fetched files are kept here until their snapshot is applied or discarded.
+    feeds_dir: Path | None = None
+    feeds_max_file_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
+    feeds_attempts: int = Field(default=4, ge=1)
+    feeds_retry_base_s: float = Field(default=2.0, ge=0)
+    feeds_timeout_s: float = Field(default=60.0, gt=0)
+    # The drift guard: a snapshot that would close or remove more than this share of the
+    # open schools (or trusts), or move more schools out of their trust, is held.
+    feeds_max_closed_share: float = Field(default=0.02, ge=0, le=1)
+    feeds_max_moved_schools: int = Field(default=100, ge=0)
+
+    # Every event published to NATS JetStream where a URL is set (shared/publisher).
+    nats_url: str | None = None
+    nats_stream: str = "STRONGTRUSTS"
+    nats_subject_prefix: str = "strongtrusts"
+    # How long JetStream remembers a message id to drop a re-send (its de-duplication).
+    nats_duplicate_window_s: float = Field(default=3600.0, gt=0)
+    nats_ack_timeout_s: float = Field(default=10.0, gt=0)
+    publisher_batch_size: int = Field(default=2000, gt=0)
 
     log_level: str = "INFO"
     max_request_bytes: int = 1_048_576
@@ -90,6 +120,7 @@ class Settings(BaseSettings):
                     self.assessment_database_url,
                     self.commissioning_database_url,
                     self.audit_database_url,
+                    self.publisher_database_url,
                 )
             ):
                 raise ValueError(

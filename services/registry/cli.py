@@ -42,6 +42,16 @@ def register(commands: Any) -> None:
     ofsted.add_argument("--json", action="store_true", help="print the report as JSON")
     ofsted.set_defaults(func=_cmd_import_ofsted)
 
+    feeds = commands.add_parser("feeds", help="scheduled pulls of GIAS and Ofsted").add_subparsers(
+        metavar="ACTION"
+    )
+    run_once = feeds.add_parser(
+        "run-once", help="pull each configured feed now (or finish a released or interrupted pull)"
+    )
+    run_once.add_argument("--feed", action="append", choices=["gias", "ofsted"])
+    run_once.add_argument("--json", action="store_true", help="print the outcomes as JSON")
+    run_once.set_defaults(func=_cmd_feeds_run_once)
+
     projections = commands.add_parser("projections", help="read models").add_subparsers(
         metavar="ACTION"
     )
@@ -176,13 +186,66 @@ async def first_run(url: str) -> None:
         print(f"First run: {written} events written", file=sys.stderr)
 
 
+def _cmd_feeds_run_once(args: argparse.Namespace) -> int:
+    from services.registry.feeds.sources import (
+        drift_limits,
+        feed_sources,
+        feeds_dir,
+        fetch_policy,
+    )
+    from services.registry.feeds.worker import FeedWorker, PullResult
+    from shared.db import owner_database_url
+    from shared.eventlog.leader import Busy
+
+    settings = get_settings()
+    sources = feed_sources(settings)
+    if not sources:
+        print(
+            "strongtrusts feeds run-once: no feed is configured; set"
+            " STRONGTRUSTS_FEEDS_GIAS_BASE_URL or STRONGTRUSTS_FEEDS_OFSTED_BASE_URL",
+            file=sys.stderr,
+        )
+        return 2
+
+    async def run() -> list[PullResult]:
+        url = database_url(settings)
+        async with owner_store(url, settings, all_contracts(), "registry") as store:
+            worker = FeedWorker(
+                store,
+                owner_database_url(settings, "registry", url),
+                sources,
+                feeds_dir(settings),
+                limits=drift_limits(settings),
+                policy=fetch_policy(settings),
+                timeout_s=settings.feeds_timeout_s,
+            )
+            # The same lock as the service's worker: never two pulls of a feed at once.
+            async with worker.leader.hold():
+                return await worker.run_once(args.feed)
+
+    try:
+        results = asyncio.run(run())
+    except Busy as exc:
+        print(f"strongtrusts feeds run-once: {exc}; it pulls on its schedule", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps([r.as_dict() for r in results], indent=2))
+    else:
+        for r in results:
+            when = f" {r.snapshot_date}" if r.snapshot_date else ""
+            print(f"{r.feed}{when}: {r.outcome} ({r.detail}) run {r.run_id}")
+    return 0
+
+
 def _cmd_rebuild(args: argparse.Namespace) -> int:
+    from services.registry.feeds import projection as feeds
     from services.registry.projections import rebuild
     from shared.eventlog.rebuild import ProjectionBusy
 
     settings = get_settings()
     try:
         report = asyncio.run(rebuild(database_url(settings), settings))
+        asyncio.run(feeds.rebuild(database_url(settings), settings))
     except ProjectionBusy as exc:
         print(f"strongtrusts projections rebuild: {exc}", file=sys.stderr)
         return 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -249,32 +249,26 @@ async def load_state(
     return schools, trusts
 
 
-async def import_gias(
-    store: EventStore,
-    files: GiasFiles,
-    *,
-    actor: str,
-    import_id: str | None = None,
-    snapshot: date | None = None,
-    progress: Progress | None = None,
-) -> ImportReport:
-    """Apply a GIAS snapshot. Unusable input raises UnusableInput and writes nothing."""
-    tick = progress or (lambda _stage, _n: None)
-    import_id = import_id or uuid.uuid4().hex
-    snapshot = snapshot or snapshot_date_of(files.establishments)
-    if snapshot is None:
-        raise UnusableInput(files.establishments.name, NO_SNAPSHOT_DATE)
-    report = ImportReport(import_id=import_id, snapshot_date=snapshot)
-    parsed = read_snapshot(files, report)
-    tick("parsed", sum(report.rows_read.values()))
-    schools, trusts = await load_state(store)
-    meta = EventMetadata(
-        actor=actor,
-        reason=f"GIAS snapshot of {snapshot.isoformat()}",
-        correlation_id=import_id,
-        source=f"gias-import:{import_id}",
-    )
-    appends: list[StreamAppend] = []
+@dataclass(frozen=True)
+class GiasPlan:
+    """What a parsed snapshot would add to the log, worked out before anything is written."""
+
+    snapshot_date: date
+    parsed: Snapshot
+    schools: dict[int, SchoolState]
+    trusts: dict[int, TrustState]
+    # (stream, its new events, the version it must be at), trusts first.
+    changes: list[tuple[str, list[EventContract], int]]
+
+
+def plan_snapshot(
+    parsed: Snapshot,
+    schools: dict[int, SchoolState],
+    trusts: dict[int, TrustState],
+    snapshot: date,
+) -> GiasPlan:
+    """Compare a parsed snapshot with the state the log holds: the events that bring it up to date."""
+    changes: list[tuple[str, list[EventContract], int]] = []
     closed_now: set[int] = set()
     # Trusts first, so that readers meet a trust before the schools that join it.
     for uid, group in sorted(parsed.trusts.items()):
@@ -283,7 +277,8 @@ async def import_gias(
         events = trust_snapshot_events(state, uid, group.details, snapshot)
         if group.details.status == "Closed":
             closed_now.add(uid)
-        _add(appends, f"trust-{uid}", events, state.version if state else 0, meta)
+        if events:
+            changes.append((f"trust-{uid}", events, state.version if state else 0))
     for urn, est in sorted(parsed.establishments.items()):
         school = schools.get(urn)
         events = school_snapshot_events(
@@ -295,7 +290,48 @@ async def import_gias(
             snapshot,
             frozenset(closed_now),
         )
-        _add(appends, f"school-{urn}", events, school.version if school else 0, meta)
+        if events:
+            changes.append((f"school-{urn}", events, school.version if school else 0))
+    return GiasPlan(snapshot, parsed, schools, trusts, changes)
+
+
+async def import_gias(
+    store: EventStore,
+    files: GiasFiles,
+    *,
+    actor: str,
+    import_id: str | None = None,
+    snapshot: date | None = None,
+    progress: Progress | None = None,
+    before_apply: Callable[[GiasPlan], Awaitable[None]] | None = None,
+) -> ImportReport:
+    """Apply a GIAS snapshot. Unusable input raises UnusableInput and writes nothing.
+
+    ``before_apply`` sees the plan before anything is written and may raise to stop there
+    (the scheduled feed's drift guard does).
+    """
+    tick = progress or (lambda _stage, _n: None)
+    import_id = import_id or uuid.uuid4().hex
+    snapshot = snapshot or snapshot_date_of(files.establishments)
+    if snapshot is None:
+        raise UnusableInput(files.establishments.name, NO_SNAPSHOT_DATE)
+    report = ImportReport(import_id=import_id, snapshot_date=snapshot)
+    parsed = read_snapshot(files, report)
+    tick("parsed", sum(report.rows_read.values()))
+    schools, trusts = await load_state(store)
+    plan = plan_snapshot(parsed, schools, trusts, snapshot)
+    if before_apply is not None:
+        await before_apply(plan)
+    meta = EventMetadata(
+        actor=actor,
+        reason=f"GIAS snapshot of {snapshot.isoformat()}",
+        correlation_id=import_id,
+        source=f"gias-import:{import_id}",
+    )
+    appends = [
+        StreamAppend(stream, [NewEvent(e, meta) for e in events], version)
+        for stream, events, version in plan.changes
+    ]
     for start in range(0, len(appends), CHUNK_STREAMS):
         chunk = appends[start : start + CHUNK_STREAMS]
         await store.append_streams(chunk)
@@ -324,17 +360,6 @@ async def import_gias(
         f"gias_import-{import_id}", [NewEvent(completed, meta)], expected_version=ANY
     )
     return report
-
-
-def _add(
-    appends: list[StreamAppend],
-    stream: str,
-    events: list[EventContract],
-    version: int,
-    meta: EventMetadata,
-) -> None:
-    if events:
-        appends.append(StreamAppend(stream, [NewEvent(e, meta) for e in events], version))
 
 
 def rejected_row(problem: RowProblem) -> RejectedRow:

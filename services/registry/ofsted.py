@@ -151,17 +151,13 @@ def parse_inspection(row: Row, cols: _Columns) -> OfstedInspectionRecorded:
     )
 
 
-async def import_ofsted(
-    store: EventStore,
-    path: Path,
-    *,
-    actor: str,
-    import_id: str | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> OfstedReport:
-    """Record each inspection not already on its school's stream; unusable input raises."""
-    import_id = import_id or uuid.uuid4().hex
-    report = OfstedReport(import_id)
+def read_inspections(
+    path: Path, report: OfstedReport
+) -> list[tuple[Row, OfstedInspectionRecorded]]:
+    """Every usable row of the file as an inspection; bad rows go to ``report``.
+
+    Raises UnusableInput, before anything is applied, for a file that cannot be used at all.
+    """
     rows = read_rows(path, ["URN"])
     first = next(rows, None)
     inspections: list[tuple[Row, OfstedInspectionRecorded]] = []
@@ -182,6 +178,21 @@ async def import_ofsted(
                 inspections.append((row, parse_inspection(row, cols)))
             except RowProblem as problem:
                 report.rejected.append(problem)
+    return inspections
+
+
+async def import_ofsted(
+    store: EventStore,
+    path: Path,
+    *,
+    actor: str,
+    import_id: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> OfstedReport:
+    """Record each inspection not already on its school's stream; unusable input raises."""
+    import_id = import_id or uuid.uuid4().hex
+    report = OfstedReport(import_id)
+    inspections = read_inspections(path, report)
     schools, _ = await load_state(store)
     meta = EventMetadata(
         actor=actor,

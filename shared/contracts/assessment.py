@@ -195,3 +195,19 @@ class AssessmentWithdrawn(EventContract):
     assessment_id: AssessmentId
     trust_uid: GroupUid
     was_published: bool
+
+
+# Which events each stream category holds: the subject each is published on (asyncapi.json).
+CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
+    "framework": (FrameworkVersionPublished,),
+    "assessment": (
+        AssessmentStarted,
+        EvidenceRecorded,
+        PillarJudged,
+        AssessmentSubmitted,
+        AssessmentReturned,
+        AssessmentModerated,
+        AssessmentPublished,
+        AssessmentWithdrawn,
+    ),
+}

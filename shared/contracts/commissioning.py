@@ -277,3 +277,21 @@ class PolicyVersionPublished(PolicyVersionFields):
     """A version of one of the commissioning's policies (shared/contracts/policy.py)."""
 
     type_name = "commissioning.PolicyVersionPublished"
+
+
+# Which events each stream category holds: the subject each is published on (asyncapi.json).
+CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
+    "case": (
+        CaseOpened,
+        CaseCriteriaSet,
+        CaseShortlisted,
+        AdvisoryBoardScheduled,
+        DecisionRecorded,
+        TransferApproved,
+        SignificantDateChanged,
+        CaseCompleted,
+        CaseClosed,
+    ),
+    "intervention": (InterventionIssued, InterventionStatusChanged),
+    policy_category("commissioning"): (PolicyVersionPublished,),
+}

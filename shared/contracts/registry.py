@@ -2,7 +2,9 @@
 
 Streams: ``school-{urn}`` holds a school's details, its trust memberships and its
 inspections, so one stream is one school's whole history; ``trust-{uid}`` holds a trust's
-details; ``gias_import-{id}`` and ``ofsted_import-{id}`` hold each feed run's report.
+details; ``gias_import-{id}`` and ``ofsted_import-{id}`` hold each import's report, and
+``feed-{feed}`` (``feed-gias``, ``feed-ofsted``) every scheduled pull of that feed: what it
+found, what it held back or applied, and who released or discarded a held snapshot.
 Dates here are the dates things happened in the world (a snapshot, a joined date, a close
 date); when the log recorded them is the event's own ``recorded_at``.
 """
@@ -10,7 +12,7 @@ date); when the log recorded them is the event's own ``recorded_at``.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,7 +24,15 @@ contracts = EventRegistry()
 
 # The stream categories only the registry appends to (see shared/ownership.py).
 STREAM_CATEGORIES: frozenset[str] = frozenset(
-    {"school", "trust", "transfer", "gias_import", "ofsted_import", policy_category("registry")}
+    {
+        "school",
+        "trust",
+        "transfer",
+        "gias_import",
+        "ofsted_import",
+        "feed",
+        policy_category("registry"),
+    }
 )
 
 # Read models in every service store UIDs as PostgreSQL integers: a larger UID that got into
@@ -360,3 +370,177 @@ class PolicyVersionPublished(PolicyVersionFields):
     """A version of one of the registry's policies (shared/contracts/policy.py)."""
 
     type_name = "registry.PolicyVersionPublished"
+
+
+# --------------------------------------------------------------------- scheduled pulls
+# Stream ``feed-{feed}``: one per feed, so its state (what was last seen, what is held, what
+# is being applied) is a fold of one stream and concurrent writers meet its version.
+
+FeedName = Literal["gias", "ofsted"]
+RunId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="The pull's id (uuid4 hex)")]
+
+
+class FetchedFile(_Value):
+    """One file of a snapshot as it was fetched: where from, its size, digest and validators."""
+
+    role: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=300)
+    url: str = Field(min_length=1, max_length=2000)
+    size: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    etag: str | None = Field(default=None, max_length=1000)
+    last_modified: str | None = Field(default=None, max_length=100)
+
+
+class SnapshotSummary(_Value):
+    """What applying a snapshot would change: a count per kind of change and a few examples
+    (URNs or UIDs) of each, beside the open schools and trusts the register held before."""
+
+    counts: dict[str, int]
+    samples: dict[str, list[int]]
+    # What the drift guard measures shares against; None where it does not apply (Ofsted).
+    open_schools_before: int | None = Field(default=None, ge=0)
+    open_trusts_before: int | None = Field(default=None, ge=0)
+
+
+@contracts.register
+class FeedChecked(EventContract):
+    """A pull found nothing new to apply: the newest set is one already seen, or none is published."""
+
+    type_name = "registry.FeedChecked"
+    feed: FeedName
+    run_id: RunId
+    outcome: Literal["unchanged", "nothing_published"]
+    snapshot_date: date | None = None
+    detail: str = Field(max_length=2000)
+
+
+@contracts.register
+class FeedFetchFailed(EventContract):
+    """A pull could not fetch a file it needed, even after retrying; nothing was applied."""
+
+    type_name = "registry.FeedFetchFailed"
+    feed: FeedName
+    run_id: RunId
+    snapshot_date: date | None = None
+    url: str | None = Field(default=None, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000)
+    attempts: int = Field(ge=0)
+
+
+@contracts.register
+class FeedSnapshotHeld(EventContract):
+    """A fetched snapshot was held back: it lacks a file, or would change more than the drift
+    guard allows. It waits for a data-feed user to release or discard it."""
+
+    type_name = "registry.FeedSnapshotHeld"
+    feed: FeedName
+    run_id: RunId
+    snapshot_date: date
+    files: list[FetchedFile]
+    missing: list[str]
+    reasons: list[str] = Field(min_length=1)
+    summary: SnapshotSummary | None = None
+    superseded_run_id: RunId | None = None
+
+
+@contracts.register
+class FeedSnapshotUnusable(EventContract):
+    """A fetched file is not in the expected format: nothing from the snapshot was applied."""
+
+    type_name = "registry.FeedSnapshotUnusable"
+    feed: FeedName
+    run_id: RunId
+    snapshot_date: date
+    files: list[FetchedFile]
+    file: str = Field(max_length=300)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@contracts.register
+class FeedSnapshotAccepted(EventContract):
+    """A fetched snapshot passed the drift guard and is being applied."""
+
+    type_name = "registry.FeedSnapshotAccepted"
+    feed: FeedName
+    run_id: RunId
+    snapshot_date: date
+    files: list[FetchedFile]
+    summary: SnapshotSummary | None = None
+    superseded_run_id: RunId | None = None
+
+
+@contracts.register
+class FeedSnapshotReleased(EventContract):
+    """A data-feed user released a held snapshot: it is applied as it is."""
+
+    type_name = "registry.FeedSnapshotReleased"
+    feed: FeedName
+    run_id: RunId
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+@contracts.register
+class FeedSnapshotDiscarded(EventContract):
+    """A data-feed user discarded a held snapshot: it is never applied."""
+
+    type_name = "registry.FeedSnapshotDiscarded"
+    feed: FeedName
+    run_id: RunId
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+@contracts.register
+class FeedSnapshotApplied(EventContract):
+    """An accepted or released snapshot was applied through the registry's importers."""
+
+    type_name = "registry.FeedSnapshotApplied"
+    feed: FeedName
+    run_id: RunId
+    snapshot_date: date
+    import_ids: list[str]
+    events_written: int = Field(ge=0)
+    rows_rejected: int = Field(ge=0)
+
+
+@contracts.register
+class FeedSnapshotFailed(EventContract):
+    """Applying an accepted or released snapshot failed part-way; the next pull tries again
+    (imports write only what the log lacks, so nothing is applied twice)."""
+
+    type_name = "registry.FeedSnapshotFailed"
+    feed: FeedName
+    run_id: RunId
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+# Which events each stream category holds, so each is published on its category's subject
+# (shared/publisher) and documented there (asyncapi.json). A test holds it to the contracts.
+CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
+    "school": (
+        SchoolRegistered,
+        SchoolDetailsChanged,
+        SchoolClosed,
+        SchoolLinkedToPredecessor,
+        SchoolJoinedTrust,
+        SchoolLeftTrust,
+        SchoolTransferred,
+        OfstedInspectionRecorded,
+    ),
+    "trust": (TrustIncorporated, TrustDetailsChanged, TrustClosed, LocalAuthorityTrustEstablished),
+    "transfer": (TransferScheduled, TransferRejected),
+    "gias_import": (GiasImportStarted, GiasImportFailed, GiasImportCompleted),
+    "ofsted_import": (OfstedImportCompleted,),
+    "feed": (
+        FeedChecked,
+        FeedFetchFailed,
+        FeedSnapshotHeld,
+        FeedSnapshotUnusable,
+        FeedSnapshotAccepted,
+        FeedSnapshotReleased,
+        FeedSnapshotDiscarded,
+        FeedSnapshotApplied,
+        FeedSnapshotFailed,
+    ),
+    policy_category("registry"): (PolicyVersionPublished,),
+}

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
+
+import orjson
 
 # json.dumps(ensure_ascii=False) escapes only '"', '\\' and control characters: the minimum.
 _encode_str = json.JSONEncoder(ensure_ascii=False).encode
@@ -36,6 +39,34 @@ def canonical_bytes(value: Any) -> bytes:
         return canonical_json(value).encode("utf-8")
     except UnicodeEncodeError as exc:
         raise NotCanonicalisable(f"text is not valid Unicode: {exc.reason}") from exc
+
+
+# Where orjson's text can differ from the canonical: a number with a trailing ".0", or with
+# an exponent ("1e-7", "1.5e+16"; digits are mapped to 0 to find those with plain searches,
+# far faster than a regular expression). Text inside strings can match too, which costs only
+# the careful way.
+_TRAILING_ZERO = re.compile(rb"\.0[],}]")
+# Every ASCII digit as 0: a run of digits is then a run of zeros, found by a plain search.
+DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def canonical_json_read_back(value: Any) -> bytes:
+    """``canonical_bytes`` of a value read back from the log, several times faster.
+
+    orjson with sorted keys writes the same bytes for what the log stores (its strings are
+    escaped alike, and numbers read back from canonical text are plain or integers) except a
+    number it writes with an exponent or a trailing ".0"; those take the careful way.
+    """
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, say
+        return canonical_bytes(value)
+    if _TRAILING_ZERO.search(text):
+        return canonical_bytes(value)
+    zeros = text.translate(DIGITS_TO_ZERO)
+    if b"0e-" in zeros or b"0e+" in zeros:
+        return canonical_bytes(value)
+    return text
 
 
 def loads_exact(text: str) -> Any:

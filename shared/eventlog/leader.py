@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 LOCK_SALT = 0x5354_5355  # keeps our advisory locks apart from others'
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class Busy(Exception):
+    """Another instance leads (or the database cannot be reached to ask)."""
 
 
 class LostLead(Exception):
@@ -95,6 +99,18 @@ class Leader:
                     self.active.clear()
                     await self._release()
         finally:
+            await self._release()
+
+    @contextlib.asynccontextmanager
+    async def hold(self) -> AsyncIterator[None]:
+        """Lead for the length of the block, for a one-off run beside the running instances;
+        raises Busy rather than wait when another instance leads."""
+        if not await self._acquire(None):
+            raise Busy(f"{self.name} is active in another process (or the database is down)")
+        try:
+            yield
+        finally:
+            self.active.clear()
             await self._release()
 
     async def _acquire(

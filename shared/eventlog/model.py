@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 
 import orjson
 
+from shared.eventlog.canonical import DIGITS_TO_ZERO
 from shared.eventlog.contracts import EventContract, EventMetadata, EventRegistry
 from shared.eventlog.errors import InvalidStreamId
 
@@ -92,6 +93,9 @@ class RecordedEvent:
     # it for every event read was a tenth of a replay's time.
     metadata_json: str
     recorded_at: datetime
+    # Its link in the stream's hash chain: the sealer extends the global chain with it, the
+    # publisher hands it on.
+    stream_hash: bytes
 
     @property
     def checkpoint(self) -> Checkpoint:
@@ -139,17 +143,19 @@ class RecordedEvent:
             _loads(row[9]),
             row[10],
             row[11],
+            row[12],
         )
 
 
 # orjson parses two to three times faster, but reads integers beyond 64 bits as floats;
 # any run of 19 or more digits (even inside a string) sends the text to the json module,
-# which reads them exactly.
-_LONG_DIGITS = re.compile(r"\d{19}")
+# which reads them exactly. The run is found by mapping every digit to 0 and searching for
+# nineteen of them: a tenth of the cost of a regular expression over a whole event.
+_LONG_DIGITS = b"0" * 19
 
 
 def _loads(text: str) -> dict[str, Any]:
-    if _LONG_DIGITS.search(text):
+    if _LONG_DIGITS in text.encode().translate(DIGITS_TO_ZERO):
         exact: dict[str, Any] = json.loads(text)
         return exact
     value: dict[str, Any] = orjson.loads(text)
@@ -158,7 +164,7 @@ def _loads(text: str) -> dict[str, Any]:
 
 RECORDED_COLUMNS = (
     "position, era, tx_id, event_id, stream_id, category, stream_version, event_type,"
-    " schema_version, data, metadata, recorded_at"
+    " schema_version, data, metadata, recorded_at, stream_hash"
 )
 
 

@@ -160,6 +160,12 @@ class EventLogRuntime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        for consumer in self._consumers:
+            # A consumer with a connection of its own (the publisher's to NATS) closes it.
+            close = getattr(consumer, "close", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    await close()
         await self.signals.stop()
         if self.pool is not None:
             await self.pool.close()

@@ -29,16 +29,11 @@ class Sealer:
         )
         seq, chain = (last["seq"], bytes(last["chain_hash"])) if last else (0, GENESIS_HASH)
         positions = [e.position for e in events]
-        rows = await ctx.conn.fetch(
-            "SELECT position, stream_hash FROM events WHERE position = ANY($1::bigint[])",
-            positions,
-        )
-        stream_hashes = {r["position"]: bytes(r["stream_hash"]) for r in rows}
         seqs: list[int] = []
         hashes: list[bytes] = []
-        for position in positions:
+        for event in events:
             seq += 1
-            chain = chain_global_hash(chain, position, stream_hashes[position])
+            chain = chain_global_hash(chain, event.position, event.stream_hash)
             seqs.append(seq)
             hashes.append(chain)
         await ctx.conn.execute(

@@ -36,6 +36,15 @@ from shared.eventlog.store import EventStore
 log = logging.getLogger(__name__)
 
 
+async def _cancelled(task: asyncio.Task[list[RecordedEvent]] | None) -> None:
+    """Cancel a read-ahead and wait for it to end, whatever it ended with."""
+    if task is not None and not task.done():
+        task.cancel()
+    if task is not None:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
 class HandlerContext:
     """What a handler may touch: the batch's transaction, and appends inside it."""
 
@@ -92,6 +101,19 @@ class ConsumerFailed(Exception):
     """A consumer stopped because one event kept failing; it is never skipped."""
 
 
+class Unavailable(Exception):
+    """Where a consumer's effects go, outside the database, cannot be reached just now.
+
+    Not the event's fault, so it never counts against the event's attempts: the runner
+    waits, longer each time up to a limit, shows itself as ``waiting`` with the error, and
+    tries the same batch again. Nothing is skipped.
+    """
+
+
+# The database's fault or the destination's: retried without using up the event's attempts.
+_NOT_THE_EVENTS_FAULT: tuple[type[Exception], ...] = (*CONNECTION_LOST_ERRORS, Unavailable)
+
+
 class Fenced(LostLead):
     """Another instance became active; this one must stop writing."""
 
@@ -112,6 +134,8 @@ class ConsumerRunner:
     poll_interval_s: float = 0.5
     max_attempts: int = 5
     retry_base_s: float = 0.05
+    # The longest wait between tries while a consumer's destination is Unavailable.
+    unavailable_max_s: float = 5.0
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
     def __post_init__(self) -> None:
@@ -180,21 +204,45 @@ class ConsumerRunner:
 
     async def _consume(self, waiter: asyncio.Event) -> None:
         backoff = 0.0
-        while True:
-            self._leader.check()
-            waiter.clear()
-            batch = await self.store.read_all(
-                self.checkpoint, categories=self.consumer.categories, limit=self.batch_size
-            )
-            if batch:
-                await self._handle(batch)
-                backoff = 0.0
-                continue
-            # Nothing readable yet. After a wake-up the new events may still sit above the
-            # horizon behind an older open transaction, so look again soon, backing off to
-            # the poll interval; a wake-up cuts any wait short.
-            backoff = min(self.poll_interval_s, max(0.002, backoff * 2))
-            await wait_for_wake(waiter, backoff)
+        unavailable = 0
+        ahead: asyncio.Task[list[RecordedEvent]] | None = None
+        try:
+            while True:
+                self._leader.check()
+                waiter.clear()
+                batch = await ahead if ahead is not None else []
+                ahead = None
+                # An empty read-ahead is read again: it was taken before the wake-up flag
+                # was cleared, so a wake-up for an event it missed may have been lost.
+                if not batch:
+                    batch = await self._read(self.checkpoint)
+                if batch:
+                    # The next batch is read while this one is handled: the database finds
+                    # it while the handler works, instead of after.
+                    ahead = asyncio.create_task(self._read(batch[-1].checkpoint))
+                    try:
+                        await self._handle(batch)
+                    except Unavailable as exc:
+                        await _cancelled(ahead)
+                        ahead = None
+                        unavailable += 1
+                        await self._wait_unavailable(batch[0], exc, unavailable)
+                        continue
+                    unavailable = 0
+                    backoff = 0.0
+                    continue
+                # Nothing readable yet. After a wake-up the new events may still sit above
+                # the horizon behind an older open transaction, so look again soon, backing
+                # off to the poll interval; a wake-up cuts any wait short.
+                backoff = min(self.poll_interval_s, max(0.002, backoff * 2))
+                await wait_for_wake(waiter, backoff)
+        finally:
+            await _cancelled(ahead)
+
+    async def _read(self, after: Checkpoint) -> list[RecordedEvent]:
+        return await self.store.read_all(
+            after, categories=self.consumer.categories, limit=self.batch_size
+        )
 
     async def _handle(self, batch: list[RecordedEvent]) -> None:
         try:
@@ -241,9 +289,9 @@ class ConsumerRunner:
             async with conn.transaction():
                 try:
                     await self.consumer.handle(events, ctx)
-                except CONNECTION_LOST_ERRORS:
-                    # The database's fault, not the event's: a restart must not use up
-                    # the event's attempts (the leader waits and tries again).
+                except _NOT_THE_EVENTS_FAULT:
+                    # The database's fault or the destination's, not the event's: a
+                    # restart must not use up the event's attempts.
                     raise
                 except Exception as exc:
                     raise _HandlerFailed(str(exc)) from exc
@@ -274,6 +322,31 @@ class ConsumerRunner:
     def advanced(self) -> asyncio.Event:
         """An event set the next time this runner's checkpoint moves."""
         return self._advanced
+
+    async def _wait_unavailable(self, first: RecordedEvent, exc: Unavailable, tries: int) -> None:
+        wait = min(self.unavailable_max_s, self.retry_base_s * 2 ** min(tries - 1, 30))
+        error = "".join(traceback.format_exception_only(exc)).strip()
+        log.warning(
+            "consumer %s waiting at position %s (try %s, again in %.2fs): %s",
+            self.name,
+            first.position,
+            tries,
+            wait,
+            error,
+        )
+        with contextlib.suppress(asyncpg.PostgresError, *UNREACHABLE_ERRORS):
+            await self.store.pool.execute(
+                """
+                UPDATE subscriptions
+                   SET status = 'waiting', last_error = $3, attempts = $4, updated_at = now()
+                 WHERE name = $1 AND fence = $2
+                """,
+                self.name,
+                self._fence,
+                error[:4000],
+                tries,
+            )
+        await asyncio.sleep(wait)
 
     async def _record_failure(
         self, event: RecordedEvent, error: str, attempts: int, *, final: bool

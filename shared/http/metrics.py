@@ -47,6 +47,13 @@ SUBSCRIPTION_FAILED = Gauge(
     registry=REGISTRY,
 )
 
+SUBSCRIPTION_WAITING = Gauge(
+    "subscription_waiting",
+    "1 while a subscription waits for a destination outside the database (NATS), else 0.",
+    ["subscription"],
+    registry=REGISTRY,
+)
+
 METRICS_CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
 

@@ -39,6 +39,9 @@ WRITE_ROLES: dict[RouteKey, frozenset[Role]] = {
     # registry: a caseworker registers an LA-established trust; the data feed hands in GIAS.
     ("registry", "POST", "/trusts"): frozenset({_R.CASEWORKER}),
     ("registry", "POST", "/imports/gias"): frozenset({_R.DATA_FEED}),
+    # The data feed decides on a snapshot the scheduled pull held back.
+    ("registry", "POST", "/feeds/{feed}/held/{run_id}/release"): frozenset({_R.DATA_FEED}),
+    ("registry", "POST", "/feeds/{feed}/held/{run_id}/discard"): frozenset({_R.DATA_FEED}),
     # assessment: only an admin publishes a framework (the one administrative write); an
     # assessor starts, records evidence, judges and submits; a moderator moderates and
     # publishes; either may withdraw.
@@ -83,6 +86,8 @@ READ_ROLES: dict[RouteKey, frozenset[Role]] = {
     ("registry", "GET", "/areas"): REGISTRY_READERS,
     ("registry", "GET", "/areas/{name}"): REGISTRY_READERS,
     ("registry", "GET", "/imports/{import_id}"): REGISTRY_READERS,
+    ("registry", "GET", "/feeds"): REGISTRY_READERS,
+    ("registry", "GET", "/feeds/{feed}/held"): REGISTRY_READERS,
     ("assessment", "GET", "/frameworks"): ASSESSMENT_READERS,
     ("assessment", "GET", "/frameworks/{framework_id}/versions/{version}"): ASSESSMENT_READERS,
     ("assessment", "GET", "/assessments"): ASSESSMENT_READERS,

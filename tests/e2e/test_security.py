@@ -271,6 +271,8 @@ def _path(route: Route, w: World | None = None) -> str:
         "name": "Leeds",
         "area": "Leeds",
         "import_id": uuid.uuid4().hex,
+        "feed": "gias",
+        "run_id": uuid.uuid4().hex,
         "assessment_id": w.assessment_id if w else uuid.uuid4().hex,
         "case_id": w.case_id if w else uuid.uuid4().hex,
         "intervention_id": w.intervention_id if w else uuid.uuid4().hex,
@@ -351,6 +353,9 @@ BODIES: dict[str, Callable[[World], Any]] = {
         "conditions": ["Appoint a new chair by spring."],
     },
     "/interventions/{intervention_id}/status": lambda w: {"status": "closed"},
+    # Nothing is held in the matrix's world: a role allowed through is answered 404.
+    "/feeds/{feed}/held/{run_id}/release": lambda w: {"reason": "Checked with GIAS"},
+    "/feeds/{feed}/held/{run_id}/discard": lambda w: {"reason": "A truncated file"},
 }
 # The stream behind each write's target, whose version If-Match names. Read from the log,
 # not the read model: the write must be current, or a stale If-Match would refuse it anyway.

@@ -13,6 +13,10 @@ from shared.contracts.registry import SchoolTransferred, TrustClosed
 # Identifier fields that name no auditable subject, on purpose.
 NOT_SUBJECTS = {
     "import_id",
+    "import_ids",
+    # A feed pull: its imports' events carry it as their correlation id.
+    "run_id",
+    "superseded_run_id",
     "evidence_id",
     "evidence_ids",  # linked from its entry, not a subject of its own
     "source_reference",
