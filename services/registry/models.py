@@ -182,18 +182,6 @@ trusts = Table(
     Column("updated_at", TIMESTAMP(timezone=True), nullable=False),
 )
 
-imports = Table(
-    "registry_imports",
-    metadata,
-    Column("import_id", Text, primary_key=True),
-    Column("kind", Text, nullable=False),
-    # started (handed in over HTTP), failed (nothing applied) or completed.
-    Column("status", Text, nullable=False),
-    # The event's data: the files handed in, why it failed, or the completed report.
-    Column("report", JSONB, nullable=False),
-    Column("recorded_at", TIMESTAMP(timezone=True), nullable=False),
-)
-
 # Approved transfers, one row per school of a decision: the registry-transfers consumer
 # writes them from commissioning's events and the scheduler applies them on the day. Not a
 # read model: its rows are the scheduler's work list, in step with that consumer's

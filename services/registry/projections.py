@@ -41,7 +41,6 @@ from services.registry.models import (
     READ_MODEL_TABLES,
     SCHOOL_DETAIL_FIELDS,
     TRUST_DETAIL_FIELDS,
-    imports,
     memberships,
     school_history,
     school_links,
@@ -51,11 +50,7 @@ from services.registry.models import (
 )
 from shared.contracts import all_contracts
 from shared.contracts.registry import (
-    GiasImportCompleted,
-    GiasImportFailed,
-    GiasImportStarted,
     LocalAuthorityTrustEstablished,
-    OfstedImportCompleted,
     OfstedInspectionRecorded,
     SchoolClosed,
     SchoolDetailsChanged,
@@ -83,9 +78,10 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 PROJECTION_NAME = "registry-read-models"
-# Only the registry's own streams: the store merges per-category index walks, so a replay
-# never reads the other services' events.
-CATEGORIES: frozenset[str] | None = frozenset({"school", "trust", "gias_import", "ofsted_import"})
+# Only the registry's own streams of schools and trusts: the store merges per-category index
+# walks, so a replay never reads the other services' events. Feed runs are read from their
+# own streams (GET /imports/{id}), never from a read model.
+CATEGORIES: frozenset[str] = frozenset({"school", "trust"})
 CLOSED_STATUS = "Closed"
 
 _CONTRACTS = all_contracts()
@@ -110,7 +106,6 @@ class _Batch:
     changed_trusts: set[int] = field(default_factory=set)
     memberships: dict[tuple[int, int, str], Row] = field(default_factory=dict)
     links: dict[tuple[int, int], Row] = field(default_factory=dict)
-    imports: dict[str, Row] = field(default_factory=dict)
     # The append-only tables, column by column.
     versions: tuple[list[Any], ...] = field(default_factory=lambda: _columns(4))
     history: tuple[list[Any], ...] = field(default_factory=lambda: _columns(7))
@@ -417,40 +412,6 @@ def _la_trust_established(batch: _Batch, event: RecordedEvent) -> None:
         )
 
 
-# --------------------------------------------------------------------- feeds
-
-
-def _import(batch: _Batch, event: RecordedEvent, kind: str, status: str) -> None:
-    import_id = event.data["import_id"]
-    batch.imports[import_id] = {
-        "import_id": import_id,
-        "kind": kind,
-        "status": status,
-        "report": event.data,
-        "recorded_at": event.recorded_at,
-    }
-
-
-@_on(GiasImportStarted)
-def _gias_import_started(batch: _Batch, event: RecordedEvent) -> None:
-    _import(batch, event, "gias", "started")
-
-
-@_on(GiasImportFailed)
-def _gias_import_failed(batch: _Batch, event: RecordedEvent) -> None:
-    _import(batch, event, "gias", "failed")
-
-
-@_on(GiasImportCompleted)
-def _gias_import_completed(batch: _Batch, event: RecordedEvent) -> None:
-    _import(batch, event, "gias", "completed")
-
-
-@_on(OfstedImportCompleted)
-def _ofsted_import_completed(batch: _Batch, event: RecordedEvent) -> None:
-    _import(batch, event, "ofsted", "completed")
-
-
 # ------------------------------------------------------------------- batches
 
 
@@ -528,7 +489,6 @@ _UPSERTS = (
     _upsert(trusts, ["uid"], "WHERE registry_trusts.version <= EXCLUDED.version"),
     _upsert(memberships, ["urn", "trust_uid", "from_date"]),
     _upsert(school_links, ["urn", "predecessor_urn"]),
-    _upsert(imports, ["import_id"]),
 )
 _WRITE_VERSIONS = f"""
 INSERT INTO {school_versions.name} (urn, stream_version, valid_from, details)
@@ -592,7 +552,6 @@ def _drain(batch: _Batch) -> list[Write]:
         [batch.trusts[u] for u in sorted(batch.changed_trusts)],
         list(batch.memberships.values()),
         list(batch.links.values()),
-        list(batch.imports.values()),
     ]
     writes: list[Write] = []
     if batch.history[0]:
@@ -605,7 +564,7 @@ def _drain(batch: _Batch) -> list[Write]:
         if rows:
             writes.append((sql, partial(_rows_args, rows)))
     batch.changed_schools, batch.changed_trusts = set(), set()
-    batch.memberships, batch.links, batch.imports = {}, {}, {}
+    batch.memberships, batch.links = {}, {}
     batch.versions, batch.history, batch.registrations = _columns(4), _columns(7), []
     return writes
 
