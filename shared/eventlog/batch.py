@@ -203,10 +203,12 @@ class Rows(dict[Any, Row]):
 
 
 class Batch:
-    """What one batch of events works on; ``guarded`` holds its rows of each ``RowKind``."""
+    """What one batch of events works on: a dataclass, whose ``Rows`` fields are guarded."""
 
-    def __init__(self, *guarded: Rows) -> None:
-        self.guarded: dict[RowKind, Rows] = {rows.kind: rows for rows in guarded}
+    guarded: dict[RowKind, Rows]
+
+    def __post_init__(self) -> None:
+        self.guarded = {v.kind: v for v in vars(self).values() if isinstance(v, Rows)}
 
 
 B = TypeVar("B", bound=Batch)

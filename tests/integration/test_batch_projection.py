@@ -55,10 +55,9 @@ def _name_becomes_label(data: JsonObject) -> JsonObject:
     return {"id": data["id"], "label": data["name"]}
 
 
+@dataclass
 class Things(Batch):
-    def __init__(self, things: Rows) -> None:
-        super().__init__(things)
-        self.things = things
+    things: Rows
 
 
 @dataclass

@@ -24,6 +24,7 @@ older events of that stream.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 import asyncpg
@@ -100,16 +101,15 @@ TRUSTS = RowKind(
 )
 
 
+@dataclass
 class _Batch(Batch):
     """The fact rows a batch reads and writes, as JSON values (dates are ISO strings)."""
 
-    def __init__(self, schools: Rows, trusts: Rows) -> None:
-        super().__init__(schools, trusts)
-        self.schools = schools
-        self.trusts = trusts
-        self.dirty: set[int] = set()
-        # Schools with new inspections: their successors' trusts look at them too.
-        self.inspected: set[int] = set()
+    schools: Rows
+    trusts: Rows
+    dirty: set[int] = field(default_factory=set)
+    # Schools with new inspections: their successors' trusts look at them too.
+    inspected: set[int] = field(default_factory=set)
 
 
 APPLIERS = Appliers[_Batch]()

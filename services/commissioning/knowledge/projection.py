@@ -16,6 +16,7 @@ applied and skips older events; memberships, inspections and assessments are key
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import asyncpg
 
@@ -99,21 +100,20 @@ SCHOOLS = RowKind(school_facts, "urn")
 TRUSTS = RowKind(trust_facts, "uid")
 
 
+@dataclass
 class _Batch(Batch):
     """The rows one batch reads and writes, as JSON values (dates are ISO strings)."""
 
-    def __init__(self, schools: Rows, trusts: Rows, open_memberships: dict[int, list[Row]]):
-        super().__init__(schools, trusts)
-        self.schools = schools
-        self.trusts = trusts
-        self.open_memberships = open_memberships
-        self.memberships: dict[tuple[int, int, str], Row] = {}
-        self.inspections: dict[tuple[int, str], Row] = {}
-        self.assessments: dict[str, Row] = {}
-        self.withdrawn: set[str] = set()
-        self.touched_trusts: set[int] = set()
-        # Schools with a new inspection: every trust they were ever in may have a new record.
-        self.inspected: set[int] = set()
+    schools: Rows
+    trusts: Rows
+    open_memberships: dict[int, list[Row]]
+    memberships: dict[tuple[int, int, str], Row] = field(default_factory=dict)
+    inspections: dict[tuple[int, str], Row] = field(default_factory=dict)
+    assessments: dict[str, Row] = field(default_factory=dict)
+    withdrawn: set[str] = field(default_factory=set)
+    touched_trusts: set[int] = field(default_factory=set)
+    # Schools with a new inspection: every trust they were ever in may have a new record.
+    inspected: set[int] = field(default_factory=set)
 
 
 APPLIERS = Appliers[_Batch]()

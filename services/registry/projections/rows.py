@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -42,21 +43,20 @@ def _columns(n: int) -> tuple[list[Any], ...]:
     return tuple([] for _ in range(n))
 
 
+@dataclass
 class RegistryBatch(Batch):
     """The rows one batch reads and writes, as JSON values (dates are ISO strings)."""
 
-    def __init__(self, schools: Rows, trusts: Rows, open_memberships: dict[int, list[Row]]):
-        super().__init__(schools, trusts)
-        self.schools = schools
-        self.trusts = trusts
-        self.open_memberships = open_memberships
-        self.memberships: dict[tuple[int, int, str], Row] = {}
-        self.links: dict[tuple[int, int], Row] = {}
-        # The append-only tables, column by column.
-        self.versions = _columns(4)
-        self.history = _columns(7)
-        # Registrations whose details the server copies from the log into the versions.
-        self.registrations: list[int] = []
+    schools: Rows
+    trusts: Rows
+    open_memberships: dict[int, list[Row]]
+    memberships: dict[tuple[int, int, str], Row] = field(default_factory=dict)
+    links: dict[tuple[int, int], Row] = field(default_factory=dict)
+    # The append-only tables, column by column.
+    versions: tuple[list[Any], ...] = field(default_factory=lambda: _columns(4))
+    history: tuple[list[Any], ...] = field(default_factory=lambda: _columns(7))
+    # Registrations whose details the server copies from the log into the versions.
+    registrations: list[int] = field(default_factory=list)
 
 
 def trust_label(batch: RegistryBatch, uid: int) -> str:
