@@ -214,8 +214,10 @@ Index(
 )
 Index("registry_pending_transfers_case", pending_transfers.c.case_id)
 
-SCHOOL_DETAIL_FIELDS: tuple[str, ...] = tuple(c.name for c in _school_detail_columns())
-TRUST_DETAIL_FIELDS: tuple[str, ...] = tuple(c.name for c in _trust_detail_columns())
+# Plain strings, not SQLAlchemy's quoted_name: they key the rows the projection encodes, and
+# orjson takes only str itself as a key unless told otherwise, at a cost to every row.
+SCHOOL_DETAIL_FIELDS: tuple[str, ...] = tuple(str(c.name) for c in _school_detail_columns())
+TRUST_DETAIL_FIELDS: tuple[str, ...] = tuple(str(c.name) for c in _trust_detail_columns())
 # Tables of the registry's own state that a read-model rebuild must not empty.
 STATE_TABLES: tuple[str, ...] = (pending_transfers.name,)
 # Dependency order does not matter (no foreign keys: events may arrive in any stream order).
