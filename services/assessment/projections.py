@@ -1,8 +1,8 @@
 """The assessment read models, projected from framework and assessment events in log order.
 
 Volumes are small (people write these events), so this is a plain per-event Projection: one
-small function per event type, each writing in the consumer's transaction so rows and the
-checkpoint commit together. Each write is guarded by the stream version (or keyed by id), so
+small function per contract, given the event decoded, each writing in the consumer's
+transaction so rows and the checkpoint commit together. Each write is guarded by the stream version (or keyed by id), so
 replaying an event changes nothing. Times come from the event's ``recorded_at``.
 """
 
@@ -24,19 +24,21 @@ from shared.contracts.assessment import (
     PillarJudged,
 )
 from shared.eventlog.model import RecordedEvent
+from shared.eventlog.projection import Handlers, Projection
 from shared.eventlog.rebuild import RebuildReport, rebuild_projection
-from shared.eventlog.subscriptions import EventHandler, HandlerContext, Projection
+from shared.eventlog.subscriptions import HandlerContext
 from shared.settings import Settings
 
 PROJECTION_NAME = "assessment-read-models"
 CATEGORIES: frozenset[str] = frozenset({"framework", "assessment"})
 
-_CONTRACTS = all_contracts()
+HANDLERS = Handlers()
 
 
-async def _framework_published(event: RecordedEvent, ctx: HandlerContext) -> None:
-    e = event.decode(_CONTRACTS)
-    assert isinstance(e, FrameworkVersionPublished)
+@HANDLERS.on(FrameworkVersionPublished)
+async def _framework_published(
+    e: FrameworkVersionPublished, event: RecordedEvent, ctx: HandlerContext
+) -> None:
     await ctx.conn.execute(
         """
         INSERT INTO assessment_frameworks (framework_id, framework_version, name, publisher,
@@ -55,9 +57,8 @@ async def _framework_published(event: RecordedEvent, ctx: HandlerContext) -> Non
     )
 
 
-async def _started(event: RecordedEvent, ctx: HandlerContext) -> None:
-    e = event.decode(_CONTRACTS)
-    assert isinstance(e, AssessmentStarted)
+@HANDLERS.on(AssessmentStarted)
+async def _started(e: AssessmentStarted, event: RecordedEvent, ctx: HandlerContext) -> None:
     await ctx.conn.execute(
         """
         INSERT INTO assessment_assessments (assessment_id, seq, trust_uid, framework_id,
@@ -81,6 +82,7 @@ async def _started(event: RecordedEvent, ctx: HandlerContext) -> None:
 async def _touch(
     ctx: HandlerContext,
     event: RecordedEvent,
+    assessment_id: str,
     assignments: str = "",
     *args: object,
 ) -> bool:
@@ -88,7 +90,7 @@ async def _touch(
     sets = "version = $2, updated_at = $3" + (", " + assignments if assignments else "")
     result: str = await ctx.conn.execute(
         f"UPDATE assessment_assessments SET {sets} WHERE assessment_id = $1 AND version < $2",
-        event.data["assessment_id"],
+        assessment_id,
         event.stream_version,
         event.recorded_at,
         *args,
@@ -96,19 +98,23 @@ async def _touch(
     return result == "UPDATE 1"
 
 
-async def _author(ctx: HandlerContext, event: RecordedEvent, who: str, extra: str = "") -> bool:
+async def _author(
+    ctx: HandlerContext, event: RecordedEvent, assessment_id: str, who: str, extra: str = ""
+) -> bool:
     return await _touch(
         ctx,
         event,
+        assessment_id,
         "authors = CASE WHEN $4 = ANY(authors) THEN authors ELSE authors || $4 END" + extra,
         who,
     )
 
 
-async def _evidence(event: RecordedEvent, ctx: HandlerContext) -> None:
-    e = event.decode(_CONTRACTS)
-    assert isinstance(e, EvidenceRecorded)
-    if not await _author(ctx, event, e.recorded_by, ", evidence_count = evidence_count + 1"):
+@HANDLERS.on(EvidenceRecorded)
+async def _evidence(e: EvidenceRecorded, event: RecordedEvent, ctx: HandlerContext) -> None:
+    if not await _author(
+        ctx, event, e.assessment_id, e.recorded_by, ", evidence_count = evidence_count + 1"
+    ):
         return
     await ctx.conn.execute(
         """
@@ -134,9 +140,8 @@ async def _evidence(event: RecordedEvent, ctx: HandlerContext) -> None:
     )
 
 
-async def _judged(event: RecordedEvent, ctx: HandlerContext) -> None:
-    e = event.decode(_CONTRACTS)
-    assert isinstance(e, PillarJudged)
+@HANDLERS.on(PillarJudged)
+async def _judged(e: PillarJudged, event: RecordedEvent, ctx: HandlerContext) -> None:
     extra = (
         ", judged_pillars = CASE WHEN $5 = ANY(judged_pillars) THEN judged_pillars"
         " ELSE judged_pillars || $5 END"
@@ -144,6 +149,7 @@ async def _judged(event: RecordedEvent, ctx: HandlerContext) -> None:
     if not await _touch(
         ctx,
         event,
+        e.assessment_id,
         "authors = CASE WHEN $4 = ANY(authors) THEN authors ELSE authors || $4 END" + extra,
         e.judged_by,
         e.pillar,
@@ -170,30 +176,27 @@ async def _judged(event: RecordedEvent, ctx: HandlerContext) -> None:
     )
 
 
-async def _submitted(event: RecordedEvent, ctx: HandlerContext) -> None:
-    e = event.decode(_CONTRACTS)
-    assert isinstance(e, AssessmentSubmitted)
-    await _author(ctx, event, e.submitted_by, ", status = 'submitted'")
+@HANDLERS.on(AssessmentSubmitted)
+async def _submitted(e: AssessmentSubmitted, event: RecordedEvent, ctx: HandlerContext) -> None:
+    await _author(ctx, event, e.assessment_id, e.submitted_by, ", status = 'submitted'")
 
 
-async def _returned(event: RecordedEvent, ctx: HandlerContext) -> None:
-    e = event.decode(_CONTRACTS)
-    assert isinstance(e, AssessmentReturned)
-    await _touch(ctx, event, "status = 'returned', moderator = $4", e.moderator)
+@HANDLERS.on(AssessmentReturned)
+async def _returned(e: AssessmentReturned, event: RecordedEvent, ctx: HandlerContext) -> None:
+    await _touch(ctx, event, e.assessment_id, "status = 'returned', moderator = $4", e.moderator)
 
 
-async def _moderated(event: RecordedEvent, ctx: HandlerContext) -> None:
-    e = event.decode(_CONTRACTS)
-    assert isinstance(e, AssessmentModerated)
-    await _touch(ctx, event, "status = 'moderated', moderator = $4", e.moderator)
+@HANDLERS.on(AssessmentModerated)
+async def _moderated(e: AssessmentModerated, event: RecordedEvent, ctx: HandlerContext) -> None:
+    await _touch(ctx, event, e.assessment_id, "status = 'moderated', moderator = $4", e.moderator)
 
 
-async def _published(event: RecordedEvent, ctx: HandlerContext) -> None:
-    e = event.decode(_CONTRACTS)
-    assert isinstance(e, AssessmentPublished)
+@HANDLERS.on(AssessmentPublished)
+async def _published(e: AssessmentPublished, event: RecordedEvent, ctx: HandlerContext) -> None:
     if not await _touch(
         ctx,
         event,
+        e.assessment_id,
         "status = 'published', published_on = $4, supersedes = $5",
         e.published_on,
         e.supersedes,
@@ -220,27 +223,13 @@ async def _published(event: RecordedEvent, ctx: HandlerContext) -> None:
     )
 
 
-async def _withdrawn(event: RecordedEvent, ctx: HandlerContext) -> None:
-    e = event.decode(_CONTRACTS)
-    assert isinstance(e, AssessmentWithdrawn)
-    if await _touch(ctx, event, "status = 'withdrawn'"):
+@HANDLERS.on(AssessmentWithdrawn)
+async def _withdrawn(e: AssessmentWithdrawn, event: RecordedEvent, ctx: HandlerContext) -> None:
+    if await _touch(ctx, event, e.assessment_id, "status = 'withdrawn'"):
         await ctx.conn.execute(
             "UPDATE assessment_publications SET withdrawn = true WHERE assessment_id = $1",
             e.assessment_id,
         )
-
-
-HANDLERS: dict[str, EventHandler] = {
-    FrameworkVersionPublished.type_name: _framework_published,
-    AssessmentStarted.type_name: _started,
-    EvidenceRecorded.type_name: _evidence,
-    PillarJudged.type_name: _judged,
-    AssessmentSubmitted.type_name: _submitted,
-    AssessmentReturned.type_name: _returned,
-    AssessmentModerated.type_name: _moderated,
-    AssessmentPublished.type_name: _published,
-    AssessmentWithdrawn.type_name: _withdrawn,
-}
 
 
 def assessment_projection() -> Projection:
@@ -258,7 +247,7 @@ async def rebuild(url: str, settings: Settings, *, timeout_s: float | None = Non
         settings,
         assessment_projection(),
         READ_MODEL_TABLES,
-        _CONTRACTS,
+        all_contracts(),
         service="assessment",
         timeout_s=timeout_s,
     )

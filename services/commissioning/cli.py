@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import asyncpg
 
 from services.commissioning.domain import cases
 from services.commissioning.handlers import new_id
@@ -22,10 +20,19 @@ from services.commissioning.knowledge.facts import area_of
 from shared.clock import today_in_england
 from shared.contracts import all_contracts
 from shared.contracts.commissioning import CaseTrigger, FactorWeights, PillarWeight
+from shared.contracts.registry import (
+    SchoolClosed,
+    SchoolDetailsChanged,
+    SchoolJoinedTrust,
+    SchoolLeftTrust,
+    SchoolRegistered,
+    SchoolTransferred,
+)
 from shared.db import database_url
-from shared.eventlog.contracts import EventMetadata
+from shared.eventlog.contracts import EventContract, EventMetadata
 from shared.eventlog.model import NO_STREAM, NewEvent
 from shared.eventlog.runtime import owner_store
+from shared.eventlog.store import EventStore
 from shared.settings import get_settings
 
 FIRST_RUN_ACTOR = "system:first-run"
@@ -36,9 +43,6 @@ SELECT DISTINCT ON ((data->>'urn')::int) (data->>'urn')::int AS urn, position
  WHERE event_type = 'registry.OfstedInspectionRecorded'
    AND data->>'overall_effectiveness' = 'inadequate'
  ORDER BY (data->>'urn')::int, position DESC
-"""
-_SCHOOL_SQL = """
-SELECT event_type, data FROM events WHERE stream_id = $1 ORDER BY stream_version
 """
 SAMPLE_PILLARS = (
     PillarWeight(pillar="education", weight=3, themes=["curriculum", "student_outcomes"]),
@@ -91,40 +95,38 @@ class _School:
     trust_uid: int | None = None
 
 
-def _fold_school(urn: int, rows: list[asyncpg.Record]) -> _School:
+def _fold_school(urn: int, events: Sequence[EventContract]) -> _School:
     school = _School(urn)
-    for row in rows:
-        data = json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]
-        kind = row["event_type"].removeprefix("registry.")
-        if kind == "SchoolRegistered":
-            d = data["details"]
-            school.name, school.la_code = d["name"], d["la_code"]
-            school.district_name, school.region_code = d.get("district_name"), d.get("region_code")
-            school.open = d.get("close_date") is None and d.get("status") != "Closed"
-        elif kind == "SchoolDetailsChanged":
-            for change in data["changes"]:
-                if change["field"] in ("la_code", "district_name", "region_code", "name"):
-                    setattr(school, change["field"], change["new"])
-                elif change["field"] == "status":
-                    school.open = change["new"] != "Closed"
-        elif kind == "SchoolClosed":
+    for e in events:
+        if isinstance(e, SchoolRegistered):
+            d = e.details
+            school.name, school.la_code = d.name, d.la_code
+            school.district_name, school.region_code = d.district_name, d.region_code
+            school.open = d.close_date is None and d.status != "Closed"
+        elif isinstance(e, SchoolDetailsChanged):
+            for change in e.changes:
+                if change.field in ("la_code", "district_name", "region_code", "name"):
+                    setattr(school, change.field, change.new)
+                elif change.field == "status":
+                    school.open = change.new != "Closed"
+        elif isinstance(e, SchoolClosed):
             school.open = False
-        elif kind == "SchoolJoinedTrust":
-            school.trust_uid = data["trust_uid"]
-        elif kind == "SchoolTransferred":
-            school.trust_uid = data["to_trust_uid"]
-        elif kind == "SchoolLeftTrust":
+        elif isinstance(e, SchoolJoinedTrust):
+            school.trust_uid = e.trust_uid
+        elif isinstance(e, SchoolTransferred):
+            school.trust_uid = e.to_trust_uid
+        elif isinstance(e, SchoolLeftTrust):
             school.trust_uid = None
     return school
 
 
-async def _pick_school(pool: asyncpg.Pool) -> _School | None:
-    rows = await pool.fetch(_INADEQUATE_SQL)
+async def _pick_school(store: EventStore) -> _School | None:
+    rows = await store.pool.fetch(_INADEQUATE_SQL)
     newest_first = sorted(rows, key=lambda r: r["position"], reverse=True)[:50]
-    schools = [
-        _fold_school(r["urn"], await pool.fetch(_SCHOOL_SQL, f"school-{r['urn']}"))
-        for r in newest_first
-    ]
+    schools = []
+    for r in newest_first:
+        recorded = await store.read_stream(f"school-{r['urn']}")
+        schools.append(_fold_school(r["urn"], [e.decode(store.registry) for e in recorded]))
     open_schools = [s for s in schools if s.open and s.la_code]
     maintained = [s for s in open_schools if s.trust_uid is None]
     preferred = maintained or open_schools
@@ -138,7 +140,7 @@ async def open_sample_case(url: str) -> str | None:
         pool = store.pool
         if await pool.fetchval("SELECT EXISTS (SELECT 1 FROM events WHERE category = 'case')"):
             return None
-        school = await _pick_school(pool)
+        school = await _pick_school(store)
         if school is None or school.la_code is None:
             return None
         trigger: CaseTrigger = "inadequate_dao" if school.trust_uid is None else "rebrokerage"

@@ -17,7 +17,7 @@ from services.registry.gias.csvfile import UnusableInput
 from services.registry.importer import NO_SNAPSHOT_DATE, GiasFiles, import_gias, snapshot_date_of
 from services.registry.schemas import ImportAccepted, ImportStatus
 from shared.app import StoreDep
-from shared.contracts.registry import GiasImportFailed, GiasImportStarted
+from shared.contracts.registry import GiasImportCompleted, GiasImportFailed, GiasImportStarted
 from shared.errors import NotFound, UnprocessableContent
 from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.model import ANY, NO_STREAM, NewEvent
@@ -205,19 +205,19 @@ async def get_import(
         raise NotFound(f"no import {import_id}")
     out: dict[str, Any] = {"import_id": import_id, "status": "running"}
     for event in events:
-        data = event.data
-        if event.type == "registry.GiasImportStarted":
-            out.update(files=data["files"], requested_by=event.metadata.get("actor"))
-        elif event.type == "registry.GiasImportCompleted":
+        e = event.decode(store.registry)
+        if isinstance(e, GiasImportStarted):
+            out.update(files=e.files, requested_by=event.meta.actor)
+        elif isinstance(e, GiasImportCompleted):
             out.update(
                 status="completed",
-                snapshot_date=data["snapshot_date"],
-                files=data["files"],
-                rows_read=data["rows_read"],
-                events_written=data["events_written"],
-                rejected=data["rejected"],
+                snapshot_date=e.snapshot_date.isoformat(),
+                files=e.files,
+                rows_read=e.rows_read,
+                events_written=e.events_written,
+                rejected=e.rejected,
             )
-            out.setdefault("requested_by", event.metadata.get("actor"))
-        elif event.type == "registry.GiasImportFailed":
-            out.update(status="failed", error=f"{data['file']}: {data['reason']}".lstrip(": "))
+            out.setdefault("requested_by", event.meta.actor)
+        elif isinstance(e, GiasImportFailed):
+            out.update(status="failed", error=f"{e.file}: {e.reason}".lstrip(": "))
     return ImportStatus.model_validate(out)

@@ -182,18 +182,6 @@ trusts = Table(
     Column("updated_at", TIMESTAMP(timezone=True), nullable=False),
 )
 
-imports = Table(
-    "registry_imports",
-    metadata,
-    Column("import_id", Text, primary_key=True),
-    Column("kind", Text, nullable=False),
-    # started (handed in over HTTP), failed (nothing applied) or completed.
-    Column("status", Text, nullable=False),
-    # The event's data: the files handed in, why it failed, or the completed report.
-    Column("report", JSONB, nullable=False),
-    Column("recorded_at", TIMESTAMP(timezone=True), nullable=False),
-)
-
 # Approved transfers, one row per school of a decision: the registry-transfers consumer
 # writes them from commissioning's events and the scheduler applies them on the day. Not a
 # read model: its rows are the scheduler's work list, in step with that consumer's
@@ -226,8 +214,10 @@ Index(
 )
 Index("registry_pending_transfers_case", pending_transfers.c.case_id)
 
-SCHOOL_DETAIL_FIELDS: tuple[str, ...] = tuple(c.name for c in _school_detail_columns())
-TRUST_DETAIL_FIELDS: tuple[str, ...] = tuple(c.name for c in _trust_detail_columns())
+# Plain strings, not SQLAlchemy's quoted_name: they key the rows the projection encodes, and
+# orjson takes only str itself as a key unless told otherwise, at a cost to every row.
+SCHOOL_DETAIL_FIELDS: tuple[str, ...] = tuple(str(c.name) for c in _school_detail_columns())
+TRUST_DETAIL_FIELDS: tuple[str, ...] = tuple(str(c.name) for c in _trust_detail_columns())
 # Tables of the registry's own state that a read-model rebuild must not empty.
 STATE_TABLES: tuple[str, ...] = (pending_transfers.name,)
 # Dependency order does not matter (no foreign keys: events may arrive in any stream order).

@@ -1,7 +1,8 @@
 """Rebuilding a projection's read models from the log: empty them, rewind, replay.
 
 Every read model is disposable: what it holds follows from the log, so a rebuild must give
-the same rows. This is the one way every service does it.
+the same rows. This is the one way every service does it, and where "caught up" is defined:
+every committed event of the consumer's categories handled, including any not yet readable.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -19,7 +20,8 @@ import asyncpg
 from shared.db import create_pool, owner_database_url
 from shared.eventlog.contracts import EventRegistry
 from shared.eventlog.leader import LOCK_SALT
-from shared.eventlog.store import HORIZON_CONDITION, EventStore
+from shared.eventlog.model import Checkpoint
+from shared.eventlog.store import EventStore
 from shared.eventlog.subscriptions import Consumer, ConsumerFailed, ConsumerRunner
 from shared.ownership import OwnerName, owner
 from shared.settings import Settings
@@ -83,14 +85,43 @@ async def reset_projection(
         )
 
 
-CAUGHT_UP_SQL = f"""
-SELECT NOT EXISTS (
-    SELECT 1 FROM events e, subscriptions s
-     WHERE s.name = $1 AND (e.era, e.tx_id, e.position) > (s.era, s.tx_id, s.position)
-       AND {HORIZON_CONDITION.replace("(era, tx_id)", "(e.era, e.tx_id)")}
-       AND (s.categories IS NULL OR e.category = ANY(s.categories))
-)
+# Anything of these categories in the log after a checkpoint, readable yet or not: an event
+# still above the read horizon (an older transaction open somewhere) will be read, so it is
+# waited for. One index walk per category, stopping at the first event found.
+_MORE_IN_CATEGORIES_SQL = """
+SELECT EXISTS (
+  SELECT 1 FROM unnest($4::text[]) AS c(category) CROSS JOIN LATERAL (
+    SELECT 1 FROM events
+     WHERE category = c.category AND (era, tx_id, position) > ($1, $2, $3) LIMIT 1) AS e)
 """
+_MORE_IN_LOG_SQL = """
+SELECT EXISTS (SELECT 1 FROM events WHERE (era, tx_id, position) > ($1, $2, $3))
+"""
+
+
+async def log_has_more(
+    executor: asyncpg.Connection | asyncpg.Pool,
+    after: Checkpoint,
+    categories: Collection[str] | None,
+) -> bool:
+    """Whether the log holds events of ``categories`` (None: any) after ``after``."""
+    if categories is None:
+        return bool(await executor.fetchval(_MORE_IN_LOG_SQL, *after))
+    return bool(await executor.fetchval(_MORE_IN_CATEGORIES_SQL, *after, sorted(categories)))
+
+
+async def caught_up(executor: asyncpg.Connection | asyncpg.Pool, consumer: Consumer) -> bool:
+    """Whether ``consumer`` has handled every committed event of its categories.
+
+    The same test a batched projection's ``when_caught_up`` is run on, so once a catch-up
+    here is over, whatever waits for the end of a replay has been done.
+    """
+    row = await executor.fetchrow(
+        "SELECT era, tx_id, position FROM subscriptions WHERE name = $1", consumer.name
+    )
+    if row is None:
+        return False
+    return not await log_has_more(executor, Checkpoint(*row), consumer.categories)
 
 
 async def rebuild_projection(
@@ -109,33 +140,71 @@ async def rebuild_projection(
     try:
         async with pool.acquire() as conn:
             await reset_projection(conn, consumer.name, tables, service=service)
-        started = time.perf_counter()
-        runner = ConsumerRunner(
-            consumer,
-            EventStore(pool, registry, owner=owner(service)),
-            None,
-            owner_database_url(settings, service, url),
-            batch_size=batch_size,
-            poll_interval_s=0.05,
-            max_attempts=settings.consumer_max_attempts,
+        report = await _catch_up(
+            pool, url, settings, consumer, registry, service, batch_size, timeout_s
         )
-        with _fewer_collections():
-            task = asyncio.create_task(runner.run(), name=f"rebuild:{consumer.name}")
-            try:
-                await _wait_caught_up(pool, consumer.name, task, timeout_s)
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        seconds = time.perf_counter() - started
-        handled = await pool.fetchval(
-            "SELECT events_handled FROM subscriptions WHERE name = $1", consumer.name
-        )
-        report = RebuildReport(events=int(handled or 0), seconds=seconds)
-        log.info("rebuilt %s: %s events in %.2fs", consumer.name, report.events, report.seconds)
-        return report
     finally:
         await pool.close()
+    log.info("rebuilt %s: %s events in %.2fs", consumer.name, report.events, report.seconds)
+    return report
+
+
+async def catch_up(
+    url: str,
+    settings: Settings,
+    consumer: Consumer,
+    registry: EventRegistry,
+    *,
+    service: OwnerName,
+    batch_size: int = 2000,
+    timeout_s: float | None = None,
+) -> RebuildReport:
+    """Run ``consumer`` here, from where it is, until it has caught up; what it handled.
+
+    For tools and tests that need a consumer's effects without a service running it.
+    """
+    pool = await create_pool(url, settings, as_owner=service, min_size=1, max_size=3)
+    try:
+        return await _catch_up(
+            pool, url, settings, consumer, registry, service, batch_size, timeout_s
+        )
+    finally:
+        await pool.close()
+
+
+async def _catch_up(
+    pool: asyncpg.Pool,
+    url: str,
+    settings: Settings,
+    consumer: Consumer,
+    registry: EventRegistry,
+    service: OwnerName,
+    batch_size: int,
+    timeout_s: float | None,
+) -> RebuildReport:
+    handled_sql = "SELECT events_handled FROM subscriptions WHERE name = $1"
+    handled_before = int(await pool.fetchval(handled_sql, consumer.name) or 0)
+    started = time.perf_counter()
+    runner = ConsumerRunner(
+        consumer,
+        EventStore(pool, registry, owner=owner(service)),
+        None,
+        owner_database_url(settings, service, url),
+        batch_size=batch_size,
+        poll_interval_s=0.05,
+        max_attempts=settings.consumer_max_attempts,
+    )
+    with _fewer_collections():
+        task = asyncio.create_task(runner.run(), name=f"catch-up:{consumer.name}")
+        try:
+            await _wait_caught_up(pool, consumer, task, timeout_s)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    seconds = time.perf_counter() - started
+    handled = int(await pool.fetchval(handled_sql, consumer.name) or 0)
+    return RebuildReport(events=handled - handled_before, seconds=seconds)
 
 
 @contextlib.contextmanager
@@ -155,11 +224,12 @@ def _fewer_collections() -> Iterator[None]:
 
 
 async def _wait_caught_up(
-    pool: asyncpg.Pool, name: str, task: asyncio.Task[None], timeout_s: float | None
+    pool: asyncpg.Pool, consumer: Consumer, task: asyncio.Task[None], timeout_s: float | None
 ) -> None:
+    name = consumer.name
     loop = asyncio.get_running_loop()
     deadline = None if timeout_s is None else loop.time() + timeout_s
-    while not await pool.fetchval(CAUGHT_UP_SQL, name):
+    while not await caught_up(pool, consumer):
         if task.done():
             task.result()  # raises ConsumerFailed with the event that failed
             raise ConsumerFailed(f"{name} stopped before catching up")

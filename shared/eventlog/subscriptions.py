@@ -15,13 +15,14 @@ import logging
 import os
 import socket
 import traceback
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import asyncpg
 
 from shared.db import CONNECTION_LOST_ERRORS, UNREACHABLE_ERRORS
+from shared.eventlog.contracts import EventRegistry
 from shared.eventlog.leader import Leader, LostLead, wait_for_wake
 from shared.eventlog.model import (
     AppendResult,
@@ -53,6 +54,11 @@ class HandlerContext:
         self.store = store
         self.appended = False
 
+    @property
+    def registry(self) -> EventRegistry:
+        """The contracts (and upcasters) of the store the events were read through."""
+        return self.store.registry
+
     async def append(
         self, stream_id: str, events: Sequence[NewEvent], *, expected_version: ExpectedVersion
     ) -> AppendResult:
@@ -76,25 +82,6 @@ class Consumer(Protocol):
 
     async def handle(self, events: Sequence[RecordedEvent], ctx: HandlerContext) -> None:
         """Apply the effects of ``events``; raise to refuse the batch."""
-
-
-EventHandler = Callable[[RecordedEvent, HandlerContext], Awaitable[None]]
-
-
-@dataclass
-class Projection:
-    """A consumer made of one small function per event type; other types are skipped."""
-
-    name: str
-    handlers: Mapping[str, EventHandler]
-    categories: Collection[str] | None = None
-
-    async def handle(self, events: Sequence[RecordedEvent], ctx: HandlerContext) -> None:
-        """Dispatch each event to its type's function."""
-        for event in events:
-            fn = self.handlers.get(event.type)
-            if fn is not None:
-                await fn(event, ctx)
 
 
 class ConsumerFailed(Exception):

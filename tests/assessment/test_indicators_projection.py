@@ -17,7 +17,6 @@ from services.assessment.indicators.projection import (
     indicators_projection,
     rebuild_indicators,
     reset,
-    run_until_caught_up,
 )
 from shared.contracts import all_contracts
 from shared.contracts.registry import (
@@ -42,7 +41,7 @@ from shared.db import create_pool
 from shared.errors import NotFound
 from shared.eventlog.contracts import EventContract, EventMetadata
 from shared.eventlog.model import ANY, NewEvent, RecordedEvent
-from shared.eventlog.rebuild import ProjectionBusy
+from shared.eventlog.rebuild import ProjectionBusy, catch_up
 from shared.eventlog.store import EventStore
 from shared.eventlog.subscriptions import HandlerContext
 from shared.settings import Settings
@@ -79,6 +78,19 @@ async def db(fresh_database: Callable[..., Awaitable[str]]) -> AsyncIterator[Db]
         yield Db(url, settings, pool, EventStore(pool, all_contracts()))
     finally:
         await pool.close()
+
+
+async def caught_up(db: Db, today: Callable[[], date] = as_of) -> None:
+    """Run the indicators' consumer here until it has handled the log, as the service would."""
+    await catch_up(
+        db.url,
+        db.settings,
+        indicators_projection(today),
+        all_contracts(),
+        service="assessment",
+        batch_size=db.settings.consumer_batch_size,
+        timeout_s=60,
+    )
 
 
 # ------------------------------------------------------------------ scenario
@@ -321,7 +333,7 @@ async def test_the_migration_builds_the_tables_the_models_describe(pool: asyncpg
 async def test_a_registry_scenario_gives_exact_indicators(db: Db) -> None:
     await write_scenario(db.store)
 
-    await run_until_caught_up(db.pool, db.url, db.settings, today=as_of, timeout_s=60)
+    await caught_up(db)
 
     stored = await db.pool.fetchrow(
         "SELECT dirty, as_of FROM assessment_indicator_trusts WHERE uid = $1", TRUST_B
@@ -340,11 +352,11 @@ async def test_a_registry_scenario_gives_exact_indicators(db: Db) -> None:
 
 async def test_a_predecessor_s_late_inspection_reaches_its_successor_s_trust(db: Db) -> None:
     await write_scenario(db.store)
-    await run_until_caught_up(db.pool, db.url, db.settings, today=as_of, timeout_s=60)
+    await caught_up(db)
 
     # Published late: Birch's predecessor was inadequate just before Birch joined trust B.
     await append(db.store, f"school-{OLD_BIRCH}", graded(OLD_BIRCH, date(2025, 6, 1), "inadequate"))
-    await run_until_caught_up(db.pool, db.url, db.settings, today=as_of, timeout_s=60)
+    await caught_up(db)
 
     stored = await db.pool.fetchval(
         "SELECT indicators::text FROM assessment_indicator_trusts WHERE uid = $1 AND NOT dirty",
@@ -397,7 +409,7 @@ async def test_mid_replay_a_dirty_trust_is_read_from_its_facts(db: Db) -> None:
 
 async def test_a_rebuild_from_the_log_gives_identical_rows(db: Db) -> None:
     await write_scenario(db.store)
-    await run_until_caught_up(db.pool, db.url, db.settings, today=as_of, timeout_s=60)
+    await caught_up(db)
     before = await rows(db.pool)
     assert len(before["assessment_indicator_schools"]) == 6
     assert len(before["assessment_indicator_trusts"]) == 2
@@ -432,7 +444,7 @@ async def test_a_reset_is_refused_while_the_consumer_runs_elsewhere(db: Db) -> N
 
 async def test_figures_counted_on_an_earlier_day_are_read_live_and_then_recomputed(db: Db) -> None:
     await write_scenario(db.store)
-    await run_until_caught_up(db.pool, db.url, db.settings, today=as_of, timeout_s=60)
+    await caught_up(db)
     later = date(2027, 1, 2)
 
     # Birch (joined 2026-01-01) is no longer within 12 months, Damson not within 36.
@@ -450,7 +462,7 @@ async def test_figures_counted_on_an_earlier_day_are_read_live_and_then_recomput
             effective_on=later,
         ),
     )
-    await run_until_caught_up(db.pool, db.url, db.settings, today=lambda: later, timeout_s=60)
+    await caught_up(db, today=lambda: later)
     days = await db.pool.fetch("SELECT DISTINCT as_of FROM assessment_indicator_trusts")
     assert [r[0] for r in days] == [later]
     stored = await db.pool.fetchval(

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date
 
 import asyncpg
 
 from shared import migrate
+from shared.contracts import all_contracts
+from shared.contracts.registry import (
+    GiasImportCompleted,
+    GiasImportFailed,
+    GiasImportStarted,
+    OfstedImportCompleted,
+)
 from shared.db import asyncpg_dsn
+from shared.eventlog.contracts import EventContract, EventMetadata
+from shared.eventlog.model import ANY, NewEvent
+from shared.eventlog.runtime import owner_store
+from shared.settings import Settings
 
 LOG_TABLES = {
     "eventlog.events",
@@ -73,3 +87,68 @@ async def test_a_restore_into_a_new_cluster_starts_a_new_era(
         await conn.close()
     assert await migrate.ensure_era(url) == 2
     assert await migrate.ensure_era(url) == 2
+
+
+async def test_the_dropped_imports_read_model_comes_back_from_the_log_on_a_downgrade(
+    fresh_database: Callable[..., Awaitable[str]], settings: Settings
+) -> None:
+    url = await fresh_database()
+    meta = EventMetadata(actor="gias-feed")
+    handed_in, applied, inspected = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
+    async with owner_store(url, settings, all_contracts(), "registry") as store:
+        feeds: list[tuple[str, list[EventContract]]] = [
+            (
+                f"gias_import-{handed_in}",
+                [
+                    GiasImportStarted(import_id=handed_in, files={"establishments": "e.csv"}),
+                    GiasImportFailed(import_id=handed_in, file="e.csv", reason="no header"),
+                ],
+            ),
+            (
+                f"gias_import-{applied}",
+                [
+                    GiasImportCompleted(
+                        import_id=applied,
+                        snapshot_date=date(2026, 11, 1),
+                        files={"establishments": "edubasealldata20261101.csv"},
+                        rows_read={"establishments": 3},
+                        events_written=7,
+                        rejected=[],
+                    )
+                ],
+            ),
+            (
+                f"ofsted_import-{inspected}",
+                [
+                    OfstedImportCompleted(
+                        import_id=inspected,
+                        file="ofsted_mi.csv",
+                        rows_read=2,
+                        events_written=2,
+                        rejected=[],
+                    )
+                ],
+            ),
+        ]
+        for stream, events in feeds:
+            await store.append(stream, [NewEvent(e, meta) for e in events], expected_version=ANY)
+    assert "registry.registry_imports" not in await _tables(url)
+
+    await asyncio.to_thread(migrate.downgrade, url, "0012_drop_registry_imports-1")
+
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        rows = await conn.fetch(
+            "SELECT import_id, kind, status, report::text FROM registry.registry_imports"
+        )
+    finally:
+        await conn.close()
+    by_id = {r["import_id"]: r for r in rows}
+    assert {i: (r["kind"], r["status"]) for i, r in by_id.items()} == {
+        handed_in: ("gias", "failed"),
+        applied: ("gias", "completed"),
+        inspected: ("ofsted", "completed"),
+    }
+    assert json.loads(by_id[applied]["report"])["events_written"] == 7
+    await asyncio.to_thread(migrate.upgrade, url)
+    assert "registry.registry_imports" not in await _tables(url)

@@ -18,7 +18,6 @@ from services.registry.models import READ_MODEL_TABLES, metadata
 from shared.contracts import all_contracts
 from shared.contracts.registry import (
     FieldChange,
-    GiasImportCompleted,
     LocalAuthorityTrustEstablished,
     OfstedInspectionRecorded,
     SchoolClosed,
@@ -52,7 +51,6 @@ _PRIMARY_KEYS: dict[str, str] = {
     "registry_memberships": "urn, trust_uid, from_date",
     "registry_school_history": "urn, position",
     "registry_trusts": "uid",
-    "registry_imports": "import_id",
 }
 
 
@@ -376,39 +374,6 @@ async def test_leaving_closing_and_a_closed_trust(
     assert [v["valid_from"] for v in valid] == [date(2015, 9, 1), date(2024, 8, 31)]
 
 
-async def test_import_reports_are_kept(
-    registry_store: EventStore, pool: asyncpg.Pool, projection: ConsumerRunner
-) -> None:
-    import_id = f"test-{random.SystemRandom().getrandbits(48):x}"
-    await append(
-        registry_store,
-        f"gias_import-{import_id}",
-        GiasImportCompleted(
-            import_id=import_id,
-            snapshot_date=date(2026, 11, 1),
-            files={"establishments": "edubasealldata20261101.csv"},
-            rows_read={"establishments": 3},
-            events_written=7,
-            rejected=[],
-        ),
-    )
-
-    async def recorded() -> bool:
-        return bool(
-            await pool.fetchval(
-                "SELECT count(*) FROM registry_imports WHERE import_id = $1", import_id
-            )
-        )
-
-    await wait_until(recorded, what="the import report in the read model")
-    row = await pool.fetchrow(
-        "SELECT kind, status, report::text FROM registry_imports WHERE import_id = $1", import_id
-    )
-    assert row is not None
-    assert (row["kind"], row["status"]) == ("gias", "completed")
-    assert json.loads(row["report"])["events_written"] == 7
-
-
 async def test_handling_the_same_events_again_changes_nothing(
     registry_store: EventStore, pool: asyncpg.Pool, projection: ConsumerRunner
 ) -> None:
@@ -448,8 +413,6 @@ async def test_handling_the_same_events_again_changes_nothing(
 async def _rows_about(pool: asyncpg.Pool, urn: int, uid: int) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for table in READ_MODEL_TABLES:
-        if table == "registry_imports":
-            continue
         column, key = ("uid", uid) if table == "registry_trusts" else ("urn", urn)
         rows = await pool.fetch(
             f"SELECT row_to_json(t)::text FROM {table} t WHERE {column} = $1"

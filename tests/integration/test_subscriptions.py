@@ -15,10 +15,11 @@ import pytest
 from shared.db import asyncpg_dsn
 from shared.eventlog.contracts import EventContract, EventMetadata, EventRegistry
 from shared.eventlog.model import ANY, NewEvent, RecordedEvent
+from shared.eventlog.projection import Handler, Handlers, Projection
 from shared.eventlog.signals import LogSignals
 from shared.eventlog.status import subscription_statuses
 from shared.eventlog.store import EventStore
-from shared.eventlog.subscriptions import ConsumerFailed, ConsumerRunner, HandlerContext, Projection
+from shared.eventlog.subscriptions import ConsumerFailed, ConsumerRunner, HandlerContext
 from shared.settings import PROJECT_ROOT
 from tests.contracts import Noted, test_registry
 from tests.integration.helpers import META, note, unique_category, wait_until
@@ -45,6 +46,12 @@ async def signals(database_url: str) -> AsyncIterator[LogSignals]:
     await asyncio.wait_for(s.wait_listening(), 10)
     yield s
     await s.stop()
+
+
+def _on_noted(fn: Handler[Noted]) -> Handlers:
+    handlers = Handlers()
+    handlers.on(Noted)(fn)
+    return handlers
 
 
 async def _run(runner: ConsumerRunner) -> asyncio.Task[None]:
@@ -252,12 +259,10 @@ async def test_unknown_event_types_are_skipped(store: EventStore, database_url: 
     )
     seen: list[int] = []
 
-    async def on_noted(event: RecordedEvent, ctx: HandlerContext) -> None:
-        decoded = event.decode(test_registry)
-        assert isinstance(decoded, Noted)
-        seen.append(decoded.n)
+    async def on_noted(noted: Noted, event: RecordedEvent, ctx: HandlerContext) -> None:
+        seen.append(noted.n)
 
-    projection = Projection(f"skip-{uuid.uuid4().hex[:8]}", {"test.Noted": on_noted}, {category})
+    projection = Projection(f"skip-{uuid.uuid4().hex[:8]}", _on_noted(on_noted), {category})
     runner = ConsumerRunner(projection, store, None, database_url, poll_interval_s=0.05)
     task = await _run(runner)
     try:
@@ -274,14 +279,14 @@ async def test_a_handler_that_keeps_failing_stops_its_consumer_visibly(
     await store.append(f"{category}-1", [note(1), note(2), note(3)], expected_version=ANY)
     seen: list[int] = []
 
-    async def on_noted(event: RecordedEvent, ctx: HandlerContext) -> None:
-        if event.data["n"] == 2:
+    async def on_noted(noted: Noted, event: RecordedEvent, ctx: HandlerContext) -> None:
+        if noted.n == 2:
             # Timeouts and missing files are OSErrors, but still the handler's failure.
             raise error("cannot handle two")
-        seen.append(event.data["n"])
+        seen.append(noted.n)
 
     name = f"poison-{uuid.uuid4().hex[:8]}"
-    projection = Projection(name, {"test.Noted": on_noted}, {category})
+    projection = Projection(name, _on_noted(on_noted), {category})
     runner = ConsumerRunner(
         projection,
         store,
@@ -319,16 +324,16 @@ async def test_a_connection_lost_inside_a_handler_does_not_use_up_its_attempts(
     seen: list[int] = []
     losses = 0
 
-    async def on_noted(event: RecordedEvent, ctx: HandlerContext) -> None:
+    async def on_noted(noted: Noted, event: RecordedEvent, ctx: HandlerContext) -> None:
         nonlocal losses
-        if event.data["n"] == 2 and losses < 6:
+        if noted.n == 2 and losses < 6:
             losses += 1
             raise error("the server went away")
-        seen.append(event.data["n"])
+        seen.append(noted.n)
 
     name = f"restart-{uuid.uuid4().hex[:8]}"
     runner = ConsumerRunner(
-        Projection(name, {"test.Noted": on_noted}, {category}),
+        Projection(name, _on_noted(on_noted), {category}),
         store,
         None,
         database_url,
@@ -353,12 +358,12 @@ async def test_a_handlers_appends_commit_with_its_checkpoint(
     category = unique_category("react")
     await store.append(f"{category}-1", [note(1)], expected_version=ANY)
 
-    async def react(event: RecordedEvent, ctx: HandlerContext) -> None:
+    async def react(noted: Noted, event: RecordedEvent, ctx: HandlerContext) -> None:
         await ctx.append(
             f"{category}x-1",
             [
                 NewEvent(
-                    Noted(n=event.data["n"] + 1),
+                    Noted(n=noted.n + 1),
                     EventMetadata(actor="policy").caused_by(event.event_id),
                 )
             ],
@@ -366,7 +371,7 @@ async def test_a_handlers_appends_commit_with_its_checkpoint(
         )
 
     runner = ConsumerRunner(
-        Projection(f"react-{uuid.uuid4().hex[:8]}", {"test.Noted": react}, {category}),
+        Projection(f"react-{uuid.uuid4().hex[:8]}", _on_noted(react), {category}),
         store,
         None,
         database_url,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from services.assessment.indicators.api import router
 from services.assessment.indicators.projection import (
     PROJECTION_NAME,
-    IndicatorsProjection,
     indicators_projection,
     rebuild_indicators,
 )
@@ -19,7 +18,6 @@ from services.assessment.indicators.schemas import TrustIndicators
 
 __all__ = [
     "PROJECTION_NAME",
-    "IndicatorsProjection",
     "TrustIndicators",
     "indicators_projection",
     "load_indicators",
