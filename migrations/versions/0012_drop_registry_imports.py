@@ -8,7 +8,7 @@ A downgrade builds the table again with the rows that projection would have writ
 each import, its last event in log order.
 
 Revision ID: 0012_drop_registry_imports
-Revises: 0010_idempotency_keys
+Revises: 0011_feeds_and_publisher
 Create Date: 2026-12-06
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0012_drop_registry_imports"
-down_revision = "0010_idempotency_keys"
+down_revision = "0011_feeds_and_publisher"
 branch_labels = None
 depends_on = None
 

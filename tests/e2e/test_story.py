@@ -129,24 +129,20 @@ async def _import_snapshot(world: World, folder: Path) -> None:
 
 async def _an_inadequate_academy(world: World) -> tuple[int, int]:
     """An inadequate school in a trust that also runs other schools (test setup only)."""
-
-    async def found() -> bool:
-        return bool(
-            await world.pool.fetchval(
-                "SELECT count(*) FROM registry_schools WHERE ofsted_overall_effectiveness = 'inadequate'"
-            )
-        )
-
-    await wait_until(found, timeout_s=60, what="the registry to project the inspections")
-    row = await world.pool.fetchrow(
-        """
+    query = """
         SELECT s.urn, s.trust_uid FROM registry_schools s
          WHERE s.ofsted_overall_effectiveness = 'inadequate' AND s.trust_uid IS NOT NULL
            AND s.close_date IS NULL
          ORDER BY s.urn LIMIT 1
-        """
-    )
-    assert row is not None, "the sample has no inadequate academy"
+    """
+
+    async def found() -> bool:
+        # The inspections land batch by batch: wait for the one this story needs.
+        return await world.pool.fetchrow(query) is not None
+
+    await wait_until(found, timeout_s=60, what="the registry to project an inadequate academy")
+    row = await world.pool.fetchrow(query)
+    assert row is not None
     return row["urn"], row["trust_uid"]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from services.registry.feeds.models import FEED_TABLES, feed_runs, feeds
@@ -24,11 +23,13 @@ from shared.contracts.registry import (
     FeedSnapshotHeld,
     FeedSnapshotReleased,
     FeedSnapshotUnusable,
+    FetchedFile,
+    SnapshotSummary,
 )
-from shared.eventlog.contracts import EventContract
 from shared.eventlog.model import RecordedEvent
+from shared.eventlog.projection import Handlers, Projection
 from shared.eventlog.rebuild import RebuildReport, rebuild_projection
-from shared.eventlog.subscriptions import EventHandler, HandlerContext, Projection
+from shared.eventlog.subscriptions import HandlerContext
 from shared.settings import Settings
 
 PROJECTION_NAME = "registry-feeds"
@@ -51,12 +52,25 @@ def _upsert(table: str, key: str, values: Mapping[str, Any]) -> tuple[str, list[
     return sql, args
 
 
-async def _feed(ctx: HandlerContext, event: RecordedEvent, **values: Any) -> None:
+handlers = Handlers()
+# The files of a snapshot, as the read model keeps them (JSON).
+_Files = list[FetchedFile]
+
+
+def _files(files: _Files) -> list[dict[str, Any]]:
+    return [f.model_dump(mode="json") for f in files]
+
+
+def _summary(summary: SnapshotSummary | None) -> dict[str, Any] | None:
+    return None if summary is None else summary.model_dump(mode="json")
+
+
+async def _feed(ctx: HandlerContext, event: RecordedEvent, feed: str, **values: Any) -> None:
     sql, args = _upsert(
         feeds.name,
         "feed",
         {
-            "feed": event.data["feed"],
+            "feed": feed,
             "version": event.stream_version,
             "updated_at": event.recorded_at,
             **values,
@@ -65,13 +79,15 @@ async def _feed(ctx: HandlerContext, event: RecordedEvent, **values: Any) -> Non
     await ctx.conn.execute(sql, *args)
 
 
-async def _run(ctx: HandlerContext, event: RecordedEvent, run_id: str, **values: Any) -> None:
+async def _run(
+    ctx: HandlerContext, event: RecordedEvent, feed: str, run_id: str, **values: Any
+) -> None:
     sql, args = _upsert(
         feed_runs.name,
         "run_id",
         {
             "run_id": run_id,
-            "feed": event.data["feed"],
+            "feed": feed,
             "version": event.stream_version,
             "started_at": event.recorded_at,
             "updated_at": event.recorded_at,
@@ -81,176 +97,182 @@ async def _run(ctx: HandlerContext, event: RecordedEvent, run_id: str, **values:
     await ctx.conn.execute(sql, *args)
 
 
-async def _attempt(ctx: HandlerContext, event: RecordedEvent, outcome: str, detail: str) -> None:
+async def _attempt(
+    ctx: HandlerContext, event: RecordedEvent, feed: str, run_id: str, outcome: str, detail: str
+) -> None:
     await _feed(
         ctx,
         event,
-        last_run_id=event.data["run_id"],
+        feed,
+        last_run_id=run_id,
         last_attempt_at=event.recorded_at,
         last_outcome=outcome,
         last_detail=detail,
     )
 
 
-def _day(value: str | None) -> date | None:
-    return None if value is None else date.fromisoformat(value)
-
-
-async def _superseded(ctx: HandlerContext, event: RecordedEvent) -> None:
-    run_id = event.data.get("superseded_run_id")
+async def _superseded(
+    ctx: HandlerContext, event: RecordedEvent, feed: str, run_id: str | None
+) -> None:
     if run_id:
-        await _run(ctx, event, run_id, status="superseded")
+        await _run(ctx, event, feed, run_id, status="superseded")
 
 
-async def _checked(event: RecordedEvent, ctx: HandlerContext) -> None:
-    d = event.data
+@handlers.on(FeedChecked)
+async def _checked(e: FeedChecked, event: RecordedEvent, ctx: HandlerContext) -> None:
     await _run(
         ctx,
         event,
-        d["run_id"],
-        status=d["outcome"],
-        snapshot_date=_day(d.get("snapshot_date")),
-        detail=d["detail"],
+        e.feed,
+        e.run_id,
+        status=e.outcome,
+        snapshot_date=e.snapshot_date,
+        detail=e.detail,
     )
-    await _attempt(ctx, event, d["outcome"], d["detail"])
+    await _attempt(ctx, event, e.feed, e.run_id, e.outcome, e.detail)
 
 
-async def _fetch_failed(event: RecordedEvent, ctx: HandlerContext) -> None:
-    d = event.data
-    detail = f"{d.get('url') or ''}: {d['reason']} after {d['attempts']} attempts".lstrip(": ")
-    await _run(ctx, event, d["run_id"], status="fetch_failed", detail=detail)
-    await _attempt(ctx, event, "fetch_failed", detail)
+@handlers.on(FeedFetchFailed)
+async def _fetch_failed(e: FeedFetchFailed, event: RecordedEvent, ctx: HandlerContext) -> None:
+    detail = f"{e.url or ''}: {e.reason} after {e.attempts} attempts".lstrip(": ")
+    await _run(ctx, event, e.feed, e.run_id, status="fetch_failed", detail=detail)
+    await _attempt(ctx, event, e.feed, e.run_id, "fetch_failed", detail)
 
 
-async def _held(event: RecordedEvent, ctx: HandlerContext) -> None:
-    d = event.data
-    detail = "; ".join(d["reasons"])
-    await _superseded(ctx, event)
+@handlers.on(FeedSnapshotHeld)
+async def _held(e: FeedSnapshotHeld, event: RecordedEvent, ctx: HandlerContext) -> None:
+    detail = "; ".join(e.reasons)
+    await _superseded(ctx, event, e.feed, e.superseded_run_id)
     await _run(
         ctx,
         event,
-        d["run_id"],
+        e.feed,
+        e.run_id,
         status="held",
-        snapshot_date=_day(d["snapshot_date"]),
-        files=d["files"],
-        missing=d["missing"],
-        reasons=d["reasons"],
-        summary=d.get("summary"),
+        snapshot_date=e.snapshot_date,
+        files=_files(e.files),
+        missing=list(e.missing),
+        reasons=list(e.reasons),
+        summary=_summary(e.summary),
         detail=detail,
     )
-    await _attempt(ctx, event, "held", detail)
+    await _attempt(ctx, event, e.feed, e.run_id, "held", detail)
     await _feed(
         ctx,
         event,
-        newest_snapshot_date=_day(d["snapshot_date"]),
-        newest_files=d["files"],
-        held_run_id=d["run_id"],
+        e.feed,
+        newest_snapshot_date=e.snapshot_date,
+        newest_files=_files(e.files),
+        held_run_id=e.run_id,
     )
 
 
-async def _unusable(event: RecordedEvent, ctx: HandlerContext) -> None:
-    d = event.data
-    detail = f"{d['file']}: {d['reason']}"
+@handlers.on(FeedSnapshotUnusable)
+async def _unusable(e: FeedSnapshotUnusable, event: RecordedEvent, ctx: HandlerContext) -> None:
+    detail = f"{e.file}: {e.reason}"
     await _run(
         ctx,
         event,
-        d["run_id"],
+        e.feed,
+        e.run_id,
         status="unusable",
-        snapshot_date=_day(d["snapshot_date"]),
-        files=d["files"],
+        snapshot_date=e.snapshot_date,
+        files=_files(e.files),
         detail=detail,
     )
-    await _attempt(ctx, event, "unusable", detail)
-    await _feed(ctx, event, newest_snapshot_date=_day(d["snapshot_date"]), newest_files=d["files"])
+    await _attempt(ctx, event, e.feed, e.run_id, "unusable", detail)
+    await _feed(
+        ctx, event, e.feed, newest_snapshot_date=e.snapshot_date, newest_files=_files(e.files)
+    )
 
 
-async def _accepted(event: RecordedEvent, ctx: HandlerContext) -> None:
-    d = event.data
-    await _superseded(ctx, event)
+@handlers.on(FeedSnapshotAccepted)
+async def _accepted(e: FeedSnapshotAccepted, event: RecordedEvent, ctx: HandlerContext) -> None:
+    await _superseded(ctx, event, e.feed, e.superseded_run_id)
     await _run(
         ctx,
         event,
-        d["run_id"],
+        e.feed,
+        e.run_id,
         status="accepted",
-        snapshot_date=_day(d["snapshot_date"]),
-        files=d["files"],
-        summary=d.get("summary"),
+        snapshot_date=e.snapshot_date,
+        files=_files(e.files),
+        summary=_summary(e.summary),
         detail="passed the drift guard; being applied",
     )
-    await _attempt(ctx, event, "accepted", "passed the drift guard; being applied")
+    await _attempt(
+        ctx, event, e.feed, e.run_id, "accepted", "passed the drift guard; being applied"
+    )
     await _feed(
         ctx,
         event,
-        newest_snapshot_date=_day(d["snapshot_date"]),
-        newest_files=d["files"],
+        e.feed,
+        newest_snapshot_date=e.snapshot_date,
+        newest_files=_files(e.files),
         held_run_id=None,
     )
 
 
-async def _decided(event: RecordedEvent, ctx: HandlerContext, status: str) -> None:
-    d = event.data
-    actor = json.loads(event.metadata_json).get("actor")
-    await _run(
-        ctx, event, d["run_id"], status=status, decided_by=actor, decision_reason=d["reason"]
-    )
-    await _feed(ctx, event, held_run_id=None)
-
-
-async def _released(event: RecordedEvent, ctx: HandlerContext) -> None:
-    await _decided(event, ctx, "released")
-
-
-async def _discarded(event: RecordedEvent, ctx: HandlerContext) -> None:
-    await _decided(event, ctx, "discarded")
-
-
-async def _applied(event: RecordedEvent, ctx: HandlerContext) -> None:
-    d = event.data
-    detail = f"{d['events_written']} events written, {d['rows_rejected']} rows rejected"
+async def _decided(
+    ctx: HandlerContext,
+    event: RecordedEvent,
+    e: FeedSnapshotReleased | FeedSnapshotDiscarded,
+    status: str,
+) -> None:
     await _run(
         ctx,
         event,
-        d["run_id"],
+        e.feed,
+        e.run_id,
+        status=status,
+        decided_by=event.meta.actor,
+        decision_reason=e.reason,
+    )
+    await _feed(ctx, event, e.feed, held_run_id=None)
+
+
+@handlers.on(FeedSnapshotReleased)
+async def _released(e: FeedSnapshotReleased, event: RecordedEvent, ctx: HandlerContext) -> None:
+    await _decided(ctx, event, e, "released")
+
+
+@handlers.on(FeedSnapshotDiscarded)
+async def _discarded(e: FeedSnapshotDiscarded, event: RecordedEvent, ctx: HandlerContext) -> None:
+    await _decided(ctx, event, e, "discarded")
+
+
+@handlers.on(FeedSnapshotApplied)
+async def _applied(e: FeedSnapshotApplied, event: RecordedEvent, ctx: HandlerContext) -> None:
+    detail = f"{e.events_written} events written, {e.rows_rejected} rows rejected"
+    await _run(
+        ctx,
+        event,
+        e.feed,
+        e.run_id,
         status="applied",
-        import_ids=d["import_ids"],
-        events_written=d["events_written"],
+        import_ids=list(e.import_ids),
+        events_written=e.events_written,
         detail=detail,
     )
     await _feed(
         ctx,
         event,
-        applied_snapshot_date=_day(d["snapshot_date"]),
-        applied_run_id=d["run_id"],
+        e.feed,
+        applied_snapshot_date=e.snapshot_date,
+        applied_run_id=e.run_id,
         applied_at=event.recorded_at,
     )
 
 
-async def _failed(event: RecordedEvent, ctx: HandlerContext) -> None:
-    d = event.data
-    await _run(ctx, event, d["run_id"], status="failed", detail=d["reason"])
-    await _feed(ctx, event, last_outcome="failed", last_detail=d["reason"])
-
-
-_HANDLERS: dict[type[EventContract], EventHandler] = {
-    FeedChecked: _checked,
-    FeedFetchFailed: _fetch_failed,
-    FeedSnapshotHeld: _held,
-    FeedSnapshotUnusable: _unusable,
-    FeedSnapshotAccepted: _accepted,
-    FeedSnapshotReleased: _released,
-    FeedSnapshotDiscarded: _discarded,
-    FeedSnapshotApplied: _applied,
-    FeedSnapshotFailed: _failed,
-}
+@handlers.on(FeedSnapshotFailed)
+async def _failed(e: FeedSnapshotFailed, event: RecordedEvent, ctx: HandlerContext) -> None:
+    await _run(ctx, event, e.feed, e.run_id, status="failed", detail=e.reason)
+    await _feed(ctx, event, e.feed, last_outcome="failed", last_detail=e.reason)
 
 
 def feeds_projection() -> Projection:
     """The consumer that keeps ``registry_feeds`` and ``registry_feed_runs``."""
-    return Projection(
-        PROJECTION_NAME,
-        {contract.type_name: fn for contract, fn in _HANDLERS.items()},
-        categories=frozenset({"feed"}),
-    )
+    return Projection(PROJECTION_NAME, handlers, categories=frozenset({"feed"}))
 
 
 async def rebuild(url: str, settings: Settings) -> RebuildReport:
