@@ -31,6 +31,9 @@ class PolicyKind:
     description: str
     document: type[BaseModel]
     check: Callable[[Any], list[str]] = no_checks
+    # A document of this kind, shown as the publish route's example (and checked against
+    # its schema by the OpenAPI tests).
+    example: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
