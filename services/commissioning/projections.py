@@ -22,6 +22,7 @@ from shared.contracts.commissioning import (
     CaseCompleted,
     CaseCriteriaSet,
     CaseOpened,
+    CaseReferred,
     CaseShortlisted,
     DecisionRecorded,
     InterventionIssued,
@@ -208,6 +209,13 @@ async def _closed(event: RecordedEvent, ctx: HandlerContext) -> None:
         e.closed_on,
         e.reason,
     )
+
+
+async def _referred(event: RecordedEvent, ctx: HandlerContext) -> None:
+    # The referral itself is read from the case's stream when the case is read; only the
+    # version moves here, so that the case's ETag stays its stream's version.
+    e = CaseReferred.model_validate(event.data)
+    await _update_case(ctx, event, e.case_id, "status = status")
 
 
 # ------------------------------------------------------------------- interventions
@@ -400,6 +408,7 @@ def cases_projection() -> Projection:
             SignificantDateChanged.type_name: _date_changed,
             CaseCompleted.type_name: _completed,
             CaseClosed.type_name: _closed,
+            CaseReferred.type_name: _referred,
             InterventionIssued.type_name: _intervention_issued,
             InterventionStatusChanged.type_name: _intervention_status,
             TransferScheduled.type_name: _transfer_scheduled,
