@@ -16,6 +16,7 @@ from services.commissioning.main import create_app
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
 from shared.http.deps import today
+from shared.serve import startup_banner
 from shared.settings import PROJECT_ROOT, Settings
 from tests.commissioning.conftest import (
     TODAY,
@@ -445,3 +446,26 @@ async def test_a_new_authority_table_takes_effect_here_at_once(
         headers=as_(settings, Role.ADMIN, "pat", "region:D"),
     )
     assert regional.status_code == 403 and regional.json()["type"] == OUT_OF_SCOPE
+
+
+async def test_the_make_run_banner_gives_two_regions_one_read_and_one_refusal(
+    commissioning: httpx.AsyncClient, settings: Settings, log: EventStore, pool: asyncpg.Pool
+) -> None:
+    urn = await register_school(log)
+    await known(pool, urns=[urn])
+    case_id = await open_case(commissioning, settings, [urn])
+    lines = startup_banner(
+        settings, host="127.0.0.1", era=1, sample_case=case_id, home="D", away="H"
+    )
+    text = "\n".join(lines)
+    assert "Yorkshire and the Humber (region:D), where the sample case is:" in text
+    assert "London (region:H), another region:" in text
+    assert f"/cases/{case_id}" in text
+    # The line after each region's heading is its token.
+    tokens = [lines[i + 1].strip() for i, line in enumerate(lines) if "(region:" in line]
+    answers = [
+        await commissioning.get(f"/cases/{case_id}", headers={"Authorization": f"Bearer {t}"})
+        for t in tokens
+    ]
+    assert [a.status_code for a in answers] == [200, 403]
+    assert answers[1].json()["your_scopes"] == ["region:H"]
