@@ -4,7 +4,7 @@ Nothing here is declared by hand. Every service's routes are enumerated from its
 never started); each names its step (``shared.http.steps``), and the step's row in the
 service's seeded authority table (``services/<service>/policies/authority/v1.json``) says
 which roles may take it and where (``resource``: where the resource is; ``national``; or
-``any``). A route that names no step, or a step with no row, fails the tests: a new endpoint
+``any``). README.md shows the same tables (``markdown_table``), checked by a test. A route that names no step, or a step with no row, fails the tests: a new endpoint
 cannot ship without someone deciding who may call it, in the table.
 """
 
@@ -48,9 +48,10 @@ def factories() -> dict[str, Callable[..., FastAPI]]:
 
 
 def seed_table(service: str) -> AuthorityTable:
-    """The service's authority table as shipped (version 1)."""
-    path = PROJECT_ROOT / f"services/{service}/policies/authority/v1.json"
-    return AuthorityTable.model_validate(json.loads(path.read_text("utf-8"))["document"])
+    """The service's authority table as shipped: its newest seed file."""
+    folder = PROJECT_ROOT / f"services/{service}/policies/authority"
+    newest = max(folder.glob("v*.json"), key=lambda p: int(p.stem.removeprefix("v")))
+    return AuthorityTable.model_validate(json.loads(newest.read_text("utf-8"))["document"])
 
 
 @dataclass(frozen=True)
