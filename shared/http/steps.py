@@ -13,7 +13,7 @@ checked. Nothing else says who may call a route::
     async def close_case(write: Annotated[WriteRequest, change("commissioning.cases.close")]):
         async def act(uow):
             state = await load_case(uow, case_id)
-            authorize(uow, case_place(state))      # 403 unless the caller may act there
+            authorize(uow, state.place)     # 403 unless the caller may act there
             ...
 
 At the edge the caller's role is checked against the table in force today (403 naming

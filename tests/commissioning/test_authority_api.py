@@ -342,8 +342,8 @@ async def test_lists_show_what_is_where_you_act_and_what_is_published(
     assert await notices(yorkshire) == set()
     assert await notices(yorkshire, scope="all") == {ids[True]}
     assert await notices(london) == {ids[True], ids[False]}
-    published = await commissioning.get(f"/interventions/{ids[True]}", headers=yorkshire)
-    assert published.status_code == 200
+    public = await commissioning.get(f"/interventions/{ids[True]}", headers=yorkshire)
+    assert public.status_code == 200
     unpublished = await commissioning.get(f"/interventions/{ids[False]}", headers=yorkshire)
     assert unpublished.status_code == 403 and unpublished.json()["type"] == OUT_OF_SCOPE
     # Issuing against a trust whose academies are all in London is London's to do.
