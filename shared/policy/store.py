@@ -11,12 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.policy import PolicySource, PolicyVersionFields
 from shared.errors import Conflict, NotFound, UnprocessableContent
-from shared.http.fields import IsoDate
 from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.errors import WrongExpectedVersion
 from shared.eventlog.model import NewEvent
 from shared.eventlog.store import EventStore
 from shared.eventlog.unit import UnitOfWork
+from shared.http.fields import IsoDate
 from shared.policy.book import PolicyBook
 from shared.policy.versions import dating_problems, document_problems, in_force
 
