@@ -16,7 +16,7 @@ from services.commissioning.main import create_app
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
 from shared.http.deps import today
-from shared.serve import startup_banner
+from shared.serve import _sample_regions, startup_banner
 from shared.settings import PROJECT_ROOT, Settings
 from tests.commissioning.conftest import (
     TODAY,
@@ -449,11 +449,18 @@ async def test_a_new_authority_table_takes_effect_here_at_once(
 
 
 async def test_the_make_run_banner_gives_two_regions_one_read_and_one_refusal(
-    commissioning: httpx.AsyncClient, settings: Settings, log: EventStore, pool: asyncpg.Pool
+    commissioning: httpx.AsyncClient,
+    settings: Settings,
+    log: EventStore,
+    pool: asyncpg.Pool,
+    database_url: str,
 ) -> None:
     urn = await register_school(log)
     await known(pool, urns=[urn])
     case_id = await open_case(commissioning, settings, [urn])
+    # make run finds the first case in the log, its region, and another.
+    first, home, away = await _sample_regions(database_url)
+    assert first is not None and home != away and {home, away} <= set("ABDEFGHJK")
     lines = startup_banner(
         settings, host="127.0.0.1", era=1, sample_case=case_id, home="D", away="H"
     )
