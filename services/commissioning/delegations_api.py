@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from services.commissioning import handlers
+from services.commissioning import authority, handlers
 from services.commissioning.domain.delegations import DelegationState, GrantDelegation
 from services.commissioning.routing import Delegate, DelegationReader, RevokeDelegation, written
 from services.commissioning.schemas import (
@@ -120,7 +120,7 @@ async def list_delegations(
     in_force: Annotated[bool | None, Query(description="In force today.")] = None,
 ) -> DelegationPage:
     """Delegations where you act, or to or by you, newest start first."""
-    found = await handlers.delegation_states(store.pool, store.registry, delegate=delegate)
+    found = await authority.delegation_states(store.pool, store.registry, delegate=delegate)
     items = [
         _view(s, today)
         for s in found
@@ -146,7 +146,7 @@ async def get_delegation(
     today: TodayDep,
 ) -> DelegationView:
     """A delegation, what was decided under it, and whether it is in force today."""
-    state = await handlers.load_delegation(store, delegation_id)
+    state = await authority.load_delegation(store, delegation_id)
     if not _readable(acting, state):
         acting.check(Place(region=state.delegation.region))
     response.headers["ETag"] = etag(state.version)

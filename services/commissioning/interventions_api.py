@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from services.commissioning import handlers, queries
+from services.commissioning import authority, handlers, queries
 from services.commissioning.domain.interventions import IssueIntervention
 from services.commissioning.queries import Visibility
 from services.commissioning.routing import (
@@ -127,7 +127,7 @@ async def get_intervention(
     view = await queries.get_intervention(pool, intervention_id)
     if not view.published:
         acting.check(
-            await handlers.intervention_place(pool, trust_uid=view.trust_uid, urn=view.urn)
+            await authority.intervention_place(pool, trust_uid=view.trust_uid, urn=view.urn)
         )
     response.headers["ETag"] = etag(view.version)
     return view
