@@ -1,8 +1,11 @@
-"""Security over the real HTTP stack of all three services: tokens, roles, errors, body limits.
+"""Security over the real HTTP stack of all three services: tokens, roles, scopes, errors,
+body limits.
 
 Routes are enumerated from each app, so a route added later is covered without editing this
-file: it must answer 401 without a good token, and it fails the matrix test until someone
-declares who may call it in ``tests/e2e/security_matrix.py``.
+file: it must answer 401 without a good token, and it fails the matrix tests until its step
+has a row in its service's authority table (``tests/e2e/security_matrix.py`` reads them).
+The role, scope and read matrices are functions, so ``test_entra_tokens.py`` runs them again
+with production-style tokens.
 """
 
 from __future__ import annotations
