@@ -425,7 +425,9 @@ async def test_where_you_sign_in_is_where_you_may_act(world: ConsoleWorld) -> No
     regions = reference.regions()
 
     # A caseworker for another region signs in there, and is refused the case.
-    context, page = await world.signed_in("Cara Caseworker", region=regions[away].name)
+    context, page = await world.signed_in(
+        "Cara Caseworker", region=f"{regions[away].name} (region {away})"
+    )
     await expect(page.locator(".console-user__name")).to_contain_text(regions[away].name)
     await page.goto(f"/cases/{case_id}")
     await expect(
@@ -436,7 +438,9 @@ async def test_where_you_sign_in_is_where_you_may_act(world: ConsoleWorld) -> No
     await context.close()
 
     # In the case's own region, the same person reads it.
-    context, page = await world.signed_in("Cara Caseworker", region=regions[home].name)
+    context, page = await world.signed_in(
+        "Cara Caseworker", region=f"{regions[home].name} (region {home})"
+    )
     await page.goto(f"/cases/{case_id}")
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Where you act")
     await context.close()

@@ -29,6 +29,7 @@ NATIONAL = "national"
 # Where a development user acts: all of England, or one of the nine regions (a token's
 # scopes, shared/authority/scope.py); the services refuse what is outside it.
 REGIONS: tuple[str, ...] = (NATIONAL, *sorted(reference.regions()))
+NATIONAL_HINT = "a national team: sees every region's work and may act on it"
 
 
 def region_words(region: str) -> str:
@@ -121,15 +122,8 @@ class DevSignInForm:
     def region_choices(self) -> Sequence[Choice]:
         """Where you act, as radios: all of England, or one region."""
         return [
-            Choice(
-                r,
-                region_words(r),
-                r == self.region,
-                "a national team: sees and may act on every region's work"
-                if r == NATIONAL
-                else f"region {r}: its cases and notices only",
-            )
-            for r in REGIONS
+            Choice(NATIONAL, region_words(NATIONAL), self.region == NATIONAL, NATIONAL_HINT),
+            *(Choice(r, f"{region_words(r)} (region {r})", r == self.region) for r in REGIONS[1:]),
         ]
 
     @property
