@@ -18,6 +18,9 @@ from pydantic import BaseModel
 
 from shared import migrate
 from shared.audit.worker import audit_runtime
+from shared.authority.table import AUTHORITY
+from shared.authority.tables import AuthorityTables
+from shared.contracts.policy import PolicyVersionFields
 from shared.db import base_url
 from shared.eventlog.contracts import EventRegistry
 from shared.eventlog.runtime import EventLogRuntime
@@ -30,6 +33,7 @@ from shared.http.problems import install_problem_handlers
 from shared.http.writes import mark_if_match_required, read_after
 from shared.policy.book import PolicyBook
 from shared.policy.store import seed as seed_policies
+from shared.policy.store import versions as policy_versions
 from shared.publisher.worker import publisher_runtime
 from shared.settings import ServiceName, Settings
 
@@ -99,6 +103,7 @@ def create_service_app(
             await each.start()
         if spec.policies is not None:
             await seed_policies(own.store, spec.policies)
+        app.state.authority = await _authority_tables(app, spec, own.store, settings)
         app.state.runtime = own
         app.state.runtimes = runtimes
         tasks = [asyncio.create_task(_logged(job)) for job in spec.background(own)]
@@ -126,6 +131,8 @@ def create_service_app(
     )
     app.state.settings = settings
     app.state.service = spec.name
+    # Who may do what: the service's authority table, read when the lifespan starts.
+    app.state.authority = None
     app.add_middleware(
         RequestContextMiddleware,
         service=spec.name,
@@ -146,6 +153,39 @@ def create_service_app(
         # Any route waits for a place in the log when asked to (read-your-writes).
         app.include_router(router, dependencies=[Depends(read_after)])
     return app
+
+
+async def _authority_tables(
+    app: FastAPI, spec: ServiceSpec, store: EventStore, settings: Settings
+) -> AuthorityTables | None:
+    """The service's authority table, cached; None when its book keeps none (then every
+    route naming a step answers 503: nothing can be authorised without one)."""
+    # Imported here: the steps kit takes its dependencies from this module.
+    from shared.http.steps import steps_of
+
+    book = spec.policies
+    if book is None or AUTHORITY not in book.kinds:
+        return None
+
+    async def read() -> list[PolicyVersionFields]:
+        return await policy_versions(store, book, AUTHORITY)
+
+    tables = AuthorityTables(read, refresh_s=settings.authority_refresh_s, service=spec.name)
+    # A route whose step the table in force does not name is refused to everybody: say so
+    # when the service starts, not when someone first meets it.
+    versions = await tables.versions()
+    if versions:
+        named = set(max(versions, key=lambda v: (v.effective_from, v.number)).table.steps)
+        for route in app.routes:
+            if isinstance(route, APIRoute):
+                for missing in sorted(set(steps_of(route)) - named):
+                    log.error(
+                        "route %s %s takes step %s, which no row names",
+                        route.methods,
+                        route.path,
+                        missing,
+                    )
+    return tables
 
 
 def _describe_headers(app: FastAPI) -> None:

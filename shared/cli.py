@@ -116,6 +116,12 @@ def _parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="print a development token")
     token.add_argument("--role", action="append", required=True, help="repeat for more roles")
     token.add_argument("--sub", default="developer", help="the subject recorded as actor")
+    token.add_argument(
+        "--scope",
+        action="append",
+        help="where the holder acts: national (the default), region:<GOR code> or"
+        " la:<LA code>; repeat for more",
+    )
     token.add_argument("--ttl", type=int, help="lifetime in seconds")
     token.set_defaults(func=_cmd_token)
 
@@ -366,7 +372,9 @@ def _cmd_token(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        token = issue_token(settings, roles=roles, subject=args.sub, ttl_seconds=args.ttl)
+        token = issue_token(
+            settings, roles=roles, subject=args.sub, scopes=args.scope, ttl_seconds=args.ttl
+        )
     except ValueError as exc:
         print(f"strongtrusts token: {exc}", file=sys.stderr)
         return 2

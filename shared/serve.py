@@ -9,12 +9,13 @@ import signal
 import sys
 from collections.abc import Generator, Mapping
 
+import asyncpg
 import uvicorn
 from fastapi import FastAPI
 
-from shared import migrate
+from shared import migrate, reference
 from shared.composition import service_modules
-from shared.db import database_url, set_role_passwords
+from shared.db import asyncpg_dsn, database_url, set_role_passwords
 from shared.http.logging import LogFormat, configure_logging
 from shared.http.protocol import BoundedHttpToolsProtocol
 from shared.settings import CONSOLE_PORT, SERVICE_PORTS, Settings, get_settings
@@ -107,9 +108,7 @@ async def serve_services(
 
 
 async def run_everything(settings: Settings, *, host: str, log_format: LogFormat = "json") -> None:
-    """``make run``: embedded database, migrations, all services, URLs and a dev token."""
-    from shared.http.auth import Role, issue_token
-
+    """``make run``: embedded database, migrations, all services, URLs and dev tokens."""
     url = database_url(settings)
     await asyncio.to_thread(migrate.upgrade, url)
     era = await migrate.ensure_era(url)
@@ -121,13 +120,39 @@ async def run_everything(settings: Settings, *, host: str, log_format: LogFormat
         first_run = getattr(module, "first_run", None)
         if first_run is not None:
             await first_run(url)
+    case_id, home, away = await _sample_regions(url)
+    console = _console_app()
+    lines = startup_banner(settings, host=host, era=era, sample_case=case_id, home=home, away=away)
+    print("\n".join(lines), file=sys.stderr, flush=True)
+    ports: dict[str, int] = {name: port for name, port in SERVICE_PORTS.items()}
+    await serve_services(
+        settings, ports, host=host, url=url, log_format=log_format, extra={CONSOLE_PORT: console}
+    )
+
+
+def startup_banner(
+    settings: Settings,
+    *,
+    host: str,
+    era: int,
+    sample_case: str | None,
+    home: str,
+    away: str,
+) -> list[str]:
+    """What ``make run`` prints: where everything is, a national token with every role, and
+    tokens for two regions' case teams, so a newcomer sees one read and one refusal."""
+    from shared.http.auth import Role, issue_token
+
     # Every role, so a developer can walk the whole story; admin alone decides nothing.
     token = issue_token(settings, roles=list(Role), subject="developer")
-    console = _console_app()
+    team = [Role.READER, Role.CASEWORKER, Role.DECISION_MAKER]
+    regions = reference.regions()
+    database = "embedded" if settings.database_url is None else "from DATABASE_URL"
     lines = [
         "",
-        f"strongtrusts is starting (database {'embedded' if settings.database_url is None else 'from DATABASE_URL'}, log era {era})",
-        f"  {'console':<14} http://{host}:{CONSOLE_PORT}/  (sign in as anyone in development)",
+        f"strongtrusts is starting (database {database}, log era {era})",
+        f"  {'console':<14} http://{host}:{CONSOLE_PORT}/  (sign in as anyone, in any region,"
+        " in development)",
         *(f"  {name:<14} http://{host}:{port}/docs" for name, port in SERVICE_PORTS.items()),
         "",
         (
@@ -137,17 +162,41 @@ async def run_everything(settings: Settings, *, host: str, log_format: LogFormat
             else "Not publishing events to NATS (set STRONGTRUSTS_NATS_URL to publish them)"
         ),
         "",
-        "Development token (every role; `strongtrusts token --role ROLE` for one):",
+        "Development token (every role, acting nationally; `strongtrusts token --role ROLE"
+        " [--scope region:H]` for one):",
         f"  {token}",
         "",
-        "Ctrl-C stops everything.",
-        "",
+        "Two regions' case teams (reader, caseworker, decision maker), to see who may act where:",
     ]
-    print("\n".join(lines), file=sys.stderr, flush=True)
-    ports: dict[str, int] = {name: port for name, port in SERVICE_PORTS.items()}
-    await serve_services(
-        settings, ports, host=host, url=url, log_format=log_format, extra={CONSOLE_PORT: console}
-    )
+    for code, where in ((home, "where the sample case is"), (away, "another region")):
+        regional = issue_token(
+            settings, roles=team, subject=f"caseteam.{code.lower()}", scopes=[f"region:{code}"]
+        )
+        lines += [f"  {regions[code].name} (region:{code}), {where}:", f"    {regional}"]
+    if sample_case is not None:
+        port = SERVICE_PORTS["commissioning"]
+        lines += [
+            "  The first reads the sample case; the second is refused (403, out of scope):",
+            f"    curl -H 'Authorization: Bearer <token>' http://{host}:{port}/cases/{sample_case}",
+        ]
+    return [*lines, "", "Ctrl-C stops everything.", ""]
+
+
+async def _sample_regions(url: str) -> tuple[str | None, str, str]:
+    """The first case in the log and the region it is in, and another region (Yorkshire and
+    the Humber and London when there is no case yet)."""
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        row = await conn.fetchrow(
+            "SELECT data->>'case_id' AS case_id, data->>'region_code' AS region"
+            " FROM eventlog.events WHERE event_type = 'commissioning.CaseOpened'"
+            " ORDER BY position LIMIT 1"
+        )
+    finally:
+        await conn.close()
+    home = row["region"] if row is not None and row["region"] else "D"
+    away = "H" if home != "H" else "D"
+    return (None if row is None else row["case_id"]), home, away
 
 
 def _console_app() -> FastAPI:

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.authority.claims import ClaimMap
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 ServiceName = Literal["registry", "assessment", "commissioning"]
@@ -57,6 +59,13 @@ class Settings(BaseSettings):
     jwt_issuer: str = "strongtrusts"
     jwt_audience: str = "strongtrusts"
     token_ttl_seconds: int = 8 * 3600
+    # A production identity provider's claims (Entra ID app roles, group object ids) mapped
+    # to roles and scopes, as JSON (shared/authority/claims.py says the shape). Unset: the
+    # token's own `roles` and `scopes` claims are read, as development tokens carry them.
+    jwt_claim_map: str | None = None
+    # How long a service keeps its authority table before reading the log again: a version
+    # published through another replica takes effect here within this many seconds.
+    authority_refresh_s: float = 10.0
 
     # Audit: the Ed25519 key that signs checkpoints of the global hash chain, as the
     # base64url of its 32-byte private seed (generated into data_dir in development).
@@ -106,6 +115,14 @@ class Settings(BaseSettings):
     max_request_bytes: int = 1_048_576
 
     @model_validator(mode="after")
+    def _claim_map_is_readable(self) -> Settings:
+        # A map naming an unknown role or scope stops the service here, at start-up, rather
+        # than refusing people one by one later.
+        if self.jwt_claim_map is not None:
+            claim_map(self)
+        return self
+
+    @model_validator(mode="after")
     def _refuse_weak_production_secrets(self) -> Settings:
         if self.environment == "production":
             if self.jwt_algorithm == "HS256" and (not self.jwt_secret or len(self.jwt_secret) < 32):
@@ -129,6 +146,16 @@ class Settings(BaseSettings):
                     " development"
                 )
         return self
+
+
+def claim_map(settings: Settings) -> ClaimMap | None:
+    """The configured claim map, parsed (once per distinct text); None when unset."""
+    return None if settings.jwt_claim_map is None else _parse_claim_map(settings.jwt_claim_map)
+
+
+@lru_cache(maxsize=8)
+def _parse_claim_map(text: str) -> ClaimMap:
+    return ClaimMap.model_validate_json(text)
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,16 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from services.assessment import domain, frameworks_api, handlers, profile_api, queries
 from services.assessment.domain import Status
-from services.assessment.http_deps import AssessorDep, ModeratorDep, WithdrawerDep, readers
+from services.assessment.http_deps import (
+    JudgePillar,
+    ModerateAssessment,
+    PublishAssessment,
+    RecordEvidence,
+    StartAssessment,
+    SubmitAssessment,
+    WithdrawAssessment,
+    readers,
+)
 from services.assessment.indicators_evidence import indicators_evidence, load_trust_indicators
 from services.assessment.schemas import (
     AssessmentCreated,
@@ -32,14 +41,7 @@ from shared.errors import NotFound
 from shared.eventlog.unit import UnitOfWork
 from shared.http.deps import PoolDep, TodayDep
 from shared.http.problems import problem_responses
-from shared.http.writes import (
-    Answer,
-    ChangeDep,
-    CreateDep,
-    etag,
-    read_responses,
-    write_responses,
-)
+from shared.http.writes import Answer, etag, read_responses, write_responses
 
 AssessmentId = Annotated[
     str, Path(pattern=r"^[0-9a-f]{32}$", description="The assessment's id (32 hex digits).")
@@ -70,9 +72,7 @@ def _written(state: domain.Assessment, status_code: int = status.HTTP_200_OK) ->
     summary="Start an assessment of a trust",
     responses=write_responses(201, 401, 403, 422, location=True),
 )
-async def start_assessment(
-    body: StartRequest, write: CreateDep, pool: PoolDep, _: AssessorDep
-) -> Response:
+async def start_assessment(body: StartRequest, write: StartAssessment, pool: PoolDep) -> Response:
     """Begin assessing a trust, bound to one framework version; the caller is its assessor."""
     await queries.require_known_trust(pool, body.trust_uid)
 
@@ -145,7 +145,7 @@ async def get_assessment(
     responses=write_responses(201, 401, 403, 404, 409, 412, 422, 428),
 )
 async def record_evidence(
-    assessment_id: AssessmentId, body: EvidenceRequest, write: ChangeDep, principal: AssessorDep
+    assessment_id: AssessmentId, body: EvidenceRequest, write: RecordEvidence
 ) -> Response:
     """Record one item of evidence against a pillar and optional theme of the framework."""
     command = domain.RecordEvidence(
@@ -157,7 +157,7 @@ async def record_evidence(
         source_reference=body.source_reference,
         observed_on=body.observed_on,
         metric=body.metric,
-        recorded_by=principal.subject,
+        recorded_by=write.principal.subject,
     )
 
     async def act(uow: UnitOfWork) -> Answer:
@@ -182,10 +182,9 @@ def _evidence_added(state: domain.Assessment, command: domain.RecordEvidence) ->
 async def record_indicators_evidence(
     assessment_id: AssessmentId,
     body: IndicatorsEvidenceRequest,
-    write: ChangeDep,
+    write: RecordEvidence,
     store: StoreDep,
     pool: PoolDep,
-    principal: AssessorDep,
 ) -> Response:
     """Snapshot the trust's indicators today into one evidence item of kind ``indicators``."""
     loaded = await handlers.load_assessment(store, assessment_id)
@@ -197,7 +196,7 @@ async def record_indicators_evidence(
         evidence_id=handlers.new_id(),
         pillar=body.pillar,
         theme=body.theme,
-        recorded_by=principal.subject,
+        recorded_by=write.principal.subject,
     )
 
     async def act(uow: UnitOfWork) -> Answer:
@@ -216,8 +215,7 @@ async def judge_pillar(
     assessment_id: AssessmentId,
     pillar: PillarKey,
     body: JudgementRequest,
-    write: ChangeDep,
-    principal: AssessorDep,
+    write: JudgePillar,
 ) -> Response:
     """Set the pillar's judgement on the descriptor scale; needs If-Match with the version read."""
     command = domain.JudgePillar(
@@ -225,7 +223,7 @@ async def judge_pillar(
         descriptor=body.descriptor,
         rationale=body.rationale,
         evidence_ids=body.evidence_ids,
-        judged_by=principal.subject,
+        judged_by=write.principal.subject,
     )
 
     async def act(uow: UnitOfWork) -> Answer:
@@ -240,11 +238,9 @@ async def judge_pillar(
     summary="Submit an assessment for moderation",
     responses=_WRITE_PROBLEMS,
 )
-async def submit_assessment(
-    assessment_id: AssessmentId, write: ChangeDep, principal: AssessorDep
-) -> Response:
+async def submit_assessment(assessment_id: AssessmentId, write: SubmitAssessment) -> Response:
     """Hand a draft or returned assessment (with at least one judgement) in for moderation."""
-    command = domain.Submit(submitted_by=principal.subject)
+    command = domain.Submit(submitted_by=write.principal.subject)
 
     async def act(uow: UnitOfWork) -> Answer:
         return _written(await handlers.execute(uow, assessment_id, command))
@@ -259,15 +255,15 @@ async def submit_assessment(
     responses=_WRITE_PROBLEMS,
 )
 async def moderate_assessment(
-    assessment_id: AssessmentId, body: ModerationRequest, write: ChangeDep, principal: ModeratorDep
+    assessment_id: AssessmentId, body: ModerationRequest, write: ModerateAssessment
 ) -> Response:
     """Four eyes: a moderator who wrote none of it approves it, or returns it with comments."""
     command: domain.Command
     if body.decision == "approve":
-        command = domain.Approve(moderator=principal.subject, comments=body.comments)
+        command = domain.Approve(moderator=write.principal.subject, comments=body.comments)
     else:
         assert body.comments is not None  # the schema requires them to return
-        command = domain.Return(moderator=principal.subject, comments=body.comments)
+        command = domain.Return(moderator=write.principal.subject, comments=body.comments)
 
     async def act(uow: UnitOfWork) -> Answer:
         return _written(await handlers.execute(uow, assessment_id, command))
@@ -282,7 +278,7 @@ async def moderate_assessment(
     responses=_WRITE_PROBLEMS,
 )
 async def publish_assessment(
-    assessment_id: AssessmentId, write: ChangeDep, today: TodayDep, _: ModeratorDep
+    assessment_id: AssessmentId, write: PublishAssessment, today: TodayDep
 ) -> Response:
     """Publish a moderated assessment with every pillar judged; it supersedes the trust's last."""
 
@@ -301,9 +297,7 @@ async def publish_assessment(
     summary="Withdraw an assessment",
     responses=_WRITE_PROBLEMS,
 )
-async def withdraw_assessment(
-    assessment_id: AssessmentId, write: ChangeDep, _: WithdrawerDep
-) -> Response:
+async def withdraw_assessment(assessment_id: AssessmentId, write: WithdrawAssessment) -> Response:
     """Withdraw an assessment; if it was published its judgements no longer stand."""
 
     async def act(uow: UnitOfWork) -> Answer:

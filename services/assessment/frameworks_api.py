@@ -1,4 +1,5 @@
-"""Frameworks over HTTP: an admin publishes a definition as the next version; all may read."""
+"""Frameworks over HTTP: an administrator publishes a definition as the next version (a
+national step); all may read (steps ``assessment.frameworks.*``)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,17 @@ from fastapi import APIRouter, Path, Response, status
 
 from services.assessment import handlers, queries
 from services.assessment.frameworks import FrameworkDefinition
-from services.assessment.http_deps import readers
 from services.assessment.schemas import FrameworkList, FrameworkVersionView
 from shared.app import StoreDep
 from shared.eventlog.unit import UnitOfWork
-from shared.http.auth import AdminDep
 from shared.http.deps import PoolDep
 from shared.http.problems import problem_responses
-from shared.http.writes import Answer, CreateDep, write_responses
+from shared.http.steps import create, step
+from shared.http.writes import Answer, WriteRequest, write_responses
 
 router = APIRouter(prefix="/frameworks", tags=["frameworks"])
+readers = [step("assessment.frameworks.read")]
+PublishFramework = Annotated[WriteRequest, create("assessment.frameworks.publish")]
 FrameworkIdPath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{1,63}$")]
 
 
@@ -28,7 +30,7 @@ FrameworkIdPath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{1,63}$")]
     summary="Publish a framework's next version",
     responses=write_responses(201, 401, 403, 409, 422, location=True, versioned=False),
 )
-async def publish_framework(body: FrameworkDefinition, write: CreateDep, _: AdminDep) -> Response:
+async def publish_framework(body: FrameworkDefinition, write: PublishFramework) -> Response:
     """Publish a framework definition as data: version 1 for a new id, else the next version."""
 
     async def act(uow: UnitOfWork) -> Answer:

@@ -18,6 +18,8 @@ from services.assessment import domain
 from services.assessment.domain import Assessment
 from services.assessment.errors import AssessmentNotFound, FrameworkNotFound
 from services.assessment.frameworks import FrameworkDefinition, framework_version
+from shared.authority.acting import authorize
+from shared.authority.scope import Place, place_of_schools
 from shared.contracts.assessment import FrameworkVersionPublished
 from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.errors import WrongExpectedVersion
@@ -140,8 +142,25 @@ class Loaded:
     framework: FrameworkVersionPublished
 
 
+# An assessment is where its trust is: the trust's open schools, as the indicators know them.
+_TRUST_SCHOOLS_SQL = """
+SELECT region_code, la_code FROM assessment_indicator_schools
+ WHERE trust_uid = $1 AND status <> 'Closed'
+"""
+
+
+async def trust_place(conn: Any, trust_uid: int) -> Place:
+    """Where a trust is, for who may assess it: the region most of its open schools are in."""
+    rows = await conn.fetch(_TRUST_SCHOOLS_SQL, trust_uid)
+    return place_of_schools((r["region_code"], r["la_code"]) for r in rows)
+
+
 async def load_assessment(source: EventStore | UnitOfWork, assessment_id: str) -> Loaded:
-    """Fold an assessment's stream; AssessmentNotFound if it has none."""
+    """Fold an assessment's stream; AssessmentNotFound if it has none.
+
+    Loaded in a write's unit of work, the caller's authority over it is checked here, where
+    its trust (and so its place) is first known.
+    """
     stream = assessment_stream(assessment_id)
     # In a unit of work it is the assessment being changed: a stale If-Match is refused first.
     recorded = await (
@@ -152,6 +171,8 @@ async def load_assessment(source: EventStore | UnitOfWork, assessment_id: str) -
     state = domain.fold(r.decode(source.registry) for r in recorded)
     if state is None:
         raise AssessmentNotFound(f"no assessment {assessment_id}")
+    if isinstance(source, UnitOfWork):
+        authorize(source, await trust_place(source.conn, state.trust_uid))
     store = source if isinstance(source, EventStore) else source.store
     framework = await load_framework(store, state.framework_id, state.framework_version)
     return Loaded(state, framework)
@@ -166,6 +187,7 @@ async def start_assessment(
     purpose: str | None,
 ) -> tuple[str, FrameworkVersionPublished]:
     """Begin an assessment; returns its id and the framework version it is bound to."""
+    authorize(uow, await trust_place(uow.conn, trust_uid))
     framework = await load_framework(uow.store, framework_id, framework_version)
     assessment_id = new_id()
     command = domain.StartAssessment(

@@ -1,21 +1,25 @@
-"""Who may call the assessment routes (the pool, the date and the reader sets are shared's).
+"""The steps the assessment routes take (the pool and the date are shared's).
 
-Roles: an assessor starts an assessment, records evidence, judges pillars and submits; a
-moderator approves or returns, and publishes; either may withdraw; only an admin publishes
-a framework, and an admin does none of the rest without the role for it; every role may
-read.
+Who may take each, and where, is the service's authority table
+(``services/assessment/policies/authority/``; seeded from the rules as they were: an
+assessor starts an assessment, records evidence, judges pillars and submits; a moderator
+approves or returns, and publishes; either may withdraw; only a national administrator
+publishes a framework; every role may read). An assessment is where its trust is: the
+region most of the trust's open schools are in (``handlers.trust_place``).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends
+from shared.http.steps import change, create, step
+from shared.http.writes import WriteRequest
 
-from shared.http.auth import Principal, Role, require_roles
-from shared.http.deps import EVERYONE, allowed
-
-readers: list[Any] = [allowed(EVERYONE)]
-AssessorDep = Annotated[Principal, Depends(require_roles(Role.ASSESSOR))]
-ModeratorDep = Annotated[Principal, Depends(require_roles(Role.MODERATOR))]
-WithdrawerDep = Annotated[Principal, Depends(require_roles(Role.ASSESSOR, Role.MODERATOR))]
+readers: list[Any] = [step("assessment.assessments.read")]
+StartAssessment = Annotated[WriteRequest, create("assessment.assessments.start")]
+RecordEvidence = Annotated[WriteRequest, change("assessment.assessments.record_evidence")]
+JudgePillar = Annotated[WriteRequest, change("assessment.assessments.judge")]
+SubmitAssessment = Annotated[WriteRequest, change("assessment.assessments.submit")]
+ModerateAssessment = Annotated[WriteRequest, change("assessment.assessments.moderate")]
+PublishAssessment = Annotated[WriteRequest, change("assessment.assessments.publish")]
+WithdrawAssessment = Annotated[WriteRequest, change("assessment.assessments.withdraw")]

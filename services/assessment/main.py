@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
+
 from fastapi import FastAPI
 
 from services.assessment.api import ROUTERS
@@ -9,8 +11,20 @@ from services.assessment.indicators import indicators_projection
 from services.assessment.indicators import router as indicators_router
 from services.assessment.projections import assessment_projection
 from shared.app import ServiceSpec, create_service_app
+from shared.authority.table import AUTHORITY, AUTHORITY_KIND
 from shared.contracts import all_contracts
+from shared.contracts.assessment import PolicyVersionPublished
+from shared.policy.book import PolicyBook
 from shared.settings import Settings, get_settings
+
+# The service's policies, as data: its authority table (who may take which step, where),
+# seeded from policies/authority/v<N>.json.
+POLICIES = PolicyBook(
+    service="assessment",
+    contract=PolicyVersionPublished,
+    kinds={AUTHORITY: AUTHORITY_KIND},
+    seeds=files("services.assessment").joinpath("policies"),
+)
 
 SPEC = ServiceSpec(
     name="assessment",
@@ -19,6 +33,7 @@ SPEC = ServiceSpec(
     registry=all_contracts(),
     routers=(*ROUTERS, indicators_router),
     consumers=lambda: [assessment_projection(), indicators_projection()],
+    policies=POLICIES,
 )
 
 

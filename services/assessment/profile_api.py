@@ -8,14 +8,16 @@ import orjson
 from fastapi import APIRouter, Path, Response
 
 from services.assessment import queries
-from services.assessment.http_deps import readers
 from services.assessment.indicators.queries import load_indicators_json
 from services.assessment.schemas import TrustProfile
 from shared.errors import NotFound
 from shared.http.deps import PoolDep
 from shared.http.problems import problem_responses
+from shared.http.steps import step
 
-router = APIRouter(prefix="/trusts", tags=["profiles"], dependencies=readers)
+router = APIRouter(
+    prefix="/trusts", tags=["profiles"], dependencies=[step("assessment.profiles.read")]
+)
 TrustUid = Annotated[int, Path(ge=1, description="GIAS group UID of the trust")]
 
 

@@ -1,9 +1,11 @@
 """The commissioning HTTP routes for cases: parse, call one handler or read, shape the answer.
 
-Roles: a caseworker opens cases, sets criteria, shortlists, schedules the board, changes a
-significant date and closes cases; only a decision maker records a decision, and an admin
-does none of these without the role. Reads are for readers, caseworkers, decision makers,
-auditors and admins.
+Each route names its step (``routing``); the authority table says who may take it where
+(seeded: a caseworker opens cases, sets criteria, shortlists, schedules the board, changes
+a significant date and closes cases; a decision maker records a decision or refers it, and
+an admin does none of these without the role; readers, caseworkers, decision makers,
+auditors and admins read). A case is where its schools are (its region and LAs); a case
+referred elsewhere is decided by its referee alone, who may read it too.
 """
 
 from __future__ import annotations
@@ -15,13 +17,23 @@ from fastapi import APIRouter, Path, Query, Response, status
 from services.commissioning import handlers, queries
 from services.commissioning.candidates import CandidateList
 from services.commissioning.domain.cases import CaseStatus
+from services.commissioning.domain.cases import ReferCase as ReferCaseCommand
 from services.commissioning.domain.decisions import RecordDecision
+from services.commissioning.queries import Visibility
 from services.commissioning.routing import (
-    Caseworker,
+    CaseReader,
+    ChangeSignificantDate,
+    CloseCase,
     Cursor,
-    DecisionMaker,
+    DecideCase,
     Limit,
-    Reader,
+    OpenCase,
+    ReferCase,
+    ScheduleBoard,
+    SetCriteria,
+    Shortlist,
+    Within,
+    check_case_read,
     written,
 )
 from services.commissioning.schemas import (
@@ -31,20 +43,23 @@ from services.commissioning.schemas import (
     CaseOpenedView,
     CaseOpening,
     CasePage,
+    CaseReferral,
     CaseView,
     CriteriaChange,
     DecisionRecording,
+    ReferralView,
     ShortlistChoice,
     SignificantDateChange,
     Written,
 )
 from shared.app import StoreDep
+from shared.authority.scope import Place
 from shared.contracts.commissioning import CaseTrigger
 from shared.eventlog.unit import UnitOfWork
 from shared.http.deps import PoolDep, TodayDep
 from shared.http.fields import FILTER_MAX
 from shared.http.problems import problem_responses
-from shared.http.writes import Answer, ChangeDep, CreateDep, etag, read_responses, write_responses
+from shared.http.writes import Answer, etag, read_responses, write_responses
 
 CaseId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The case id (uuid4 hex).")]
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -58,8 +73,9 @@ WRITE_PROBLEMS = write_responses(200, 401, 403, 404, 409, 412, 422, 428)
     summary="Open a case for one school or a group of schools",
     responses=write_responses(201, 401, 403, 422, location=True),
 )
-async def open_case(body: CaseOpening, write: CreateDep, on: TodayDep, _: Caseworker) -> Response:
-    """Open a case; its region, area and LAs come from the registry's events."""
+async def open_case(body: CaseOpening, write: OpenCase, on: TodayDep) -> Response:
+    """Open a case; its region, area and LAs come from the registry's events, and the caller
+    must act there."""
 
     async def act(uow: UnitOfWork) -> Answer:
         result = await handlers.open_case(
@@ -83,7 +99,7 @@ async def open_case(body: CaseOpening, write: CreateDep, on: TodayDep, _: Casewo
 )
 async def list_cases(
     pool: PoolDep,
-    _: Reader,
+    acting: CaseReader,
     status_: Annotated[CaseStatus | None, Query(alias="status")] = None,
     region: Annotated[
         str | None, Query(max_length=FILTER_MAX, description="GOR region code, e.g. D.")
@@ -93,14 +109,25 @@ async def list_cases(
     ] = None,
     trigger: Annotated[CaseTrigger | None, Query()] = None,
     urn: Annotated[int | None, Query(ge=100000, le=999999, description="Has this school.")] = None,
+    within: Within = "mine",
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> CasePage:
-    """Cases, newest first, filtered, one page at a time."""
+    """Cases, newest first, filtered, one page at a time: those where you act and those
+    referred to you (all of them for a national scope)."""
     filters = queries.CaseFilters(
         status=status_, region=region, area=area, trigger=trigger, urn=urn
     )
-    return await queries.list_cases(pool, filters=filters, limit=limit, cursor=cursor)
+    visible = Visibility.of(
+        acting.principal.scope, subject=acting.principal.subject, published=within == "all"
+    )
+    return await queries.list_cases(
+        pool, filters=filters, limit=limit, cursor=cursor, visible=visible
+    )
+
+
+def _place(case: CaseView) -> Place:
+    return Place(region=case.region_code, las=frozenset(case.la_codes))
 
 
 @router.get(
@@ -109,11 +136,23 @@ async def list_cases(
     summary="Get a case",
     responses=read_responses(401, 403, 404, 422, versioned=True),
 )
-async def get_case(case_id: CaseId, response: Response, pool: PoolDep, _: Reader) -> CaseView:
-    """A case with its criteria, shortlist, decisions and the registry's progress."""
+async def get_case(
+    case_id: CaseId, response: Response, pool: PoolDep, store: StoreDep, acting: CaseReader
+) -> CaseView:
+    """A case with its criteria, shortlist, decisions, referral and the registry's progress."""
     case = await queries.get_case(pool, case_id)
+    referral = await check_case_read(acting, store, case_id, _place(case))
     response.headers["ETag"] = etag(case.version)
-    return case
+    if referral is None:
+        return case
+    view = ReferralView(
+        capacity=referral.capacity,
+        referred_to=referral.to_subject,
+        to_region_code=referral.region,
+        reason_category=referral.reason_category,
+        referred_on=referral.referred_on,
+    )
+    return case.model_copy(update={"referral": view})
 
 
 @router.put(
@@ -122,9 +161,7 @@ async def get_case(case_id: CaseId, response: Response, pool: PoolDep, _: Reader
     summary="Set what matters for this case",
     responses=WRITE_PROBLEMS,
 )
-async def set_criteria(
-    case_id: CaseId, body: CriteriaChange, write: ChangeDep, _: Caseworker
-) -> Response:
+async def set_criteria(case_id: CaseId, body: CriteriaChange, write: SetCriteria) -> Response:
     """Choose the relevant pillars (and themes) and weights; factors weigh 0 to leave out."""
 
     async def act(uow: UnitOfWork) -> Answer:
@@ -142,9 +179,12 @@ async def set_criteria(
     summary="Rank the trusts that could take the case's schools",
     responses=problem_responses(401, 403, 404, 422),
 )
-async def get_candidates(case_id: CaseId, store: StoreDep, pool: PoolDep, _: Reader) -> Response:
+async def get_candidates(
+    case_id: CaseId, store: StoreDep, pool: PoolDep, acting: CaseReader
+) -> Response:
     """The explained ranking under the case's effective criteria, with excluded trusts."""
     state = await handlers.load_case(store, case_id)
+    await check_case_read(acting, store, case_id, state.place)
     # Sent as encoded once per ranking; CandidateList documents it.
     return Response(await handlers.candidates_json(pool, state), media_type="application/json")
 
@@ -155,9 +195,7 @@ async def get_candidates(case_id: CaseId, store: StoreDep, pool: PoolDep, _: Rea
     summary="Shortlist trusts for the advisory board",
     responses=WRITE_PROBLEMS,
 )
-async def shortlist(
-    case_id: CaseId, body: ShortlistChoice, write: ChangeDep, _: Caseworker
-) -> Response:
+async def shortlist(case_id: CaseId, body: ShortlistChoice, write: Shortlist) -> Response:
     """Put ranked candidates forward; the ranking as it stands is kept with the shortlist."""
 
     async def act(uow: UnitOfWork) -> Answer:
@@ -173,9 +211,7 @@ async def shortlist(
     summary="Schedule the advisory board",
     responses=WRITE_PROBLEMS,
 )
-async def schedule_board(
-    case_id: CaseId, body: BoardScheduling, write: ChangeDep, _: Caseworker
-) -> Response:
+async def schedule_board(case_id: CaseId, body: BoardScheduling, write: ScheduleBoard) -> Response:
     """Send a shortlisted or deferred case to the board on a date."""
 
     async def act(uow: UnitOfWork) -> Answer:
@@ -194,11 +230,12 @@ async def schedule_board(
 async def record_decision(
     case_id: CaseId,
     body: DecisionRecording,
-    write: ChangeDep,
+    write: DecideCase,
     on: TodayDep,
-    _: DecisionMaker,
 ) -> Response:
-    """A decision maker decides; an approval instructs the registry to move the schools."""
+    """A decision maker decides (where the case is, or as its referee, or under a
+    delegation); an approval instructs the registry to move the schools. Whoever put a
+    trust forward on the case may not also record the decision on it."""
     decision = RecordDecision(
         decision_id=handlers.new_id(),
         outcome=body.outcome,
@@ -226,7 +263,7 @@ async def record_decision(
     responses=WRITE_PROBLEMS,
 )
 async def change_significant_date(
-    case_id: CaseId, body: SignificantDateChange, write: ChangeDep, on: TodayDep, _: Caseworker
+    case_id: CaseId, body: SignificantDateChange, write: ChangeSignificantDate, on: TodayDep
 ) -> Response:
     """Move the approved transfer to another 1st of a month, with the reason."""
 
@@ -250,7 +287,7 @@ async def change_significant_date(
     responses=WRITE_PROBLEMS,
 )
 async def close_case(
-    case_id: CaseId, body: CaseClosing, write: ChangeDep, on: TodayDep, _: Caseworker
+    case_id: CaseId, body: CaseClosing, write: CloseCase, on: TodayDep
 ) -> Response:
     """Close a case that is not completed; a pending transfer is cancelled."""
 
@@ -261,12 +298,44 @@ async def close_case(
     return await write.run(act)
 
 
+@router.post(
+    "/{case_id}/referral",
+    response_model=Written,
+    summary="Refer the decision to another region's director or a minister",
+    responses=WRITE_PROBLEMS,
+)
+async def refer_case(
+    case_id: CaseId, body: CaseReferral, write: ReferCase, on: TodayDep
+) -> Response:
+    """For a stated reason (a conflict of interest, a cross-border case...), the named
+    person alone may then decide the case; nobody in its own region may."""
+    cmd = ReferCaseCommand(
+        capacity=body.capacity,
+        referred_to=body.referred_to,
+        to_region_code=body.to_region_code,
+        reason_category=body.reason_category,
+        reason=body.reason,
+        referred_on=on,
+    )
+
+    async def act(uow: UnitOfWork) -> Answer:
+        return written(await handlers.refer_case(uow, case_id=case_id, cmd=cmd))
+
+    return await write.run(act)
+
+
 @router.get(
     "/{case_id}/audit",
     response_model=AuditTrail,
     summary="Get the case's audit trail across services",
     responses=problem_responses(401, 403, 404, 422),
 )
-async def get_audit(case_id: CaseId, pool: PoolDep, _: Reader) -> AuditTrail:
-    """Every event of the case, and every event that followed from them, in log order."""
+async def get_audit(
+    case_id: CaseId, pool: PoolDep, store: StoreDep, acting: CaseReader
+) -> AuditTrail:
+    """Every event of the case, every event that followed from them, and the delegations
+    it was decided under, in log order, each with the scope and authority it was taken
+    under."""
+    state = await handlers.load_case(store, case_id)
+    await check_case_read(acting, store, case_id, state.place)
     return await queries.audit_trail(pool, case_id)

@@ -1,6 +1,11 @@
 """Commissioning commands: load a stream, decide with the pure domain, append in the write's
 unit of work at the version the caller read (its If-Match) or the one just loaded, so of two
-racing writers exactly one wins (the other gets 409, or 412 against its If-Match)."""
+racing writers exactly one wins (the other gets 409, or 412 against its If-Match).
+
+Where a case or an intervention is loaded, the caller's authority over it is checked
+(``authorize``: its place, and for a decision its referral and the caller's delegations)
+before anything is decided; the unit of work appends nothing until then.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,14 @@ from typing import Any, TypeAlias
 
 import asyncpg
 
+from services.commissioning.authority import delegations_to, intervention_place, load_delegation
 from services.commissioning.candidates import CandidateList, candidates_for, candidates_json_for
-from services.commissioning.domain import cases, decisions, interventions
+from services.commissioning.domain import cases, decisions, delegations, duties, interventions
 from services.commissioning.domain.cases import CaseState, SchoolPlace
 from services.commissioning.domain.interventions import InterventionState
 from services.commissioning.knowledge import school_facts, trust_fact
+from shared.authority.acting import acting_of, authorize
+from shared.authority.scope import Place
 from shared.contracts.commissioning import (
     CaseTrigger,
     FactorWeights,
@@ -25,7 +33,7 @@ from shared.contracts.commissioning import (
 )
 from shared.errors import NotFound
 from shared.eventlog.contracts import EventContract
-from shared.eventlog.model import NO_STREAM, ExpectedVersion
+from shared.eventlog.model import NO_STREAM, ExpectedVersion, RecordedEvent
 from shared.eventlog.store import EventStore
 from shared.eventlog.unit import UnitOfWork
 
@@ -54,8 +62,14 @@ async def load_case(source: EventStore | UnitOfWork, case_id: str) -> CaseState:
     """The case as its stream tells it; 404 when there is no such case.
 
     Loaded in a unit of work, the case is the one being changed: a stale If-Match is
-    refused before anything is decided.
+    refused before anything is decided, and so is a caller who may not act where it is.
     """
+    return (await _load_case(source, case_id))[0]
+
+
+async def _load_case(
+    source: EventStore | UnitOfWork, case_id: str, *, authorized: bool = True
+) -> tuple[CaseState, list[RecordedEvent]]:
     stream = f"case-{case_id}"
     recorded = await (
         source.read_for_change(stream)
@@ -65,7 +79,9 @@ async def load_case(source: EventStore | UnitOfWork, case_id: str) -> CaseState:
     state = cases.fold(e.decode(source.registry) for e in recorded)
     if state is None:
         raise NotFound(f"There is no case {case_id}.")
-    return state
+    if authorized and isinstance(source, UnitOfWork):
+        authorize(source, state.place, referral=state.referral)
+    return state, recorded
 
 
 Db: TypeAlias = asyncpg.Connection | asyncpg.Pool
@@ -99,6 +115,10 @@ async def open_case(
     case_id = new_id()
     cmd = cases.OpenCase(case_id=case_id, urns=urns, trigger=trigger, title=title, opened_on=today)
     events = cases.open_case(cmd, await school_places(uow.conn, urns))
+    opened = cases.fold(events)
+    assert opened is not None
+    # The case is where its schools are: the caller must act there.
+    authorize(uow, opened.place)
     result = await uow.append(f"case-{case_id}", events, expected_version=NO_STREAM)
     return Written(case_id, result.last_version)
 
@@ -188,8 +208,31 @@ async def record_decision(
     decision: decisions.RecordDecision,
     today: date,
 ) -> Written:
-    """Record the board's decision; an approval and its TransferApproved go in one append."""
-    state = await load_case(uow, case_id)
+    """Record the board's decision; an approval and its TransferApproved go in one append.
+
+    Who may record it: the authority table's row for the decision (narrowed by its outcome
+    and the case's trigger), where the case is, unless it was referred (then its referee
+    alone), or under a delegation to the caller in the case's region; and never someone who
+    recommended a trust it concerns.
+    """
+    state, recorded = await _load_case(uow, case_id, authorized=False)
+    acting = acting_of(uow)
+    held = [] if acting is None else await delegations_to(uow, acting.principal.subject)
+    grant = authorize(
+        uow,
+        state.place,
+        facts={"outcome": decision.outcome, "trigger": state.trigger},
+        referral=state.referral,
+        delegations=held,
+    )
+    if acting is not None:
+        concerned = duties.concerned_trusts(decision.trust_uid, state.shortlist)
+        actors = ((e.decode(uow.registry), e.metadata["actor"]) for e in recorded)
+        duties.refuse_recommender(
+            acting.principal.subject, duties.recommendations(actors), trusts=concerned
+        )
+        # Boards, with their registers of interests, come later: none are declared yet.
+        duties.refuse_conflicts(acting.principal.subject, (), trusts=concerned)
     in_a_trust = False
     trust_open = True
     if decision.outcome in cases.APPROVALS:
@@ -201,6 +244,23 @@ async def record_decision(
     events = decisions.record_decision(
         state, decision, today=today, schools_in_a_trust=in_a_trust, trust_open=trust_open
     )
+    written = await _append_case(uow, state, events)
+    if grant is not None and grant.delegation is not None:
+        # In the same transaction, at the version read: a revocation committed meanwhile
+        # makes this append, and so the decision, fail rather than pass unseen.
+        used = grant.delegation
+        await uow.append(
+            f"delegation-{used.delegation_id}",
+            delegations.used(used, case_id=case_id, on=today),
+            expected_version=used.version,
+        )
+    return written
+
+
+async def refer_case(uow: UnitOfWork, *, case_id: str, cmd: cases.ReferCase) -> Written:
+    """Refer the decision on a case to another region's director or a minister."""
+    state = await load_case(uow, case_id)
+    events = cases.refer(state, cmd)
     return await _append_case(uow, state, events)
 
 
@@ -251,6 +311,8 @@ async def issue_intervention(
     trust = await trust_fact(uow.conn, cmd.trust_uid)
     places = await school_places(uow.conn, [cmd.urn]) if cmd.urn is not None else {}
     school = places.get(cmd.urn) if cmd.urn is not None else None
+    # A notice is where its academy is, or its trust when it names no academy.
+    authorize(uow, await intervention_place(uow.conn, trust_uid=cmd.trust_uid, urn=cmd.urn))
     earlier = (
         await load_intervention(uow, cmd.escalated_from) if cmd.escalated_from is not None else None
     )
@@ -301,6 +363,7 @@ async def change_intervention_status(
     state = interventions.fold(e.decode(uow.registry) for e in recorded)
     if state is None:
         raise NotFound(f"There is no intervention {intervention_id}.")
+    authorize(uow, await intervention_place(uow.conn, trust_uid=state.trust_uid, urn=state.urn))
     events = interventions.change_status(state, status, effective_on=effective_on, today=today)
     appends: list[_Append] = [
         (f"intervention-{intervention_id}", events, uow.expect(state.version))
@@ -317,3 +380,34 @@ async def change_intervention_status(
         appends.append(await _open_rebrokerage(uow.conn, opened))
     results = await uow.append_streams(appends)
     return Written(intervention_id, results[0].last_version)
+
+
+# ------------------------------------------------------------------- delegations
+
+
+async def grant_delegation(
+    uow: UnitOfWork, *, cmd: delegations.GrantDelegation, today: date
+) -> Written:
+    """Delegate a step in a region, if the caller holds it there long enough themselves."""
+    authorize(uow, Place(region=cmd.region_code))
+    acting = acting_of(uow)
+    if acting is None or acting.tables is None:
+        raise RuntimeError("a delegation is granted by a person, under an authority table")
+    events = delegations.grant(
+        cmd, grantor=acting.principal, versions=await acting.tables.versions(), today=today
+    )
+    result = await uow.append(f"delegation-{cmd.delegation_id}", events, expected_version=NO_STREAM)
+    return Written(cmd.delegation_id, result.last_version)
+
+
+async def revoke_delegation(
+    uow: UnitOfWork, *, delegation_id: str, reason: str, today: date
+) -> Written:
+    """End a delegation from today."""
+    state = await load_delegation(uow, delegation_id)
+    authorize(uow, Place(region=state.delegation.region))
+    events = delegations.revoke(state, today=today, reason=reason)
+    result = await uow.append(
+        f"delegation-{delegation_id}", events, expected_version=uow.expect(state.version)
+    )
+    return Written(delegation_id, result.last_version)

@@ -1,7 +1,9 @@
 """The commissioning HTTP routes for interventions against trusts and academies.
 
-Caseworkers issue notices and move their statuses (the decision to intervene is taken
-outside this system and recorded here); readers, decision makers and auditors read.
+Seeded authority: caseworkers issue notices and move their statuses (the decision to
+intervene is taken outside this system and recorded here); readers, decision makers and
+auditors read. A notice is where its academy is, or where its trust is (the region most of
+its open schools are in); a published notice is read by anyone who reads notices.
 """
 
 from __future__ import annotations
@@ -10,9 +12,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from services.commissioning import handlers, queries
+from services.commissioning import authority, handlers, queries
 from services.commissioning.domain.interventions import IssueIntervention
-from services.commissioning.routing import Caseworker, Cursor, Limit, Reader, written
+from services.commissioning.queries import Visibility
+from services.commissioning.routing import (
+    ChangeNoticeStatus,
+    Cursor,
+    InterventionReader,
+    IssueNotice,
+    Limit,
+    Within,
+    written,
+)
 from services.commissioning.schemas import (
     InterventionIssuedView,
     InterventionIssuing,
@@ -25,7 +36,7 @@ from shared.contracts.commissioning import InterventionKind, InterventionStatus
 from shared.eventlog.unit import UnitOfWork
 from shared.http.deps import PoolDep, TodayDep
 from shared.http.problems import problem_responses
-from shared.http.writes import Answer, ChangeDep, CreateDep, etag, read_responses, write_responses
+from shared.http.writes import Answer, etag, read_responses, write_responses
 
 router = APIRouter(prefix="/interventions", tags=["interventions"])
 InterventionIdPath = Annotated[
@@ -41,7 +52,7 @@ InterventionIdPath = Annotated[
     responses=write_responses(201, 401, 403, 409, 422, location=True),
 )
 async def issue_intervention(
-    body: InterventionIssuing, write: CreateDep, on: TodayDep, _: Caseworker
+    body: InterventionIssuing, write: IssueNotice, on: TodayDep
 ) -> Response:
     """A termination warning notice is due back in 15 working days; a termination notice
     against an academy opens a rebrokerage case for it."""
@@ -80,19 +91,24 @@ async def issue_intervention(
 )
 async def list_interventions(
     pool: PoolDep,
-    _: Reader,
+    acting: InterventionReader,
     trust_uid: Annotated[int | None, Query(ge=1)] = None,
     status_: Annotated[InterventionStatus | None, Query(alias="status")] = None,
     kind: Annotated[InterventionKind | None, Query()] = None,
     active: Annotated[bool | None, Query(description="Still counts against the trust.")] = None,
+    within: Within = "mine",
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> InterventionPage:
-    """Interventions, newest first, filtered, one page at a time."""
+    """Interventions, newest first, filtered, one page at a time: those where you act (all
+    for a national scope), and with ``scope=all`` every published one too."""
     filters = queries.InterventionFilters(
         trust_uid=trust_uid, status=status_, kind=kind, active=active
     )
-    return await queries.list_interventions(pool, filters=filters, limit=limit, cursor=cursor)
+    visible = Visibility.of(acting.principal.scope, subject=None, published=within == "all")
+    return await queries.list_interventions(
+        pool, filters=filters, limit=limit, cursor=cursor, visible=visible
+    )
 
 
 @router.get(
@@ -102,10 +118,17 @@ async def list_interventions(
     responses=read_responses(401, 403, 404, 422, versioned=True),
 )
 async def get_intervention(
-    intervention_id: InterventionIdPath, response: Response, pool: PoolDep, _: Reader
+    intervention_id: InterventionIdPath,
+    response: Response,
+    pool: PoolDep,
+    acting: InterventionReader,
 ) -> InterventionView:
-    """An intervention with its status history."""
+    """An intervention with its status history (an unpublished one, where you act)."""
     view = await queries.get_intervention(pool, intervention_id)
+    if not view.published:
+        acting.check(
+            await authority.intervention_place(pool, trust_uid=view.trust_uid, urn=view.urn)
+        )
     response.headers["ETag"] = etag(view.version)
     return view
 
@@ -119,9 +142,8 @@ async def get_intervention(
 async def change_status(
     intervention_id: InterventionIdPath,
     body: InterventionStatusChange,
-    write: ChangeDep,
+    write: ChangeNoticeStatus,
     on: TodayDep,
-    _: Caseworker,
 ) -> Response:
     """Move the intervention along; a kind allows only some moves from each status."""
 

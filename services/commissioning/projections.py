@@ -23,6 +23,7 @@ from shared.contracts.commissioning import (
     CaseCompleted,
     CaseCriteriaSet,
     CaseOpened,
+    CaseReferred,
     CaseShortlisted,
     DecisionRecorded,
     InterventionIssued,
@@ -205,6 +206,13 @@ async def _closed(e: CaseClosed, event: RecordedEvent, ctx: HandlerContext) -> N
         e.closed_on,
         e.reason,
     )
+
+
+@HANDLERS.on(CaseReferred)
+async def _referred(e: CaseReferred, event: RecordedEvent, ctx: HandlerContext) -> None:
+    # The referral itself is read from the case's stream when the case is read; only the
+    # version moves here, so that the case's ETag stays its stream's version.
+    await _update_case(ctx, event, e.case_id, "status = status")
 
 
 # ------------------------------------------------------------------- interventions

@@ -1,7 +1,10 @@
 """Reads over commissioning's read models, and the audit trail read from the log itself.
 
 Lists are newest first and paginated with an opaque cursor holding the log position of the
-last item's first event, so pages stay stable while cases and notices are added.
+last item's first event, so pages stay stable while cases and notices are added. A caller
+who does not act nationally sees, in a list, what is where they act (``Visibility``), what
+was referred to them, and (asking for it) what is published: nothing unpublished from
+another region.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from services.commissioning.schemas import (
     InterventionView,
     TransferProgress,
 )
+from shared.authority.scope import Scope
 from shared.db import SqlParams
 from shared.errors import NotFound
 from shared.http.paging import decode_key, encode_cursor
@@ -36,6 +40,45 @@ AUDIT_LIMIT = 2000
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
+
+
+# ------------------------------------------------------------------- visibility
+
+
+@dataclass(frozen=True, kw_only=True)
+class Visibility:
+    """What a caller without national scope may see listed: their regions and LAs (a
+    resource is theirs when its region is one of the regions, or all its LAs are among the
+    LAs: ``shared.authority.scope.Scope.covers`` in SQL), the cases referred to them, and
+    whether to add whatever is published."""
+
+    regions: list[str]
+    las: list[str]
+    referred_to: str | None = None
+    published: bool = False
+
+    @classmethod
+    def of(cls, scope: Scope, *, subject: str | None, published: bool) -> Visibility | None:
+        """None for a national scope: it sees everything."""
+        if scope.national:
+            return None
+        return cls(
+            regions=sorted(scope.regions),
+            las=sorted(scope.las),
+            referred_to=subject,
+            published=published,
+        )
+
+
+# The cases whose latest referral names this person (partial index events_case_referrals).
+_REFERRED_TO_SQL = """
+SELECT r.data->>'case_id' FROM events r
+ WHERE r.event_type = 'commissioning.CaseReferred' AND r.data->>'referred_to' = {subject}
+   AND NOT EXISTS (
+       SELECT 1 FROM events later
+        WHERE later.stream_id = r.stream_id AND later.stream_version > r.stream_version
+          AND later.event_type = 'commissioning.CaseReferred')
+"""
 
 
 # ------------------------------------------------------------------- cases
@@ -69,9 +112,15 @@ def _summary(row: asyncpg.Record) -> CaseSummary:
 
 
 async def list_cases(
-    pool: asyncpg.Pool, *, filters: CaseFilters, limit: int, cursor: str | None
+    pool: asyncpg.Pool,
+    *,
+    filters: CaseFilters,
+    limit: int,
+    cursor: str | None,
+    visible: Visibility | None = None,
 ) -> CasePage:
-    """Cases matching ``filters``, newest first, one page after ``cursor``."""
+    """Cases matching ``filters`` (and ``visible``, unless None), newest first, one page
+    after ``cursor``."""
     p = SqlParams()
     where: list[str] = []
     before = decode_key(cursor)
@@ -87,6 +136,16 @@ async def list_cases(
         where.append(f"trigger = {p(filters.trigger)}")
     if filters.urn is not None:
         where.append(f"urns @> ARRAY[{p(filters.urn)}::integer]")
+    if visible is not None:
+        mine = [
+            f"region_code = ANY({p(visible.regions)}::text[])",
+            f"(cardinality(la_codes) > 0 AND la_codes <@ {p(visible.las)}::text[])",
+        ]
+        if visible.referred_to is not None:
+            referred = _REFERRED_TO_SQL.format(subject=p(visible.referred_to))
+            mine.append(f"case_id IN ({referred})")
+        # Cases are casework, never published: `published` adds nothing here.
+        where.append("(" + " OR ".join(mine) + ")")
     sql = (
         "SELECT * FROM commissioning_cases"
         + (" WHERE " + " AND ".join(where) if where else "")
@@ -198,10 +257,28 @@ def _intervention(row: asyncpg.Record) -> InterventionView:
     )
 
 
+# Where a notice against a whole trust is (handlers.trust_place, in SQL): the region most
+# of the trust's open schools are in (ties to the first code), and all their LAs.
+_TRUST_OPEN_SCHOOLS = (
+    "SELECT 1 FROM commissioning_school_facts f WHERE f.trust_uid = i.trust_uid AND NOT f.closed"
+)
+_TRUST_HOME_REGION = """
+SELECT f.region_code FROM commissioning_school_facts f
+ WHERE f.trust_uid = i.trust_uid AND NOT f.closed AND f.region_code IS NOT NULL
+ GROUP BY f.region_code ORDER BY count(*) DESC, f.region_code LIMIT 1
+"""
+
+
 async def list_interventions(
-    pool: asyncpg.Pool, *, filters: InterventionFilters, limit: int, cursor: str | None
+    pool: asyncpg.Pool,
+    *,
+    filters: InterventionFilters,
+    limit: int,
+    cursor: str | None,
+    visible: Visibility | None = None,
 ) -> InterventionPage:
-    """Interventions matching ``filters``, newest first, one page after ``cursor``."""
+    """Interventions matching ``filters`` (and ``visible``, unless None), newest first, one
+    page after ``cursor``."""
     p = SqlParams()
     where: list[str] = []
     before = decode_key(cursor)
@@ -215,8 +292,22 @@ async def list_interventions(
         where.append(f"kind = {p(filters.kind)}")
     if filters.active is not None:
         where.append(f"active = {p(filters.active)}")
+    if visible is not None:
+        regions, las = p(visible.regions), p(visible.las)
+        mine = [
+            f"""(urn IS NOT NULL AND EXISTS (
+                SELECT 1 FROM commissioning_school_facts s WHERE s.urn = i.urn
+                   AND (s.region_code = ANY({regions}::text[]) OR s.la_code = ANY({las}::text[]))))""",
+            f"""(urn IS NULL AND (
+                ({_TRUST_HOME_REGION}) = ANY({regions}::text[])
+                OR (EXISTS ({_TRUST_OPEN_SCHOOLS})
+                    AND NOT EXISTS ({_TRUST_OPEN_SCHOOLS} AND NOT f.la_code = ANY({las}::text[])))))""",
+        ]
+        if visible.published:
+            mine.append("published")
+        where.append("(" + " OR ".join(mine) + ")")
     sql = (
-        "SELECT * FROM commissioning_interventions"
+        "SELECT * FROM commissioning_interventions i"
         + (" WHERE " + " AND ".join(where) if where else "")
         + f" ORDER BY issued_position DESC LIMIT {p(limit + 1)}"
     )
@@ -241,13 +332,12 @@ async def get_intervention(pool: asyncpg.Pool, intervention_id: str) -> Interven
 
 # ------------------------------------------------------------------- audit
 
-# The case's own events; then, repeatedly, every event whose causation is one already in
-# the trail (UNION drops repeats, so the walk ends); then every event sharing a
-# correlation id with one of those. The expression indexes from migration 0005 make each
-# step an index lookup.
 # The case's events, what they caused (followed through causation ids, which only the
-# services set), and the intervention that opened the case, if one did. Not correlation
-# ids: a caller chooses its X-Request-ID, so it could write itself into any case's trail.
+# services set), the intervention that opened the case, if one did, and each delegation a
+# decision on the case was taken under (its grant, any revocation, and its use here; not
+# its uses on other cases). Not correlation ids: a caller chooses its X-Request-ID, so it
+# could write itself into any case's trail. The expression indexes from migration 0005
+# make each causation step an index lookup.
 AUDIT_SQL = """
 WITH RECURSIVE chained(event_id) AS (
     SELECT event_id FROM events WHERE stream_id = $1
@@ -260,31 +350,35 @@ opened_by(stream_id) AS (
      WHERE stream_id = $1 AND event_type = 'commissioning.CaseOpened'
        AND data->>'intervention_id' IS NOT NULL
 ),
-trail(event_id, chained) AS (
-    SELECT event_id, true FROM chained
+used(stream_id) AS (
+    SELECT DISTINCT stream_id FROM events
+     WHERE category = 'delegation' AND event_type = 'commissioning.DelegationUsed'
+       AND data->>'case_id' = $3
+),
+trail(event_id, via) AS (
+    SELECT c.event_id, CASE WHEN e.stream_id = $1 THEN 'case' ELSE 'causation' END
+      FROM chained c JOIN events e ON e.event_id = c.event_id
     UNION
-    SELECT e.event_id, false FROM events e
+    SELECT e.event_id, 'intervention' FROM events e
       JOIN opened_by o ON o.stream_id = e.stream_id
      WHERE e.event_id NOT IN (SELECT event_id FROM chained)
+    UNION
+    SELECT e.event_id, 'delegation' FROM events e
+      JOIN used u ON u.stream_id = e.stream_id
+     WHERE e.event_type <> 'commissioning.DelegationUsed' OR e.data->>'case_id' = $3
 )
 SELECT e.position, e.event_id, e.event_type, e.stream_id, e.recorded_at, e.metadata, e.data,
-       t.chained
+       t.via
   FROM trail t JOIN events e USING (event_id)
  ORDER BY e.position
  LIMIT $2
 """
 
 
-def _via(row: asyncpg.Record, case_stream: str) -> str:
-    if row["stream_id"] == case_stream:
-        return "case"
-    return "causation" if row["chained"] else "intervention"
-
-
 async def audit_trail(pool: asyncpg.Pool, case_id: str) -> AuditTrail:
     """The case's events and every event that followed from them, in log order."""
     stream = f"case-{case_id}"
-    rows: Sequence[asyncpg.Record] = await pool.fetch(AUDIT_SQL, stream, AUDIT_LIMIT + 1)
+    rows: Sequence[asyncpg.Record] = await pool.fetch(AUDIT_SQL, stream, AUDIT_LIMIT + 1, case_id)
     if not rows:
         raise NotFound(f"There is no case {case_id}.")
     entries = []
@@ -302,7 +396,9 @@ async def audit_trail(pool: asyncpg.Pool, case_id: str) -> AuditTrail:
                 source=meta.get("source"),
                 correlation_id=meta.get("correlation_id"),
                 causation_id=meta.get("causation_id"),
-                via=_via(row, stream),
+                scope=meta.get("scope"),
+                authority=meta.get("authority"),
+                via=row["via"],
                 data=_json(row["data"]),
             )
         )

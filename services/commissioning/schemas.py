@@ -11,11 +11,17 @@ from shared.contracts.commissioning import (
     CaseTrigger,
     DecisionMakerCapacity,
     DecisionOutcome,
+    DelegationId,
     FactorWeights,
     InterventionId,
     InterventionKind,
     InterventionStatus,
     PillarWeight,
+    ReferralCapacity,
+    ReferralReason,
+    RegionCode,
+    StepName,
+    Subject,
 )
 from shared.contracts.identifiers import Key
 from shared.http.fields import (
@@ -216,6 +222,72 @@ class InterventionStatusChange(_Request):
     effective_on: IsoDate | None = Field(default=None, description="Today when absent.")
 
 
+class CaseReferral(_Request):
+    """Refer the decision to another region's director, or to a minister, and why."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "capacity": "another_regional_director",
+                    "referred_to": "rd.east-of-england",
+                    "to_region_code": "G",
+                    "reason_category": "conflict_of_interest",
+                    "reason": "The regional director chairs a trust on the shortlist.",
+                }
+            ]
+        },
+    )
+
+    capacity: ReferralCapacity
+    referred_to: Subject = Field(
+        description="The person who will decide, as their token names them (its `sub`)."
+    )
+    to_region_code: RegionCode | None = Field(
+        default=None, description="Their region: required for another regional director."
+    )
+    reason_category: ReferralReason
+    reason: Reason
+
+
+class DelegationGranting(_Request):
+    """Delegate a step in a region to a named person for a period."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "step": "commissioning.cases.decide",
+                    "region_code": "H",
+                    "delegate": "deputy.london",
+                    "starts_on": "2026-12-21",
+                    "ends_on": "2027-01-08",
+                    "reason": "Annual leave over the winter break.",
+                }
+            ]
+        },
+    )
+
+    step: StepName = Field(description="A delegable step of the authority table.")
+    region_code: RegionCode
+    delegate: Subject = Field(description="The deputy, as their token names them (`sub`).")
+    starts_on: IsoDate
+    ends_on: IsoDate = Field(description="The last day it is in force.")
+    reason: Reason
+
+
+class DelegationRevoking(_Request):
+    """Why a delegation ends early."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "Back from leave early."}]}
+    )
+
+    reason: Reason
+
+
 # ------------------------------------------------------------------- responses
 
 
@@ -311,6 +383,16 @@ class CaseSummary(_View):
     significant_date: date | None
 
 
+class ReferralView(_View):
+    """Whom a case's decision was referred to, and why: they alone may decide it."""
+
+    capacity: ReferralCapacity
+    referred_to: str
+    to_region_code: str | None
+    reason_category: ReferralReason
+    referred_on: date
+
+
 class CaseView(CaseSummary):
     """A case with its criteria, shortlist, decisions and transfer."""
 
@@ -324,6 +406,7 @@ class CaseView(CaseSummary):
     completed_on: date | None
     closed_on: date | None
     close_reason: str | None
+    referral: ReferralView | None = None
     version: int
 
 
@@ -365,6 +448,39 @@ class InterventionView(_View):
     version: int
 
 
+class DelegationUse(_View):
+    """A case on which the delegate took the step under the delegation."""
+
+    case_id: str
+    used_on: date
+
+
+class DelegationView(_View):
+    """A delegation: what, where, to whom, by whom, for how long, and what was done under it."""
+
+    delegation_id: DelegationId
+    step: str
+    region_code: str
+    delegate: str
+    grantor: str
+    grantor_roles: list[str]
+    grantor_scopes: list[str]
+    starts_on: date
+    ends_on: date
+    reason: str
+    revoked_on: date | None
+    revocation_reason: str | None
+    in_force_today: bool
+    uses: list[DelegationUse]
+    version: int
+
+
+class DelegationPage(_View):
+    """Delegations, newest first by start."""
+
+    items: list[DelegationView]
+
+
 class InterventionPage(_View):
     """Interventions, newest first."""
 
@@ -385,9 +501,18 @@ class CaseAuditEntry(_View):
     source: str | None
     correlation_id: str | None
     causation_id: str | None
-    via: Literal["case", "causation", "intervention"] = Field(
+    scope: list[str] | None = Field(
+        default=None, description="Where the person who wrote it acted (their token's scopes)."
+    )
+    authority: dict[str, Any] | None = Field(
+        default=None,
+        description="The step, authority table version, place and way (role, delegation,"
+        " referral) it was written under.",
+    )
+    via: Literal["case", "causation", "intervention", "delegation"] = Field(
         description="Why it is in the trail: on the case's stream, caused (through any "
-        "number of steps) by an event of the trail, or of the intervention that opened the case."
+        "number of steps) by an event of the trail, of the intervention that opened the case,"
+        " or of a delegation someone decided the case under."
     )
     data: dict[str, Any]
 

@@ -26,6 +26,8 @@ class User:
     name: str
     roles: tuple[str, ...]
     token: str
+    # Where the token says they act (its scopes); the services refuse what is elsewhere.
+    scopes: tuple[str, ...] = ()
 
     def has(self, *roles: str) -> bool:
         """True if the user holds one of ``roles``; admin only if named (as in the APIs)."""
@@ -55,6 +57,7 @@ def signed_in(request: Request) -> User | None:
             name=str(data["name"]),
             roles=tuple(str(r) for r in data["roles"]),
             token=str(data["token"]),
+            scopes=tuple(str(s) for s in data.get("scopes", ())),
         )
     except KeyError:
         return None
@@ -68,6 +71,7 @@ def sign_in(request: Request, user: User) -> None:
         "name": user.name,
         "roles": list(user.roles),
         "token": user.token,
+        "scopes": list(user.scopes),
     }
     request.session[CSRF_FIELD] = secrets.token_urlsafe(32)
 

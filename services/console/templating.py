@@ -13,6 +13,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 
 from services.console.session import CSRF_FIELD, csrf_token, signed_in
 from services.console.views import common
+from services.console.views.auth import where_from_scopes
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -30,7 +31,12 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(label=common.label, long_date=common.long_date, date_time=common.date_time)
+    env.filters.update(
+        label=common.label,
+        long_date=common.long_date,
+        date_time=common.date_time,
+        where=where_from_scopes,
+    )
     return env
 
 

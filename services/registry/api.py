@@ -20,12 +20,14 @@ from services.registry.schemas import (
     TrustView,
 )
 from shared.contracts.identifiers import MAX_GROUP_UID
-from shared.http.deps import EVERYONE, PoolDep, TodayDep, allowed
+from shared.http.deps import PoolDep, TodayDep
 from shared.http.fields import FILTER_MAX, IsoDate
 from shared.http.problems import problem_responses
+from shared.http.steps import step
 
-# Every role may read the registry.
-_readers = [allowed(EVERYONE)]
+# The open register: who may read it is the authority table's (seeded: every role, with no
+# scope needed, since nothing here is unpublished).
+_readers = [step("registry.register.read")]
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 Cursor = Annotated[
     str | None, Query(max_length=100, description="The `next_cursor` of the previous page.")

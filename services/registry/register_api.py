@@ -1,17 +1,24 @@
-"""Registering a trust by hand: a new trust, or one a local authority set up."""
+"""Registering a trust by hand: a new trust, or one a local authority set up.
+
+Where it is, for who may register it: an LA-established trust is in its LA (and the LA's
+region); a new trust with no founding LA runs no school yet and is in no region, so anyone
+who acts somewhere may register it, and the event records where they act.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from services.registry.handlers import register_trust
 from services.registry.schemas import TrustRegistered, TrustRegistration
+from shared.authority.acting import authorize
+from shared.authority.scope import ANYWHERE, Place
 from shared.contracts.registry import TrustDetails
 from shared.eventlog.unit import UnitOfWork
-from shared.http.auth import Principal, Role, require_roles
-from shared.http.writes import Answer, CreateDep, write_responses
+from shared.http.steps import create
+from shared.http.writes import Answer, WriteRequest, write_responses
 
 router = APIRouter(tags=["trusts"])
 
@@ -25,8 +32,7 @@ router = APIRouter(tags=["trusts"])
 )
 async def register_a_trust(
     body: TrustRegistration,
-    write: CreateDep,
-    _: Annotated[Principal, Depends(require_roles(Role.CASEWORKER))],
+    write: Annotated[WriteRequest, create("registry.trusts.register")],
 ) -> Response:
     """Record a trust; schools join it only through GIAS or a commissioning decision."""
     details = TrustDetails(
@@ -40,7 +46,11 @@ async def register_a_trust(
         town=body.town,
     )
 
+    la = body.established_by_la_code
+    place = ANYWHERE if la is None else Place.of_la(la)
+
     async def act(uow: UnitOfWork) -> Answer:
+        authorize(uow, place)
         uid = await register_trust(
             uow,
             details=details,

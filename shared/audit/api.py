@@ -1,7 +1,9 @@
-"""The audit API (role auditor): timelines, their exports, chain status and signed checkpoints.
+"""The audit API: timelines, their exports, chain status and signed checkpoints.
 
 Mounted by the commissioning service, where decisions are audited; it reads only the log
-and the audit index, so any service could serve it.
+and the audit index, so any service could serve it. Its steps are ``audit.timelines.read``
+and ``audit.chains.verify``, in the authority table of the service that mounts it (seeded:
+auditors and administrators, national scope: an audit timeline crosses every region).
 """
 
 from __future__ import annotations
@@ -23,10 +25,13 @@ from shared.audit.schemas import ChainStatus, CheckpointView
 from shared.audit.subjects import SubjectKind
 from shared.audit.timeline import Timeline, all_entries, csv_lines, jsonl_line, timeline
 from shared.errors import Conflict, NotFound
-from shared.http.deps import AUDITORS, PoolDep, allowed
+from shared.http.deps import PoolDep
 from shared.http.problems import problem_responses
+from shared.http.steps import step
 
-router = APIRouter(tags=["audit"], dependencies=[allowed(AUDITORS)])
+router = APIRouter(tags=["audit"])
+TIMELINES = step("audit.timelines.read")
+CHAINS = step("audit.chains.verify")
 
 Urn = Annotated[int, Path(ge=100000, le=999999, description="Unique Reference Number")]
 TrustUid = Annotated[int, Path(ge=1, le=2**31 - 1, description="GIAS group UID")]
@@ -40,6 +45,7 @@ _TIMELINE_ERRORS = problem_responses(401, 403, 404, 422)
 
 @router.get(
     "/audit/schools/{urn}",
+    dependencies=[TIMELINES],
     response_model=Timeline,
     summary="Everything that happened to a school",
     responses=_TIMELINE_ERRORS,
@@ -53,6 +59,7 @@ async def school_timeline(
 
 @router.get(
     "/audit/trusts/{uid}",
+    dependencies=[TIMELINES],
     response_model=Timeline,
     summary="Everything that happened to a trust",
     responses=_TIMELINE_ERRORS,
@@ -66,6 +73,7 @@ async def trust_timeline(
 
 @router.get(
     "/audit/cases/{case_id}",
+    dependencies=[TIMELINES],
     response_model=Timeline,
     summary="Everything that happened in a case",
     responses=_TIMELINE_ERRORS,
@@ -113,6 +121,7 @@ _EXPORT_DOC: dict[int | str, dict[str, Any]] = {
 
 @router.get(
     "/audit/schools/{urn}/export",
+    dependencies=[TIMELINES],
     summary="A school's whole timeline as JSON Lines or CSV",
     response_class=StreamingResponse,
     responses=_EXPORT_DOC,
@@ -126,6 +135,7 @@ async def export_school_timeline(
 
 @router.get(
     "/audit/trusts/{uid}/export",
+    dependencies=[TIMELINES],
     summary="A trust's whole timeline as JSON Lines or CSV",
     response_class=StreamingResponse,
     responses=_EXPORT_DOC,
@@ -139,6 +149,7 @@ async def export_trust_timeline(
 
 @router.get(
     "/audit/cases/{case_id}/export",
+    dependencies=[TIMELINES],
     summary="A case's whole timeline as JSON Lines or CSV",
     response_class=StreamingResponse,
     responses=_EXPORT_DOC,
@@ -182,6 +193,7 @@ async def _shared_verification(request: Request, pool: asyncpg.Pool) -> ChainSta
 
 @router.get(
     "/audit/verify",
+    dependencies=[CHAINS],
     response_model=ChainStatus,
     summary="Recompute the hash chains (at most every 30 s)",
     responses=problem_responses(401, 403),
@@ -196,6 +208,7 @@ async def verify_chains(request: Request, pool: PoolDep) -> ChainStatus:
 
 @router.get(
     "/audit/checkpoints/latest",
+    dependencies=[CHAINS],
     response_model=CheckpointView,
     summary="A signed checkpoint of the newest seal, to keep outside the database",
     responses=problem_responses(401, 403, 404, 409),

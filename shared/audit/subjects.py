@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
-SubjectKind = Literal["school", "trust", "case", "decision", "assessment", "intervention"]
+SubjectKind = Literal[
+    "school", "trust", "case", "decision", "assessment", "intervention", "delegation"
+]
 SUBJECT_KINDS: tuple[SubjectKind, ...] = (
     "school",
     "trust",
@@ -18,6 +20,7 @@ SUBJECT_KINDS: tuple[SubjectKind, ...] = (
     "decision",
     "assessment",
     "intervention",
+    "delegation",
 )
 
 _FIELDS: dict[str, SubjectKind] = {
@@ -35,6 +38,7 @@ _FIELDS: dict[str, SubjectKind] = {
     "supersedes": "assessment",
     "intervention_id": "intervention",
     "escalated_from": "intervention",
+    "delegation_id": "delegation",
 }
 
 # Registry trust events name their trust ``uid``, as GIAS does.
@@ -50,14 +54,16 @@ _TRUST_UID_TYPES = frozenset(
 # What a timeline of one subject takes in besides the events naming it: a trust's timeline
 # holds its assessments' and interventions' whole histories (evidence events name only the
 # assessment), a school's its cases and interventions, a case's its decisions (the registry
-# names a transfer's decision, not its case).
+# names a transfer's decision, not its case) and the delegations it was decided under (a
+# delegation's use names the case; its grant and revocation name only the delegation).
 RELATED: Mapping[SubjectKind, tuple[SubjectKind, ...]] = {
     "school": ("case", "intervention"),
     "trust": ("assessment", "intervention"),
-    "case": ("decision",),
+    "case": ("decision", "delegation"),
     "decision": (),
     "assessment": (),
     "intervention": (),
+    "delegation": (),
 }
 
 

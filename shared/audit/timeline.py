@@ -42,6 +42,10 @@ class TimelineEntry(BaseModel):
     correlation_id: str | None = None
     causation_id: UUID | None = None
     source: str | None = None
+    # A person's write: where they acted, and the authority they wrote it under (step,
+    # authority table version, place, and by role, delegation or referral).
+    scope: list[str] | None = None
+    authority: dict[str, Any] | None = None
     data: dict[str, Any]
     links: list[Link] = Field(default_factory=list)
 
@@ -78,6 +82,7 @@ _LINKS: dict[SubjectKind, tuple[str, str]] = {
     "case": ("commissioning", "/cases/{}"),
     "assessment": ("assessment", "/assessments/{}"),
     "intervention": ("commissioning", "/interventions/{}"),
+    "delegation": ("commissioning", "/delegations/{}"),
 }
 
 
@@ -156,6 +161,8 @@ def _entry(row: asyncpg.Record, case_of_decision: Mapping[str, str]) -> Timeline
         correlation_id=meta.get("correlation_id"),
         causation_id=meta.get("causation_id"),
         source=meta.get("source"),
+        scope=meta.get("scope"),
+        authority=meta.get("authority"),
         data=data,
         links=links_of(event_type, data, case_of_decision),
     )
@@ -213,6 +220,8 @@ CSV_COLUMNS = (
     "correlation_id",
     "causation_id",
     "event_id",
+    "scope",
+    "authority",
     "data",
 )
 
@@ -231,5 +240,9 @@ def csv_lines(entry: TimelineEntry | None) -> Iterator[str]:
     else:
         values = entry.model_dump(mode="json")
         values["data"] = json.dumps(values["data"], ensure_ascii=False, sort_keys=True)
+        if values["scope"] is not None:
+            values["scope"] = " ".join(values["scope"])
+        if values["authority"] is not None:
+            values["authority"] = json.dumps(values["authority"], sort_keys=True)
         writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
     yield buffer.getvalue()

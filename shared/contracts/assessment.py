@@ -18,12 +18,15 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from shared.contracts.identifiers import GroupUid, Key
+from shared.contracts.policy import PolicyVersionFields, policy_category
 from shared.eventlog.contracts import EventContract, EventRegistry
 
 contracts = EventRegistry()
 
 # The stream categories only the assessment service appends to (see shared/ownership.py).
-STREAM_CATEGORIES: frozenset[str] = frozenset({"framework", "assessment"})
+STREAM_CATEGORIES: frozenset[str] = frozenset(
+    {"framework", "assessment", policy_category("assessment")}
+)
 
 FrameworkId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{1,63}$")]
 AssessmentId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
@@ -197,6 +200,16 @@ class AssessmentWithdrawn(EventContract):
     was_published: bool
 
 
+# --------------------------------------------------------------------------- policy
+
+
+@contracts.register
+class PolicyVersionPublished(PolicyVersionFields):
+    """A version of one of the assessment service's policies (shared/contracts/policy.py)."""
+
+    type_name = "assessment.PolicyVersionPublished"
+
+
 # Which events each stream category holds: the subject each is published on (asyncapi.json).
 CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
     "framework": (FrameworkVersionPublished,),
@@ -210,4 +223,5 @@ CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
         AssessmentPublished,
         AssessmentWithdrawn,
     ),
+    policy_category("assessment"): (PolicyVersionPublished,),
 }

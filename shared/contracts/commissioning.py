@@ -1,8 +1,9 @@
 """Events the commissioning service publishes: cases, decisions, transfers, interventions.
 
-Streams: ``case-{case_id}`` holds one case's whole life, including its decisions and the
-``TransferApproved`` the registry acts on; ``intervention-{intervention_id}`` holds one
-intervention (a notice and its statuses). Who did each step is the event's ``actor``; the
+Streams: ``case-{case_id}`` holds one case's whole life, including its decisions, any
+referral of it and the ``TransferApproved`` the registry acts on;
+``intervention-{intervention_id}`` holds one intervention (a notice and its statuses);
+``delegation-{delegation_id}`` holds one delegation of a step (granted, used, revoked). Who did each step is the event's ``actor``; the
 decision itself names its decision maker in the data, because that is part of the record
 the law asks for, not just who typed it in.
 """
@@ -22,12 +23,19 @@ contracts = EventRegistry()
 
 # The stream categories only commissioning appends to (see shared/ownership.py).
 STREAM_CATEGORIES: frozenset[str] = frozenset(
-    {"case", "intervention", policy_category("commissioning")}
+    {"case", "intervention", "delegation", policy_category("commissioning")}
 )
 
 CaseId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
 DecisionId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
 InterventionId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
+DelegationId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
+RegionCode = Annotated[str, Field(pattern=r"^[A-Z]$", description="GOR region code, e.g. H")]
+# A person as a token names them (its ``sub``): whom a case is referred or a step delegated to.
+Subject = Annotated[str, Field(min_length=1, max_length=200)]
+StepName = Annotated[
+    str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,3}$", max_length=120)
+]
 # Bounded like the registry's: read models store UIDs as PostgreSQL integers, and a larger
 # UID in the log would stop each projection that meets it, for good.
 
@@ -65,6 +73,9 @@ InterventionStatus = Literal[
     "closed",
     "cancelled",
 ]
+# Who a case may be referred to, away from its own region's director (DOMAIN.md).
+ReferralCapacity = Literal["another_regional_director", "minister"]
+ReferralReason = Literal["conflict_of_interest", "cross_border", "ministerial_interest", "other"]
 # An intervention in one of these statuses no longer counts against its trust.
 INACTIVE_INTERVENTION_STATUSES: frozenset[str] = frozenset({"lifted", "closed", "cancelled"})
 
@@ -232,6 +243,81 @@ class CaseClosed(EventContract):
     reason: str = Field(min_length=1, max_length=4000)
 
 
+@contracts.register
+class CaseReferred(EventContract):
+    """The decision on a case was referred to a named person outside its region's usual
+    decision makers: another region's director, or a minister. From now on that person
+    alone may decide it (who may do what is the authority table's ``referral`` column)."""
+
+    type_name = "commissioning.CaseReferred"
+    case_id: CaseId
+    capacity: ReferralCapacity
+    referred_to: Subject
+    # The region whose director now decides it (another_regional_director); None: a minister.
+    to_region_code: RegionCode | None = None
+    reason_category: ReferralReason
+    reason: str = Field(min_length=1, max_length=4000)
+    referred_on: date
+
+    @model_validator(mode="after")
+    def _director_has_region(self) -> CaseReferred:
+        if self.capacity == "another_regional_director" and self.to_region_code is None:
+            raise ValueError("a referral to another regional director names their region")
+        return self
+
+
+# --------------------------------------------------------------------------- delegations
+
+
+@contracts.register
+class DelegationGranted(EventContract):
+    """A step (a kind of decision) delegated in a region to a named person for a period.
+
+    The grantor's roles and scopes are kept with it: the delegation stands only while the
+    authority table in force would let them take the step there themselves.
+    """
+
+    type_name = "commissioning.DelegationGranted"
+    delegation_id: DelegationId
+    step: StepName
+    region_code: RegionCode
+    delegate: Subject
+    grantor: Subject
+    grantor_roles: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(max_length=20)
+    grantor_scopes: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(max_length=300)
+    starts_on: date
+    ends_on: date
+    reason: str = Field(min_length=1, max_length=4000)
+
+    @model_validator(mode="after")
+    def _period(self) -> DelegationGranted:
+        if self.ends_on < self.starts_on:
+            raise ValueError("a delegation ends on or after the day it starts")
+        return self
+
+
+@contracts.register
+class DelegationUsed(EventContract):
+    """A delegate took a delegated step on a case under this delegation, appended with the
+    step itself, so a revocation and a use cannot cross unseen."""
+
+    type_name = "commissioning.DelegationUsed"
+    delegation_id: DelegationId
+    step: StepName
+    case_id: CaseId
+    used_on: date
+
+
+@contracts.register
+class DelegationRevoked(EventContract):
+    """A delegation ended before its time; it is not in force from the day it is revoked."""
+
+    type_name = "commissioning.DelegationRevoked"
+    delegation_id: DelegationId
+    revoked_on: date
+    reason: str = Field(min_length=1, max_length=4000)
+
+
 # --------------------------------------------------------------------------- interventions
 
 
@@ -291,7 +377,9 @@ CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
         SignificantDateChanged,
         CaseCompleted,
         CaseClosed,
+        CaseReferred,
     ),
     "intervention": (InterventionIssued, InterventionStatusChanged),
+    "delegation": (DelegationGranted, DelegationUsed, DelegationRevoked),
     policy_category("commissioning"): (PolicyVersionPublished,),
 }

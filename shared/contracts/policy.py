@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from shared.eventlog.contracts import EventContract, JsonObject
 
@@ -38,7 +38,8 @@ class PolicySource(BaseModel):
     url: str | None = Field(default=None, max_length=1000)
     # False: written from a summary or a service's code, not checked against the source
     # itself; the version says so wherever it is shown.
-    verified: bool
+    # Strict: JSON true is not 1 (stored versions hold JSON booleans, which read the same).
+    verified: StrictBool
     note: str | None = Field(default=None, max_length=2000)
 
 

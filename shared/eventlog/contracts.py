@@ -9,7 +9,7 @@ shape and stored events are never edited.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -36,8 +36,27 @@ class EventContract(BaseModel):
 MAX_ACTOR_LENGTH = 200
 
 
+class ActedUnder(BaseModel):
+    """The authority a person's write was taken under (``shared/authority``): the step, the
+    version of the authority table that allowed it, where the resource was, and how the
+    person held the step there (by their role in scope, a delegation, or a referral)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    step: str = Field(min_length=1, max_length=120)
+    table_version: int = Field(ge=1)
+    # "region:H", "la:383", "national", "any", "anywhere" (a new thing in no region yet).
+    place: str = Field(min_length=1, max_length=2000)
+    via: Literal["role", "delegation", "referral"] = "role"
+    delegation_id: str | None = Field(default=None, max_length=64)
+
+
 class EventMetadata(BaseModel):
-    """Who did it, why, and what it belongs to: stored with every event."""
+    """Who did it, why, and what it belongs to: stored with every event.
+
+    Fields added later are optional, and stored metadata omits what is None, so events
+    written before them keep their canonical bytes and still verify.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -47,11 +66,23 @@ class EventMetadata(BaseModel):
     causation_id: UUID | None = None
     # Where a machine wrote it: an import run, a scheduler, a consumer.
     source: str | None = Field(default=None, max_length=200)
+    # A person's write: the scopes their token carried ("national", "region:H", "la:383")
+    # and the authority it was taken under. None for the platform's own writers.
+    scope: tuple[str, ...] | None = Field(default=None, max_length=300)
+    authority: ActedUnder | None = None
 
     def caused_by(self, event_id: UUID, *, actor: str | None = None) -> EventMetadata:
-        """Metadata for an event written in reaction to ``event_id``, keeping the correlation."""
+        """Metadata for an event written in reaction to ``event_id``, keeping the correlation.
+
+        A reaction is the platform's, not the person's: it carries no scope or authority.
+        """
         return self.model_copy(
-            update={"causation_id": event_id, **({"actor": actor} if actor else {})}
+            update={
+                "causation_id": event_id,
+                "scope": None,
+                "authority": None,
+                **({"actor": actor} if actor else {}),
+            }
         )
 
 

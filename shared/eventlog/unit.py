@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import asyncpg
 
@@ -28,6 +29,16 @@ from shared.eventlog.model import (
 from shared.eventlog.store import EventStore
 
 
+class Authority(Protocol):
+    """What a person's write acts under (``shared/authority``): it stamps each append's
+    metadata with the scope and authority the write was checked under, and refuses to
+    while the resource's place has not been checked."""
+
+    def stamp(self, metadata: EventMetadata) -> EventMetadata:
+        """``metadata`` with the write's scope and authority; raises if not yet settled."""
+        ...
+
+
 @dataclass
 class UnitOfWork:
     """Appends on one connection inside one transaction, each event with the write's metadata.
@@ -41,6 +52,13 @@ class UnitOfWork:
     metadata: EventMetadata
     if_match: int | None = None
     appended: list[AppendResult] = field(default_factory=list)
+    # Set by the HTTP write kit for a person's write; None for the platform's own writers
+    # (seeds, consumers, commands), which act under no person's authority.
+    authority: Authority | None = None
+
+    def _meta(self, metadata: EventMetadata | None) -> EventMetadata:
+        meta = metadata or self.metadata
+        return meta if self.authority is None else self.authority.stamp(meta)
 
     def expect(self, version_read: int) -> ExpectedVersion:
         """The version to append at: the one the caller named, else the one just read."""
@@ -55,7 +73,7 @@ class UnitOfWork:
         metadata: EventMetadata | None = None,
     ) -> AppendResult:
         """Append ``events`` to one stream in this unit's transaction."""
-        meta = metadata or self.metadata
+        meta = self._meta(metadata)
         result = await self.store.append(
             stream_id,
             [NewEvent(e, meta) for e in events],
@@ -69,9 +87,10 @@ class UnitOfWork:
         self, appends: Sequence[tuple[str, Sequence[EventContract], ExpectedVersion]]
     ) -> list[AppendResult]:
         """Append to several streams in this unit's transaction."""
+        meta = self._meta(None)
         results = await self.store.append_streams(
             [
-                StreamAppend(stream, [NewEvent(e, self.metadata) for e in events], expected)
+                StreamAppend(stream, [NewEvent(e, meta) for e in events], expected)
                 for stream, events, expected in appends
             ],
             conn=self.conn,
@@ -113,11 +132,15 @@ class UnitOfWork:
 
 @contextlib.asynccontextmanager
 async def unit_of_work(
-    store: EventStore, metadata: EventMetadata, *, if_match: int | None = None
+    store: EventStore,
+    metadata: EventMetadata,
+    *,
+    if_match: int | None = None,
+    authority: Authority | None = None,
 ) -> AsyncIterator[UnitOfWork]:
     """A unit of work on a pooled connection: committed if the block ends normally."""
     async with store.pool.acquire() as conn:
-        unit = UnitOfWork(store, conn, metadata, if_match)
+        unit = UnitOfWork(store, conn, metadata, if_match, authority=authority)
         async with conn.transaction():
             yield unit
     if unit.appended:

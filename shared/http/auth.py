@@ -1,8 +1,10 @@
-"""Bearer JWT authentication and role checks for every service.
+"""Bearer JWT authentication for every service: who the caller is, their roles and scope.
 
 Tokens are HS256 with a shared secret (generated into the data directory in development and
 test when none is configured) or RS256 against an identity provider's JWKS. The algorithm is
-pinned to the configured one, so ``alg=none`` and HS/RS confusion tokens are refused.
+pinned to the configured one, so ``alg=none`` and HS/RS confusion tokens are refused. What
+the roles and scope allow is the authority table's to say (``shared/authority``,
+``shared/http/steps.py``); which claims carry them is ``shared/authority/claims.py``.
 """
 
 from __future__ import annotations
@@ -12,20 +14,22 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Annotated, Any, cast
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.errors import Forbidden, ServiceUnavailable, Unauthorized
+from shared.authority.claims import SCOPES_CLAIM, ClaimError, roles_and_scope
+from shared.authority.principal import Principal as Principal
+from shared.authority.roles import Role as Role
+from shared.authority.scope import NATIONAL, parse_scopes
+from shared.errors import ServiceUnavailable, Unauthorized
 from shared.eventlog.contracts import MAX_ACTOR_LENGTH
 from shared.keyfiles import generated_secret
-from shared.settings import Settings
+from shared.settings import Settings, claim_map
 
 SECRET_FILE_NAME = "jwt_secret"
 # Tolerated difference between our clock and the token issuer's.
@@ -35,37 +39,6 @@ CLOCK_SKEW_SECONDS = 30
 _INVALID_TOKEN_HEADERS = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 logger = logging.getLogger("strongtrusts.auth")
-
-
-class Role(StrEnum):
-    """What a principal may do. Roles do not imply one another; admin is administration,
-    not authority: it passes the routes that name it (publishing a framework, reading), and a
-    domain decision needs its own role even for an admin."""
-
-    READER = "reader"
-    ASSESSOR = "assessor"
-    MODERATOR = "moderator"
-    CASEWORKER = "caseworker"
-    DECISION_MAKER = "decision_maker"
-    DATA_FEED = "data_feed"
-    AUDITOR = "auditor"
-    ADMIN = "admin"
-
-
-_ROLE_VALUES = frozenset(role.value for role in Role)
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The authenticated caller: who they are and the roles their token grants."""
-
-    subject: str
-    roles: frozenset[Role]
-    name: str | None = None
-
-    def has_any_role(self, *roles: Role) -> bool:
-        """True if the principal holds one of ``roles`` (admin only if it is named)."""
-        return not self.roles.isdisjoint(roles)
 
 
 _jwks_clients: dict[str, jwt.PyJWKClient] = {}
@@ -87,26 +60,38 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
     return client
 
 
+# Development tokens act for the whole country unless told otherwise: they stand for the
+# national team a developer or a test plays, and most tests are about something other than
+# where (a test of scope asks for a region). Tokens from a real identity provider carry
+# no such default: without a scope they act nowhere.
+DEFAULT_DEV_SCOPES: tuple[str, ...] = (NATIONAL,)
+
+
 def issue_token(
     settings: Settings,
     *,
     roles: Iterable[Role | str],
     subject: str,
+    scopes: Iterable[str] | None = None,
     ttl_seconds: int | None = None,
     name: str | None = None,
     now: datetime | None = None,
 ) -> str:
-    """Sign an HS256 token for ``subject`` with ``roles`` (development, tests, service accounts)."""
+    """Sign an HS256 token for ``subject`` with ``roles`` and ``scopes`` (development, tests,
+    service accounts); ``scopes`` defaults to ``national`` (``DEFAULT_DEV_SCOPES``)."""
     if settings.jwt_algorithm != "HS256":
         raise ValueError("tokens are issued here only with HS256; RS256 tokens come from the IdP")
     refusal = subject_refusal(subject)
     if refusal is not None:
         raise ValueError(refusal)
+    labels = list(DEFAULT_DEV_SCOPES if scopes is None else scopes)
+    parse_scopes(labels)  # ScopeClaimError (a ValueError) for a label the services refuse
     issued_at = now if now is not None else datetime.now(UTC)
     ttl = settings.token_ttl_seconds if ttl_seconds is None else ttl_seconds
     claims: dict[str, Any] = {
         "sub": subject,
         "roles": sorted(Role(role).value for role in roles),
+        SCOPES_CLAIM: labels,
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "iat": issued_at,
@@ -148,6 +133,7 @@ async def authenticate(settings: Settings, token: str) -> Principal:
         settings.jwt_jwks_url or "",
         settings.jwt_audience,
         settings.jwt_issuer,
+        settings.jwt_claim_map or "",
     )
     hit = _verified.get(key)
     if hit is not None:
@@ -182,7 +168,7 @@ async def _verify(settings: Settings, token: str) -> tuple[Principal, float]:
     except jwt.PyJWTError as exc:
         logger.info("refused a token: %s", exc)
         raise Unauthorized("The token is not valid.", headers=_INVALID_TOKEN_HEADERS) from None
-    return _principal_from_claims(claims), float(claims["exp"])
+    return _principal_from_claims(claims, settings), float(claims["exp"])
 
 
 def subject_refusal(subject: str) -> str | None:
@@ -205,15 +191,9 @@ def subject_refusal(subject: str) -> str | None:
     return None
 
 
-def _principal_from_claims(claims: dict[str, Any]) -> Principal:
+def _principal_from_claims(claims: dict[str, Any], settings: Settings) -> Principal:
     subject = claims.get("sub")
-    roles = claims.get("roles")
-    if (
-        not isinstance(subject, str)
-        or not subject
-        or not isinstance(roles, list)
-        or not all(isinstance(role, str) for role in roles)
-    ):
+    if not isinstance(subject, str) or not subject:
         raise Unauthorized(
             "The token needs a subject and a list of roles.", headers=_INVALID_TOKEN_HEADERS
         )
@@ -227,10 +207,24 @@ def _principal_from_claims(claims: dict[str, Any]) -> Principal:
                 'error_description="the sub claim cannot be recorded as an actor"'
             },
         )
-    # Roles this code does not know grant nothing, so a newer IdP cannot widen access here.
-    granted = frozenset(Role(role) for role in roles if role in _ROLE_VALUES)
+    try:
+        roles, scope = roles_and_scope(claims, claim_map(settings))
+    except ClaimError as exc:
+        raise Unauthorized(
+            str(exc),
+            extra={"claim": exc.claim},
+            headers={
+                "WWW-Authenticate": 'Bearer error="invalid_token", '
+                f'error_description="the {exc.claim} claim cannot be read"'
+            },
+        ) from None
     name = claims.get("name")
-    return Principal(subject=subject, roles=granted, name=name if isinstance(name, str) else None)
+    return Principal(
+        subject=subject,
+        roles=roles,
+        name=name if isinstance(name, str) else None,
+        scope=scope,
+    )
 
 
 async def app_settings(request: Request) -> Settings:
@@ -243,7 +237,8 @@ SettingsDep = Annotated[Settings, Depends(app_settings)]
 _bearer = HTTPBearer(
     auto_error=False,
     bearerFormat="JWT",
-    description="A JWT carrying `sub` and `roles`, signed by the configured issuer.",
+    description="A JWT carrying `sub`, `roles` and `scopes` (where its holder acts), signed"
+    " by the configured issuer.",
 )
 
 
@@ -258,23 +253,3 @@ async def current_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
-
-
-def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency giving the caller if they hold one of ``roles``, else 403."""
-    if not roles:
-        raise ValueError("require_roles needs at least one role")
-    wanted = tuple(dict.fromkeys(roles))
-
-    async def principal_with_role(principal: PrincipalDep) -> Principal:
-        if not principal.has_any_role(*wanted):
-            raise Forbidden(
-                "This needs one of the roles: " + ", ".join(wanted) + ".",
-                extra={"required_roles": list(wanted)},
-            )
-        return principal
-
-    return principal_with_role
-
-
-AdminDep = Annotated[Principal, Depends(require_roles(Role.ADMIN))]

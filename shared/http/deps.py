@@ -1,14 +1,14 @@
-"""What every service's routes depend on: the pool, today's date in England, who may read.
+"""What every service's routes depend on: the pool and today's date in England.
 
 One of each, so the services cannot drift apart: a route asks for ``PoolDep`` and
-``TodayDep`` and names one of the reader sets below. Tests set the date by overriding
-``today`` (``app.dependency_overrides[today] = ...``).
+``TodayDep`` (and names its step, ``shared.http.steps``, which says who may call it).
+Tests set the date by overriding ``today`` (``app.dependency_overrides[today] = ...``).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import asyncpg
 from fastapi import Depends
@@ -16,7 +16,6 @@ from fastapi import Depends
 from shared.app import RuntimeDep
 from shared.clock import today_in_england
 from shared.errors import ServiceUnavailable
-from shared.http.auth import Role, require_roles
 
 
 # Dependencies are async on purpose: FastAPI runs a plain ``def`` dependency in a thread
@@ -35,19 +34,3 @@ async def today() -> date:
 
 PoolDep = Annotated[asyncpg.Pool, Depends(get_pool)]
 TodayDep = Annotated[date, Depends(today)]
-
-# Who may read. Every role may read the register and the assessments (admin included: to
-# read is not to decide); a trust's indicators, everyone but the data feed. Cases and
-# interventions are for the people who work them, their readers and auditors; the
-# cross-service audit API is for auditors.
-EVERYONE: frozenset[Role] = frozenset(Role)
-EVERYONE_BUT_THE_FEED: frozenset[Role] = EVERYONE - {Role.DATA_FEED}
-CASE_READERS: frozenset[Role] = frozenset(
-    {Role.READER, Role.CASEWORKER, Role.DECISION_MAKER, Role.AUDITOR, Role.ADMIN}
-)
-AUDITORS: frozenset[Role] = frozenset({Role.AUDITOR, Role.ADMIN})
-
-
-def allowed(roles: frozenset[Role]) -> Any:
-    """A route or router dependency admitting ``roles`` only (403 for anyone else)."""
-    return Depends(require_roles(*(role for role in Role if role in roles)))

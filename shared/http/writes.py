@@ -1,11 +1,15 @@
 """The one way every route writes: who and why, If-Match, idempotency, read-your-writes.
 
-A write route takes ``CreateDep`` (a new resource) or ``ChangeDep`` (a change to a versioned
-one) and hands its handler to ``run``, which:
+A write route takes ``create(step)`` (a new resource) or ``change(step)`` (a change to a
+versioned one), from ``shared.http.steps``, naming the step it takes (who may take it, and
+where, is the authority table's to say), and hands its handler to ``run``, which:
 
 1. answers a retried request (same ``Idempotency-Key``) with its first answer;
 2. runs the handler in a unit of work: one transaction holding its appends and, if a key
-   was sent, the key and the answer, so neither exists without the other;
+   was sent, the key and the answer, so neither exists without the other; the unit acts
+   under the caller's authority for the step, so nothing is appended until the handler
+   has checked the place of what it touches (``shared.authority.acting.authorize``), and
+   every event records the caller's scope and that authority;
 3. waits (briefly, bounded) until this service's read models have taken the write in, so
    the caller's next read shows it, and says where in the log it landed (``X-Log-Position``;
    a read sending that header back waits for at least that place).
@@ -25,10 +29,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Header, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
+from shared.authority.acting import Acting
 from shared.errors import (
     PreconditionFailed,
     PreconditionRequired,
@@ -40,7 +45,7 @@ from shared.eventlog.errors import WrongExpectedVersion
 from shared.eventlog.model import Checkpoint
 from shared.eventlog.runtime import EventLogRuntime
 from shared.eventlog.unit import UnitOfWork, unit_of_work
-from shared.http.auth import Principal, PrincipalDep
+from shared.http.auth import Principal
 from shared.http.fields import REASON_MAX
 from shared.http.idempotency import IdempotencyKey, StoredAnswer
 from shared.http.middleware import current_request_id
@@ -204,6 +209,8 @@ class WriteRequest:
     principal: Principal
     metadata: EventMetadata
     idempotency: IdempotencyKey | None
+    # The caller taking the route's step: the unit of work acts under it.
+    acting: Acting
     # A change sends If-Match (as it came; parsed when the write runs, so that who may do
     # it and whether the body is valid are answered first); a create does not.
     changes: bool = False
@@ -227,7 +234,9 @@ class WriteRequest:
             if first is not None:
                 return await self._replay(runtime, settings, first)
         try:
-            async with unit_of_work(store, self.metadata, if_match=if_match) as unit:
+            async with unit_of_work(
+                store, self.metadata, if_match=if_match, authority=self.acting
+            ) as unit:
                 if key is not None and not await key.claim(unit.conn):
                     raise _Replay
                 with _guard(if_match is not None):
@@ -283,9 +292,10 @@ def _respond(answer: StoredAnswer, *, replayed: bool = False) -> Response:
     return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
-async def _idempotency(
+async def idempotency_of(
     request: Request, principal: Principal, key: str | None
 ) -> IdempotencyKey | None:
+    """The request's idempotency key, bound to its caller, method, target and body."""
     if key is None:
         return None
     target = request.url.path + ("?" + request.url.query if request.url.query else "")
@@ -327,43 +337,6 @@ IdempotencyKeyHeader = Annotated[
 IfMatchHeader = Annotated[
     str | None, Header(alias="If-Match", max_length=64, description=IF_MATCH_DESCRIPTION)
 ]
-
-
-async def create_request(
-    request: Request,
-    principal: PrincipalDep,
-    reason: Reason = None,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> WriteRequest:
-    """Dependency: a write that makes a new resource."""
-    return WriteRequest(
-        request,
-        principal,
-        event_metadata(principal, reason),
-        await _idempotency(request, principal, idempotency_key),
-    )
-
-
-async def change_request(
-    request: Request,
-    principal: PrincipalDep,
-    if_match: IfMatchHeader = None,
-    reason: Reason = None,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> WriteRequest:
-    """Dependency: a change to an existing versioned resource (If-Match required)."""
-    return WriteRequest(
-        request,
-        principal,
-        event_metadata(principal, reason),
-        await _idempotency(request, principal, idempotency_key),
-        changes=True,
-        if_match_header=if_match,
-    )
-
-
-CreateDep = Annotated[WriteRequest, Depends(create_request)]
-ChangeDep = Annotated[WriteRequest, Depends(change_request)]
 
 
 _ETAG = {

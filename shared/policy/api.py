@@ -1,7 +1,10 @@
 """Policies over HTTP, the same routes in every service that keeps some.
 
-Everyone may read every version; an administrator publishes the next version of a policy,
-one route per kind so that the OpenAPI document shows each kind's document schema.
+Who may read and publish is the service's authority table's to say (steps
+``<service>.policies.read`` and ``<service>.policies.publish``; seeded: every role reads,
+a national administrator publishes). One publish route per kind, so that the OpenAPI
+document shows each kind's document schema. Publishing the authority table itself takes
+effect in this process at once (the cache is dropped after the commit).
 """
 
 from __future__ import annotations
@@ -9,17 +12,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, create_model
 
 from shared.app import StoreDep
+from shared.authority.table import AUTHORITY
 from shared.contracts.policy import PolicySource, PolicyVersionFields
 from shared.eventlog.unit import UnitOfWork
-from shared.http.auth import AdminDep
-from shared.http.deps import EVERYONE, TodayDep, allowed
+from shared.http.deps import TodayDep
 from shared.http.fields import IsoDate
 from shared.http.problems import problem_responses
-from shared.http.writes import Answer, CreateDep, read_responses, write_responses
+from shared.http.steps import create, step
+from shared.http.writes import Answer, WriteRequest, read_responses, write_responses
 from shared.policy.book import PolicyBook, PolicyKind
 from shared.policy.store import (
     PolicyNotInForce,
@@ -99,7 +103,7 @@ def _summary(v: PolicyVersionFields) -> PolicyVersionSummary:
 def policy_router(book: PolicyBook) -> APIRouter:
     """The routes of ``book``'s policies: list, read a version or the one in force, publish."""
     router = APIRouter(prefix="/policies", tags=["policies"])
-    readers = [allowed(EVERYONE)]
+    readers = [step(f"{book.service}.policies.read")]
 
     async def view(source: Any, name: str, today: date) -> PolicyView:
         kind = book.kind(name)
@@ -175,19 +179,41 @@ def policy_router(book: PolicyBook) -> APIRouter:
 
 
 def _add_publish_route(router: APIRouter, book: PolicyBook, kind: PolicyKind) -> None:
+    examples: list[Any] = (
+        []
+        if kind.example is None
+        else [
+            {
+                "effective_from": "2027-04-01",
+                "title": f"{kind.title}, April 2027",
+                "summary": "What changed, in a sentence.",
+                "sources": [{"title": "The guidance it was written from", "verified": False}],
+                "document": dict(kind.example),
+            }
+        ]
+    )
     body_model = create_model(
         f"{''.join(p.title() for p in kind.name.split('_'))}Publication",
         __base__=PolicyPublication,
         __doc__=f"A version of {kind.title} to publish: {kind.description}",
         document=(kind.document, ...),
     )
+    if examples:
+        body_model.model_config["json_schema_extra"] = {"examples": examples}
+        body_model.model_rebuild(force=True)
 
     async def publish_version(
-        body: PolicyPublication, write: CreateDep, today: TodayDep, _: AdminDep
+        body: PolicyPublication, write: WriteRequest, today: TodayDep, request: Request
     ) -> Response:
         # Read by the kind's own model (its errors placed at body.document...); stored as
         # the JSON it reads back as.
         publication = PolicyPublication.model_validate(body.model_dump(mode="json"))
+
+        def taken_in() -> None:
+            # A new authority table is used by this process from its next request.
+            tables = request.app.state.authority
+            if kind.name == AUTHORITY and tables is not None:
+                tables.invalidate()
 
         async def act(uow: UnitOfWork) -> Answer:
             event = await publish(uow, book, kind.name, publication, today)
@@ -195,12 +221,16 @@ def _add_publish_route(router: APIRouter, book: PolicyBook, kind: PolicyKind) ->
                 version_view(event),
                 status.HTTP_201_CREATED,
                 location=f"/policies/{kind.name}/versions/{event.policy_version}",
+                after_commit=taken_in,
             )
 
         return await write.run(act)
 
     # The body is the kind's own publication model, so the OpenAPI document shows its schema.
     publish_version.__annotations__["body"] = body_model
+    publish_version.__annotations__["write"] = Annotated[
+        WriteRequest, create(f"{book.service}.policies.publish")
+    ]
     publish_version.__name__ = f"publish_{kind.name}"
     router.add_api_route(
         f"/{kind.name}",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from typing import Any
 
@@ -31,6 +31,9 @@ class PolicyKind:
     description: str
     document: type[BaseModel]
     check: Callable[[Any], list[str]] = no_checks
+    # A document of this kind, shown as the publish route's example (and checked against
+    # its schema by the OpenAPI tests).
+    example: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -40,13 +43,14 @@ class PolicyBook:
     Seeds are ``<seeds>/<kind>/v<N>.json`` files, each a publication (effective_from,
     title, summary, sources, document); a service publishes any it has not yet published
     when it starts, in version order. Shipping a new version as a file is a data change too.
+    Who may read and publish them is the service's authority table's to say (steps
+    ``<service>.policies.read`` and ``<service>.policies.publish``).
     """
 
     service: str
     contract: type[PolicyVersionFields]
     kinds: Mapping[str, PolicyKind]
     seeds: Traversable | None = None
-    publishers: tuple[str, ...] = field(default=("admin",))
 
     def kind(self, name: str) -> PolicyKind:
         """The kind called ``name``; KeyError if the service keeps no such policy."""

@@ -16,6 +16,7 @@ from shared.eventlog.errors import WrongExpectedVersion
 from shared.eventlog.model import NewEvent
 from shared.eventlog.store import EventStore
 from shared.eventlog.unit import UnitOfWork
+from shared.http.fields import IsoDate
 from shared.policy.book import PolicyBook
 from shared.policy.versions import dating_problems, document_problems, in_force
 
@@ -45,7 +46,7 @@ class PolicyPublication(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    effective_from: date = Field(description="The day it takes effect (today or later).")
+    effective_from: IsoDate = Field(description="The day it takes effect (today or later).")
     title: str = Field(min_length=1, max_length=300)
     summary: str | None = Field(default=None, max_length=4000)
     sources: list[PolicySource] = Field(min_length=1, max_length=50)
@@ -107,9 +108,12 @@ def problems(
     kind = book.kind(name)
     document, found = document_problems(kind.document, publication.document)
     if document is not None:
-        found += [{"loc": ["document"], "msg": msg} for msg in kind.check(document)]
+        found += [
+            {"loc": ["document"], "msg": msg, "type": "policy_check"}
+            for msg in kind.check(document)
+        ]
     found += [
-        {"loc": ["effective_from"], "msg": msg}
+        {"loc": ["effective_from"], "msg": msg, "type": "policy_dating"}
         for msg in dating_problems(existing, publication.effective_from, today)
     ]
     return found

@@ -33,7 +33,11 @@ def document_problems(
         return schema.model_validate(document), []
     except ValidationError as exc:
         return None, [
-            {"loc": ["document", *(str(p) for p in err["loc"])], "msg": err["msg"]}
+            {
+                "loc": ["document", *(str(p) for p in err["loc"])],
+                "msg": err["msg"],
+                "type": err["type"],
+            }
             for err in exc.errors(include_url=False, include_context=False, include_input=False)
         ]
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from services.assessment.indicators import indicators_projection, router
+from services.assessment.main import POLICIES
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts import all_contracts
 from shared.http.auth import Role, issue_token
@@ -27,6 +28,7 @@ SPEC = ServiceSpec(
     registry=all_contracts(),
     routers=(router,),
     consumers=lambda: [indicators_projection()],
+    policies=POLICIES,
 )
 
 

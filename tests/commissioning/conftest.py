@@ -55,8 +55,11 @@ def log(pool: asyncpg.Pool) -> EventStore:
     return EventStore(pool, all_contracts())
 
 
-def bearer(settings: Settings, role: Role, subject: str = "carol") -> dict[str, str]:
-    """An Authorization header for ``subject`` with ``role``, and a reason."""
+def bearer(settings: Settings, role: Role, subject: str | None = None) -> dict[str, str]:
+    """An Authorization header for ``subject`` with ``role``, and a reason. By default Carol
+    does the casework and Dora decides: who shortlisted a trust may not decide on it."""
+    if subject is None:
+        subject = "dora" if role is Role.DECISION_MAKER else "carol"
     token = issue_token(settings, roles=[role], subject=subject)
     return {"Authorization": f"Bearer {token}", "X-Reason": f"{subject} at work"}
 

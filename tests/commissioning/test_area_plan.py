@@ -15,6 +15,7 @@ from services.commissioning.area_plans.queries import coverage_dates
 from services.commissioning.candidates import candidates_for
 from services.commissioning.candidates.service import forget_remembered
 from services.commissioning.knowledge import knowledge_projection
+from services.commissioning.main import POLICIES
 from services.commissioning.projections import cases_projection
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts import all_contracts
@@ -115,6 +116,7 @@ async def served(
         registry=all_contracts(),
         routers=[area_plan_router],
         consumers=lambda: [knowledge_projection(), cases_projection()],
+        policies=POLICIES,
     )
     app = create_service_app(spec, settings, url=url)
     try:

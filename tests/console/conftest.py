@@ -51,12 +51,15 @@ class ConsoleWorld:
     strong_name: str
 
     async def signed_in(
-        self, name: str, *, roles: list[str] | None = None
+        self, name: str, *, roles: list[str] | None = None, region: str | None = None
     ) -> tuple[BrowserContext, Page]:
-        """A browser of its own, signed in as a named development user (or name and roles)."""
+        """A browser of its own, signed in as a named development user (or name and roles),
+        acting nationally or in ``region`` (its name, as the region chooser shows it)."""
         context = await self.browser.new_context(base_url=self.console_url)
         page = await context.new_page()
         await page.goto("/sign-in")
+        if region is not None:
+            await page.get_by_label(region, exact=True).check()
         if roles is None:
             await page.get_by_role("button", name=name, exact=True).click()
         else:

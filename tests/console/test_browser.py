@@ -13,6 +13,8 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 
+from shared import reference
+from shared.http.auth import Role
 from shared.settings import ServiceName
 from tests.console.conftest import ConsoleWorld
 from tests.console.live import screenshot
@@ -405,3 +407,40 @@ async def test_a_case_page_makes_a_handful_of_api_calls(world: ConsoleWorld) -> 
     assert sorted(calls) == sorted(
         [f"GET /cases/{case_id}", f"GET /cases/{case_id}/candidates", f"GET /schools/{world.urn}"]
     ), calls
+
+
+async def test_where_you_sign_in_is_where_you_may_act(world: ConsoleWorld) -> None:
+    # A case for the test's school, opened by a national case team over the API.
+    opened = await world.story.commissioning.post(
+        "/cases",
+        json={"urns": [world.urn], "trigger": "rebrokerage", "title": "Where you act"},
+        headers=world.story.as_(Role.CASEWORKER, "cara", "a case to look at"),
+    )
+    assert opened.status_code == 201, opened.text
+    case_id = opened.json()["id"]
+    home = await world.pool.fetchval(
+        "SELECT region_code FROM registry_schools WHERE urn = $1", world.urn
+    )
+    away = "H" if home != "H" else "D"
+    regions = reference.regions()
+
+    # A caseworker for another region signs in there, and is refused the case.
+    context, page = await world.signed_in(
+        "Cara Caseworker", region=f"{regions[away].name} (region {away})"
+    )
+    await expect(page.locator(".console-user__name")).to_contain_text(regions[away].name)
+    await page.goto(f"/cases/{case_id}")
+    await expect(
+        page.get_by_role("heading", name="You do not have permission to see this")
+    ).to_be_visible()
+    await expect(page.locator("main")).to_contain_text(f"region {home} ({regions[home].name})")
+    await expect(page.locator("main")).to_contain_text(f"region:{away}")
+    await context.close()
+
+    # In the case's own region, the same person reads it.
+    context, page = await world.signed_in(
+        "Cara Caseworker", region=f"{regions[home].name} (region {home})"
+    )
+    await page.goto(f"/cases/{case_id}")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Where you act")
+    await context.close()

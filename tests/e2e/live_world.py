@@ -49,9 +49,12 @@ class World:
     owner: asyncpg.Pool
     settings: Settings
 
-    def as_(self, role: Role, who: str, **extra: str) -> dict[str, str]:
-        """Headers of a caller with ``role``, giving a reason."""
-        token = issue_token(self.settings, roles=[role], subject=who)
+    def as_(
+        self, role: Role, who: str, *, scopes: str = "national", **extra: str
+    ) -> dict[str, str]:
+        """Headers of a caller with ``role`` acting in ``scopes`` (space-separated), giving a
+        reason."""
+        token = issue_token(self.settings, roles=[role], subject=who, scopes=scopes.split())
         return {"Authorization": f"Bearer {token}", "X-Reason": f"{who} at work", **extra}
 
     async def trust(self) -> int:

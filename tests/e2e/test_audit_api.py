@@ -15,6 +15,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from services.commissioning.main import POLICIES
 from shared.app import ServiceSpec
 from shared.audit import api as audit_api
 from shared.audit.signing import SignedCheckpoint
@@ -60,6 +61,7 @@ async def app(
         description="the audit router alone",
         registry=all_contracts(),
         routers=(audit_api.router,),
+        policies=POLICIES,
     )
     keyed = settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("audit-key")})
     application = log_writer_app(spec, keyed, database_url)

@@ -45,6 +45,25 @@ async def test_token_prints_a_development_token_for_the_role_and_subject() -> No
     assert claims["sub"] == "alice" and claims["roles"] == ["caseworker"]
 
 
+async def test_token_acts_nationally_unless_given_scopes() -> None:
+    env = {"STRONGTRUSTS_JWT_SECRET": TEST_SECRET}
+
+    def scopes_of(result: subprocess.CompletedProcess[str]) -> list[str]:
+        assert result.returncode == 0, result.stderr
+        claims = jwt.decode(
+            result.stdout.strip(), TEST_SECRET, algorithms=["HS256"], audience="strongtrusts"
+        )
+        return list(claims["scopes"])
+
+    assert scopes_of(await _cli("token", "--role", "reader", env=env)) == ["national"]
+    regional = await _cli(
+        "token", "--role", "caseworker", "--scope", "region:H", "--scope", "la:383", env=env
+    )
+    assert scopes_of(regional) == ["region:H", "la:383"]
+    unknown = await _cli("token", "--role", "reader", "--scope", "region:Q", env=env)
+    assert unknown.returncode == 2 and "region:Q" in unknown.stderr
+
+
 async def test_token_refuses_an_unknown_role() -> None:
     result = await _cli("token", "--role", "overlord", env={"STRONGTRUSTS_JWT_SECRET": TEST_SECRET})
     assert result.returncode == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 import httpx
 import jwt
@@ -16,13 +17,19 @@ from shared.app import ServiceSpec
 from shared.eventlog.model import ANY, NO_STREAM, NewEvent
 from shared.eventlog.unit import UnitOfWork
 from shared.http.auth import Role, issue_token, signing_secret
-from shared.http.writes import Answer, ChangeDep, CreateDep
+from shared.http.steps import change, create
+from shared.http.writes import Answer, WriteRequest
 from shared.settings import Settings
+from tests.authority import allow
 from tests.contracts import Noted, test_registry
 from tests.dbutil import log_writer_app
 from tests.integration.helpers import META, wait_until
 
 router = APIRouter(tags=["notes"])
+# Notes are nowhere in particular: a caseworker anywhere may write one.
+WRITE_NOTE = {"step": "test.notes.write", "roles": ["caseworker"], "scope": "any"}
+WriteNote = Annotated[WriteRequest, create("test.notes.write")]
+RewriteNote = Annotated[WriteRequest, change("test.notes.write")]
 
 
 class Written(BaseModel):
@@ -31,7 +38,7 @@ class Written(BaseModel):
 
 
 @router.post("/notes/{key}", status_code=201, response_model=Written)
-async def write_note(key: str, write: CreateDep) -> Response:
+async def write_note(key: str, write: WriteNote) -> Response:
     async def act(uow: UnitOfWork) -> Answer:
         result = await uow.append(f"note-{key}", [Noted(n=1)], expected_version=ANY)
         body = Written(stream_id=result.stream_id, version=result.last_version)
@@ -41,7 +48,7 @@ async def write_note(key: str, write: CreateDep) -> Response:
 
 
 @router.put("/notes/{key}", response_model=Written)
-async def rewrite_note(key: str, write: ChangeDep) -> Response:
+async def rewrite_note(key: str, write: RewriteNote) -> Response:
     async def act(uow: UnitOfWork) -> Answer:
         read = await uow.read_for_change(f"note-{key}")
         result = await uow.append(
@@ -54,7 +61,7 @@ async def rewrite_note(key: str, write: ChangeDep) -> Response:
 
 
 @router.post("/notes/{key}/strict", status_code=201, response_model=Written)
-async def write_first_note(key: str, write: CreateDep) -> Response:
+async def write_first_note(key: str, write: WriteNote) -> Response:
     async def act(uow: UnitOfWork) -> Answer:
         result = await uow.append(f"note-{key}", [Noted(n=1)], expected_version=NO_STREAM)
         body = Written(stream_id=result.stream_id, version=result.last_version)
@@ -70,6 +77,7 @@ async def client(settings: Settings, database_url: str) -> AsyncIterator[httpx.A
     )
     app: FastAPI = log_writer_app(spec, settings, database_url)
     async with app.router.lifespan_context(app):
+        allow(app, WRITE_NOTE)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
             yield c

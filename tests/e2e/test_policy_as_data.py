@@ -27,6 +27,7 @@ from shared.http.deps import today
 from shared.policy.book import PolicyBook, PolicyKind
 from shared.policy.versions import in_force
 from shared.settings import Settings
+from tests.authority import allow
 
 TODAY = date(2026, 12, 6)
 
@@ -96,6 +97,12 @@ async def client(
 
     app.dependency_overrides[today] = fixed_today
     async with app.router.lifespan_context(app):
+        # A book of the test kind alone: who may read and publish it is given here.
+        allow(
+            app,
+            {"step": "commissioning.policies.read", "roles": list(Role), "scope": "any"},
+            {"step": "commissioning.policies.publish", "roles": ["admin"], "scope": "national"},
+        )
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
             yield c

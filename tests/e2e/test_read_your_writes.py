@@ -46,6 +46,12 @@ COVERED = {
     ("commissioning", "POST", "/cases/{case_id}/close"),
     ("commissioning", "POST", "/interventions"),
     ("commissioning", "POST", "/interventions/{intervention_id}/status"),
+    ("commissioning", "POST", "/cases/{case_id}/referral"),
+    ("commissioning", "POST", "/delegations"),
+    ("commissioning", "POST", "/delegations/{delegation_id}/revoke"),
+    ("registry", "POST", "/policies/authority"),
+    ("assessment", "POST", "/policies/authority"),
+    ("commissioning", "POST", "/policies/authority"),
 }
 
 
@@ -345,3 +351,84 @@ async def test_commissioning_writes_read_back_at_once(world: World) -> None:
         )
         seen = ok(await world.commissioning.get(f"/interventions/{iid}", headers=reader))
         assert (seen["version"], seen["status"]) == (moved["version"], "progress_on_track"), n
+
+
+async def test_referrals_and_delegations_read_back_at_once(world: World) -> None:
+    caseworker = world.as_(Role.CASEWORKER, "cara")
+    # The test's schools are in Yorkshire and the Humber (D): its director refers and delegates.
+    director = world.as_(Role.DECISION_MAKER, "dina", scopes="region:D")
+    reader = world.as_(Role.READER, "rita")
+    urns = [await world.school() for _ in range(TIMES)]
+    await world.known_to_commissioning(urns=urns, uids=[])
+    for n, urn in enumerate(urns):
+        opened = ok(
+            await world.commissioning.post(
+                "/cases",
+                json={"urns": [urn], "trigger": "inadequate_dao", "title": f"Referred {n}"},
+                headers=caseworker,
+            ),
+            201,
+        )
+        referred = ok(
+            await world.commissioning.post(
+                f"/cases/{opened['id']}/referral",
+                json={
+                    "capacity": "minister",
+                    "referred_to": "minister.for.schools",
+                    "reason_category": "ministerial_interest",
+                    "reason": "A free school in the minister's constituency.",
+                },
+                headers=at(director, opened["version"]),
+            )
+        )
+        seen = ok(await world.commissioning.get(f"/cases/{opened['id']}", headers=reader))
+        assert seen["version"] == referred["version"], n
+        assert seen["referral"]["referred_to"] == "minister.for.schools", n
+
+    for n in range(TIMES):
+        granted = ok(
+            await world.commissioning.post(
+                "/delegations",
+                json={
+                    "step": "commissioning.cases.decide",
+                    "region_code": "D",
+                    "delegate": f"deputy-{n}",
+                    "starts_on": TODAY.isoformat(),
+                    "ends_on": (TODAY + timedelta(days=14)).isoformat(),
+                    "reason": "Leave",
+                },
+                headers=director,
+            ),
+            201,
+        )
+        path = f"/delegations/{granted['id']}"
+        seen = ok(await world.commissioning.get(path, headers=reader))
+        assert (seen["version"], seen["in_force_today"]) == (granted["version"], True), n
+        revoked = ok(
+            await world.commissioning.post(
+                f"{path}/revoke", json={"reason": "Back early"}, headers=at(director, 1)
+            )
+        )
+        seen = ok(await world.commissioning.get(path, headers=reader))
+        assert (seen["version"], seen["in_force_today"]) == (revoked["version"], False), n
+
+
+async def test_authority_tables_read_back_at_once(world: World) -> None:
+    admin = world.as_(Role.ADMIN, "al")
+    reader = world.as_(Role.READER, "rita")
+    for service, client in (
+        ("registry", world.registry),
+        ("assessment", world.assessment),
+        ("commissioning", world.commissioning),
+    ):
+        seed = json.loads(
+            (PROJECT_ROOT / f"services/{service}/policies/authority/v1.json").read_text()
+        )
+        # Far in the future, so that what is in force while the other tests run is unchanged.
+        publication = {**seed, "effective_from": "2099-01-01", "title": "Read back"}
+        for n in range(5):
+            published = ok(
+                await client.post("/policies/authority", json=publication, headers=admin), 201
+            )
+            shown = ok(await client.get("/policies/authority", headers=reader))
+            assert shown["versions"][-1]["version"] == published["version"], (service, n)

@@ -1,8 +1,11 @@
-"""Security over the real HTTP stack of all three services: tokens, roles, errors, body limits.
+"""Security over the real HTTP stack of all three services: tokens, roles, scopes, errors,
+body limits.
 
 Routes are enumerated from each app, so a route added later is covered without editing this
-file: it must answer 401 without a good token, and it fails the matrix test until someone
-declares who may call it in ``tests/e2e/security_matrix.py``.
+file: it must answer 401 without a good token, and it fails the matrix tests until its step
+has a row in its service's authority table (``tests/e2e/security_matrix.py`` reads them).
+The role, scope and read matrices are functions, so ``test_entra_tokens.py`` runs them again
+with production-style tokens.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import dataclasses
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,13 +27,11 @@ import httpx
 import jwt
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute, iter_route_contexts
 
 from services.assessment.handlers import seed_frameworks
-from services.assessment.main import create_app as assessment_app
-from services.commissioning.main import create_app as commissioning_app
 from services.registry import main as registry_main
 from services.registry.importer import GiasFiles, import_gias
+from shared.authority.rules import OutOfScope, ReferredElsewhere, StepNotInTable
 from shared.contracts import all_contracts
 from shared.db import create_pool
 from shared.errors import Forbidden
@@ -38,76 +40,48 @@ from shared.http.auth import Role, issue_token
 from shared.settings import Settings
 from tests import dbutil
 from tests.conftest import TEST_SECRET
-from tests.e2e.security_matrix import PUBLIC_PATHS, READ_ROLES, WRITE_METHODS, WRITE_ROLES
+from tests.e2e.security_matrix import (
+    ALL_ROUTES,
+    GUARDED,
+    PLAIN_ROUTES,
+    PUBLIC_PATHS,
+    READ_ROLES,
+    READS,
+    SERVICES,
+    WRITE_ROLES,
+    WRITES,
+    Route,
+    factories,
+)
 from tests.integration.helpers import wait_until
 from tests.registry import gias_files as g
 
 PROBLEM_JSON = "application/problem+json"
 FORBIDDEN_TYPE = Forbidden.type_uri
-SERVICES = ("registry", "assessment", "commissioning")
+# What a refusal by the authority table answers with: the role (plain forbidden), the place
+# (out of scope), a referral elsewhere, or a step the table does not name.
+AUTHORITY_REFUSALS = frozenset(
+    {
+        FORBIDDEN_TYPE,
+        OutOfScope.type_uri,
+        ReferredElsewhere.type_uri,
+        StepNotInTable.type_uri,
+    }
+)
 TRUST_UID = 5001
 URN = 100001
+# Where the tiny register's schools are: Leeds (383), in Yorkshire and the Humber (D).
+REGION = "D"
+LA = "383"
 PILLAR = "education"
 FRAMEWORK_ID = "dfe-trust-quality"
 
 
-# ------------------------------------------------------------------------------ routes
-
-
-@dataclass(frozen=True)
-class Route:
-    """One operation of one service, with what its path parameters must look like."""
-
-    service: str
-    method: str
-    path: str
-    params: tuple[tuple[str, Any], ...]  # (name, ModelField)
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.service, self.method, self.path)
-
-
-def _app_routes(service: str, app: FastAPI) -> tuple[list[Route], list[str]]:
-    """The app's API operations, and the paths of any plain (non-API) routes."""
-    routes: list[Route] = []
-    plain: list[str] = []
-    for ctx in iter_route_contexts(app.routes):
-        if not isinstance(ctx.original_route, APIRoute):
-            plain.append(str(getattr(ctx.original_route, "path", "?")))
-            continue
-        params = tuple((p.name, p) for p in ctx.dependant.path_params)
-        for method in sorted(ctx.methods or ()):
-            routes.append(Route(service, method, str(ctx.path), params))
-    return routes, plain
-
-
-def _factories() -> dict[str, Callable[..., FastAPI]]:
-    return {
-        "registry": registry_main.create_app,
-        "assessment": assessment_app,
-        "commissioning": commissioning_app,
-    }
-
-
-def _offline_routes() -> tuple[list[Route], dict[str, list[str]]]:
-    """Every service's routes, from apps that are built but never started."""
-    settings = Settings(environment="test", jwt_secret=TEST_SECRET)
-    routes: list[Route] = []
-    plain: dict[str, list[str]] = {}
-    for service, factory in _factories().items():
-        found, plain[service] = _app_routes(service, factory(settings, url="postgresql://x/y"))
-        routes.extend(found)
-    return routes, plain
-
-
-ALL_ROUTES, PLAIN_ROUTES = _offline_routes()
-GUARDED = [r for r in ALL_ROUTES if r.path not in PUBLIC_PATHS]
-WRITES = [r for r in GUARDED if r.method in WRITE_METHODS]
-READS = [r for r in GUARDED if r.method not in WRITE_METHODS]
-
-
 # ------------------------------------------------------------------------------ the world
+
+
+# Signs a token: (roles, subject, scopes) -> the bearer token.
+Minter = Callable[[Sequence[Role], str, Sequence[str]], str]
 
 
 @dataclass
@@ -119,16 +93,33 @@ class World:
     clients: dict[str, httpx.AsyncClient]
     apps: dict[str, FastAPI]
     files: Path
+    mint: Minter
     assessment_id: str = ""
     case_id: str = ""
     intervention_id: str = ""
+    delegation_id: str = ""
 
     async def events(self) -> int:
         return int(await self.pool.fetchval("SELECT count(*) FROM events"))
 
-    def headers(self, *roles: Role, subject: str = "sec-test", **extra: str) -> dict[str, str]:
-        token = issue_token(self.settings, roles=roles, subject=subject)
+    def headers(
+        self,
+        *roles: Role,
+        subject: str = "sec-test",
+        scopes: Sequence[str] = ("national",),
+        **extra: str,
+    ) -> dict[str, str]:
+        token = self.mint(roles, subject, scopes)
         return {"Authorization": f"Bearer {token}", **extra}
+
+
+def hs256_minter(settings: Settings) -> Minter:
+    """Development tokens (``issue_token``), as the tests have always used."""
+
+    def mint(roles: Sequence[Role], subject: str, scopes: Sequence[str]) -> str:
+        return issue_token(settings, roles=roles, subject=subject, scopes=scopes)
+
+    return mint
 
 
 def _snapshot(base: Path, *, padding: int = 0, more_schools: int = 0) -> GiasFiles:
@@ -166,16 +157,21 @@ def _snapshot(base: Path, *, padding: int = 0, more_schools: int = 0) -> GiasFil
     )
 
 
-@pytest.fixture(scope="module")
-async def world(admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
+@asynccontextmanager
+async def open_world(
+    admin_url: str,
+    files: Path,
+    settings_for: Callable[[str], Settings],
+    minter: Callable[[Settings], Minter],
+) -> AsyncIterator[World]:
+    """The three services on a fresh database with the tiny register, and the targets."""
     url = await dbutil.create_database(admin_url)
-    settings = Settings(environment="test", database_url=url, jwt_secret=TEST_SECRET)
+    settings = settings_for(url)
     pool = await create_pool(url, settings, max_size=4)
     store = EventStore(pool, all_contracts())
     await seed_frameworks(store)
-    files = tmp_path_factory.mktemp("security")
     await import_gias(store, _snapshot(files), actor="setup")
-    apps = {service: factory(settings, url=url) for service, factory in _factories().items()}
+    apps = {service: factory(settings, url=url) for service, factory in factories().items()}
     clients: dict[str, httpx.AsyncClient] = {}
     try:
         async with (
@@ -187,7 +183,7 @@ async def world(admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Asy
                 clients[service] = httpx.AsyncClient(
                     transport=httpx.ASGITransport(app=app), base_url="http://test"
                 )
-            w = World(settings, pool, clients, apps, files)
+            w = World(settings, pool, clients, apps, files, minter(settings))
             await _make_targets(w)
             yield w
             for client in clients.values():
@@ -195,6 +191,16 @@ async def world(admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Asy
     finally:
         await pool.close()
         await dbutil.drop_database(admin_url, url)
+
+
+@pytest.fixture(scope="module")
+async def world(admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
+    def settings_for(url: str) -> Settings:
+        return Settings(environment="test", database_url=url, jwt_secret=TEST_SECRET)
+
+    files = tmp_path_factory.mktemp("security")
+    async with open_world(admin_url, files, settings_for, hs256_minter) as w:
+        yield w
 
 
 async def _created(w: World, service: str, path: str, body: dict[str, Any]) -> str:
@@ -214,6 +220,10 @@ async def _created(w: World, service: str, path: str, body: dict[str, Any]) -> s
     return str(created.get("id") or created.get("assessment_id") or created["intervention_id"])
 
 
+def _in_a_week() -> str:
+    return (datetime.now(UTC).date() + timedelta(days=7)).isoformat()
+
+
 async def _make_targets(w: World) -> None:
     w.assessment_id = await _created(
         w, "assessment", "/assessments", {"trust_uid": TRUST_UID, "framework_id": FRAMEWORK_ID}
@@ -230,6 +240,7 @@ async def _make_targets(w: World) -> None:
         "/interventions",
         {"kind": "nti_warning_letter", "trust_uid": TRUST_UID, "grounds": "Matrix test."},
     )
+    w.delegation_id = await _created(w, "commissioning", "/delegations", DELEGATION(w))
 
 
 # ------------------------------------------------------------------------------ requests
@@ -276,6 +287,8 @@ def _path(route: Route, w: World | None = None) -> str:
         "assessment_id": w.assessment_id if w else uuid.uuid4().hex,
         "case_id": w.case_id if w else uuid.uuid4().hex,
         "intervention_id": w.intervention_id if w else uuid.uuid4().hex,
+        "delegation_id": w.delegation_id if w else uuid.uuid4().hex,
+        "policy": "authority",
     }
     path = route.path
     for name, field in route.params:
@@ -356,13 +369,52 @@ BODIES: dict[str, Callable[[World], Any]] = {
     # Nothing is held in the matrix's world: a role allowed through is answered 404.
     "/feeds/{feed}/held/{run_id}/release": lambda w: {"reason": "Checked with GIAS"},
     "/feeds/{feed}/held/{run_id}/discard": lambda w: {"reason": "A truncated file"},
+    "/cases/{case_id}/referral": lambda w: {
+        "capacity": "minister",
+        "referred_to": "minister.for.schools",
+        "reason_category": "ministerial_interest",
+        "reason": "Matrix test.",
+    },
+    "/delegations": lambda w: DELEGATION(w),
+    "/delegations/{delegation_id}/revoke": lambda w: {"reason": "Matrix test."},
+    # A version far in the future: what is in force while the tests run does not change.
+    "/policies/authority": lambda w: {
+        "effective_from": "2099-01-01",
+        "title": "Matrix test",
+        "sources": [{"title": "A test", "verified": False}],
+        "document": {
+            "rows": [
+                {
+                    "step": "test.nothing",
+                    "roles": ["admin"],
+                    "scope": "national",
+                    "summary": "Nothing.",
+                }
+            ]
+        },
+    },
 }
+
+
+def DELEGATION(w: World) -> dict[str, Any]:
+    """A week's delegation of deciding cases in Yorkshire and the Humber (the test's region)."""
+    return {
+        "step": "commissioning.cases.decide",
+        "region_code": REGION,
+        "delegate": f"deputy-{uuid.uuid4().hex[:6]}",
+        "starts_on": _today(),
+        "ends_on": _in_a_week(),
+        "reason": "Matrix test.",
+    }
+
+
 # The stream behind each write's target, whose version If-Match names. Read from the log,
 # not the read model: the write must be current, or a stale If-Match would refuse it anyway.
 STREAMS = {
     "{assessment_id}": "assessment-{}",
     "{case_id}": "case-{}",
     "{intervention_id}": "intervention-{}",
+    "{delegation_id}": "delegation-{}",
 }
 
 
@@ -371,6 +423,7 @@ async def _if_match(w: World, route: Route) -> dict[str, str]:
         "{assessment_id}": w.assessment_id,
         "{case_id}": w.case_id,
         "{intervention_id}": w.intervention_id,
+        "{delegation_id}": w.delegation_id,
     }
     for marker, stream in STREAMS.items():
         if marker in route.path:
@@ -411,10 +464,10 @@ def _assert_problem(response: httpx.Response, status: int, what: str) -> dict[st
 
 
 def _refused_for_role(response: httpx.Response) -> bool:
-    """401, or the role check's 403; a domain 403 (four eyes, say) is a different problem."""
+    """401, or the authority table's 403; a domain 403 (four eyes, say) is another problem."""
     if response.status_code == 401:
         return True
-    return response.status_code == 403 and response.json().get("type") == FORBIDDEN_TYPE
+    return response.status_code == 403 and response.json().get("type") in AUTHORITY_REFUSALS
 
 
 async def _imports_settled(w: World) -> None:
@@ -427,17 +480,20 @@ async def _imports_settled(w: World) -> None:
 # ------------------------------------------------------------------------------ the tests
 
 
-def test_the_matrix_declares_exactly_the_routes_each_service_serves() -> None:
-    assert {r.key for r in WRITES} == set(WRITE_ROLES), (
-        "write routes and WRITE_ROLES differ: "
-        f"undeclared {sorted({r.key for r in WRITES} - set(WRITE_ROLES))}, "
-        f"gone {sorted(set(WRITE_ROLES) - {r.key for r in WRITES})}"
-    )
-    assert {r.key for r in READS} == set(READ_ROLES), (
-        "read routes and READ_ROLES differ: "
-        f"undeclared {sorted({r.key for r in READS} - set(READ_ROLES))}, "
-        f"gone {sorted(set(READ_ROLES) - {r.key for r in READS})}"
-    )
+def test_every_route_names_one_step_with_a_row_in_its_table() -> None:
+    # The matrix is generated from the tables: a route without a step, or a step the table
+    # has no row for, is a route nobody decided about.
+    uncovered: list[str] = []
+    for route in GUARDED:
+        try:
+            _ = route.rule
+        except AssertionError as exc:
+            uncovered.append(str(exc))
+    assert uncovered == []
+    assert {r.key for r in WRITES} == set(WRITE_ROLES)
+    assert {r.key for r in READS} == set(READ_ROLES)
+    # Only health and the documents answer without naming a step.
+    assert all(not r.steps for r in ALL_ROUTES if r.path in PUBLIC_PATHS)
     # The GIAS upload is multipart and built in _write; every other write needs a JSON body.
     needing_bodies = {r.path for r in WRITES} - {"/imports/gias"}
     assert needing_bodies == set(BODIES), "every write route needs a body in BODIES"
@@ -445,6 +501,15 @@ def test_the_matrix_declares_exactly_the_routes_each_service_serves() -> None:
     for service, paths in PLAIN_ROUTES.items():
         assert set(paths) <= PUBLIC_PATHS, f"{service} serves unguarded routes {paths}"
     assert len(GUARDED) >= 50  # the enumeration found the services' routes at all
+
+
+def test_a_route_naming_a_step_with_no_row_is_caught() -> None:
+    # The check above can fail: a step the table does not name has no rule.
+    route = dataclasses.replace(WRITES[0], steps=("registry.nothing.here",))
+    with pytest.raises(AssertionError, match="no row"):
+        _ = route.rule
+    with pytest.raises(AssertionError, match="not exactly one"):
+        _ = dataclasses.replace(WRITES[0], steps=()).rule
 
 
 def _claims(settings: Settings, **changes: Any) -> dict[str, Any]:
@@ -532,9 +597,8 @@ async def test_a_valid_token_with_no_known_role_is_forbidden_everywhere(world: W
     assert await world.events() == before
 
 
-async def test_every_write_admits_exactly_its_declared_roles_and_refusals_write_nothing(
-    world: World,
-) -> None:
+async def check_role_matrix(world: World) -> None:
+    """Every write admits exactly the roles its row names, and a refusal writes nothing."""
     # Every refusal first, while every target is still open to every write.
     for route in WRITES:
         allowed = WRITE_ROLES[route.key]
@@ -553,6 +617,82 @@ async def test_every_write_admits_exactly_its_declared_roles_and_refusals_write_
             assert not _refused_for_role(response), f"{label} {response.text}"
             assert response.status_code < 500, f"{label} {response.text}"
     await _imports_settled(world)
+
+
+# Tokens acting where the tiny register is (region D, LA 383), and elsewhere: London, one
+# London borough (Camden, 202), and nowhere at all.
+IN_SCOPE: tuple[tuple[str, ...], ...] = ((f"region:{REGION}",), (f"la:{LA}",))
+OUT_OF_SCOPE: tuple[tuple[str, ...], ...] = (("region:H",), ("la:202",), ())
+# Delegations are a region's: an LA's scope does not reach them.
+REGION_ONLY = frozenset({"/delegations", "/delegations/{delegation_id}/revoke"})
+
+
+def _scopes_for(route: Route) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+    """(in scope, out of scope) for a write, by where its row says it may be taken."""
+    rule = route.rule
+    if rule.scope == "national":
+        return (("national",),), (*IN_SCOPE, *OUT_OF_SCOPE)
+    if route.path in REGION_ONLY:
+        return IN_SCOPE[:1], (*OUT_OF_SCOPE, *IN_SCOPE[1:])
+    return IN_SCOPE, OUT_OF_SCOPE
+
+
+async def check_scope_matrix(world: World) -> None:
+    """Every write, by every role its row names: out of its place, 403 naming the place and
+    the caller's scopes, and nothing written; in its place, not refused."""
+    for route in WRITES:
+        before = await world.events()
+        outside = _scopes_for(route)[1]
+        for role in sorted(route.rule.roles):
+            for scopes in outside:
+                response = await _write(world, route, world.headers(role, scopes=scopes))
+                label = f"{route.method} {route.path} as {role} in {scopes or 'no scope'}"
+                problem = _assert_problem(response, 403, label)
+                assert problem["type"] == OutOfScope.type_uri, f"{label}: {problem}"
+                assert problem["your_scopes"] == list(scopes), label
+                if route.rule.scope == "resource":
+                    assert problem["resource_region"] == REGION, f"{label}: {problem}"
+                    assert f"region {REGION}" in problem["detail"], label
+        assert await world.events() == before, f"{route.key} wrote events out of scope"
+    for route in WRITES:
+        for scopes in _scopes_for(route)[0]:
+            for role in sorted(route.rule.roles):
+                subject = f"{role}-{uuid.uuid4().hex[:6]}"
+                response = await _write(
+                    world, route, world.headers(role, subject=subject, scopes=scopes)
+                )
+                label = f"{route.method} {route.path} as {role} in {scopes}: {response.status_code}"
+                assert not _refused_for_role(response), f"{label} {response.text}"
+                assert response.status_code < 500, f"{label} {response.text}"
+    await _imports_settled(world)
+
+
+async def check_read_matrix(world: World) -> None:
+    """Every read admits exactly the roles its row names (acting nationally)."""
+    for route in READS:
+        allowed = READ_ROLES[route.key]
+        for role in Role:
+            response = await world.clients[route.service].get(
+                _path(route, world), headers=world.headers(role)
+            )
+            label = f"GET {route.service}{route.path} as {role}: {response.status_code}"
+            if role in allowed:
+                assert not _refused_for_role(response), f"{label} {response.text}"
+                assert response.status_code < 500, f"{label} {response.text}"
+            else:
+                _assert_problem(response, 403, label)
+
+
+async def test_every_write_admits_exactly_its_declared_roles_and_refusals_write_nothing(
+    world: World,
+) -> None:
+    await check_role_matrix(world)
+
+
+async def test_every_write_checks_where_it_acts_and_refusals_write_nothing(
+    world: World,
+) -> None:
+    await check_scope_matrix(world)
 
 
 async def test_administration_is_not_authority(world: World) -> None:
@@ -574,18 +714,7 @@ async def test_administration_is_not_authority(world: World) -> None:
 
 
 async def test_every_read_admits_exactly_its_declared_roles(world: World) -> None:
-    for route in READS:
-        allowed = READ_ROLES[route.key]
-        for role in Role:
-            response = await world.clients[route.service].get(
-                _path(route, world), headers=world.headers(role)
-            )
-            label = f"GET {route.service}{route.path} as {role}: {response.status_code}"
-            if role in allowed:
-                assert not _refused_for_role(response), f"{label} {response.text}"
-                assert response.status_code < 500, f"{label} {response.text}"
-            else:
-                _assert_problem(response, 403, label)
+    await check_read_matrix(world)
 
 
 # Signs that an error leaked the server's insides: a traceback, a frame, a source file.

@@ -10,7 +10,7 @@ import stat
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,11 +18,14 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from jwt.algorithms import RSAAlgorithm
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel
 
+from shared.authority.acting import Acting
+from shared.authority.rules import TableVersion
+from shared.authority.tables import AuthorityTables
 from shared.errors import (
     PROBLEM_TYPE_BASE,
     BadRequest,
@@ -40,12 +43,9 @@ from shared.eventlog.contracts import ContractError
 from shared.eventlog.errors import EventIdReused, WrongExpectedVersion
 from shared.http.auth import (
     SECRET_FILE_NAME,
-    AdminDep,
-    Principal,
     PrincipalDep,
     Role,
     issue_token,
-    require_roles,
     signing_secret,
 )
 from shared.http.logging import configure_logging
@@ -58,7 +58,9 @@ from shared.http.problems import (
     install_problem_handlers,
     problem_responses,
 )
+from shared.http.steps import step
 from shared.settings import Settings
+from tests.authority import table
 
 SECRET = "x" * 40
 BODY_LIMIT = 64
@@ -85,7 +87,13 @@ _ERRORS: dict[str, Exception] = {
 }
 
 
-AssessorDep = Annotated[Principal, Depends(require_roles(Role.ASSESSOR, Role.MODERATOR))]
+AssessorDep = Annotated[Acting, step("test.assessments.read")]
+AdminDep = Annotated[Acting, step("test.admin")]
+# The steps these routes take, and who may take them (scope: none needed).
+TABLE = table(
+    {"step": "test.assessments.read", "roles": ["assessor", "moderator"], "scope": "any"},
+    {"step": "test.admin", "roles": ["admin"], "scope": "any"},
+)
 
 
 class ItemIn(BaseModel):
@@ -97,6 +105,7 @@ def build_app(settings: Settings, *, with_middleware: bool = True) -> FastAPI:
     """A small app wired like a service, with routes that exercise the platform."""
     app = FastAPI()
     app.state.settings = settings
+    app.state.authority = AuthorityTables.fixed([TableVersion(1, date(2000, 1, 1), TABLE)])
     install_problem_handlers(app)
     if with_middleware:
         app.add_middleware(
@@ -130,13 +139,21 @@ def build_app(settings: Settings, *, with_middleware: bool = True) -> FastAPI:
     async def me(principal: PrincipalDep) -> dict[str, Any]:
         return {"subject": principal.subject, "roles": sorted(principal.roles)}
 
+    @app.get("/me/scope")
+    async def my_scope(principal: PrincipalDep) -> list[str]:
+        return principal.scope.labels()
+
     @app.get("/assessments")
-    async def assessments(principal: AssessorDep) -> dict[str, str]:
-        return {"subject": principal.subject}
+    async def assessments(acting: AssessorDep) -> dict[str, str]:
+        return {"subject": acting.principal.subject}
 
     @app.get("/admin")
-    async def admin(principal: AdminDep) -> dict[str, str]:
-        return {"subject": principal.subject}
+    async def admin(acting: AdminDep) -> dict[str, str]:
+        return {"subject": acting.principal.subject}
+
+    @app.get("/unlisted", dependencies=[step("test.nobody")])
+    async def unlisted() -> None:
+        return None
 
     @app.get("/log")
     async def log_something() -> dict[str, str | None]:
@@ -547,9 +564,57 @@ def test_issue_token_refuses_unknown_roles(http_settings: Settings) -> None:
         issue_token(http_settings, roles=["superuser"], subject="user-1")
 
 
-def test_require_roles_needs_a_role() -> None:
-    with pytest.raises(ValueError, match="at least one role"):
-        require_roles()
+async def test_a_step_the_table_does_not_name_is_refused_to_everybody(
+    client: httpx.AsyncClient, http_settings: Settings
+) -> None:
+    token = issue_token(http_settings, roles=list(Role), subject="everyone")
+    body = assert_problem(await client.get("/unlisted", headers=bearer(token)), 403)
+    assert body["type"].endswith("/step-not-in-authority-table") and body["step"] == "test.nobody"
+
+
+async def test_development_tokens_act_nationally_unless_given_scopes(
+    client: httpx.AsyncClient, http_settings: Settings
+) -> None:
+    national = issue_token(http_settings, roles=[Role.READER], subject="u")
+    assert (await client.get("/me/scope", headers=bearer(national))).json() == ["national"]
+    london = issue_token(
+        http_settings, roles=[Role.READER], subject="u", scopes=["region:H", "la:383"]
+    )
+    assert (await client.get("/me/scope", headers=bearer(london))).json() == [
+        "region:H",
+        "la:383",
+    ]
+    nowhere = issue_token(http_settings, roles=[Role.READER], subject="u", scopes=[])
+    assert (await client.get("/me/scope", headers=bearer(nowhere))).json() == []
+    with pytest.raises(ValueError, match="region:Z"):
+        issue_token(http_settings, roles=[Role.READER], subject="u", scopes=["region:Z"])
+
+
+@pytest.mark.parametrize(
+    ("scopes", "words"),
+    [
+        ("region:H", "not a list of scopes"),
+        (["region:H", 7], "not a list of strings"),
+        (["region:Z"], "names no English region"),
+        (["region:h"], "is not a scope"),
+        (["la:999"], "names no English local authority"),
+        (["london"], "is not a scope"),
+        (["region:H"] * 201, "over 200 entries"),
+    ],
+)
+async def test_a_malformed_scopes_claim_is_401_naming_the_claim(
+    client: httpx.AsyncClient, http_settings: Settings, scopes: Any, words: str
+) -> None:
+    token = jwt.encode({**_claims(http_settings), "scopes": scopes}, SECRET, algorithm="HS256")
+    body = assert_problem(await client.get("/me", headers=bearer(token)), 401)
+    assert body["claim"] == "scopes" and words in body["detail"], body
+
+
+async def test_a_token_without_scopes_acts_nowhere(
+    client: httpx.AsyncClient, http_settings: Settings
+) -> None:
+    token = jwt.encode(_claims(http_settings), SECRET, algorithm="HS256")
+    assert (await client.get("/me/scope", headers=bearer(token))).json() == []
 
 
 async def test_development_secret_is_generated_once(tmp_path: Path) -> None:

@@ -193,7 +193,8 @@ def _four_eyes(state: Assessment, moderator: str) -> None:
     if moderator in state.authors:
         raise SelfModeration(
             f"{moderator} helped write this assessment and cannot moderate it",
-            extra={"moderator": moderator},
+            # Named like commissioning's separation-of-duties refusals.
+            extra={"moderator": moderator, "rule": "author-may-not-moderate"},
         )
 
 

@@ -8,14 +8,15 @@ from fastapi import APIRouter, Path, Response
 
 from services.assessment.indicators.queries import load_indicators_json
 from services.assessment.indicators.schemas import TrustIndicators
-from shared.http.deps import EVERYONE_BUT_THE_FEED, PoolDep, allowed
+from shared.http.deps import PoolDep
 from shared.http.problems import problem_responses
+from shared.http.steps import step
 
 TrustUid = Annotated[int, Path(ge=1, description="GIAS group UID of the trust")]
 
-# Everyone who works with assessments or decisions may read the indicators.
+# Seeded: everyone who works with assessments or decisions reads the indicators.
 router = APIRouter(
-    prefix="/trusts", tags=["indicators"], dependencies=[allowed(EVERYONE_BUT_THE_FEED)]
+    prefix="/trusts", tags=["indicators"], dependencies=[step("assessment.indicators.read")]
 )
 
 

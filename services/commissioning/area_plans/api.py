@@ -1,4 +1,8 @@
-"""The area plan's route: parse, read the plan, answer."""
+"""The area plan's route: parse, read the plan, answer.
+
+An area's plan lists its open cases and schools under intervention: it is read where the
+area is (step ``commissioning.areas.read``: the area's region and LAs).
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,16 @@ from fastapi import APIRouter, Path, Query
 from services.commissioning.area_plans.queries import area_plan
 from services.commissioning.area_plans.schemas import AreaPlan, Interval
 from services.commissioning.knowledge.facts import find_area
+from services.commissioning.routing import AreaReader
+from shared import reference
+from shared.authority.scope import Place, place_of_schools
 from shared.errors import NotFound
-from shared.http.deps import CASE_READERS, PoolDep, TodayDep, allowed
+from shared.http.deps import PoolDep, TodayDep
 from shared.http.paging import decode_key
 from shared.http.problems import problem_responses
+from shared.reference import Area
 
-router = APIRouter(
-    prefix="/areas",
-    tags=["areas"],
-    dependencies=[allowed(CASE_READERS)],
-)
+router = APIRouter(prefix="/areas", tags=["areas"])
 AreaName = Annotated[
     str,
     Path(
@@ -42,6 +46,7 @@ async def get_area_plan(
     area: AreaName,
     pool: PoolDep,
     today: TodayDep,
+    acting: AreaReader,
     years: Annotated[int, Query(ge=1, le=20, description="How far back coverage goes.")] = 5,
     interval: Annotated[Interval, Query(description="Coverage at month or year ends.")] = "month",
     limit: Annotated[int, Query(ge=1, le=500, description="Items per list.")] = 100,
@@ -52,6 +57,7 @@ async def get_area_plan(
     found = find_area(area)
     if found is None:
         raise NotFound(f"No area is called {area!r}.", extra={"name": area})
+    acting.check(area_place(found))
     return await area_plan(
         pool,
         found,
@@ -64,4 +70,12 @@ async def get_area_plan(
             under_intervention_cursor, name="under_intervention_cursor"
         )
         or 0,
+    )
+
+
+def area_place(area: Area) -> Place:
+    """Where an area is: its LAs, and the region they are in."""
+    las = reference.local_authorities()
+    return place_of_schools(
+        (las[code].region_code if code in las else None, code) for code in area.la_codes
     )

@@ -11,7 +11,8 @@ again; ``withdrawn`` and ``dao_revoked`` end the work on the case. Any case not 
 closed can be closed. ``transfer_scheduled`` and ``transfer_rejected`` are read-model
 statuses set from the registry's events; the aggregate, which sees only its own stream,
 stays ``decided`` until ``CaseCompleted``. The decision's own rules are in
-``decisions``.
+``decisions``. A case may be referred, before it is decided, to another region's director
+or to a minister (``refer``): the authority table then lets that person alone decide it.
 """
 
 from __future__ import annotations
@@ -22,18 +23,23 @@ from datetime import date
 from typing import Literal
 
 from services.commissioning.criteria import check_pillars, default_criteria
+from shared.authority.rules import Referral
+from shared.authority.scope import Place
 from shared.contracts.commissioning import (
     AdvisoryBoardScheduled,
     CaseClosed,
     CaseCompleted,
     CaseCriteriaSet,
     CaseOpened,
+    CaseReferred,
     CaseShortlisted,
     CaseTrigger,
     DecisionOutcome,
     DecisionRecorded,
     FactorWeights,
     PillarWeight,
+    ReferralCapacity,
+    ReferralReason,
     SignificantDateChanged,
 )
 from shared.errors import Conflict, UnprocessableContent
@@ -62,6 +68,8 @@ _CAN_SCHEDULE_BOARD: frozenset[str] = frozenset(
     {"shortlisting", "advisory_board_scheduled", "deferred"}
 )
 _ENDED: frozenset[str] = frozenset({"completed", "closed"})
+# Statuses in which a case may still be referred for its decision.
+_UNDECIDED: frozenset[str] = _BEFORE_BOARD | {"advisory_board_scheduled"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +104,14 @@ class CaseState:
     decided_on: date | None = None
     trust_uid: int | None = None
     significant_date: date | None = None
+    region_code: str | None = None
+    la_codes: tuple[str, ...] = ()
+    referral: Referral | None = None
+
+    @property
+    def place(self) -> Place:
+        """Where the case is, for who may act on it: its region and its schools' LAs."""
+        return Place(region=self.region_code, las=frozenset(self.la_codes))
 
 
 def evolve(state: CaseState | None, event: EventContract) -> CaseState:
@@ -111,6 +127,8 @@ def evolve(state: CaseState | None, event: EventContract) -> CaseState:
             opened_on=event.opened_on,
             pillars=pillars,
             factors=factors,
+            region_code=event.region_code,
+            la_codes=tuple(event.la_codes),
         )
     if state is None:
         raise ValueError(f"{type(event).__name__} before CaseOpened")
@@ -134,6 +152,15 @@ def evolve(state: CaseState | None, event: EventContract) -> CaseState:
         )
     if isinstance(event, SignificantDateChanged):
         return replace(s, significant_date=event.significant_date)
+    if isinstance(event, CaseReferred):
+        referral = Referral(
+            to_subject=event.referred_to,
+            capacity=event.capacity,
+            region=event.to_region_code,
+            reason_category=event.reason_category,
+            referred_on=event.referred_on,
+        )
+        return replace(s, referral=referral)
     if isinstance(event, CaseCompleted):
         return replace(s, status="completed")
     if isinstance(event, CaseClosed):
@@ -291,4 +318,47 @@ def complete_case(state: CaseState, *, decision_id: str, completed_on: date) -> 
         return []
     return [
         CaseCompleted(case_id=state.case_id, decision_id=decision_id, completed_on=completed_on)
+    ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReferCase:
+    """Refer the decision on a case to another region's director or to a minister."""
+
+    capacity: ReferralCapacity
+    referred_to: str
+    to_region_code: str | None
+    reason_category: ReferralReason
+    reason: str
+    referred_on: date
+
+
+def refer(state: CaseState, cmd: ReferCase) -> list[EventContract]:
+    """Before it is decided, a case may go to a named person outside its region's usual
+    decision makers, for a stated reason; from then on that person alone decides it."""
+    refuse_status(state, "be referred", _UNDECIDED)
+    if not cmd.reason.strip():
+        raise UnprocessableContent("A referral gives its reason.")
+    if cmd.capacity == "another_regional_director":
+        if cmd.to_region_code is None:
+            raise UnprocessableContent("A referral to another regional director names the region.")
+        if cmd.to_region_code == state.region_code:
+            raise UnprocessableContent(
+                f"The case is in region {state.region_code} already: a referral to another"
+                " regional director names another region."
+            )
+    elif cmd.to_region_code is not None:
+        raise UnprocessableContent("A referral to a minister names no region.")
+    if state.referral is not None and state.referral.to_subject == cmd.referred_to:
+        raise Conflict(f"The case is referred to {cmd.referred_to} already.")
+    return [
+        CaseReferred(
+            case_id=state.case_id,
+            capacity=cmd.capacity,
+            referred_to=cmd.referred_to,
+            to_region_code=cmd.to_region_code,
+            reason_category=cmd.reason_category,
+            reason=cmd.reason,
+            referred_on=cmd.referred_on,
+        )
     ]

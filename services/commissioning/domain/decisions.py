@@ -76,6 +76,12 @@ def record_decision(
         raise UnprocessableContent(
             f"The decision date {cmd.decided_on} is before the case opened ({state.opened_on})."
         )
+    if state.referral is not None and cmd.decision_maker_capacity != state.referral.capacity:
+        raise UnprocessableContent(
+            f"The case was referred to a {state.referral.capacity.replace('_', ' ')}: the"
+            f" decision is recorded in that capacity.",
+            extra={"decision_maker_capacity": state.referral.capacity},
+        )
     approved = cmd.outcome in APPROVALS
     if approved:
         _check_approval(state, cmd, trust_open=trust_open)

@@ -68,10 +68,18 @@ async def sign_in_development(request: Request) -> Response:
         settings.token_settings(),
         roles=form.roles,
         subject=subject,
+        scopes=form.scopes,
         name=form.name,
         ttl_seconds=settings.session_ttl_seconds,
     )
-    sign_in(request, User(subject=subject, name=form.name, roles=tuple(form.roles), token=token))
+    user = User(
+        subject=subject,
+        name=form.name,
+        roles=tuple(form.roles),
+        token=token,
+        scopes=tuple(form.scopes),
+    )
+    sign_in(request, user)
     return RedirectResponse(_safe_next(form.next), status_code=303)
 
 
@@ -94,10 +102,19 @@ async def oidc_callback(request: Request) -> Response:
     claims = _unverified_claims(access)
     info = tokens.get("userinfo") or {}
     roles = [r for r in claims.get("roles", []) if r in ROLES]
+    # Shown only: with a claim map, the identity provider's groups say where the person
+    # acts and the APIs alone read them.
+    scopes = [s for s in claims.get("scopes", []) if isinstance(s, str)]
     name = str(info.get("name") or claims.get("name") or claims.get("sub") or "signed in")
     sign_in(
         request,
-        User(subject=str(claims.get("sub", "")), name=name, roles=tuple(roles), token=access),
+        User(
+            subject=str(claims.get("sub", "")),
+            name=name,
+            roles=tuple(roles),
+            token=access,
+            scopes=tuple(scopes),
+        ),
     )
     return RedirectResponse(next_url, status_code=303)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Path, Response, status
 
 from services.registry.feeds import queries
 from services.registry.feeds.handlers import discard_held, release_held
@@ -18,13 +18,13 @@ from services.registry.feeds.schemas import (
 from services.registry.feeds.sources import feed_sources
 from shared.contracts.registry import FeedName
 from shared.eventlog.unit import UnitOfWork
-from shared.http.auth import Principal, Role, SettingsDep, require_roles
-from shared.http.deps import EVERYONE, PoolDep, allowed
+from shared.http.auth import SettingsDep
+from shared.http.deps import PoolDep
 from shared.http.problems import problem_responses
-from shared.http.writes import Answer, CreateDep, write_responses
+from shared.http.steps import create, step
+from shared.http.writes import Answer, WriteRequest, write_responses
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
-_data_feed = Depends(require_roles(Role.DATA_FEED))
 RunId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The held pull's run id.")]
 
 
@@ -33,7 +33,7 @@ RunId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The held pul
     response_model=FeedList,
     summary="Each feed's last pull, applied snapshot and next run",
     responses=problem_responses(401, 403),
-    dependencies=[allowed(EVERYONE)],
+    dependencies=[step("registry.feeds.read")],
 )
 async def list_feeds(pool: PoolDep, settings: SettingsDep) -> FeedList:
     """From the feeds' projection, with the next run worked out from this deployment's schedule."""
@@ -45,7 +45,7 @@ async def list_feeds(pool: PoolDep, settings: SettingsDep) -> FeedList:
     response_model=HeldSnapshot,
     summary="The snapshot a feed holds back, with what it would change",
     responses=problem_responses(401, 403, 404, 422),
-    dependencies=[allowed(EVERYONE)],
+    dependencies=[step("registry.feeds.read")],
 )
 async def get_held(feed: FeedName, pool: PoolDep) -> HeldSnapshot:
     """Counts of each kind of change and examples, the reasons it was held, and its files."""
@@ -63,8 +63,7 @@ async def release(
     feed: FeedName,
     run_id: RunId,
     body: FeedDecision,
-    write: CreateDep,
-    _: Annotated[Principal, _data_feed],
+    write: Annotated[WriteRequest, create("registry.feeds.decide")],
 ) -> Response:
     """Records the release with its reason; the feed worker applies the snapshot next.
 
@@ -92,8 +91,7 @@ async def discard(
     feed: FeedName,
     run_id: RunId,
     body: FeedDecision,
-    write: CreateDep,
-    _: Annotated[Principal, _data_feed],
+    write: Annotated[WriteRequest, create("registry.feeds.decide")],
 ) -> Response:
     """Records the discard with its reason; the snapshot is never applied."""
 
