@@ -16,6 +16,8 @@ from shared.http.auth import Role
 from shared.settings import Settings
 from tests.e2e.live_world import World, live_world
 
+pytestmark = pytest.mark.eventlog
+
 CONCURRENT = 20
 
 

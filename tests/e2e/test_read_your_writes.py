@@ -23,6 +23,8 @@ from shared.http.auth import Role
 from shared.settings import PROJECT_ROOT, Settings
 from tests.e2e.live_world import World, live_world
 
+pytestmark = pytest.mark.eventlog
+
 TIMES = 50
 # Every write route this test writes and reads back; a new route must join it.
 COVERED = {
