@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
+
+import orjson
 
 # json.dumps(ensure_ascii=False) escapes only '"', '\\' and control characters: the minimum.
 _encode_str = json.JSONEncoder(ensure_ascii=False).encode
@@ -36,6 +39,42 @@ def canonical_bytes(value: Any) -> bytes:
         return canonical_json(value).encode("utf-8")
     except UnicodeEncodeError as exc:
         raise NotCanonicalisable(f"text is not valid Unicode: {exc.reason}") from exc
+
+
+# Floats orjson writes differently from ``canonical_json``: integral ("12.0", "-0.0") or in
+# exponent form ("1e+16", "5e-324"). Strings, key order and integers come out byte for byte
+# the same (tests/unit/test_canonical.py checks every code point). A match inside a string
+# ("v1.0") only sends the value the slow way. Searched for only after a cheap substring test
+# says one may be there: a regular expression tried at every byte costs more than orjson.
+_FLOAT_TO_REWRITE = re.compile(rb"[0-9](?:\.0(?![0-9])|e[-+])")
+
+
+def canonical_utf8(value: Any, *, floats: bool = True, finite: bool = False) -> bytes:
+    """``canonical_bytes(value)``, ten to twenty times faster for the values events hold.
+
+    orjson writes sorted keys, compact separators and the same string escapes. What it
+    writes differently goes to ``canonical_bytes``: NUL (which JSONB cannot hold; orjson
+    escapes it), floats it formats otherwise, integers beyond 64 bits and keys that are not
+    strings. orjson writes NaN and infinities as null, so the result is read back and
+    compared unless the caller knows there are none. Callers who know more say so, from the
+    contract's schema: ``floats=False`` when it holds no floats at all, ``finite=True`` when
+    every float it holds is finite (bounded on both sides, say).
+    """
+    try:
+        out = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # orjson.JSONEncodeError: big integers, non-string keys, surrogates
+        return canonical_bytes(value)
+    if (
+        b"\\u0000" in out
+        or (
+            floats
+            and (b".0" in out or b"e+" in out or b"e-" in out)
+            and _FLOAT_TO_REWRITE.search(out) is not None
+        )
+        or (not finite and orjson.loads(out) != value)
+    ):
+        return canonical_bytes(value)
+    return out
 
 
 def loads_exact(text: str) -> Any:

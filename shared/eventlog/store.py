@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import asyncpg
 
-from shared.eventlog.canonical import NotCanonicalisable, canonical_json
-from shared.eventlog.contracts import ContractError, EventRegistry
+from shared.eventlog.canonical import NotCanonicalisable, canonical_utf8
+from shared.eventlog.contracts import (
+    ContractError,
+    EventMetadata,
+    EventRegistry,
+    number_kinds,
+)
 from shared.eventlog.errors import EventIdReused, NotStreamOwner, WrongExpectedVersion
 from shared.eventlog.model import (
     GENESIS_HASH,
@@ -183,14 +187,19 @@ class _Conflict(Exception):
 _ANY_RETRIES = 5
 
 
-@dataclass(frozen=True, slots=True)
-class _Prepared:
+class _Prepared(NamedTuple):
+    """An event in the form it is stored in: checked, canonical, digested."""
+
     event_id: UUID
     type_name: str
     schema_version: int
     data: str
     metadata: str
     digest: bytes
+
+
+# EventMetadata holds strings and ids only; worked out once rather than on every append.
+_METADATA_NUMBERS = number_kinds(EventMetadata)
 
 
 class EventStore:
@@ -420,27 +429,32 @@ class EventStore:
         type_name = contract.type_name
         if self.owner is not None:
             self._check_owner(stream_id, type_name)
-        if self.registry.contract(type_name) is not contract:
+        registry = self.registry
+        if registry.contract(type_name) is not contract:
             raise ContractError(type_name, "the event's class is not the registered contract")
         data = new.data.model_dump(mode="json", warnings=False)
         # Validate the stored form, not the object: it may have been built without
         # validation, and what is refused here is never written.
-        self.registry.validate(type_name, data)
+        registry.validate(type_name, data)
         try:
-            data_text = canonical_json(data)
-            data_bytes = data_text.encode()
+            numbers = registry.numbers(type_name)
+            data_bytes = canonical_utf8(data, floats=numbers.floats, finite=not numbers.non_finite)
             meta = metadata_texts.get(id(new.metadata))
             if meta is None:
-                text = canonical_json(new.metadata.model_dump(mode="json", exclude_none=True))
-                meta = metadata_texts[id(new.metadata)] = (text, text.encode())
+                meta_bytes = canonical_utf8(
+                    new.metadata.model_dump(mode="json", exclude_none=True),
+                    floats=_METADATA_NUMBERS.floats,
+                    finite=not _METADATA_NUMBERS.non_finite,
+                )
+                meta = metadata_texts[id(new.metadata)] = (meta_bytes.decode(), meta_bytes)
             meta_text, meta_bytes = meta
-        except (NotCanonicalisable, UnicodeEncodeError) as exc:
+        except NotCanonicalisable as exc:
             raise ContractError(type_name, str(exc)) from None
         return _Prepared(
             new.event_id,
             type_name,
             contract.version,
-            data_text,
+            data_bytes.decode(),
             meta_text,
             event_digest(
                 new.event_id, stream_id, type_name, contract.version, data_bytes, meta_bytes

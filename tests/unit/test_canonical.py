@@ -8,8 +8,16 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel, Field
 
-from shared.eventlog.canonical import NotCanonicalisable, canonical_json, loads_exact
+from shared.eventlog.canonical import (
+    NotCanonicalisable,
+    canonical_bytes,
+    canonical_json,
+    canonical_utf8,
+    loads_exact,
+)
+from shared.eventlog.contracts import EventContract, NumberKinds, number_kinds
 
 json_scalars = (
     st.none()
@@ -62,3 +70,72 @@ def test_recorded_data_keeps_integers_beyond_64_bits_exact() -> None:
         "small": 7,
         "x": 1.5,
     }
+
+
+# ------------------------------------------------------------------ the fast encoder
+
+
+def test_every_code_point_is_escaped_as_canonical_json_escapes_it() -> None:
+    # orjson's string escapes stand in for json.dumps(ensure_ascii=False)'s: checked on all
+    # of Unicode but the surrogates (which neither can encode) and NUL (which JSONB refuses).
+    text = "".join(chr(cp) for cp in range(1, 0x110000) if not 0xD800 <= cp <= 0xDFFF)
+    assert canonical_utf8(text) == canonical_bytes(text)
+
+
+@given(json_values | st.floats() | st.integers(min_value=-(10**40), max_value=10**40))
+def test_the_fast_encoder_gives_the_canonical_bytes_or_the_same_refusal(value: Any) -> None:
+    try:
+        expected: bytes | type[NotCanonicalisable] = canonical_bytes(value)
+    except NotCanonicalisable:
+        expected = NotCanonicalisable
+    try:
+        got: bytes | type[NotCanonicalisable] = canonical_utf8(value)
+    except NotCanonicalisable:
+        got = NotCanonicalisable
+    assert got == expected
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_finite_floats_need_no_read_back(value: float) -> None:
+    doc = {"x": value, "y": [value, -value]}
+    assert canonical_utf8(doc, finite=True) == canonical_bytes(doc)
+
+
+@pytest.mark.parametrize(
+    "bad", [float("nan"), [float("inf")], {"a": float("-inf")}, "a\x00b", {1: 2}, "\ud800"]
+)
+def test_the_fast_encoder_refuses_what_jsonb_cannot_hold(bad: Any) -> None:
+    with pytest.raises(NotCanonicalisable):
+        canonical_utf8(bad)
+
+
+def test_floats_written_otherwise_by_orjson_take_the_canonical_form() -> None:
+    assert canonical_utf8([12.0, 1e16, 5e-7, -0.0, 0.5, 10**20, "v1.0 e+1"], finite=True) == (
+        b'[12,10000000000000000,0.0000005,0,0.5,100000000000000000000,"v1.0 e+1"]'
+    )
+
+
+def test_number_kinds_come_from_the_schema() -> None:
+    from shared.contracts import all_contracts
+
+    contracts = all_contracts()
+    # Integers, strings and dates only.
+    assert contracts.numbers("registry.SchoolJoinedTrust") == NumberKinds(False, False)
+    # A percentage bounded on both sides: floats, never NaN or infinite.
+    assert contracts.numbers("registry.SchoolRegistered") == NumberKinds(True, False)
+    # A field change's old and new values are Any: they may be anything.
+    assert contracts.numbers("registry.SchoolDetailsChanged") == NumberKinds(True, True)
+
+    class Open(EventContract):
+        type_name = "test.Open"
+        ratio: float = Field(ge=0)  # the contract refuses NaN and infinities (its config)
+
+    class Nested(BaseModel):
+        ratio: float
+
+    class Holder(EventContract):
+        type_name = "test.Holder"
+        inner: Nested  # the nested model's own config allows NaN
+
+    assert number_kinds(Open) == NumberKinds(True, False)
+    assert number_kinds(Holder) == NumberKinds(True, True)
