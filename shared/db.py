@@ -276,16 +276,36 @@ async def keep_session(conn: asyncpg.Connection) -> None:
 
 async def init_connection(conn: asyncpg.Connection) -> None:
     """Pass JSON through as text (the event log encodes it canonically itself) and read
-    transaction ids (xid8) as Python ints."""
-    for name in ("json", "jsonb"):
-        await conn.set_type_codec(
-            name, encoder=_identity, decoder=_identity, schema="pg_catalog", format="text"
-        )
+    transaction ids (xid8) as Python ints.
+
+    JSON travels in PostgreSQL's binary format, which for json is the text itself and for
+    jsonb a version byte and the text: the same text either way, and binary is what COPY
+    (the log's batch append) needs.
+    """
+    await conn.set_type_codec(
+        "json", encoder=str.encode, decoder=_utf8, schema="pg_catalog", format="binary"
+    )
+    await conn.set_type_codec(
+        "jsonb", encoder=_jsonb_send, decoder=_jsonb_recv, schema="pg_catalog", format="binary"
+    )
     await conn.set_type_codec("xid8", encoder=str, decoder=int, schema="pg_catalog", format="text")
 
 
-def _identity(value: str) -> str:
-    return value
+_JSONB_VERSION = b"\x01"
+
+
+def _jsonb_send(text: str) -> bytes:
+    return _JSONB_VERSION + text.encode()
+
+
+def _jsonb_recv(data: bytes) -> str:
+    if data[:1] != _JSONB_VERSION:
+        raise ValueError(f"unknown jsonb binary format version {data[:1]!r}")
+    return data[1:].decode()
+
+
+def _utf8(data: bytes) -> str:
+    return data.decode()
 
 
 class SqlParams:
