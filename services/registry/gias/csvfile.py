@@ -125,16 +125,46 @@ def decode(raw: bytes, file: str) -> str:
 
 def read_rows(path: Path, required: Sequence[str], *, name: str | None = None) -> Iterator[Row]:
     """The rows of a GIAS CSV, after checking that every required column is present."""
+    return read_table(path, required, name=name).rows()
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV file's columns and its rows as read: (line, values), not yet made ``Row``s.
+
+    For a reader that looks at most rows only in passing (a re-import comparing digests).
+    """
+
+    file: str
+    columns: list[str]
+    lines: Iterator[tuple[int, list[str]]]
+
+    def rows(self) -> Iterator[Row]:
+        """The same rows as ``Row``s."""
+        return (self.row(line, values) for line, values in self.lines)
+
+    def row(self, line: int, values: list[str]) -> Row:
+        """One of its rows as a ``Row``."""
+        return Row(self.file, line, dict(zip(self.columns, values, strict=False)))
+
+
+def read_table(path: Path, required: Sequence[str], *, name: str | None = None) -> Table:
+    """A GIAS CSV's columns and rows, after checking that every required column is present."""
     file = name or path.name
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise UnusableInput(file, f"cannot be read ({exc.strerror})") from None
-    return rows_from_text(decode(raw, file), required, file)
+    return table_from_text(decode(raw, file), required, file)
 
 
 def rows_from_text(text: str, required: Sequence[str], file: str) -> Iterator[Row]:
     """Rows from decoded text; see ``read_rows``."""
+    return table_from_text(text, required, file).rows()
+
+
+def table_from_text(text: str, required: Sequence[str], file: str) -> Table:
+    """A table from decoded text; see ``read_table``."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -146,10 +176,10 @@ def rows_from_text(text: str, required: Sequence[str], file: str) -> Iterator[Ro
     missing = [c for c in required if c not in columns]
     if missing:
         raise UnusableInput(file, "is missing required columns: " + ", ".join(missing))
-    return _rows(reader, columns, file)
+    return Table(file, columns, _lines(reader, file))
 
 
-def _rows(reader: Any, columns: list[str], file: str) -> Iterator[Row]:
+def _lines(reader: Any, file: str) -> Iterator[tuple[int, list[str]]]:
     while True:
         try:
             values = next(reader)
@@ -162,4 +192,4 @@ def _rows(reader: Any, columns: list[str], file: str) -> Iterator[Row]:
         if not values or (len(values) == 1 and not values[0].strip()):
             continue
         # line_num counts physical lines, so quoted newlines do not shift what we report.
-        yield Row(file, reader.line_num, dict(zip(columns, values, strict=False)))
+        yield reader.line_num, values
