@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.commissioning import api, interventions_api
 from services.commissioning.area_plans.api import router as area_plan_router
+from services.commissioning.candidates.service import keep_warm
 from services.commissioning.knowledge import knowledge_projection
 from services.commissioning.projections import cases_projection
 from shared.app import ServiceSpec, create_service_app
@@ -21,6 +22,8 @@ SPEC = ServiceSpec(
     # The cross-service audit API lives here, beside the decisions it exists to explain.
     routers=(api.router, interventions_api.router, area_plan_router, audit_api.router),
     consumers=lambda: [knowledge_projection(), cases_projection()],
+    # The shortlists' trust profiles, loaded from start-up on rather than by the first request.
+    background=lambda runtime: [keep_warm(runtime.store.pool)],
 )
 
 
