@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import re
 import sys
@@ -38,7 +40,7 @@ from services.registry.gias.csvfile import (
 from shared.contracts.registry import GiasImportCompleted, RejectedRow
 from shared.eventlog.contracts import EventContract, EventMetadata
 from shared.eventlog.model import ANY, RECORDED_COLUMNS, NewEvent, RecordedEvent, StreamAppend
-from shared.eventlog.store import EventStore
+from shared.eventlog.store import EventStore, PreparedAppends
 
 # Streams per transaction: large enough to keep round trips rare, small enough that no
 # transaction holds readers' horizon back for long.
@@ -542,7 +544,6 @@ async def import_gias(
         correlation_id=import_id,
         source=f"gias-import:{import_id}",
     )
-    appends: list[StreamAppend] = []
     # Fingerprints to write: with the events of their stream, or on their own.
     kept: dict[str, _Kept] = {}
     unchanged: list[_Kept] = []
@@ -551,57 +552,57 @@ async def import_gias(
         for uid, group in parsed.trusts.items()
         if group.details is not None and group.details.status == "Closed"
     )
-    # Trusts first, so that readers meet a trust before the schools that join it.
-    for uid, group in sorted(parsed.trusts.items()):
-        stream_id = f"trust-{uid}"
-        if stream_id not in to_decide:
-            continue
-        assert group.details is not None
-        state = trusts.get(uid)
-        events = trust_snapshot_events(state, uid, group.details, snapshot)
-        _decided(
-            stream_id,
-            events,
-            state.version if state else 0,
-            fingerprints,
-            meta,
-            appends,
-            kept,
-            unchanged,
-        )
-    for urn, est in sorted(parsed.establishments.items()):
-        stream_id = f"school-{urn}"
-        if stream_id not in to_decide:
-            continue
-        assert isinstance(est, records.Establishment)
-        school = schools.get(urn)
-        events = school_snapshot_events(
-            school,
-            urn,
-            est.details,
-            parsed.memberships.get(urn),
-            parsed.predecessors.get(urn, []),
-            snapshot,
-            closed_now,
-        )
-        _decided(
-            stream_id,
-            events,
-            school.version if school else 0,
-            fingerprints,
-            meta,
-            appends,
-            kept,
-            unchanged,
-        )
-    for start in range(0, len(appends), CHUNK_STREAMS):
-        chunk = appends[start : start + CHUNK_STREAMS]
-        async with store.transaction() as conn:
-            await store.append_streams(chunk, conn=conn)
-            await _keep(conn, [kept[a.stream_id] for a in chunk])
-        written = sum(len(a.events) for a in chunk)
-        report.events_written += written
-        tick("appended", written)
+
+    def decisions() -> Iterator[StreamAppend]:
+        # Trusts first, so that readers meet a trust before the schools that join it.
+        for uid, group in sorted(parsed.trusts.items()):
+            stream_id = f"trust-{uid}"
+            if stream_id in to_decide:
+                assert group.details is not None
+                state = trusts.get(uid)
+                events = trust_snapshot_events(state, uid, group.details, snapshot)
+                yield from _decided(
+                    stream_id, events, state.version if state else 0, fingerprints, meta, kept,
+                    unchanged,
+                )  # fmt: skip
+        for urn, est in sorted(parsed.establishments.items()):
+            stream_id = f"school-{urn}"
+            if stream_id in to_decide:
+                assert isinstance(est, records.Establishment)
+                school = schools.get(urn)
+                events = school_snapshot_events(
+                    school,
+                    urn,
+                    est.details,
+                    parsed.memberships.get(urn),
+                    parsed.predecessors.get(urn, []),
+                    snapshot,
+                    closed_now,
+                )
+                yield from _decided(
+                    stream_id, events, school.version if school else 0, fingerprints, meta,
+                    kept, unchanged,
+                )  # fmt: skip
+
+    # Each chunk is written while the next is decided and prepared: Python does the one and
+    # PostgreSQL the other, each on a core of its own. Chunks still commit one after another.
+    writing: asyncio.Task[int] | None = None
+    try:
+        for chunk in _chunks(decisions(), CHUNK_STREAMS):
+            prepared = await _prepare_yielding(store, chunk)
+            if writing is not None:
+                report.events_written += await writing
+            writing = asyncio.create_task(
+                _write_chunk(store, prepared, [kept[a.stream_id] for a in chunk], tick)
+            )
+        if writing is not None:
+            report.events_written += await writing
+            writing = None
+    finally:
+        if writing is not None:  # preparing a later chunk failed: the last one stops too
+            writing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writing
     for start in range(0, len(unchanged), 10 * CHUNK_STREAMS):
         async with store.pool.acquire() as conn:
             await _keep(conn, unchanged[start : start + 10 * CHUNK_STREAMS])
@@ -646,18 +647,49 @@ def _decided(
     version: int,
     fingerprints: Mapping[str, Fingerprint],
     meta: EventMetadata,
-    appends: list[StreamAppend],
     kept: dict[str, _Kept],
     unchanged: list[_Kept],
-) -> None:
+) -> Iterator[StreamAppend]:
     # The stream's fingerprint describes it once these events are in: the same rows again
     # would decide no more (the domain's snapshot functions are idempotent).
     after = _Kept(stream_id, fingerprints[stream_id], version + len(events))
     if events:
-        appends.append(StreamAppend(stream_id, [NewEvent(e, meta) for e in events], version))
         kept[stream_id] = after
+        yield StreamAppend(stream_id, [NewEvent(e, meta) for e in events], version)
     else:
         unchanged.append(after)
+
+
+def _chunks(appends: Iterable[StreamAppend], size: int) -> Iterator[list[StreamAppend]]:
+    chunk: list[StreamAppend] = []
+    for a in appends:
+        chunk.append(a)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+async def _prepare_yielding(store: EventStore, chunk: list[StreamAppend]) -> PreparedAppends:
+    # In slices, letting the chunk being written send its next statement between them.
+    prepared = PreparedAppends()
+    for start in range(0, len(chunk), 50):
+        prepared.extend(store.prepare_streams(chunk[start : start + 50]))
+        await asyncio.sleep(0)
+    return prepared
+
+
+async def _write_chunk(
+    store: EventStore, prepared: PreparedAppends, kept: list[_Kept], tick: Progress
+) -> int:
+    # The chunk's events and their streams' fingerprints, in one transaction.
+    async with store.transaction() as conn:
+        await store.append_prepared(prepared, conn=conn)
+        await _keep(conn, kept)
+    written = sum(len(a.events) for a in prepared.appends)
+    tick("appended", written)
+    return written
 
 
 def rejected_row(problem: RowProblem) -> RejectedRow:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -232,6 +233,22 @@ class _Conflict(Exception):
 _ANY_RETRIES = 5
 
 
+@dataclass
+class PreparedAppends:
+    """Appends whose events are checked and encoded, ready for ``append_prepared``.
+
+    Prepared parts can be joined (``extend``) before they are written together.
+    """
+
+    appends: list[StreamAppend] = field(default_factory=list)
+    batch: list[_Batch] = field(default_factory=list)
+
+    def extend(self, other: PreparedAppends) -> None:
+        """Add ``other``'s appends after these."""
+        self.appends.extend(other.appends)
+        self.batch.extend(other.batch)
+
+
 class _Prepared(NamedTuple):
     """An event in the form it is stored in: checked, canonical, digested."""
 
@@ -377,16 +394,23 @@ class EventStore:
         and nothing is written. There is no idempotent-resend shortcut here: feeds are
         idempotent by comparing with what the log already holds.
         """
+        return await self.append_prepared(self.prepare_streams(appends), conn=conn)
+
+    def prepare_streams(self, appends: Sequence[StreamAppend]) -> PreparedAppends:
+        """The work ``append_streams`` does before it reaches the database: every event
+        checked against its contract (ContractError, before anything is written), encoded
+        and digested.
+
+        A feed writing batch after batch can prepare the next while the last is written
+        (``append_prepared``), since the two take different cores: Python and PostgreSQL.
+        """
+        prepared = PreparedAppends()
         metadata_texts: dict[int, tuple[str, bytes]] = {}
-        batch: list[_Batch] = []
-        seen: set[str] = set()
         for a in appends:
             if not a.events:
                 raise ValueError(f"append to {a.stream_id} needs at least one event")
-            if a.stream_id in seen:
-                raise ValueError(f"{a.stream_id} appears twice in one append_streams call")
-            seen.add(a.stream_id)
-            batch.append(
+            prepared.appends.append(a)
+            prepared.batch.append(
                 (
                     a.stream_id,
                     category_of(a.stream_id),
@@ -394,6 +418,18 @@ class EventStore:
                     [self._prepare(a.stream_id, e, metadata_texts) for e in a.events],
                 )
             )
+        return prepared
+
+    async def append_prepared(
+        self, prepared: PreparedAppends, *, conn: asyncpg.Connection | None = None
+    ) -> list[AppendResult]:
+        """Write what ``prepare_streams`` prepared, as ``append_streams`` does."""
+        batch, appends = prepared.batch, prepared.appends
+        seen: set[str] = set()
+        for b in batch:
+            if b[0] in seen:
+                raise ValueError(f"{b[0]} appears twice in one append_streams call")
+            seen.add(b[0])
         if not batch:
             return []
         try:
