@@ -17,11 +17,11 @@ from typing import Any
 
 import asyncpg
 
-from bench import eventlog, raw
+from bench import eventlog, ownership, raw
 from bench.assessment import AssessmentSizes, run_assessment
 from bench.commissioning import CommissioningSizes, run_commissioning
 from bench.common import BenchDatabase, bench_database, median, progress, quiet_platformdirs
-from bench.contract import bench_registry, new_events
+from bench.contract import CATEGORY, bench_registry, new_events
 from bench.mixed_load import MixedSizes, run_mixed
 from bench.registry import RegistrySizes, run_registry
 from bench.report import build_results, render_table, write_results
@@ -175,24 +175,42 @@ async def run(
         progress(f"database ready ({db.source})")
         settings = Settings(database_url=db.url)
         await raw.create_table(db.url)
+        await ownership.prepare(db.url)
         raw_conns = [await raw.connect(db.url) for _ in range(sizes.writers)]
+        role_conns = await ownership.role_connections(db.url, sizes.writers)
         pool = await create_pool(
             db.url, settings, min_size=sizes.writers + 2, max_size=sizes.writers + 8
         )
-        store = EventStore(pool, bench_registry)
+        # The store as a service runs it: a role the ownership policy applies to.
+        role_pool = await ownership.role_pool(
+            db.url, settings, min_size=sizes.writers + 2, max_size=sizes.writers + 8
+        )
+        store = EventStore(role_pool, bench_registry)
+        # The same store as the log's owner, whom the policy does not apply to.
+        owner_store = EventStore(pool, bench_registry)
         try:
             if only in (None, "eventlog"):
                 details.update(
-                    await _scenarios(sizes, db, raw_conns, pool, store, settings, samples)
+                    await _scenarios(
+                        sizes,
+                        db,
+                        _Connections(raw_conns, role_conns),
+                        pool,
+                        store,
+                        owner_store,
+                        settings,
+                        samples,
+                    )
                 )
             for name, (_, scenario) in SERVICE_SCENARIOS.items():
                 if only in (None, name):
                     details[name] = await scenario(db.admin_url, scenario_sizes[name], samples.add)
             machine = await _machine(raw_conns[0], db)
         finally:
-            for conn in raw_conns:
+            for conn in [*raw_conns, *role_conns]:
                 await conn.close()
             await pool.close()
+            await role_pool.close()
     config = {
         **asdict(sizes),
         **{name: asdict(each) for name, each in scenario_sizes.items()},
@@ -204,16 +222,26 @@ async def run(
     return results
 
 
+@dataclass(frozen=True)
+class _Connections:
+    """Plain connections: as the database owner, and as the bench role."""
+
+    owner: list[asyncpg.Connection]
+    role: list[asyncpg.Connection]
+
+
 async def _scenarios(
     sizes: Sizes,
     db: BenchDatabase,
-    raw_conns: list[asyncpg.Connection],
+    conns: _Connections,
     pool: asyncpg.Pool,
     store: EventStore,
+    owner_store: EventStore,
     settings: Settings,
     samples: Samples,
 ) -> dict[str, Any]:
     n, w = sizes.repeats, sizes.writers
+    raw_conns = conns.owner
     rows = raw.RawRows()
     counter = 0
 
@@ -231,10 +259,20 @@ async def _scenarios(
         raw_conns, [rows.insert_rows(50, f"warm-{tag()}") for _ in range(w)]
     )
     await raw.copy_rows(raw_conns[0], rows.copy_rows(1000, f"warm-{tag()}"))
-    await eventlog.append_concurrently(store, [events(50) for _ in range(w)], tag())
-    await eventlog.append_batches(store, [events(sizes.batch_size)], tag())
+    for each in (store, owner_store):
+        await eventlog.append_concurrently(each, [events(50) for _ in range(w)], tag())
+        await eventlog.append_batches(each, [events(sizes.batch_size)], tag())
+    await ownership.insert_concurrently(
+        conns.role, ownership.TRIGGERED, [rows.insert_rows(50, f"warm-{tag()}") for _ in range(w)]
+    )
+    for staged in (False, True):
+        await ownership.insert_batches(
+            conns.role[0], rows.copy_rows(2000, f"{CATEGORY}-warm-{tag()}"), staged=staged
+        )
 
-    # Ours and the baseline alternate, so slow drift on the server hits both alike.
+    # Ours and the baselines alternate, so slow drift on the server hits them alike. The
+    # store appends as a service does, under the ownership policy; as the log's owner, the
+    # same appends are not checked: the two side by side are what the policy costs.
     for rep in range(1, n + 1):
         per_conn = [rows.insert_rows(sizes.raw_rows_per_conn, f"raw-{tag()}") for _ in range(w)]
         rate = await raw.insert_concurrently(raw_conns, per_conn)
@@ -242,6 +280,15 @@ async def _scenarios(
         per_writer = [events(sizes.append_events_per_writer) for _ in range(w)]
         rate = await eventlog.append_concurrently(store, per_writer, tag())
         samples.add("append_8w_events_per_s", rate, "events/s", rep, n)
+        per_writer = [events(sizes.append_events_per_writer) for _ in range(w)]
+        rate = await eventlog.append_concurrently(owner_store, per_writer, tag())
+        samples.add("append_8w_unchecked_events_per_s", rate, "events/s", rep, n)
+        per_conn = [rows.insert_rows(sizes.raw_rows_per_conn, f"raw-{tag()}") for _ in range(w)]
+        rate = await ownership.insert_concurrently(raw_conns, ownership.INDEXED, per_conn)
+        samples.add("raw_insert_indexed_8c_rows_per_s", rate, "rows/s", rep, n)
+        per_conn = [rows.insert_rows(sizes.raw_rows_per_conn, f"raw-{tag()}") for _ in range(w)]
+        rate = await ownership.insert_concurrently(conns.role, ownership.TRIGGERED, per_conn)
+        samples.add("raw_insert_triggered_8c_rows_per_s", rate, "rows/s", rep, n)
 
     for rep in range(1, n + 1):
         copy = rows.copy_rows(sizes.raw_copy_rows, f"raw-{tag()}")
@@ -250,6 +297,18 @@ async def _scenarios(
         batches = [events(sizes.batch_size) for _ in range(sizes.append_batches)]
         rate = await eventlog.append_batches(store, batches, tag())
         samples.add("append_batch_events_per_s", rate, "events/s", rep, n)
+        copy = rows.copy_rows(sizes.raw_copy_rows, f"raw-{tag()}")
+        rate = await ownership.copy_rows(raw_conns[0], ownership.INDEXED, copy)
+        samples.add("raw_copy_indexed_rows_per_s", rate, "rows/s", rep, n)
+        copy = rows.copy_rows(sizes.raw_copy_rows, f"raw-{tag()}")
+        rate = await ownership.copy_rows(conns.role[0], ownership.TRIGGERED, copy)
+        samples.add("copy_triggered_rows_per_s", rate, "rows/s", rep, n)
+        ready = rows.copy_rows(sizes.batch_size * sizes.append_batches, f"{CATEGORY}-u{tag()}")
+        rate = await ownership.insert_batches(conns.role[0], ready, staged=False)
+        samples.add("insert_unnest_rows_per_s", rate, "rows/s", rep, n)
+        ready = rows.copy_rows(sizes.batch_size * sizes.append_batches, f"{CATEGORY}-s{tag()}")
+        rate = await ownership.insert_batches(conns.role[0], ready, staged=True)
+        samples.add("insert_staged_rows_per_s", rate, "rows/s", rep, n)
 
     # Both reads cover the same number of rows: the whole log, and as many raw rows.
     log_size = int(await raw_conns[0].fetchval("SELECT count(*) FROM events"))
