@@ -39,7 +39,14 @@ from services.registry.gias.csvfile import (
 )
 from shared.contracts.registry import GiasImportCompleted, RejectedRow
 from shared.eventlog.contracts import EventContract, EventMetadata
-from shared.eventlog.model import ANY, RECORDED_COLUMNS, NewEvent, RecordedEvent, StreamAppend
+from shared.eventlog.model import (
+    ANY,
+    RECORDED_COLUMNS,
+    NewEvent,
+    RecordedEvent,
+    StreamAppend,
+    new_event_ids,
+)
 from shared.eventlog.store import EventStore, PreparedAppends
 
 # Streams per transaction: large enough to keep round trips rare, small enough that no
@@ -655,9 +662,13 @@ def _decided(
     after = _Kept(stream_id, fingerprints[stream_id], version + len(events))
     if events:
         kept[stream_id] = after
-        yield StreamAppend(stream_id, [NewEvent(e, meta) for e in events], version)
+        yield StreamAppend(stream_id, [NewEvent(e, meta, next(_IDS)) for e in events], version)
     else:
         unchanged.append(after)
+
+
+# Event ids for every import this process runs, drawn from the system's randomness in bulk.
+_IDS = new_event_ids()
 
 
 def _chunks(appends: Iterable[StreamAppend], size: int) -> Iterator[list[StreamAppend]]:

@@ -47,6 +47,8 @@ def canonical_bytes(value: Any) -> bytes:
 # ("v1.0") only sends the value the slow way. Searched for only after a cheap substring test
 # says one may be there: a regular expression tried at every byte costs more than orjson.
 _FLOAT_TO_REWRITE = re.compile(rb"[0-9](?:\.0(?![0-9])|e[-+])")
+# An integral float's ".0", which canonical JSON drops ("12.0" is 12).
+_INTEGRAL = re.compile(rb"(?<=[0-9])\.0(?![0-9])")
 
 
 def canonical_utf8(value: Any, *, floats: bool = True, finite: bool = False) -> bytes:
@@ -64,16 +66,18 @@ def canonical_utf8(value: Any, *, floats: bool = True, finite: bool = False) -> 
         out = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # orjson.JSONEncodeError: big integers, non-string keys, surrogates
         return canonical_bytes(value)
-    if (
-        b"\\u0000" in out
-        or (
-            floats
-            and (b".0" in out or b"e+" in out or b"e-" in out)
-            and _FLOAT_TO_REWRITE.search(out) is not None
-        )
-        or (not finite and orjson.loads(out) != value)
-    ):
+    if b"\\u0000" in out or (not finite and orjson.loads(out) != value):
         return canonical_bytes(value)
+    if floats and (b".0" in out or b"e+" in out or b"e-" in out):
+        if b"e+" in out or b"e-" in out or b"-0.0" in out:
+            if _FLOAT_TO_REWRITE.search(out) is not None:
+                return canonical_bytes(value)
+        elif _INTEGRAL.search(out) is not None:
+            # Integral floats only (a percentage of 12.0, say): drop their ".0". A match inside
+            # a string ("v1.0") would change it, so the result is read back and compared; 12
+            # and 12.0 compare equal, a changed string does not.
+            rewritten = _INTEGRAL.sub(b"", out)
+            return rewritten if orjson.loads(rewritten) == value else canonical_bytes(value)
     return out
 
 

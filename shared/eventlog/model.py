@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
@@ -51,6 +52,16 @@ class NewEvent:
     data: EventContract
     metadata: EventMetadata
     event_id: UUID = field(default_factory=uuid4)
+
+
+def new_event_ids(batch: int = 1024) -> Iterator[UUID]:
+    """Fresh event ids without end, random like ``uuid4``'s, read from the system's
+    randomness ``batch`` at a time rather than one each (for a feed writing tens of
+    thousands of events)."""
+    while True:
+        random = os.urandom(16 * batch)
+        for start in range(0, 16 * batch, 16):
+            yield UUID(bytes=random[start : start + 16], version=4)
 
 
 @dataclass(frozen=True, slots=True)

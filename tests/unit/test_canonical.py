@@ -139,3 +139,37 @@ def test_number_kinds_come_from_the_schema() -> None:
 
     assert number_kinds(Open) == NumberKinds(True, False)
     assert number_kinds(Holder) == NumberKinds(True, True)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ({"fsm": 12.0, "n": [0.0, 100.0, 1.05]}, b'{"fsm":12,"n":[0,100,1.05]}'),
+        ({"fsm": 12.0, "name": "v1.0"}, b'{"fsm":12,"name":"v1.0"}'),
+        ({"x1.0": 2.0}, b'{"x1.0":2}'),
+        ([-0.0, 3.0], b"[0,3]"),
+    ],
+)
+def test_integral_floats_lose_their_point_and_nothing_else_does(value: Any, text: bytes) -> None:
+    assert canonical_utf8(value, finite=True) == text == canonical_bytes(value)
+
+
+@given(
+    st.lists(
+        st.floats(allow_nan=False, allow_infinity=False).map(float.__floor__).map(float)
+        | st.text(st.sampled_from("0123456789.-e ")),
+        max_size=8,
+    )
+)
+def test_integral_floats_beside_numeric_looking_text(value: list[Any]) -> None:
+    assert canonical_utf8(value, finite=True) == canonical_bytes(value)
+
+
+def test_event_ids_in_bulk_are_version_4_and_never_repeat() -> None:
+    from itertools import islice
+
+    from shared.eventlog.model import new_event_ids
+
+    ids = list(islice(new_event_ids(batch=7), 100))
+    assert len(set(ids)) == 100
+    assert all(i.version == 4 and i.variant == "specified in RFC 4122" for i in ids)

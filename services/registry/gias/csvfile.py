@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 BOM = b"\xef\xbb\xbf"
 
@@ -41,9 +41,12 @@ class RowProblem(Exception):
         return f"{where}: {self.reason}" + (f" ({self.value!r})" if self.value else "")
 
 
-@dataclass(frozen=True)
-class Row:
-    """One data row: its file, its line number (the header is line 1) and its fields."""
+class Row(NamedTuple):
+    """One data row: its file, its line number (the header is line 1) and its fields.
+
+    A named tuple, built in a third of a frozen dataclass's time: an import makes one for
+    every row of every file (80,000 nationally).
+    """
 
     file: str
     line: int
@@ -56,6 +59,11 @@ class Row:
             return None
         value = value.strip()
         return value or None
+
+    def texts(self, columns: Sequence[str]) -> list[str | None]:
+        """``text`` of each of ``columns``, in one go (for a parser reading many of them)."""
+        get = self.fields.get
+        return [(v.strip() or None) if (v := get(c)) is not None else None for c in columns]
 
     def required(self, column: str) -> str:
         """The value, or a RowProblem if it is empty."""
@@ -95,10 +103,13 @@ class Row:
         if value is None:
             return None
         parts = value.replace("/", "-").split("-")
-        if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
+        if len(parts) != 3:
+            raise self.problem(column, value, "is not a date (dd-mm-yyyy)")
+        day, month, year = parts
+        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
             raise self.problem(column, value, "is not a date (dd-mm-yyyy)")
         try:
-            return date(int(parts[2]), int(parts[1]), int(parts[0]))
+            return date(int(year), int(month), int(day))
         except ValueError:
             raise self.problem(column, value, "is not a real date") from None
 
