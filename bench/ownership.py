@@ -4,8 +4,8 @@ shapes a batch append could take with it, each beside the raw baselines of the s
 Row-level security (migration 0009) applies to every role but the log's owner, so a bench
 that appends as the database owner measures an append no service makes. The bench role
 here is what a service's is: not the owner, no BYPASSRLS, column INSERT on the log, and one
-category of its own in ``eventlog.stream_owners``. The same store appending as the owner is
-the same code without the policy: the two side by side are what the policy costs.
+category of its own in ``eventlog.stream_owners``. The same appends by the same role with the
+policy switched off (``set_policy``, on the bench's own database) are what the policy costs.
 
 For batches, PostgreSQL refuses COPY FROM into a table with row-level security for a role it
 applies to. The alternatives EVENTLOG.md lists are measured on copies of the log's table
@@ -88,6 +88,13 @@ async def prepare(url: str) -> None:
         await conn.execute(SETUP)
     finally:
         await conn.close()
+
+
+async def set_policy(conn: asyncpg.Connection, *, enabled: bool) -> None:
+    """Turn the log's row-level security on or off (the bench database's owner only): the
+    same role, pool and statements with and without the policy are its whole cost."""
+    action = "ENABLE" if enabled else "DISABLE"
+    await conn.execute(f"ALTER TABLE {LOG_SCHEMA}.events {action} ROW LEVEL SECURITY")
 
 
 async def role_pool(url: str, settings: Settings, **options: Any) -> asyncpg.Pool:
