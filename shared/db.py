@@ -185,7 +185,8 @@ class LeanPool(asyncpg.Pool):  # type: ignore[misc]
 
     __slots__ = ()
 
-    async def release(self, connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109 (asyncpg's signature)
+    # asyncpg's own signature, timeout parameter and all.
+    async def release(self, connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
         """Return ``connection`` to the pool (see the class)."""
         if not self._release_inline(connection):
             await super().release(connection, timeout=timeout)
