@@ -14,8 +14,9 @@ from typing import Any
 
 import httpx
 
+from bench import http_floor
 from bench.common import progress, service_server
-from bench.http_load import load
+from bench.http_load import load, open_loop
 from services.assessment.indicators import rebuild_indicators
 from services.registry.importer import GiasFiles, import_gias
 from services.registry.ofsted import import_ofsted
@@ -165,6 +166,20 @@ async def _profile_load(
                 out.setdefault(f"get_trust_{path}_p50_ms", []).append(round(run.p50_ms, 2))
                 out.setdefault(f"get_trust_{path}_rps", []).append(round(run.rps, 1))
                 out.setdefault(f"get_trust_{path}_errors", []).append(run.errors)
+
+        # Latency at a fixed offered rate: half what the floor (bench.http_floor) serves.
+        def profile(rng: random.Random) -> str:
+            return f"/trusts/{rng.choice(uids)}/profile"
+
+        rate = http_floor.offered_rate()
+        out["open_loop_rate_per_s"] = round(rate, 1)
+        for rep in range(1, n + 1):
+            run = await open_loop(
+                "127.0.0.1", port, token, profile, rate=rate, seconds=sizes.load_seconds
+            )
+            add("get_trust_profile_open_p50_ms", run.p50_ms, "ms", rep, n)
+            add("get_trust_profile_open_p99_ms", run.p99_ms, "ms", rep, n)
+            out.setdefault("open_loop_errors", []).append(run.errors)
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import math
 import os
 import socket
@@ -16,6 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -85,6 +87,26 @@ def _free_port() -> int:
         return port
 
 
+async def run_worker(job: str, url: str, *args: str) -> dict[str, Any]:
+    """Run ``python -m bench.worker JOB ARGS`` on the database at ``url``; its JSON result."""
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(PROJECT_ROOT)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.worker",
+        job,
+        *args,
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench.worker {job} failed (exit {proc.returncode})")
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return result
+
+
 @asynccontextmanager
 async def service_server(
     service: str, url: str, settings: Settings, workers: int = 1
@@ -94,6 +116,25 @@ async def service_server(
     Yields its port once ``/readyz`` answers 200 (its consumers running).
     """
     port = _free_port()
+    argv = ["-m", "shared.cli", "serve", service, "--port", str(port), "--workers", str(workers)]
+    async with _server(argv, port, url, settings, "/readyz", service):
+        yield port
+
+
+@asynccontextmanager
+async def floor_server(url: str, settings: Settings) -> AsyncIterator[int]:
+    """``bench.http_floor`` as a separate process, served as the services are; its port."""
+    port = _free_port()
+    async with _server(
+        ["-m", "bench.http_floor", "--port", str(port)], port, url, settings, "/healthz", "floor"
+    ):
+        yield port
+
+
+@asynccontextmanager
+async def _server(
+    argv: list[str], port: int, url: str, settings: Settings, ready: str, name: str
+) -> AsyncIterator[None]:
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -104,14 +145,7 @@ async def service_server(
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
-        "-m",
-        "shared.cli",
-        "serve",
-        service,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
+        *argv,
         env=env,
         cwd=PROJECT_ROOT,
         stdout=asyncio.subprocess.DEVNULL,
@@ -123,12 +157,12 @@ async def service_server(
             deadline = time.monotonic() + 30
             while True:
                 with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get("/readyz")).status_code == 200:
+                    if (await client.get(ready)).status_code == 200:
                         break
                 if proc.returncode is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the {service} server did not become ready")
+                    raise RuntimeError(f"the {name} server did not become ready")
                 await asyncio.sleep(0.1)
-        yield port
+        yield
     finally:
         proc.terminate()
         await proc.wait()

@@ -91,6 +91,86 @@ async def load(
     )
 
 
+async def open_loop(
+    host: str,
+    port: int,
+    token: str,
+    path: Callable[[random.Random], str],
+    *,
+    rate: float,
+    seconds: float,
+    connections: int = 64,
+) -> LoadRun:
+    """Requests sent at a fixed ``rate`` per second for ``seconds``, whatever the answers.
+
+    Unlike ``load``, where each client waits for its answer before asking again (so a slow
+    server is asked less), this keeps the offered rate: each request has its moment, and its
+    latency counts from that moment, so time spent waiting for a free connection counts too.
+    Up to ``connections`` keep-alive connections are opened as needed.
+    """
+    rng = random.Random(0)
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    opened = 0
+    freed = asyncio.Condition()
+    latencies: list[float] = []
+    errors = 0
+
+    def request(target: str) -> bytes:
+        return (
+            f"GET {target} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+            "Accept: application/json\r\n\r\n"
+        ).encode()
+
+    async def one(due: float, target: str) -> None:
+        nonlocal opened, errors
+        async with freed:
+            while not idle and opened >= connections:
+                await freed.wait()
+            if idle:
+                conn = idle.pop()
+            else:
+                opened += 1
+                conn = await asyncio.open_connection(host, port)
+        try:
+            status = await _get(*conn, request(target))
+        except (asyncio.IncompleteReadError, ConnectionError):
+            status = 0
+            conn[1].close()
+            async with freed:
+                opened -= 1
+                freed.notify()
+        else:
+            async with freed:
+                idle.append(conn)
+                freed.notify()
+        latencies.append((time.perf_counter() - due) * 1000)
+        if status != 200:
+            errors += 1
+
+    tasks: set[asyncio.Task[None]] = set()
+    started = time.perf_counter()
+    total = int(rate * seconds)
+    for i in range(total):
+        due = started + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.create_task(one(due, path(rng)))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - started
+    for _, writer in idle:
+        writer.close()
+    return LoadRun(
+        requests=len(latencies),
+        errors=errors,
+        seconds=elapsed,
+        p50_ms=percentile(latencies, 50),
+        p99_ms=percentile(latencies, 99),
+    )
+
+
 _IDLE_S = 3.0
 
 

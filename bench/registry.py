@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import random
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,14 +11,11 @@ from typing import Any
 
 import asyncpg
 
-from bench.common import progress, service_server
-from bench.http_load import load
-from services.registry.importer import GiasFiles, import_gias
-from services.registry.projections import rebuild
+from bench import http_floor
+from bench.common import floor_server, progress, run_worker, service_server
+from bench.http_load import load, open_loop
 from services.registry.sample import write_sample
-from shared.contracts import all_contracts
 from shared.db import asyncpg_dsn, create_pool
-from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
 from shared.settings import Settings
 from tests import dbutil
@@ -55,40 +52,37 @@ async def run_registry(
         await admin.close()
     folder = Path(tempfile.mkdtemp(prefix="st-bench-gias-"))
     progress(f"writing a synthetic national GIAS set ({sizes.schools:,} schools)")
-    files = write_sample(folder, schools=sizes.schools, seed=2030)
-    gias = GiasFiles(
-        files.establishments, files.groups, files.group_links, files.establishment_links
-    )
+    write_sample(folder, schools=sizes.schools, seed=2030)
     n = sizes.repeats
-    details: dict[str, Any] = {"schools": sizes.schools, "reimport_events_written": []}
+    details: dict[str, Any] = {
+        "schools": sizes.schools,
+        "reimport_events_written": [],
+        "import": "python -m bench.worker import: a process of its own, as the registry's role",
+    }
     url = ""
     for rep in range(1, n + 1):
         if url:
             await dbutil.drop_database(admin_url, url)
         url = await dbutil.create_database(admin_url)
-        settings = Settings(environment="test", database_url=url, jwt_secret="b" * 40)
-        pool = await create_pool(url, settings, max_size=4)
-        try:
-            store = EventStore(pool, all_contracts())
-            started = time.perf_counter()
-            report = await import_gias(store, gias, actor="bench")
-            seconds = time.perf_counter() - started
-            add("gias_import_national_s", seconds, "s", rep, n)
-            details["import_events_written"] = report.events_written
-            details["import_rows_read"] = report.rows_read
-            started = time.perf_counter()
-            again = await import_gias(store, gias, actor="bench")
-            add("gias_reimport_unchanged_s", time.perf_counter() - started, "s", rep, n)
-            details["reimport_events_written"].append(again.events_written)
-        finally:
-            await pool.close()
+        # Imported (and imported again) by a process of its own, as the CLI does it.
+        done = await run_worker("import", url, "--dir", str(folder))
+        add("gias_import_national_s", done["import_s"], "s", rep, n)
+        add("gias_reimport_unchanged_s", done["reimport_s"], "s", rep, n)
+        add("gias_import_peak_rss_mb", done["peak_rss_mb"], "MB", rep, n)
+        details["import_events_written"] = done["events_written"]
+        details["import_rows_read"] = done["rows_read"]
+        details["reimport_events_written"].append(done["reimport_events_written"])
     settings = Settings(environment="test", database_url=url, jwt_secret="b" * 40)
     try:
         for rep in range(1, n + 1):
-            rebuilt = await rebuild(url, settings)
-            add("rebuild_events_per_s", rebuilt.events_per_s, "events/s", rep, n)
-            details["rebuild_events"] = rebuilt.events
-        async with service_server("registry", url, settings, sizes.server_workers) as port:
+            rebuilt = await run_worker("rebuild", url)
+            add("rebuild_events_per_s", rebuilt["events_per_s"], "events/s", rep, n)
+            add("rebuild_peak_rss_mb", rebuilt["peak_rss_mb"], "MB", rep, n)
+            details["rebuild_events"] = rebuilt["events"]
+        async with (
+            service_server("registry", url, settings, sizes.server_workers) as port,
+            floor_server(url, settings) as floor,
+        ):
             token = issue_token(settings, roles=[Role.READER], subject="bench")
             urns, las = await _targets(url, settings)
             details["load"] = {
@@ -96,28 +90,37 @@ async def run_registry(
                 "seconds": sizes.load_seconds,
                 "server_workers": sizes.server_workers,
                 "client": "bench.http_load (keep-alive, one connection per client)",
+                "floor": "bench.http_floor: the same query on a bare FastAPI route, same server",
             }
-            # One unmeasured run first: connection pools, statement caches, the page cache.
-            await load(
-                "127.0.0.1",
-                port,
-                token,
-                lambda rng: f"/schools/{rng.choice(urns)}",
-                clients=CLIENTS,
-                seconds=sizes.load_seconds / 2,
-            )
-            for rep in range(1, n + 1):
-                single = await load(
+
+            def school(rng: random.Random) -> str:
+                return f"/schools/{rng.choice(urns)}"
+
+            # One unmeasured run of each first: connection pools, statement caches, the page cache.
+            for each in (port, floor):
+                await load(
                     "127.0.0.1",
-                    port,
+                    each,
                     token,
-                    lambda rng: f"/schools/{rng.choice(urns)}",
+                    school,
                     clients=CLIENTS,
-                    seconds=sizes.load_seconds,
+                    seconds=sizes.load_seconds / 2,
+                )
+            floor_rps = []
+            for rep in range(1, n + 1):
+                # The route and its floor alternate, so drift hits both alike.
+                single = await load(
+                    "127.0.0.1", port, token, school, clients=CLIENTS, seconds=sizes.load_seconds
                 )
                 add("get_school_p99_ms", single.p99_ms, "ms", rep, n)
                 details.setdefault("get_school_p50_ms", []).append(round(single.p50_ms, 2))
                 add("get_school_rps", single.rps, "req/s", rep, n)
+                bare = await load(
+                    "127.0.0.1", floor, token, school, clients=CLIENTS, seconds=sizes.load_seconds
+                )
+                add("get_school_floor_rps", bare.rps, "req/s", rep, n)
+                floor_rps.append(bare.rps)
+                details.setdefault("get_school_floor_p99_ms", []).append(round(bare.p99_ms, 2))
                 listed = await load(
                     "127.0.0.1",
                     port,
@@ -131,7 +134,19 @@ async def run_registry(
                     round(listed.p50_ms, 2)
                 )
                 add("list_schools_filtered_rps", listed.rps, "req/s", rep, n)
-                details.setdefault("load_errors", []).append(single.errors + listed.errors)
+                details.setdefault("load_errors", []).append(
+                    single.errors + bare.errors + listed.errors
+                )
+            # Latency at a fixed offered rate: half what the floor can serve.
+            rate = http_floor.offered_rate(floor_rps)
+            details["open_loop_rate_per_s"] = round(rate, 1)
+            for rep in range(1, n + 1):
+                run = await open_loop(
+                    "127.0.0.1", port, token, school, rate=rate, seconds=sizes.load_seconds
+                )
+                add("get_school_open_p50_ms", run.p50_ms, "ms", rep, n)
+                add("get_school_open_p99_ms", run.p99_ms, "ms", rep, n)
+                details.setdefault("open_loop_errors", []).append(run.errors)
     finally:
         await dbutil.drop_database(admin_url, url)
     details["reimport_events_written_max"] = max(details["reimport_events_written"])

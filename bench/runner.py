@@ -17,11 +17,11 @@ from typing import Any
 
 import asyncpg
 
-from bench import eventlog, raw
+from bench import eventlog, ownership, raw
 from bench.assessment import AssessmentSizes, run_assessment
 from bench.commissioning import CommissioningSizes, run_commissioning
 from bench.common import BenchDatabase, bench_database, median, progress, quiet_platformdirs
-from bench.contract import bench_registry, new_events
+from bench.contract import CATEGORY, bench_registry, new_events
 from bench.feeds import FeedSizes, run_feeds
 from bench.mixed_load import MixedSizes, run_mixed
 from bench.publish import PublishSizes, run_publish
@@ -181,24 +181,39 @@ async def run(
         progress(f"database ready ({db.source})")
         settings = Settings(database_url=db.url)
         await raw.create_table(db.url)
+        await ownership.prepare(db.url)
         raw_conns = [await raw.connect(db.url) for _ in range(sizes.writers)]
+        role_conns = await ownership.role_connections(db.url, sizes.writers)
         pool = await create_pool(
             db.url, settings, min_size=sizes.writers + 2, max_size=sizes.writers + 8
         )
-        store = EventStore(pool, bench_registry)
+        # The store as a service runs it: a role the ownership policy applies to.
+        role_pool = await ownership.role_pool(
+            db.url, settings, min_size=sizes.writers + 2, max_size=sizes.writers + 8
+        )
+        store = EventStore(role_pool, bench_registry)
         try:
             if only in (None, "eventlog"):
                 details.update(
-                    await _scenarios(sizes, db, raw_conns, pool, store, settings, samples)
+                    await _scenarios(
+                        sizes,
+                        db,
+                        _Connections(raw_conns, role_conns),
+                        pool,
+                        store,
+                        settings,
+                        samples,
+                    )
                 )
             for name, (_, scenario) in SERVICE_SCENARIOS.items():
                 if only in (None, name):
                     details[name] = await scenario(db.admin_url, scenario_sizes[name], samples.add)
             machine = await _machine(raw_conns[0], db)
         finally:
-            for conn in raw_conns:
+            for conn in [*raw_conns, *role_conns]:
                 await conn.close()
             await pool.close()
+            await role_pool.close()
     config = {
         **asdict(sizes),
         **{name: asdict(each) for name, each in scenario_sizes.items()},
@@ -210,16 +225,25 @@ async def run(
     return results
 
 
+@dataclass(frozen=True)
+class _Connections:
+    """Plain connections: as the database owner, and as the bench role."""
+
+    owner: list[asyncpg.Connection]
+    role: list[asyncpg.Connection]
+
+
 async def _scenarios(
     sizes: Sizes,
     db: BenchDatabase,
-    raw_conns: list[asyncpg.Connection],
+    conns: _Connections,
     pool: asyncpg.Pool,
     store: EventStore,
     settings: Settings,
     samples: Samples,
 ) -> dict[str, Any]:
     n, w = sizes.repeats, sizes.writers
+    raw_conns = conns.owner
     rows = raw.RawRows()
     counter = 0
 
@@ -239,15 +263,35 @@ async def _scenarios(
     await raw.copy_rows(raw_conns[0], rows.copy_rows(1000, f"warm-{tag()}"))
     await eventlog.append_concurrently(store, [events(50) for _ in range(w)], tag())
     await eventlog.append_batches(store, [events(sizes.batch_size)], tag())
+    await ownership.insert_concurrently(
+        conns.role, ownership.TRIGGERED, [rows.insert_rows(50, f"warm-{tag()}") for _ in range(w)]
+    )
+    for staged in (False, True):
+        await ownership.insert_batches(
+            conns.role[0], rows.copy_rows(2000, f"{CATEGORY}-warm-{tag()}"), staged=staged
+        )
 
-    # Ours and the baseline alternate, so slow drift on the server hits both alike.
+    # Ours and the baselines alternate, so slow drift on the server hits them alike. The
+    # store appends as a service does, under the ownership policy; then the same appends,
+    # same role and pool, with the policy switched off: the two are what the policy costs.
+    # Which of the two goes first alternates too.
     for rep in range(1, n + 1):
         per_conn = [rows.insert_rows(sizes.raw_rows_per_conn, f"raw-{tag()}") for _ in range(w)]
         rate = await raw.insert_concurrently(raw_conns, per_conn)
         samples.add("raw_insert_8c_rows_per_s", rate, "rows/s", rep, n)
-        per_writer = [events(sizes.append_events_per_writer) for _ in range(w)]
-        rate = await eventlog.append_concurrently(store, per_writer, tag())
-        samples.add("append_8w_events_per_s", rate, "events/s", rep, n)
+        policy = [(True, "append_8w_events_per_s"), (False, "append_8w_unchecked_events_per_s")]
+        for enabled, key in policy if rep % 2 else reversed(policy):
+            await ownership.set_policy(raw_conns[0], enabled=enabled)
+            per_writer = [events(sizes.append_events_per_writer) for _ in range(w)]
+            rate = await eventlog.append_concurrently(store, per_writer, tag())
+            samples.add(key, rate, "events/s", rep, n)
+        await ownership.set_policy(raw_conns[0], enabled=True)
+        per_conn = [rows.insert_rows(sizes.raw_rows_per_conn, f"raw-{tag()}") for _ in range(w)]
+        rate = await ownership.insert_concurrently(raw_conns, ownership.INDEXED, per_conn)
+        samples.add("raw_insert_indexed_8c_rows_per_s", rate, "rows/s", rep, n)
+        per_conn = [rows.insert_rows(sizes.raw_rows_per_conn, f"raw-{tag()}") for _ in range(w)]
+        rate = await ownership.insert_concurrently(conns.role, ownership.TRIGGERED, per_conn)
+        samples.add("raw_insert_triggered_8c_rows_per_s", rate, "rows/s", rep, n)
 
     for rep in range(1, n + 1):
         copy = rows.copy_rows(sizes.raw_copy_rows, f"raw-{tag()}")
@@ -256,6 +300,18 @@ async def _scenarios(
         batches = [events(sizes.batch_size) for _ in range(sizes.append_batches)]
         rate = await eventlog.append_batches(store, batches, tag())
         samples.add("append_batch_events_per_s", rate, "events/s", rep, n)
+        copy = rows.copy_rows(sizes.raw_copy_rows, f"raw-{tag()}")
+        rate = await ownership.copy_rows(raw_conns[0], ownership.INDEXED, copy)
+        samples.add("raw_copy_indexed_rows_per_s", rate, "rows/s", rep, n)
+        copy = rows.copy_rows(sizes.raw_copy_rows, f"raw-{tag()}")
+        rate = await ownership.copy_rows(conns.role[0], ownership.TRIGGERED, copy)
+        samples.add("copy_triggered_rows_per_s", rate, "rows/s", rep, n)
+        ready = rows.copy_rows(sizes.batch_size * sizes.append_batches, f"{CATEGORY}-u{tag()}")
+        rate = await ownership.insert_batches(conns.role[0], ready, staged=False)
+        samples.add("insert_unnest_rows_per_s", rate, "rows/s", rep, n)
+        ready = rows.copy_rows(sizes.batch_size * sizes.append_batches, f"{CATEGORY}-s{tag()}")
+        rate = await ownership.insert_batches(conns.role[0], ready, staged=True)
+        samples.add("insert_staged_rows_per_s", rate, "rows/s", rep, n)
 
     # Both reads cover the same number of rows: the whole log, and as many raw rows.
     log_size = int(await raw_conns[0].fetchval("SELECT count(*) FROM events"))

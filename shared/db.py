@@ -167,9 +167,65 @@ async def create_pool(
         "reset": keep_session,
     }
     kwargs.update(overrides)
-    pool = await asyncpg.create_pool(asyncpg_dsn(url), **kwargs)
-    assert pool is not None
+    pool = LeanPool(
+        asyncpg_dsn(url),
+        **{
+            "max_queries": 50_000,
+            "max_inactive_connection_lifetime": 300.0,
+            "loop": None,
+            "connection_class": asyncpg.Connection,
+            "record_class": asyncpg.Record,
+            **kwargs,
+        },
+    )
+    await pool
     return pool
+
+
+class LeanPool(asyncpg.Pool):  # type: ignore[misc]
+    """asyncpg's pool, releasing a connection inline when nothing in the release can wait.
+
+    asyncpg runs every release inside ``asyncio.shield``: a new task and another turn of the
+    event loop, so that a caller cancelled mid-release still returns its connection. Only a
+    release that can suspend needs that: one that must roll back a transaction left open or
+    wait out a cancelled query. A release that cannot suspend cannot be interrupted either,
+    so it is done here in line; every other release goes the way asyncpg goes.
+    """
+
+    __slots__ = ()
+
+    # asyncpg's own signature, timeout parameter and all.
+    async def release(self, connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        """Return ``connection`` to the pool (see the class)."""
+        if not self._release_inline(connection):
+            await super().release(connection, timeout=timeout)
+
+    def _release_inline(self, proxy: Any) -> bool:
+        holder = getattr(proxy, "_holder", None)
+        con = getattr(proxy, "_con", None)
+        if (
+            holder is None
+            or con is None
+            or holder._pool is not self
+            or self._reset is not keep_session
+            or holder._in_use is None
+            or con.is_closed()
+            or con._protocol.is_in_transaction()
+            or con._top_xact is not None
+            or con._protocol._is_cancelling()
+            or con._protocol.queries_count >= self._max_queries
+            or holder._generation != self._generation
+        ):
+            return False
+        # What Pool.release, PoolConnectionHolder.release and Connection._reset do when there
+        # is no transaction to roll back, and keep_session does nothing.
+        con._on_release()
+        con._listeners.clear()
+        con._log_listeners.clear()
+        holder._timeout = None
+        holder._release()
+        holder._setup_inactive_callback()
+        return True
 
 
 def _login(
@@ -230,16 +286,36 @@ async def keep_session(conn: asyncpg.Connection) -> None:
 
 async def init_connection(conn: asyncpg.Connection) -> None:
     """Pass JSON through as text (the event log encodes it canonically itself) and read
-    transaction ids (xid8) as Python ints."""
-    for name in ("json", "jsonb"):
-        await conn.set_type_codec(
-            name, encoder=_identity, decoder=_identity, schema="pg_catalog", format="text"
-        )
+    transaction ids (xid8) as Python ints.
+
+    JSON travels in PostgreSQL's binary format, which for json is the text itself and for
+    jsonb a version byte and the text: the same text either way, and binary is what COPY
+    (the log's batch append) needs.
+    """
+    await conn.set_type_codec(
+        "json", encoder=str.encode, decoder=_utf8, schema="pg_catalog", format="binary"
+    )
+    await conn.set_type_codec(
+        "jsonb", encoder=_jsonb_send, decoder=_jsonb_recv, schema="pg_catalog", format="binary"
+    )
     await conn.set_type_codec("xid8", encoder=str, decoder=int, schema="pg_catalog", format="text")
 
 
-def _identity(value: str) -> str:
-    return value
+_JSONB_VERSION = b"\x01"
+
+
+def _jsonb_send(text: str) -> bytes:
+    return _JSONB_VERSION + text.encode()
+
+
+def _jsonb_recv(data: bytes) -> str:
+    if data[:1] != _JSONB_VERSION:
+        raise ValueError(f"unknown jsonb binary format version {data[:1]!r}")
+    return data[1:].decode()
+
+
+def _utf8(data: bytes) -> str:
+    return data.decode()
 
 
 class SqlParams:

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.commissioning import api, delegations_api, interventions_api
 from services.commissioning.area_plans.api import router as area_plan_router
+from services.commissioning.candidates.service import keep_warm
 from services.commissioning.knowledge import knowledge_projection
 from services.commissioning.projections import cases_projection
 from shared.app import ServiceSpec, create_service_app
@@ -42,6 +43,8 @@ SPEC = ServiceSpec(
     ),
     consumers=lambda: [knowledge_projection(), cases_projection()],
     policies=POLICIES,
+    # The shortlists' trust profiles, loaded from start-up on rather than by the first request.
+    background=lambda runtime: [keep_warm(runtime.store.pool)],
 )
 
 

@@ -64,6 +64,12 @@ class TrustState:
     founding_la: str | None = None
 
 
+# Events of a school's or trust's stream that change nothing a snapshot is compared with
+# (details, trust, predecessors, closed): a stream that has moved only by these since a GIAS
+# row was last compared with it needs no new comparison.
+SNAPSHOT_NEUTRAL_EVENTS: frozenset[str] = frozenset({OfstedInspectionRecorded.type_name})
+
+
 def evolve_school(state: SchoolState | None, event: EventContract) -> SchoolState:
     """The school after one more of its events."""
     # Every event of a school's stream names its URN, so any of them can start the state.

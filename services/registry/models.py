@@ -23,7 +23,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, BYTEA, JSONB, TIMESTAMP, UUID
 
 metadata = MetaData()
 
@@ -214,12 +214,27 @@ Index(
 )
 Index("registry_pending_transfers_case", pending_transfers.c.case_id)
 
+# What the GIAS importer last compared each school and trust stream with (importer.py): not
+# a read model but the importer's own, checked against the log's stream versions, so a
+# rebuild of the read models has no reason to empty it (an empty table only means the next
+# import compares every row the slow way, and writes it again).
+gias_fingerprints = Table(
+    "registry_gias_fingerprints",
+    metadata,
+    Column("stream_id", Text, primary_key=True),
+    Column("code", Text, nullable=False),
+    Column("row_digest", BYTEA, nullable=False),
+    Column("inputs_digest", BYTEA, nullable=False),
+    Column("stream_version", BigInteger, nullable=False),
+)
+
+
 # Plain strings, not SQLAlchemy's quoted_name: they key the rows the projection encodes, and
 # orjson takes only str itself as a key unless told otherwise, at a cost to every row.
 SCHOOL_DETAIL_FIELDS: tuple[str, ...] = tuple(str(c.name) for c in _school_detail_columns())
 TRUST_DETAIL_FIELDS: tuple[str, ...] = tuple(str(c.name) for c in _trust_detail_columns())
 # Tables of the registry's own state that a read-model rebuild must not empty.
-STATE_TABLES: tuple[str, ...] = (pending_transfers.name,)
+STATE_TABLES: tuple[str, ...] = (pending_transfers.name, gias_fingerprints.name)
 # Dependency order does not matter (no foreign keys: events may arrive in any stream order).
 READ_MODEL_TABLES: tuple[str, ...] = tuple(
     t.name for t in metadata.sorted_tables if t.name not in STATE_TABLES

@@ -69,6 +69,46 @@ def canonical_json_read_back(value: Any) -> bytes:
     return text
 
 
+# Floats orjson writes differently from ``canonical_json``: integral ("12.0", "-0.0") or in
+# exponent form ("1e+16", "5e-324"). Strings, key order and integers come out byte for byte
+# the same (tests/unit/test_canonical.py checks every code point). A match inside a string
+# ("v1.0") only sends the value the slow way. Searched for only after a cheap substring test
+# says one may be there: a regular expression tried at every byte costs more than orjson.
+_FLOAT_TO_REWRITE = re.compile(rb"[0-9](?:\.0(?![0-9])|e[-+])")
+# An integral float's ".0", which canonical JSON drops ("12.0" is 12).
+_INTEGRAL = re.compile(rb"(?<=[0-9])\.0(?![0-9])")
+
+
+def canonical_utf8(value: Any, *, floats: bool = True, finite: bool = False) -> bytes:
+    """``canonical_bytes(value)``, ten to twenty times faster for the values events hold.
+
+    orjson writes sorted keys, compact separators and the same string escapes. What it
+    writes differently goes to ``canonical_bytes``: NUL (which JSONB cannot hold; orjson
+    escapes it), floats it formats otherwise, integers beyond 64 bits and keys that are not
+    strings. orjson writes NaN and infinities as null, so the result is read back and
+    compared unless the caller knows there are none. Callers who know more say so, from the
+    contract's schema: ``floats=False`` when it holds no floats at all, ``finite=True`` when
+    every float it holds is finite (bounded on both sides, say).
+    """
+    try:
+        out = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # orjson.JSONEncodeError: big integers, non-string keys, surrogates
+        return canonical_bytes(value)
+    if b"\\u0000" in out or (not finite and orjson.loads(out) != value):
+        return canonical_bytes(value)
+    if floats and (b".0" in out or b"e+" in out or b"e-" in out):
+        if b"e+" in out or b"e-" in out or b"-0.0" in out:
+            if _FLOAT_TO_REWRITE.search(out) is not None:
+                return canonical_bytes(value)
+        elif _INTEGRAL.search(out) is not None:
+            # Integral floats only (a percentage of 12.0, say): drop their ".0". A match inside
+            # a string ("v1.0") would change it, so the result is read back and compared; 12
+            # and 12.0 compare equal, a changed string does not.
+            rewritten = _INTEGRAL.sub(b"", out)
+            return rewritten if orjson.loads(rewritten) == value else canonical_bytes(value)
+    return out
+
+
 def loads_exact(text: str) -> Any:
     """Parse JSON keeping every number exact, for re-canonicalising stored events."""
     return json.loads(text, parse_float=Decimal)

@@ -8,8 +8,9 @@ shape and stored events are never edited.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, NamedTuple, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -111,6 +112,9 @@ class EventRegistry:
     def __init__(self, contracts: Iterable[type[EventContract]] = ()) -> None:
         self._contracts: dict[str, type[EventContract]] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        # What numbers each contract's valid data may hold, worked out once here rather than
+        # checked on every append (see ``NumberKinds``).
+        self._numbers: dict[str, NumberKinds] = {}
         for contract in contracts:
             self.register(contract)
 
@@ -123,6 +127,7 @@ class EventRegistry:
                 f"event type {name!r} is already registered to {existing.__qualname__}"
             )
         self._contracts[name] = contract
+        self._numbers[name] = number_kinds(contract)
         return contract
 
     def upcaster(self, type_name: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
@@ -145,6 +150,10 @@ class EventRegistry:
             if key in self._upcasters and self._upcasters[key] is not fn:
                 raise ValueError(f"{key[0]} v{key[1]} already has an upcaster")
             self._upcasters[key] = fn
+
+    def numbers(self, type_name: str) -> NumberKinds:
+        """What numbers data valid for this type may hold, as its schema says."""
+        return self._numbers[type_name]
 
     def __contains__(self, type_name: object) -> bool:
         return type_name in self._contracts
@@ -192,6 +201,66 @@ class EventRegistry:
     def decode(self, type_name: str, version: int, data: JsonObject) -> EventContract:
         """Upcast stored data and validate it into the current contract."""
         return self.validate(type_name, self.upcast(type_name, version, data))
+
+
+class NumberKinds(NamedTuple):
+    """What numbers a contract's valid data may hold, from its schema (see ``number_kinds``)."""
+
+    # Any float at all (False: integers only).
+    floats: bool
+    # NaN or an infinity (False: every float is bounded, or refuses them).
+    non_finite: bool
+
+
+# Schema nodes whose valid values are neither floats nor, given their children, hold any: the
+# walk below looks inside each. Function descriptors ("no-info", "with-info") are not
+# values. Anything not named here, and "any" above all, may hold any float.
+_NUMBERLESS_NODES = frozenset(
+    {
+        "bool", "int", "str", "bytes", "date", "datetime", "time", "timedelta", "uuid", "url",
+        "none", "enum", "literal", "nullable", "default", "list", "tuple", "set", "frozenset",
+        "dict", "union", "tagged-union", "model", "model-fields", "model-field", "definitions",
+        "definition-ref", "function-after", "function-before", "no-info", "with-info",
+    }
+)  # fmt: skip
+_SKIPPED_KEYS = frozenset({"metadata", "ref", "cls", "config", "function", "type"})
+
+
+def number_kinds(contract: type[BaseModel]) -> NumberKinds:
+    """Whether data valid for ``contract`` may hold floats, and NaN or infinities.
+
+    A float refuses non-finite values when it is bounded on both sides or its model says
+    ``allow_inf_nan=False``; a field typed ``Any``, a custom serializer, or a schema node
+    this does not know may hold any float.
+    """
+    found: set[str] = set()
+    _walk(contract.__pydantic_core_schema__, found, allow_inf_nan=True)
+    return NumberKinds(floats=bool(found), non_finite="non_finite" in found)
+
+
+def _walk(node: Any, found: set[str], *, allow_inf_nan: bool) -> None:
+    if isinstance(node, list | tuple):
+        for child in node:
+            _walk(child, found, allow_inf_nan=allow_inf_nan)
+        return
+    if isinstance(node, float):  # a default or a literal
+        found.add("float" if math.isfinite(node) else "non_finite")
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    if kind == "model":
+        # A model's own config decides for its fields; an enclosing model's does not.
+        allow_inf_nan = node.get("config", {}).get("allow_inf_nan", True)
+    if kind == "float":
+        bounded = ("ge" in node or "gt" in node) and ("le" in node or "lt" in node)
+        unbounded = node.get("allow_inf_nan", allow_inf_nan) and not bounded
+        found.add("non_finite" if unbounded else "float")
+    elif kind is not None and kind not in _NUMBERLESS_NODES:
+        found.add("non_finite")
+    for key, child in node.items():
+        if key not in _SKIPPED_KEYS:
+            _walk(child, found, allow_inf_nan=allow_inf_nan)
 
 
 def _plain_errors(exc: ValidationError) -> list[dict[str, Any]]:

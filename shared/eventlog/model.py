@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
-from collections.abc import Sequence
+import struct
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
@@ -51,6 +53,16 @@ class NewEvent:
     data: EventContract
     metadata: EventMetadata
     event_id: UUID = field(default_factory=uuid4)
+
+
+def new_event_ids(batch: int = 1024) -> Iterator[UUID]:
+    """Fresh event ids without end, random like ``uuid4``'s, read from the system's
+    randomness ``batch`` at a time rather than one each (for a feed writing tens of
+    thousands of events)."""
+    while True:
+        random = os.urandom(16 * batch)
+        for start in range(0, 16 * batch, 16):
+            yield UUID(bytes=random[start : start + 16], version=4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,15 +189,32 @@ def event_digest(
     metadata: bytes,
 ) -> bytes:
     """SHA-256 over an event's identity and canonical content, each part length-prefixed."""
-    parts = (
-        event_id.bytes,
-        stream_id.encode(),
-        event_type.encode(),
-        str(schema_version).encode(),
-        data,
-        metadata,
-    )
-    return hashlib.sha256(b"".join(len(p).to_bytes(8, "big") + p for p in parts)).digest()
+    stream = stream_id.encode()
+    type_ = event_type.encode()
+    version = str(schema_version).encode()
+    # Each part preceded by its length as 8 bytes, big-endian; the id is always 16 bytes.
+    return hashlib.sha256(
+        b"".join(
+            (
+                _ID_PREFIX,
+                event_id.bytes,
+                _LENGTH.pack(len(stream)),
+                stream,
+                _LENGTH.pack(len(type_)),
+                type_,
+                _LENGTH.pack(len(version)),
+                version,
+                _LENGTH.pack(len(data)),
+                data,
+                _LENGTH.pack(len(metadata)),
+                metadata,
+            )
+        )
+    ).digest()
+
+
+_LENGTH = struct.Struct(">Q")
+_ID_PREFIX = _LENGTH.pack(16)
 
 
 def chain_stream_hash(previous: bytes, version: int, recorded_micros: int, digest: bytes) -> bytes:

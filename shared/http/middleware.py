@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from contextvars import ContextVar
+from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
@@ -178,7 +179,12 @@ class _RequestCycle:
         if message["type"] == "http.response.start":
             self.response_started = True
             self.status = message["status"]
-            MutableHeaders(scope=message)[REQUEST_ID_HEADER] = self.request_id
+            headers = message.get("headers") or []
+            if any(name.lower() == _REQUEST_ID_BYTES for name, _ in headers):
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = self.request_id
+            else:
+                # Appended as the raw header it is: MutableHeaders would first look for one.
+                message["headers"] = [*headers, (_REQUEST_ID_BYTES, self.request_id.encode())]
         await self._send(message)
 
     def _record(self, seconds: float) -> None:
@@ -187,6 +193,19 @@ class _RequestCycle:
         # Raw paths of unmatched requests would make a label per scanner probe.
         label = template if isinstance(template, str) else UNMATCHED_ROUTE
         method = self.scope.get("method", "")
-        service = self.middleware.service
-        HTTP_REQUESTS.labels(service, method, label, str(self.status)).inc()
-        HTTP_REQUEST_DURATION.labels(service, method, label).observe(seconds)
+        key = (self.middleware.service, method, label, self.status)
+        series = _SERIES.get(key)
+        if series is None:
+            service = self.middleware.service
+            series = _SERIES[key] = (
+                HTTP_REQUESTS.labels(service, method, label, str(self.status)),
+                HTTP_REQUEST_DURATION.labels(service, method, label),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
+
+
+_REQUEST_ID_BYTES = REQUEST_ID_HEADER.lower().encode()
+# Each (service, method, route, status)'s counter and histogram, looked up once: prometheus's
+# labels() checks and locks on every call. Routes are templates, so this stays small.
+_SERIES: dict[tuple[str, str, str, int], tuple[Any, Any]] = {}

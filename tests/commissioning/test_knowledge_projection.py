@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from services.commissioning.candidates import candidates_for, candidates_json_for
-from services.commissioning.candidates.service import forget_remembered
+from services.commissioning.candidates import service as candidate_service
+from services.commissioning.candidates.service import forget_remembered, keep_warm
 from services.commissioning.knowledge import (
     knowledge_projection,
     school_facts,
@@ -448,6 +449,37 @@ async def test_candidates_for_ranks_from_the_projected_knowledge(
             pool, urns=[100001], pillars=pillars, factors=FactorWeights(), limit=None
         )
         assert again.candidates[1].band == "no_published_evidence"
+
+
+async def test_the_warmer_loads_the_profiles_before_anyone_asks(
+    story_db: tuple[asyncpg.Pool, EventStore, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pool, store, url = story_db
+    forget_remembered()
+    async with running_knowledge(pool, store, url) as caught_up:
+        await caught_up()
+        warmer = asyncio.create_task(keep_warm(pool, interval_s=0.01))
+        try:
+            await wait_until(lambda: _warmed(pool), what="the warmer to load every trust's profile")
+        finally:
+            warmer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await warmer
+
+        # The first ranking only scores: it reads no profile.
+        def no_loading(row: object) -> object:
+            raise AssertionError("the first ranking loaded a profile")
+
+        monkeypatch.setattr(candidate_service, "_profile", no_loading)
+        result = await candidates_for(
+            pool, urns=[100001], pillars=[], factors=FactorWeights(), limit=None
+        )
+        assert [c.trust_uid for c in result.candidates] == [COASTAL, DOWNS]
+
+
+async def _warmed(pool: asyncpg.Pool) -> bool:
+    uids = {r[0] for r in await pool.fetch("SELECT uid FROM commissioning_trust_profiles")}
+    return any(set(m.by_uid) == uids for m in candidate_service._memories.values())
 
 
 async def test_the_models_and_the_migration_agree(pool: asyncpg.Pool) -> None:

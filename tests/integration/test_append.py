@@ -12,7 +12,7 @@ from shared.db import asyncpg_dsn
 from shared.eventlog.contracts import ContractError, EventContract, EventMetadata
 from shared.eventlog.errors import EventIdReused, InvalidStreamId, WrongExpectedVersion
 from shared.eventlog.model import ANY, NO_STREAM, STREAM_EXISTS, NewEvent, StreamAppend
-from shared.eventlog.store import EventStore
+from shared.eventlog.store import COPY_MIN_EVENTS, EventStore
 from shared.eventlog.verify import verify_log
 from tests.contracts import Measured, Noted
 from tests.integration.helpers import META, note, unique_category
@@ -225,3 +225,70 @@ async def test_multi_stream_appends_on_a_connection_without_a_transaction_still_
     async with store.pool.acquire() as conn:
         report = await verify_log(conn)
     assert not [b for b in report.breaks if s in b.detail], "the hashes must cover the stored time"
+
+
+# ------------------------------------------- large batches (COPY into staging, then INSERT)
+
+
+def many(start: int, count: int) -> list[NewEvent]:
+    return [note(i) for i in range(start, start + count)]
+
+
+async def test_large_batches_land_in_order_and_verify(store: EventStore) -> None:
+    assert COPY_MIN_EVENTS <= 100
+    a, b, c = stream(), stream(), stream()
+    await store.append(b, [note(0)], expected_version=NO_STREAM)
+    results = await store.append_streams(
+        [
+            StreamAppend(a, many(1, 60), NO_STREAM),
+            StreamAppend(b, many(1, 30), 1),
+            StreamAppend(c, many(1, 10), NO_STREAM),
+        ]
+    )
+    assert [(r.first_version, r.last_version) for r in results] == [(1, 60), (2, 31), (1, 10)]
+    positions = [p for r in results for p in r.positions]
+    assert positions == sorted(positions), "positions follow the order events were given"
+    assert results[-1].last == max(r.last for r in results)
+    assert [e.data["n"] for e in await store.read_stream(b)] == list(range(31))
+    single = await store.append(c, many(100, 80), expected_version=10)
+    assert (single.first_version, single.last_version) == (11, 90)
+    async with store.pool.acquire() as conn:
+        report = await verify_log(conn)
+        # The staging rows went into the log; none are left behind.
+        assert await conn.fetchval("SELECT count(*) FROM pg_temp.eventlog_staging") == 0
+    assert not [x for x in report.breaks if any(s in x.detail for s in (a, b, c))]
+
+
+async def test_a_large_batch_that_conflicts_writes_nothing(store: EventStore) -> None:
+    a, b = stream(), stream()
+    await store.append(b, [note(0)], expected_version=NO_STREAM)
+    with pytest.raises(WrongExpectedVersion) as err:
+        await store.append_streams(
+            [StreamAppend(a, many(0, 100), NO_STREAM), StreamAppend(b, [note(1)], NO_STREAM)]
+        )
+    assert (err.value.stream_id, err.value.actual) == (b, 1)
+    assert await store.stream_version(a) == 0
+    # Writers racing for the same new stream: one wins, the others conflict at the INSERT.
+    c = stream()
+    outcomes = await asyncio.gather(
+        *(store.append(c, many(i * 100, 100), expected_version=NO_STREAM) for i in range(4)),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(o, WrongExpectedVersion) for o in outcomes) == 3
+    assert await store.stream_version(c) == 100
+
+
+async def test_large_batches_twice_in_one_transaction(store: EventStore) -> None:
+    a, b = stream(), stream()
+    async with store.transaction() as conn:
+        await store.append_streams([StreamAppend(a, many(0, 70), NO_STREAM)], conn=conn)
+        await store.append_streams([StreamAppend(b, many(0, 70), NO_STREAM)], conn=conn)
+    assert [len(await store.read_stream(s)) for s in (a, b)] == [70, 70]
+
+
+async def test_a_large_batch_resent_is_refused_by_its_ids(store: EventStore) -> None:
+    events = many(0, 80)
+    s = stream()
+    await store.append_streams([StreamAppend(s, events, NO_STREAM)])
+    with pytest.raises(EventIdReused):
+        await store.append_streams([StreamAppend(stream(), events, NO_STREAM)])

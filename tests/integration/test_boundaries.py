@@ -21,6 +21,7 @@ from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.errors import NotStreamOwner
 from shared.eventlog.model import ANY, NewEvent
 from shared.eventlog.runtime import owner_store
+from shared.eventlog.store import COPY_MIN_EVENTS
 from shared.eventlog.verify import verify_log
 from shared.ownership import LOG_SCHEMA, OWNERS, OwnerName, owner, stream_owners
 from shared.settings import Settings
@@ -221,12 +222,16 @@ async def test_the_store_refuses_another_services_stream_before_the_database(
                 f"case-{closed.case_id}", [NewEvent(closed, meta)], expected_version=ANY
             )
         assert await registry.stream_version(f"case-{closed.case_id}") == 0
-        # And without the store's check the database refuses it all the same.
+        # And without the store's check the database refuses it all the same, one event
+        # or a batch large enough to travel by COPY (into staging, then one INSERT).
         registry.owner = None
-        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
-            await registry.append(
-                f"case-{closed.case_id}", [NewEvent(closed, meta)], expected_version=ANY
-            )
+        for count in (1, 2, COPY_MIN_EVENTS + 1):
+            with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+                await registry.append(
+                    f"case-{closed.case_id}",
+                    [NewEvent(closed, meta) for _ in range(count)],
+                    expected_version=ANY,
+                )
     async with owner_store(boundary_db, settings, all_contracts(), "commissioning") as mine:
         await mine.append(f"case-{closed.case_id}", [NewEvent(closed, meta)], expected_version=ANY)
         (stored,) = await mine.read_stream(f"case-{closed.case_id}")

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from services.registry.domain import (
+    SNAPSHOT_NEUTRAL_EVENTS,
     Membership,
     SchoolState,
     fold_school,
+    fold_trust,
     school_snapshot_events,
     trust_snapshot_events,
 )
 from shared.contracts.registry import (
+    OfstedInspectionRecorded,
     SchoolDetails,
     SchoolJoinedTrust,
     SchoolLeftTrust,
@@ -92,3 +97,73 @@ def test_a_trust_seen_closed_first_time_is_incorporated_then_closed() -> None:
     )
     events = trust_snapshot_events(None, 5009, details, SNAPSHOT)
     assert [type(e) for e in events] == [TrustIncorporated, TrustClosed]
+
+
+# What the GIAS importer's fingerprints rely on: a row, once its events are applied, decides
+# nothing more; and the events it takes as neutral change nothing a row is compared with.
+
+_ROWS = [
+    DETAILS,
+    DETAILS.model_copy(update={"pupils": 433, "fsm_percent": 12.0}),
+    DETAILS.model_copy(update={"status": "Closed", "close_date": date(2026, 8, 31)}),
+]
+_MEMBERSHIPS = [None, Membership(5001, date(2019, 4, 1)), Membership(5002, None)]
+_PREDECESSORS: list[list[tuple[int, str, date | None]]] = [
+    [],
+    [(100003, "Predecessor", date(2015, 9, 1)), (100004, "Predecessor - amalgamated", None)],
+]
+
+
+@pytest.mark.parametrize("before", [None, 5001, 5002, "closed"])
+@pytest.mark.parametrize("details", _ROWS)
+@pytest.mark.parametrize("membership", _MEMBERSHIPS)
+@pytest.mark.parametrize("predecessors", _PREDECESSORS)
+def test_a_row_once_applied_decides_nothing_more(
+    before: int | str | None,
+    details: SchoolDetails,
+    membership: Membership | None,
+    predecessors: list[tuple[int, str, date | None]],
+) -> None:
+    if before is None:
+        state = None
+    elif before == "closed":
+        state = fold_school(
+            school_snapshot_events(None, 100001, _ROWS[2], None, [], SNAPSHOT), None
+        )
+    else:
+        state = known(int(before))
+    first = school_snapshot_events(
+        state, 100001, details, membership, predecessors, SNAPSHOT, frozenset({5002})
+    )
+    after = fold_school(first, state)
+    again = school_snapshot_events(
+        after, 100001, details, membership, predecessors, SNAPSHOT, frozenset({5002})
+    )
+    assert again == []
+
+
+@pytest.mark.parametrize("status", ["Open", "Closed"])
+def test_a_trust_row_once_applied_decides_nothing_more(status: str) -> None:
+    old = TrustDetails(name="Dales Academy Trust", trust_type="multi_academy_trust", status="Open")
+    new = old.model_copy(update={"status": status, "name": "Dales Trust"})
+    for state in (None, fold_trust(trust_snapshot_events(None, 5002, old, SNAPSHOT))):
+        after = fold_trust(trust_snapshot_events(state, 5002, new, SNAPSHOT), state)
+        assert trust_snapshot_events(after, 5002, new, SNAPSHOT) == []
+
+
+def test_neutral_events_change_nothing_a_row_is_compared_with() -> None:
+    assert OfstedInspectionRecorded.type_name in SNAPSHOT_NEUTRAL_EVENTS
+    state = known(5001)
+    inspected = OfstedInspectionRecorded.model_validate(
+        {
+            "urn": 100001,
+            "framework": "single_grade",
+            "inspection_start": "2026-10-01",
+            "publication_date": "2026-10-20",
+            "overall_effectiveness": "good",
+        }
+    )
+    after = fold_school([inspected], state)
+    assert after is not None
+    compared = ("details", "trust_uid", "joined_on", "predecessors", "closed")
+    assert [getattr(after, f) for f in compared] == [getattr(state, f) for f in compared]

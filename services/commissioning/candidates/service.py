@@ -12,6 +12,7 @@ case's URNs, weights and limit, and today's date.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date
@@ -34,6 +35,8 @@ from services.commissioning.knowledge.projection import CONSUMER_NAME
 from shared.clock import today_in_england
 from shared.contracts.commissioning import FactorWeights, PillarWeight
 from shared.errors import UnprocessableContent
+
+log = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 10
 EXCLUDED_LIMIT = 200
@@ -65,19 +68,20 @@ def _day(value: str | None) -> date | None:
 
 
 def _profile(row: asyncpg.Record) -> TrustProfile:
+    # Positionally, in MemberSchool's order: done for every school of every trust on a load.
     schools = tuple(
         MemberSchool(
-            urn=s["urn"],
-            la_code=s["la"],
-            la_name=s["la_name"],
-            district=s["district"],
-            region_code=s["region"],
-            phase=s["phase"],
-            easting=s["e"],
-            northing=s["n"],
-            faith=s["faith"],
-            diocese=s["diocese"],
-            joined_on=_day(s["joined"]),
+            s["urn"],
+            s["la"],
+            s["la_name"],
+            s["district"],
+            s["region"],
+            s["phase"],
+            s["e"],
+            s["n"],
+            s["faith"],
+            s["diocese"],
+            None if s["joined"] is None else date.fromisoformat(s["joined"]),
         )
         for s in orjson.loads(row["schools"])
     )
@@ -119,6 +123,24 @@ class _Memory:
         # Rankings being worked out: concurrent requests for the same one wait for it
         # rather than each working it out again.
         self.pending: dict[tuple[Any, ...], asyncio.Future[CandidateList]] = {}
+        # One reload of the profiles at a time (a request's, or the warmer's).
+        self.loading = asyncio.Lock()
+
+    async def catch_up(self, conn: asyncpg.Connection | asyncpg.Pool, checkpoint: str) -> None:
+        """Load the profiles written since this memory last looked, if the knowledge
+        projection has moved on (``checkpoint`` read before this is called)."""
+        async with self.loading:
+            if self.checkpoint == checkpoint:
+                return
+            # A new event reached the knowledge projection: reload just the trusts it touched.
+            changed = await conn.fetch(_PROFILES_SQL, self.revision)
+            for row in changed:
+                self.by_uid[row["uid"]] = _profile(row)
+            if changed:
+                self.revision = max(self.revision, max(r["revision"] for r in changed))
+                self.profiles = [self.by_uid[uid] for uid in sorted(self.by_uid)]
+            self.checkpoint = checkpoint
+            self.results.clear()
 
 
 # One memory per database: a process (a test run, say) may serve more than one, and
@@ -177,16 +199,7 @@ async def _ranked(
                 "None of the case's schools is known from the registry's events yet.",
                 extra={"urns": list(urns)},
             )
-        if memory.checkpoint != checkpoint:
-            # A new event reached the knowledge projection: reload just the trusts it touched.
-            changed = await conn.fetch(_PROFILES_SQL, memory.revision)
-            for row in changed:
-                memory.by_uid[row["uid"]] = _profile(row)
-            if changed:
-                memory.revision = max(memory.revision, max(r["revision"] for r in changed))
-                memory.profiles = [memory.by_uid[uid] for uid in sorted(memory.by_uid)]
-            memory.checkpoint = checkpoint
-            memory.results.clear()
+        await memory.catch_up(conn, checkpoint)
         result = rank_candidates(
             case=list(case.values()),
             trusts=memory.profiles,
@@ -208,6 +221,26 @@ async def _ranked(
     if len(memory.results) > _RESULTS_KEPT:
         memory.results.popitem(last=False)
     return memory, key, result
+
+
+async def keep_warm(pool: asyncpg.Pool, *, interval_s: float = 1.0) -> None:
+    """Keep this process's trust profiles as new as the knowledge projection, for good.
+
+    Loading every profile costs a ranking several times what scoring them does; done here,
+    in the background from start-up on, the first ranking a caseworker asks for after a
+    start (or after an import rewrote many profiles) only scores.
+    """
+    while True:
+        try:
+            state = await pool.fetchrow(_STATE_SQL, CONSUMER_NAME)
+            if state is not None:
+                memory = _memories.setdefault(state["database"], _Memory())
+                await memory.catch_up(pool, state["checkpoint"] or "0:0:0")
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the database may be away for a while: the next look will do
+            log.warning("could not bring the trust profiles up to date", exc_info=True)
+        await asyncio.sleep(interval_s)
 
 
 async def candidates_for(
