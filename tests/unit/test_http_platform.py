@@ -804,7 +804,8 @@ async def test_text_logs_are_one_readable_line_each(client: httpx.AsyncClient) -
 
 
 def test_the_cli_logs_text_in_development_and_json_when_asked_or_elsewhere() -> None:
-    from shared.cli import _log_format, _parser
+    from shared.cli import build_parser as _parser
+    from shared.cli.options import log_format as _log_format
 
     development = Settings(environment="development", jwt_secret=SECRET)
     production = Settings(environment="test", jwt_secret=SECRET)
