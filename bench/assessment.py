@@ -18,7 +18,8 @@ from bench import http_floor
 from bench.common import progress, service_server
 from bench.http_load import load, open_loop
 from services.assessment.indicators import rebuild_indicators
-from services.registry.importer import GiasFiles, import_gias
+from services.registry.gias.snapshot import GiasFiles
+from services.registry.importer import import_gias
 from services.registry.ofsted import import_ofsted
 from services.registry.sample import write_sample
 from shared.contracts import all_contracts

@@ -20,7 +20,8 @@ from bench.common import progress, service_server
 from bench.http_load import load, open_loop
 from services.commissioning.candidates.service import candidates_json_for, forget_remembered
 from services.commissioning.handlers import load_case
-from services.registry.importer import GiasFiles, import_gias
+from services.registry.gias.snapshot import GiasFiles
+from services.registry.importer import import_gias
 from services.registry.sample import write_sample
 from shared.contracts import all_contracts
 from shared.contracts.assessment import DESCRIPTORS, AssessmentPublished, PublishedJudgement

@@ -33,7 +33,8 @@ import httpx
 
 from bench.common import percentile, progress, service_server
 from bench.http_load import Call, MixedRun, mixed_load
-from services.registry.importer import GiasFiles, import_gias
+from services.registry.gias.snapshot import GiasFiles
+from services.registry.importer import import_gias
 from services.registry.projections import rebuild
 from services.registry.sample import write_sample
 from shared.contracts import all_contracts

@@ -16,7 +16,8 @@ import nats
 from nats.js.api import StreamConfig
 
 from bench.common import progress
-from services.registry.importer import GiasFiles, import_gias
+from services.registry.gias.snapshot import GiasFiles
+from services.registry.importer import import_gias
 from services.registry.ofsted import import_ofsted
 from services.registry.sample import write_sample
 from shared.contracts import all_contracts

@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from services.registry.importer import GiasFiles, import_gias
+from services.registry.gias.snapshot import GiasFiles
+from services.registry.importer import import_gias
 from shared.contracts import all_contracts
 from shared.eventlog.runtime import owner_store
 from shared.settings import Settings

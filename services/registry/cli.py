@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from services.registry.gias.csvfile import RowProblem, UnusableInput
-from services.registry.importer import GiasFiles, ImportReport, import_gias
+from services.registry.gias.snapshot import GiasFiles, ImportReport
+from services.registry.importer import import_gias
 from services.registry.ofsted import OfstedReport, import_ofsted
 from shared.contracts import all_contracts
 from shared.db import database_url

@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import re
-import sys
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import NamedTuple, TypeVar
 
-import asyncpg
-import orjson
-
-from services.registry import domain
 from services.registry.domain import (
-    SNAPSHOT_NEUTRAL_EVENTS,
-    Membership,
     SchoolState,
     TrustState,
     evolve_school,
@@ -28,16 +17,26 @@ from services.registry.domain import (
     school_snapshot_events,
     trust_snapshot_events,
 )
-from services.registry.gias import csvfile, records
-from services.registry.gias.csvfile import (
-    Row,
-    RowProblem,
-    Table,
-    UnusableInput,
-    read_rows,
-    read_table,
+from services.registry.gias import records
+from services.registry.gias.csvfile import UnusableInput
+from services.registry.gias.fingerprints import (
+    Fingerprint,
+    Kept,
+    keep_fingerprints,
+    load_fingerprints,
 )
-from shared.contracts.registry import GiasImportCompleted, RejectedRow
+from services.registry.gias.snapshot import (
+    NO_SNAPSHOT_DATE,
+    GiasFiles,
+    ImportReport,
+    Snapshot,
+    Unparsed,
+    parse_lines,
+    read_snapshot,
+    rejected_row,
+    snapshot_date_of,
+)
+from shared.contracts.registry import GiasImportCompleted
 from shared.eventlog.contracts import EventContract, EventMetadata
 from shared.eventlog.model import (
     ANY,
@@ -52,416 +51,16 @@ from shared.eventlog.store import EventStore, PreparedAppends
 # Streams per transaction: large enough to keep round trips rare, small enough that no
 # transaction holds readers' horizon back for long.
 CHUNK_STREAMS = 500
-
-_SNAPSHOT_IN_NAME = re.compile(r"(\d{4})(\d{2})(\d{2})")
-# GIAS publishes no snapshot date inside its files: the establishments file's name is it.
-NO_SNAPSHOT_DATE = "has no snapshot date in its name (GIAS names it edubasealldataYYYYMMDD.csv)"
-
-Progress = Callable[[str, int], None]
-
-
-@dataclass(frozen=True)
-class GiasFiles:
-    """The files of one GIAS snapshot."""
-
-    establishments: Path
-    groups: Path
-    links: Path
-    predecessor_links: Path | None = None
-
-
-@dataclass
-class ImportReport:
-    """What an import did."""
-
-    import_id: str
-    snapshot_date: date
-    rows_read: dict[str, int] = field(default_factory=dict)
-    events_written: int = 0
-    rejected: list[RowProblem] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, object]:
-        """JSON-ready report (the CLI's --json and GET /imports/{id})."""
-        return {
-            "import_id": self.import_id,
-            "snapshot_date": self.snapshot_date.isoformat(),
-            "rows_read": self.rows_read,
-            "events_written": self.events_written,
-            "rejected": [rejected_row(p).model_dump() for p in self.rejected],
-        }
-
-
-def snapshot_date_of(path: Path) -> date | None:
-    """The date in a GIAS file name (edubasealldata20261101.csv), if there is one."""
-    match = _SNAPSHOT_IN_NAME.search(path.name)
-    if not match:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
-
-
-T = TypeVar("T")
-
-
-def _parse(
-    rows: Iterable[Row], parse: Callable[[Row], T | None], report: ImportReport, name: str
-) -> Iterator[T]:
-    count = 0
-    for row in rows:
-        count += 1
-        try:
-            value = parse(row)
-        except RowProblem as problem:
-            report.rejected.append(problem)
-            continue
-        if value is not None:
-            yield value
-    report.rows_read[name] = count
-
-
-# ------------------------------------------------------------------ fingerprints
-#
-# A re-import of an unchanged snapshot should read little and compare less. Each school and
-# trust stream keeps (registry_gias_fingerprints, migration 0011) a digest of the GIAS row
-# that last fed it, a digest of everything that decided its events (a school's row, trust
-# link and predecessors) and the version the stream was left at. A row whose digests match,
-# on a stream that has moved since only by events no snapshot compares
-# (SNAPSHOT_NEUTRAL_EVENTS), would produce no events: it is neither parsed past its URN nor
-# folded. Every other stream is folded and decided as before. The digests are keyed by the
-# code that parses and decides, so a change to that code compares everything again, once.
-# They are written in the same transaction as the events they describe, and a stream with no
-# fingerprint is simply compared the slow way: the table can be emptied at any time.
-
-
-def _code_key() -> bytes:
-    digest = hashlib.sha256()
-    for module in (csvfile, records, domain, sys.modules[__name__]):
-        try:
-            digest.update(Path(module.__file__ or "").read_bytes())
-        except OSError:
-            # Code that cannot be read cannot vouch for older fingerprints: match none.
-            digest.update(uuid.uuid4().bytes)
-    return digest.digest()
-
-
-CODE_KEY = _code_key()
-CODE = CODE_KEY.hex()[:32]
 # Above this many streams to fold, one pass over the whole log costs less than reading each.
 FOLD_ALL_ABOVE = 10_000
 
-_FINGERPRINTS_SQL = """
-SELECT f.stream_id, f.row_digest, f.inputs_digest
-  FROM registry.registry_gias_fingerprints f
- WHERE f.code = $1
-   AND NOT EXISTS (
-       SELECT 1 FROM events e
-        WHERE e.stream_id = f.stream_id AND e.stream_version > f.stream_version
-          AND e.event_type <> ALL($2::text[]))
-"""
-_KEEP_FINGERPRINTS_SQL = """
-INSERT INTO registry.registry_gias_fingerprints
-       (stream_id, code, row_digest, inputs_digest, stream_version)
-SELECT u.s, $1, u.r, u.i, u.v
-  FROM unnest($2::text[], $3::bytea[], $4::bytea[], $5::bigint[]) AS u(s, r, i, v)
-ON CONFLICT (stream_id) DO UPDATE
-   SET code = EXCLUDED.code, row_digest = EXCLUDED.row_digest,
-       inputs_digest = EXCLUDED.inputs_digest, stream_version = EXCLUDED.stream_version
-"""
 _STREAMS_SQL = f"""
 SELECT {RECORDED_COLUMNS} FROM events
  WHERE stream_id = ANY($1::text[])
  ORDER BY stream_id, stream_version
 """
 
-
-class Fingerprint(NamedTuple):
-    """What a stream was last compared with: its GIAS row, and everything that decided it."""
-
-    row: bytes
-    inputs: bytes
-
-
-class _Kept(NamedTuple):
-    """A fingerprint to write, and the stream version it describes."""
-
-    stream_id: str
-    fingerprint: Fingerprint
-    version: int
-
-
-# Keyed once; each digest starts from a copy.
-_HASHER = hashlib.blake2b(digest_size=16, key=CODE_KEY[:64])
-
-
-def _digest(*parts: bytes) -> bytes:
-    hasher = _HASHER.copy()
-    for part in parts:
-        hasher.update(part)
-    return hasher.digest()
-
-
-def _row_hasher(columns: list[str]) -> Callable[[list[str]], bytes]:
-    """A file's row digest: its column names, then the row's values as read, unparsed."""
-    base = _HASHER.copy()
-    base.update(orjson.dumps(columns))
-
-    def digest(values: list[str]) -> bytes:
-        hasher = base.copy()
-        hasher.update(orjson.dumps(values))
-        return hasher.digest()
-
-    return digest
-
-
-async def load_fingerprints(store: EventStore) -> dict[str, Fingerprint]:
-    """The fingerprints of streams that have not moved since but for neutral events."""
-    rows = await store.pool.fetch(_FINGERPRINTS_SQL, CODE, sorted(SNAPSHOT_NEUTRAL_EVENTS))
-    return {r[0]: Fingerprint(bytes(r[1]), bytes(r[2])) for r in rows}
-
-
-async def _keep(conn: asyncpg.Connection, kept: Collection[_Kept]) -> None:
-    if not kept:
-        return
-    await conn.execute(
-        _KEEP_FINGERPRINTS_SQL,
-        CODE,
-        [k.stream_id for k in kept],
-        [k.fingerprint.row for k in kept],
-        [k.fingerprint.inputs for k in kept],
-        [k.version for k in kept],
-    )
-
-
-# ------------------------------------------------------------------ reading a snapshot
-
-
-@dataclass(frozen=True)
-class Unparsed:
-    """An establishments row byte for byte as it was when last applied: parsed only if needed."""
-
-    urn: int
-    line: int
-
-
-@dataclass
-class Snapshot:
-    """A parsed snapshot, with its bad rows already set aside."""
-
-    establishments: dict[int, records.Establishment | Unparsed]
-    trusts: dict[int, records.Group]
-    memberships: dict[int, Membership]
-    predecessors: dict[int, list[tuple[int, str, date | None]]]
-    # Each school's and trust's row digest, by stream id.
-    row_digests: dict[str, bytes] = field(default_factory=dict)
-
-    def inputs(self, stream_id: str) -> bytes:
-        """The digest of everything a stream's events are decided from."""
-        row = self.row_digests[stream_id]
-        kind, key = stream_id.split("-", 1)
-        if kind == "trust":
-            return row
-        urn = int(key)
-        membership = self.memberships.get(urn)
-        return _digest(
-            row,
-            orjson.dumps(
-                [
-                    None if membership is None else [membership.trust_uid, membership.joined_on],
-                    self.predecessors.get(urn, []),
-                ]
-            ),
-        )
-
-
-def read_snapshot(
-    files: GiasFiles, report: ImportReport, known_rows: Mapping[int, bytes] | None = None
-) -> Snapshot:
-    """Parse every file; raises UnusableInput before anything is applied.
-
-    An establishments row whose digest is in ``known_rows`` (by URN) parsed before, by this
-    same code: it is kept ``Unparsed``.
-    """
-    # Open every file first, so a missing column anywhere stops the import before any work.
-    est_rows = read_table(files.establishments, records.ESTABLISHMENT_COLUMNS)
-    group_rows = read_table(files.groups, records.GROUP_COLUMNS)
-    link_rows = read_rows(files.links, records.LINK_COLUMNS)
-    pred_rows = (
-        read_rows(files.predecessor_links, records.PREDECESSOR_COLUMNS)
-        if files.predecessor_links
-        else None
-    )
-    digests: dict[str, bytes] = {}
-    establishments = _first_establishments(est_rows, known_rows or {}, report, digests)
-    groups = _first_groups(group_rows, report, digests)
-    memberships: dict[int, Membership] = {}
-    for link in _parse(link_rows, records.link, report, "links"):
-        where = files.links.name
-        if link.uid not in groups:
-            report.rejected.append(
-                RowProblem(
-                    where,
-                    link.line,
-                    "Group UID",
-                    str(link.uid),
-                    "links to a group that is not in the groups file",
-                )
-            )
-            continue
-        if link.urn not in establishments:
-            report.rejected.append(
-                RowProblem(
-                    where,
-                    link.line,
-                    "URN",
-                    str(link.urn),
-                    "links a URN that is not in the establishments file",
-                )
-            )
-            continue
-        if groups[link.uid].trust_type is None:
-            continue  # federations, sponsors and the like are not trusts
-        if link.urn in memberships:
-            report.rejected.append(
-                RowProblem(
-                    where,
-                    link.line,
-                    "URN",
-                    str(link.urn),
-                    "school is linked to a second academy trust",
-                )
-            )
-            continue
-        memberships[link.urn] = Membership(link.uid, link.joined_on)
-    predecessors: dict[int, list[tuple[int, str, date | None]]] = {}
-    if pred_rows is not None and files.predecessor_links is not None:
-        where = files.predecessor_links.name
-        for p in _parse(pred_rows, records.predecessor_link, report, "predecessor_links"):
-            missing = (
-                p.urn
-                if p.urn not in establishments
-                else p.predecessor_urn
-                if p.predecessor_urn not in establishments
-                else None
-            )
-            if missing is not None:
-                column = "URN" if missing == p.urn else "LinkURN"
-                report.rejected.append(
-                    RowProblem(
-                        where,
-                        p.line,
-                        column,
-                        str(missing),
-                        "links a URN that is not in the establishments file",
-                    )
-                )
-                continue
-            predecessors.setdefault(p.urn, []).append(
-                (p.predecessor_urn, p.link_type, p.established_on)
-            )
-    trusts = {uid: g for uid, g in groups.items() if g.trust_type is not None}
-    digests = {
-        k: v for k, v in digests.items() if not k.startswith("trust-") or int(k[6:]) in trusts
-    }
-    return Snapshot(establishments, trusts, memberships, predecessors, digests)
-
-
-def _first_establishments(
-    table: Table,
-    known_rows: Mapping[int, bytes],
-    report: ImportReport,
-    digests: dict[str, bytes],
-) -> dict[int, records.Establishment | Unparsed]:
-    """Establishments by URN; a repeated URN keeps the first row that parses."""
-    out: dict[int, records.Establishment | Unparsed] = {}
-    count = 0
-    digest_of = _row_hasher(table.columns)
-    urn_at = table.columns.index("URN")
-    for line, values in table.lines:
-        count += 1
-        digest = digest_of(values)
-        known = _known_urn(values, urn_at, digest, known_rows)
-        try:
-            est = (
-                Unparsed(known, line)
-                if known is not None
-                else records.establishment(table.row(line, values))
-            )
-        except RowProblem as problem:
-            report.rejected.append(problem)
-            continue
-        first = out.get(est.urn)
-        if first is not None:
-            report.rejected.append(
-                RowProblem(
-                    table.file,
-                    line,
-                    "URN",
-                    str(est.urn),
-                    f"URN repeated (first on line {first.line})",
-                )
-            )
-            continue
-        out[est.urn] = est
-        digests[f"school-{est.urn}"] = digest
-    report.rows_read["establishments"] = count
-    return out
-
-
-def _known_urn(
-    values: list[str], urn_at: int, digest: bytes, known_rows: Mapping[int, bytes]
-) -> int | None:
-    # The same bytes parsed by the same code give the same school: no need to parse them.
-    if not known_rows or urn_at >= len(values):
-        return None
-    text = values[urn_at].strip()
-    if not text.isascii() or not text.isdigit():
-        return None
-    urn = int(text)
-    return urn if known_rows.get(urn) == digest else None
-
-
-def _first_groups(
-    table: Table, report: ImportReport, digests: dict[str, bytes]
-) -> dict[int, records.Group]:
-    """Groups by UID; a repeated UID keeps the first row that parses."""
-    out: dict[int, records.Group] = {}
-    count = 0
-    digest_of = _row_hasher(table.columns)
-    for line, values in table.lines:
-        count += 1
-        try:
-            group = records.group(table.row(line, values))
-        except RowProblem as problem:
-            report.rejected.append(problem)
-            continue
-        first = out.get(group.uid)
-        if first is not None:
-            report.rejected.append(
-                RowProblem(
-                    table.file,
-                    line,
-                    "Group UID",
-                    str(group.uid),
-                    f"Group UID repeated (first on line {first.line})",
-                )
-            )
-            continue
-        out[group.uid] = group
-        digests[f"trust-{group.uid}"] = digest_of(values)
-    report.rows_read["groups"] = count
-    return out
-
-
-def _parse_lines(path: Path, lines: Collection[int]) -> dict[int, records.Establishment]:
-    """The establishments on ``lines`` of the file, parsed (rows known to parse)."""
-    out: dict[int, records.Establishment] = {}
-    for row in read_rows(path, records.ESTABLISHMENT_COLUMNS):
-        if row.line in lines:
-            est = records.establishment(row)
-            out[est.urn] = est
-    return out
+Progress = Callable[[str, int], None]
 
 
 async def load_state(
@@ -574,8 +173,8 @@ async def import_gias(
         source=f"gias-import:{import_id}",
     )
     # Fingerprints to write: with the events of their stream, or on their own.
-    kept: dict[str, _Kept] = {}
-    unchanged: list[_Kept] = []
+    kept: dict[str, Kept] = {}
+    unchanged: list[Kept] = []
     closed_now = frozenset(
         uid
         for uid, group in parsed.trusts.items()
@@ -643,7 +242,7 @@ async def import_gias(
                 await writing
     for start in range(0, len(unchanged), 10 * CHUNK_STREAMS):
         async with store.pool.acquire() as conn:
-            await _keep(conn, unchanged[start : start + 10 * CHUNK_STREAMS])
+            await keep_fingerprints(conn, unchanged[start : start + 10 * CHUNK_STREAMS])
     completed = GiasImportCompleted(
         import_id=import_id,
         snapshot_date=snapshot,
@@ -676,7 +275,7 @@ def _parse_needed(files: GiasFiles, parsed: Snapshot, to_decide: Collection[str]
         if isinstance(est, Unparsed) and f"school-{urn}" in to_decide
     }
     if lines:
-        parsed.establishments.update(_parse_lines(files.establishments, lines))
+        parsed.establishments.update(parse_lines(files.establishments, lines))
 
 
 def _decided(
@@ -685,12 +284,12 @@ def _decided(
     version: int,
     fingerprints: Mapping[str, Fingerprint],
     meta: EventMetadata,
-    kept: dict[str, _Kept],
-    unchanged: list[_Kept],
+    kept: dict[str, Kept],
+    unchanged: list[Kept],
 ) -> Iterator[StreamAppend]:
     # The stream's fingerprint describes it once these events are in: the same rows again
     # would decide no more (the domain's snapshot functions are idempotent).
-    after = _Kept(stream_id, fingerprints[stream_id], version + len(events))
+    after = Kept(stream_id, fingerprints[stream_id], version + len(events))
     if events:
         kept[stream_id] = after
         yield StreamAppend(stream_id, [NewEvent(e, meta, next(_IDS)) for e in events], version)
@@ -723,23 +322,12 @@ async def _prepare_yielding(store: EventStore, chunk: list[StreamAppend]) -> Pre
 
 
 async def _write_chunk(
-    store: EventStore, prepared: PreparedAppends, kept: list[_Kept], tick: Progress
+    store: EventStore, prepared: PreparedAppends, kept: list[Kept], tick: Progress
 ) -> int:
     # The chunk's events and their streams' fingerprints, in one transaction.
     async with store.transaction() as conn:
         await store.append_prepared(prepared, conn=conn)
-        await _keep(conn, kept)
+        await keep_fingerprints(conn, kept)
     written = sum(len(a.events) for a in prepared.appends)
     tick("appended", written)
     return written
-
-
-def rejected_row(problem: RowProblem) -> RejectedRow:
-    """A row problem as it is recorded in an import's report event."""
-    return RejectedRow(
-        file=problem.file,
-        line=problem.line,
-        column=problem.column,
-        value=problem.value,
-        reason=problem.reason,
-    )

@@ -14,7 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Request, Response, UploadFile, status
 
 from services.registry.gias.csvfile import UnusableInput
-from services.registry.importer import NO_SNAPSHOT_DATE, GiasFiles, import_gias, snapshot_date_of
+from services.registry.gias.snapshot import NO_SNAPSHOT_DATE, GiasFiles, snapshot_date_of
+from services.registry.importer import import_gias
 from services.registry.schemas import ImportAccepted, ImportStatus
 from shared.app import StoreDep
 from shared.contracts.registry import GiasImportCompleted, GiasImportFailed, GiasImportStarted

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from services.registry.gias.csvfile import Row, RowProblem, UnusableInput, read_rows
-from services.registry.importer import load_state, rejected_row
+from services.registry.gias.snapshot import rejected_row
+from services.registry.importer import load_state
 from shared.contracts.registry import OfstedImportCompleted, OfstedInspectionRecorded
 from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.model import ANY, NewEvent, StreamAppend

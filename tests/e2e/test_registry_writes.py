@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from services.registry import imports_api
-from services.registry.importer import GiasFiles
+from services.registry.gias.snapshot import GiasFiles
 from services.registry.main import create_app
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token

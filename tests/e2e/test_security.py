@@ -30,7 +30,8 @@ from fastapi import FastAPI
 
 from services.assessment.handlers import seed_frameworks
 from services.registry import main as registry_main
-from services.registry.importer import GiasFiles, import_gias
+from services.registry.gias.snapshot import GiasFiles
+from services.registry.importer import import_gias
 from shared.authority.rules import OutOfScope, ReferredElsewhere, StepNotInTable
 from shared.contracts import all_contracts
 from shared.db import create_pool

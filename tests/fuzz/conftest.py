@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from services.assessment.handlers import seed_frameworks
-from services.registry.importer import GiasFiles, import_gias
+from services.registry.gias.snapshot import GiasFiles
+from services.registry.importer import import_gias
 from services.registry.projections import rebuild
 from services.registry.sample import write_sample
 from shared.contracts import all_contracts

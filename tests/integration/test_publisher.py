@@ -17,8 +17,9 @@ from cloudevents.core.formats.json import JSONFormat
 from nats.aio.msg import Msg
 
 from services.assessment.handlers import seed_frameworks
+from services.registry.gias.snapshot import GiasFiles
 from services.registry.handlers import register_trust
-from services.registry.importer import GiasFiles, import_gias
+from services.registry.importer import import_gias
 from services.registry.main import create_app as registry_app
 from services.registry.ofsted import import_ofsted
 from services.registry.sample import write_sample

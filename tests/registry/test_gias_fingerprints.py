@@ -11,7 +11,7 @@ import pytest
 
 from services.registry import importer
 from services.registry.gias import records
-from services.registry.importer import GiasFiles
+from services.registry.gias.snapshot import GiasFiles
 from shared.contracts import all_contracts
 from shared.contracts.registry import OfstedInspectionRecorded, SchoolLeftTrust
 from shared.db import create_pool

@@ -15,7 +15,8 @@ import asyncpg
 import pytest
 
 from services.registry.gias.csvfile import UnusableInput
-from services.registry.importer import GiasFiles, ImportReport, import_gias
+from services.registry.gias.snapshot import GiasFiles, ImportReport
+from services.registry.importer import import_gias
 from shared.contracts import all_contracts
 from shared.db import create_pool
 from shared.eventlog.model import RecordedEvent

@@ -50,7 +50,8 @@ from services.registry.feeds.fetch import (
 )
 from services.registry.feeds.sources import FeedSource
 from services.registry.gias.csvfile import UnusableInput
-from services.registry.importer import GiasFiles, GiasPlan, import_gias
+from services.registry.gias.snapshot import GiasFiles
+from services.registry.importer import GiasPlan, import_gias
 from services.registry.ofsted import OfstedReport, import_ofsted, read_inspections
 from shared.clock import today_in_england
 from shared.contracts.registry import (
