@@ -21,9 +21,9 @@ DOCKERIGNORE = ROOT / ".dockerignore"
 
 API_SERVICES: list[ServiceName] = sorted(SERVICE_PORTS)
 # What logs in to the database as a role of its own (shared/ownership.py).
-ROLE_SERVICES: list[str] = [*API_SERVICES, "audit"]
+ROLE_SERVICES: list[str] = [*API_SERVICES, "audit", "publisher"]
 APP_SERVICES: list[str] = ["migrate", *ROLE_SERVICES]
-ALL_SERVICES: set[str] = {"postgres", "console", *APP_SERVICES}
+ALL_SERVICES: set[str] = {"postgres", "nats", "console", *APP_SERVICES}
 
 
 @cache
@@ -121,7 +121,7 @@ def test_console_reaches_the_apis_by_their_service_names_and_serves_on_8000() ->
     assert "DATABASE_URL" not in env  # a client of the APIs, never of the database
 
 
-def test_compose_defines_exactly_the_six_services() -> None:
+def test_compose_defines_exactly_the_expected_services() -> None:
     services = load_compose().get("services")
     assert isinstance(services, dict)
     assert set(services) == ALL_SERVICES
@@ -183,6 +183,13 @@ def test_the_audit_worker_runs_the_chain_and_index_without_http() -> None:
     check = service("audit").get("healthcheck", {})
     assert "--check" in " ".join(map(str, check.get("test", [])))
     assert not published_ports("audit")
+
+
+def test_the_publisher_runs_alone_against_the_jetstream_server() -> None:
+    assert command("publisher")[:3] == ["strongtrusts", "publisher", "run"]
+    assert environment("publisher")["STRONGTRUSTS_NATS_URL"] == "nats://nats:4222"
+    assert "--jetstream" in command("nats")
+    assert not published_ports("publisher")
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
