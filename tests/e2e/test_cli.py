@@ -119,3 +119,17 @@ async def test_the_audit_worker_runs_as_its_role_and_reports_its_health(
         async with asyncio.timeout(30):
             _, err = await worker.communicate()
     assert worker.returncode == 0, err.decode()
+
+
+async def test_the_publisher_commands_say_what_they_need_and_where_they_start(
+    fresh_database: Callable[..., Awaitable[str]], tmp_path: Path
+) -> None:
+    url = await fresh_database()
+    env = {"DATABASE_URL": url, "STRONGTRUSTS_DATA_DIR": str(tmp_path)}
+    no_nats = await _cli("publisher", "run", env=env)
+    assert no_nats.returncode == 2 and "STRONGTRUSTS_NATS_URL" in no_nats.stderr
+    nowhere = await _cli("publisher", "backfill", "--from-position", "999999", env=env)
+    assert nowhere.returncode == 2 and "no event at position 999999" in nowhere.stderr
+    from_start = await _cli("publisher", "backfill", env=env)
+    assert from_start.returncode == 0, from_start.stderr
+    assert "the publisher starts after" in from_start.stdout
