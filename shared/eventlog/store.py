@@ -147,16 +147,24 @@ HORIZON_CONDITION = (
     "(era, tx_id) < ((SELECT era FROM eventlog_era), pg_snapshot_xmin(pg_current_snapshot()))"
 )
 
+# "After the checkpoint", written as at-or-after the next position. The two are the same for
+# integer positions, but PostgreSQL estimates a row comparison from its first column alone:
+# `era > 1` matches nothing in a log of one era, so the strict form was planned as a
+# few rows and read by scanning and sorting everything after the checkpoint (or, for
+# several categories, by filtering the whole log's order), ten times the work of walking
+# the category's index and stopping at the limit; `era >= 1` is estimated as it is.
+AFTER_CHECKPOINT = "(era, tx_id, position) >= ($1, $2, $3::bigint + 1)"
+
 READ_ALL_SQL = f"""
 SELECT {RECORDED_COLUMNS} FROM events
- WHERE (era, tx_id, position) > ($1, $2, $3) AND {HORIZON_CONDITION}
+ WHERE {AFTER_CHECKPOINT} AND {HORIZON_CONDITION}
  ORDER BY era, tx_id, position
  LIMIT $4
 """
 
 READ_CATEGORY_SQL = f"""
 SELECT {RECORDED_COLUMNS} FROM events
- WHERE category = $5 AND (era, tx_id, position) > ($1, $2, $3) AND {HORIZON_CONDITION}
+ WHERE category = $5 AND {AFTER_CHECKPOINT} AND {HORIZON_CONDITION}
  ORDER BY era, tx_id, position
  LIMIT $4
 """
@@ -168,7 +176,8 @@ READ_CATEGORIES_SQL = f"""
 SELECT e.* FROM unnest($5::text[]) AS c(category)
  CROSS JOIN LATERAL (
      SELECT {RECORDED_COLUMNS} FROM events
-      WHERE category = c.category AND (era, tx_id, position) > ($1, $2, $3) AND {HORIZON_CONDITION}
+      WHERE category = c.category AND {AFTER_CHECKPOINT}
+        AND {HORIZON_CONDITION}
       ORDER BY era, tx_id, position
       LIMIT $4
  ) AS e
