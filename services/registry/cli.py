@@ -194,7 +194,8 @@ def _cmd_feeds_run_once(args: argparse.Namespace) -> int:
         feeds_dir,
         fetch_policy,
     )
-    from services.registry.feeds.worker import FeedWorker, PullResult
+    from services.registry.feeds.stream import PullResult
+    from services.registry.feeds.worker import FeedWorker
     from shared.db import owner_database_url
     from shared.eventlog.leader import Busy
 

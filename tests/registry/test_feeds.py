@@ -23,9 +23,11 @@ from services.registry.feeds.domain import (
 )
 from services.registry.feeds.fetch import FetchPolicy
 from services.registry.feeds.handlers import discard_held, release_held
+from services.registry.feeds.imports import ofsted_import_id
 from services.registry.feeds.models import FEED_TABLES
 from services.registry.feeds.sources import GIAS_FILES, FeedSource, feed_sources
-from services.registry.feeds.worker import FeedWorker, PullResult, load_feed, ofsted_import_id
+from services.registry.feeds.stream import PullResult, load_feed
+from services.registry.feeds.worker import FeedWorker
 from shared.contracts import all_contracts
 from shared.contracts.registry import FeedName
 from shared.db import create_pool, owner_database_url

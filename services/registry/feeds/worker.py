@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
 
 import httpx
 
@@ -33,8 +31,6 @@ from services.registry.feeds.domain import (
     FeedState,
     Snapshot,
     drift_reasons,
-    evolve_feed,
-    fold_feed,
     missing_reasons,
     probe_dates,
     summarise_gias,
@@ -46,32 +42,35 @@ from services.registry.feeds.fetch import (
     Outcome,
     Sleep,
     fetch_file,
-    file_digest,
 )
+from services.registry.feeds.imports import (
+    apply_gias,
+    apply_ofsted,
+    gias_files,
+    ofsted_import_id,
+)
+from services.registry.feeds.runfiles import FileChanged, RunFiles
 from services.registry.feeds.sources import FeedSource
+from services.registry.feeds.stream import (
+    ACTOR,
+    FeedRecorder,
+    PullResult,
+    accepted,
+    feed_stream,
+    load_feed,
+)
 from services.registry.gias.csvfile import UnusableInput
-from services.registry.gias.snapshot import GiasFiles
 from services.registry.importer import GiasPlan, import_gias
-from services.registry.ofsted import OfstedReport, import_ofsted, read_inspections
+from services.registry.ofsted import OfstedReport, read_inspections
 from shared.clock import today_in_england
 from shared.contracts.registry import (
     FeedChecked,
     FeedFetchFailed,
-    FeedName,
-    FeedSnapshotAccepted,
-    FeedSnapshotApplied,
-    FeedSnapshotFailed,
-    FeedSnapshotHeld,
-    FeedSnapshotUnusable,
     FetchedFile,
-    GiasImportCompleted,
-    OfstedImportCompleted,
     SnapshotSummary,
 )
 from shared.db import UNREACHABLE_ERRORS
-from shared.eventlog.contracts import EventContract, EventMetadata
 from shared.eventlog.leader import Leader, wait_for_wake
-from shared.eventlog.model import NewEvent
 from shared.eventlog.signals import LogSignals
 from shared.eventlog.store import EventStore
 
@@ -79,46 +78,6 @@ log = logging.getLogger(__name__)
 
 # The leader lock's name; consumers' locks are named by the consumer, so never one of theirs.
 WORKER_NAME = "registry-feed-worker"
-ACTOR = "registry-feeds"
-
-
-def feed_stream(feed: str) -> str:
-    """The stream holding every pull of ``feed``."""
-    return f"feed-{feed}"
-
-
-def ofsted_import_id(run_id: str, role: str) -> str:
-    """The import id of one Ofsted file of a pull: the same on every attempt at it."""
-    return uuid.uuid5(uuid.UUID(run_id), role).hex
-
-
-async def load_feed(store: EventStore, feed: FeedName) -> FeedState:
-    """A feed's state, folded from its stream."""
-    events = await store.read_stream(feed_stream(feed))
-    return fold_feed(feed, ((e.decode(store.registry), e.recorded_at) for e in events))
-
-
-@dataclass(frozen=True)
-class PullResult:
-    """What one pull of one feed came to."""
-
-    feed: str
-    run_id: str | None
-    outcome: str
-    snapshot_date: date | None = None
-    detail: str = ""
-    events_written: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready (``strongtrusts feeds run-once --json``)."""
-        return {
-            "feed": self.feed,
-            "run_id": self.run_id,
-            "outcome": self.outcome,
-            "snapshot_date": self.snapshot_date.isoformat() if self.snapshot_date else None,
-            "detail": self.detail,
-            "events_written": self.events_written,
-        }
 
 
 @dataclass(frozen=True)
@@ -132,9 +91,6 @@ class _HoldBack(Exception):
         super().__init__("; ".join(reasons))
         self.summary = summary
         self.reasons = reasons
-
-
-_C = TypeVar("_C", GiasImportCompleted, OfstedImportCompleted)
 
 
 def _utcnow() -> datetime:
@@ -168,6 +124,8 @@ class FeedWorker:
     def __post_init__(self) -> None:
         self.leader = Leader(WORKER_NAME, self.url, poll_interval_s=self.poll_interval_s)
         self._states: dict[str, FeedState] = {}
+        self.recorder = FeedRecorder(self.store, self.leader, self.now)
+        self.files = RunFiles(self.folder)
 
     async def _state(self, source: FeedSource) -> FeedState:
         """The feed's state; folded again only when its stream has moved (every append in
@@ -213,7 +171,7 @@ class FeedWorker:
             elif source.schedule.next_run(state.last_attempt_at, now) <= now:
                 await self.pull(source, state)
                 state = await self._state(source)
-            self._tidy(source, state)
+            self.files.tidy(source.name, state)
             due = source.schedule.next_run(state.last_attempt_at, self.now())
             wait = min(wait, max(0.0, (due - self.now()).total_seconds()))
         return wait
@@ -224,7 +182,7 @@ class FeedWorker:
         for source in self.sources:
             if feeds is None or source.name in feeds:
                 results.append(await self.pull(source, await self._state(source)))
-                self._tidy(source, await self._state(source))
+                self.files.tidy(source.name, await self._state(source))
         return results
 
     # ------------------------------------------------------------------- a pull
@@ -234,12 +192,12 @@ class FeedWorker:
         if state.pending is not None:
             return await self._finish(source, state, state.pending)
         run_id = self.new_id()
-        run_dir = self._run_dir(source.name, run_id)
+        run_dir = self.files.run_dir(source.name, run_id)
         async with self._client() as client:
             try:
                 found = await self._find(client, source, state, run_dir)
             except FetchFailed as failed:
-                await self._record(
+                await self.recorder.record(
                     state,
                     run_id,
                     FeedFetchFailed(
@@ -253,7 +211,7 @@ class FeedWorker:
                 return PullResult(source.name, run_id, "fetch_failed", detail=str(failed))
             if found is None:
                 detail = f"no file of the set published in the last {source.lookback_days} days"
-                await self._record(
+                await self.recorder.record(
                     state,
                     run_id,
                     FeedChecked(
@@ -271,7 +229,7 @@ class FeedWorker:
             }
             if unchanged(state.seen, found.day, digests):
                 detail = f"the set of {found.day.isoformat()} is the one already seen"
-                await self._record(
+                await self.recorder.record(
                     state,
                     run_id,
                     FeedChecked(
@@ -334,11 +292,11 @@ class FeedWorker:
     async def _evaluate_gias(
         self, source: FeedSource, state: FeedState, snapshot: Snapshot, missing: list[str]
     ) -> PullResult:
-        paths = self._paths(source.name, snapshot)
+        paths = self.files.paths(source.name, snapshot)
         lacking = [role for role in source.required if role not in paths]
         if lacking:
-            await self._hold(state, snapshot, missing, missing_reasons(missing), None)
-            return self._held_result(source.name, snapshot, missing_reasons(missing))
+            await self.recorder.hold(state, snapshot, missing, missing_reasons(missing), None)
+            return self.recorder.held(source.name, snapshot, missing_reasons(missing))
         recorded = state
 
         async def guard(plan: GiasPlan) -> None:
@@ -353,29 +311,29 @@ class FeedWorker:
             reasons = missing_reasons(missing) + drift_reasons(summary, self.limits)
             if reasons:
                 raise _HoldBack(summary, reasons)
-            recorded = await self._record(
-                state, snapshot.run_id, _accepted(state, snapshot, summary)
+            recorded = await self.recorder.record(
+                state, snapshot.run_id, accepted(state, snapshot, summary)
             )
 
         try:
             report = await import_gias(
                 self.store,
-                _gias_files(paths),
+                gias_files(paths),
                 actor=ACTOR,
                 import_id=snapshot.run_id,
                 snapshot=snapshot.snapshot_date,
                 before_apply=guard,
             )
         except _HoldBack as held:
-            await self._hold(state, snapshot, missing, held.reasons, held.summary)
-            return self._held_result(source.name, snapshot, held.reasons)
+            await self.recorder.hold(state, snapshot, missing, held.reasons, held.summary)
+            return self.recorder.held(source.name, snapshot, held.reasons)
         except UnusableInput as bad:
-            return await self._unusable(state, snapshot, bad)
+            return await self.recorder.unusable(state, snapshot, bad)
         except UNREACHABLE_ERRORS:
             raise
         except Exception as exc:
-            return await self._failed(recorded, snapshot, exc)
-        return await self._applied(
+            return await self.recorder.failed(recorded, snapshot, exc)
+        return await self.recorder.applied(
             recorded, snapshot, [snapshot.run_id], report.events_written, len(report.rejected)
         )
 
@@ -384,7 +342,7 @@ class FeedWorker:
     async def _evaluate_ofsted(
         self, source: FeedSource, state: FeedState, snapshot: Snapshot, missing: list[str]
     ) -> PullResult:
-        paths = self._paths(source.name, snapshot)
+        paths = self.files.paths(source.name, snapshot)
         # Every file is read before any is applied: one unusable file applies nothing.
         counts = {"rows_read": 0, "inspections": 0, "rows_rejected": 0}
         urns: list[int] = []
@@ -393,16 +351,18 @@ class FeedWorker:
             try:
                 inspections = read_inspections(path, parsed)
             except UnusableInput as bad:
-                return await self._unusable(state, snapshot, bad)
+                return await self.recorder.unusable(state, snapshot, bad)
             counts["rows_read"] += parsed.rows_read
             counts["inspections"] += len(inspections)
             counts["rows_rejected"] += len(parsed.rejected)
             urns.extend(i.urn for _, i in inspections[: 10 - len(urns)])
         summary = SnapshotSummary(counts=counts, samples={"inspections": urns})
         if missing:
-            await self._hold(state, snapshot, missing, missing_reasons(missing), summary)
-            return self._held_result(source.name, snapshot, missing_reasons(missing))
-        recorded = await self._record(state, snapshot.run_id, _accepted(state, snapshot, summary))
+            await self.recorder.hold(state, snapshot, missing, missing_reasons(missing), summary)
+            return self.recorder.held(source.name, snapshot, missing_reasons(missing))
+        recorded = await self.recorder.record(
+            state, snapshot.run_id, accepted(state, snapshot, summary)
+        )
         return await self._finish(source, recorded, snapshot)
 
     # ---------------------------------------------------------- finishing a pull
@@ -411,204 +371,24 @@ class FeedWorker:
         """Apply an accepted or released snapshot, doing only what is not done yet."""
         try:
             async with self._client() as client:
-                paths = await self._files_on_disk(client, source, snapshot)
-        except (FetchFailed, _Changed) as exc:
-            return await self._failed(state, snapshot, exc)
+                paths = await self.files.on_disk(
+                    client, source.name, snapshot, self.policy, self.sleep
+                )
+        except (FetchFailed, FileChanged) as exc:
+            return await self.recorder.failed(state, snapshot, exc)
         try:
             if source.name == "gias":
-                return await self._finish_gias(state, snapshot, paths)
-            return await self._finish_ofsted(state, snapshot, paths)
+                ids, written, rejected = await apply_gias(self.store, snapshot, paths)
+            else:
+                ids, written, rejected = await apply_ofsted(self.store, snapshot, paths)
+            return await self.recorder.applied(state, snapshot, ids, written, rejected)
         except UNREACHABLE_ERRORS:
             raise
         except Exception as exc:
-            return await self._failed(state, snapshot, exc)
-
-    async def _finish_gias(
-        self, state: FeedState, snapshot: Snapshot, paths: dict[str, Path]
-    ) -> PullResult:
-        done = await self._completed(f"gias_import-{snapshot.run_id}", GiasImportCompleted)
-        if done is not None:
-            written, rejected = done.events_written, len(done.rejected)
-        else:
-            report = await import_gias(
-                self.store,
-                _gias_files(paths),
-                actor=ACTOR,
-                import_id=snapshot.run_id,
-                snapshot=snapshot.snapshot_date,
-            )
-            written, rejected = report.events_written, len(report.rejected)
-        return await self._applied(state, snapshot, [snapshot.run_id], written, rejected)
-
-    async def _finish_ofsted(
-        self, state: FeedState, snapshot: Snapshot, paths: dict[str, Path]
-    ) -> PullResult:
-        ids: list[str] = []
-        written = rejected = 0
-        for role, path in paths.items():
-            import_id = ofsted_import_id(snapshot.run_id, role)
-            ids.append(import_id)
-            done = await self._completed(f"ofsted_import-{import_id}", OfstedImportCompleted)
-            if done is not None:
-                written += done.events_written
-                rejected += len(done.rejected)
-                continue
-            report = await import_ofsted(self.store, path, actor=ACTOR, import_id=import_id)
-            written += report.events_written
-            rejected += len(report.rejected)
-        return await self._applied(state, snapshot, ids, written, rejected)
-
-    async def _completed(self, stream: str, contract: type[_C]) -> _C | None:
-        for event in await self.store.read_stream(stream):
-            if event.type == contract.type_name:
-                decoded = event.decode(self.store.registry)
-                assert isinstance(decoded, contract)
-                return decoded
-        return None
-
-    async def _files_on_disk(
-        self, client: httpx.AsyncClient, source: FeedSource, snapshot: Snapshot
-    ) -> dict[str, Path]:
-        """The snapshot's files as fetched: kept from the pull, or fetched again (another
-        replica pulled it) and checked to be the same bytes."""
-        run_dir = self._run_dir(source.name, snapshot.run_id)
-        paths: dict[str, Path] = {}
-        for file in snapshot.files:
-            path = run_dir / file.name
-            if file_digest(path) != file.sha256:
-                got = await fetch_file(
-                    client, file.url, path, role=file.role, policy=self.policy, sleep=self.sleep
-                )
-                if got.file is None or got.file.sha256 != file.sha256:
-                    raise _Changed(f"{file.name} is no longer the file that was fetched")
-            paths[file.role] = path
-        return paths
-
-    # --------------------------------------------------------------- recording
-
-    async def _record(self, state: FeedState, run_id: str, event: EventContract) -> FeedState:
-        """Append to the feed's stream at the version it was read at: an instance that lost
-        its lead meets the version its successor moved, and stops."""
-        if self.leader.active.is_set():
-            self.leader.check()
-        meta = EventMetadata(
-            actor=ACTOR,
-            reason=f"{state.feed} feed pull",
-            correlation_id=run_id,
-            source=f"feed:{state.feed}:{run_id}",
-        )
-        await self.store.append(
-            feed_stream(state.feed), [NewEvent(event, meta)], expected_version=state.version
-        )
-        return evolve_feed(state, event, self.now())
-
-    async def _hold(
-        self,
-        state: FeedState,
-        snapshot: Snapshot,
-        missing: list[str],
-        reasons: list[str],
-        summary: SnapshotSummary | None,
-    ) -> None:
-        await self._record(
-            state,
-            snapshot.run_id,
-            FeedSnapshotHeld(
-                feed=state.feed,
-                run_id=snapshot.run_id,
-                snapshot_date=snapshot.snapshot_date,
-                files=list(snapshot.files),
-                missing=missing,
-                reasons=reasons,
-                summary=summary,
-                superseded_run_id=state.held.snapshot.run_id if state.held else None,
-            ),
-        )
-
-    def _held_result(self, feed: str, snapshot: Snapshot, reasons: list[str]) -> PullResult:
-        return PullResult(feed, snapshot.run_id, "held", snapshot.snapshot_date, "; ".join(reasons))
-
-    async def _unusable(
-        self, state: FeedState, snapshot: Snapshot, bad: UnusableInput
-    ) -> PullResult:
-        await self._record(
-            state,
-            snapshot.run_id,
-            FeedSnapshotUnusable(
-                feed=state.feed,
-                run_id=snapshot.run_id,
-                snapshot_date=snapshot.snapshot_date,
-                files=list(snapshot.files),
-                file=bad.file,
-                reason=bad.reason,
-            ),
-        )
-        return PullResult(state.feed, snapshot.run_id, "unusable", snapshot.snapshot_date, str(bad))
-
-    async def _applied(
-        self,
-        state: FeedState,
-        snapshot: Snapshot,
-        import_ids: list[str],
-        written: int,
-        rejected: int,
-    ) -> PullResult:
-        await self._record(
-            state,
-            snapshot.run_id,
-            FeedSnapshotApplied(
-                feed=state.feed,
-                run_id=snapshot.run_id,
-                snapshot_date=snapshot.snapshot_date,
-                import_ids=import_ids,
-                events_written=written,
-                rows_rejected=rejected,
-            ),
-        )
-        return PullResult(
-            state.feed,
-            snapshot.run_id,
-            "applied",
-            snapshot.snapshot_date,
-            f"{written} events written, {rejected} rows rejected",
-            written,
-        )
-
-    async def _failed(self, state: FeedState, snapshot: Snapshot, exc: Exception) -> PullResult:
-        log.exception("applying %s snapshot %s failed", state.feed, snapshot.run_id)
-        reason = (str(exc) or type(exc).__name__)[:2000]
-        await self._record(
-            state,
-            snapshot.run_id,
-            FeedSnapshotFailed(feed=state.feed, run_id=snapshot.run_id, reason=reason),
-        )
-        return PullResult(state.feed, snapshot.run_id, "failed", snapshot.snapshot_date, reason)
-
-    # ------------------------------------------------------------------- files
-
-    def _run_dir(self, feed: str, run_id: str) -> Path:
-        return self.folder / feed / run_id
-
-    def _paths(self, feed: str, snapshot: Snapshot) -> dict[str, Path]:
-        run_dir = self._run_dir(feed, snapshot.run_id)
-        return {f.role: run_dir / f.name for f in snapshot.files}
-
-    def _tidy(self, source: FeedSource, state: FeedState) -> None:
-        """Remove the files of pulls that are done with (kept: held and unfinished ones)."""
-        keep = {s.run_id for s in (state.pending, state.held.snapshot if state.held else None) if s}
-        feed_dir = self.folder / source.name
-        if not feed_dir.is_dir():
-            return
-        for run_dir in feed_dir.iterdir():
-            if run_dir.name not in keep:
-                shutil.rmtree(run_dir, ignore_errors=True)
+            return await self.recorder.failed(state, snapshot, exc)
 
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=self.timeout_s, follow_redirects=True)
-
-
-class _Changed(Exception):
-    """A file fetched again is not the one the snapshot was decided on."""
 
 
 def _seen(state: FeedState, day: date, role: str) -> FetchedFile | None:
@@ -620,22 +400,3 @@ def _seen(state: FeedState, day: date, role: str) -> FetchedFile | None:
 def _seen_digest(state: FeedState, role: str) -> str:
     seen = next((f for f in state.seen.files if f.role == role), None) if state.seen else None
     return seen.sha256 if seen is not None else ""
-
-
-def _accepted(
-    state: FeedState, snapshot: Snapshot, summary: SnapshotSummary
-) -> FeedSnapshotAccepted:
-    return FeedSnapshotAccepted(
-        feed=state.feed,
-        run_id=snapshot.run_id,
-        snapshot_date=snapshot.snapshot_date,
-        files=list(snapshot.files),
-        summary=summary,
-        superseded_run_id=state.held.snapshot.run_id if state.held else None,
-    )
-
-
-def _gias_files(paths: dict[str, Path]) -> GiasFiles:
-    return GiasFiles(
-        paths["establishments"], paths["groups"], paths["links"], paths.get("predecessor_links")
-    )
