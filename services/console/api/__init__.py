@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.console.api import assessments, audit, auth, cases, home, imports, schools, trusts
+from services.console.api import (
+    assessment_work,
+    assessments,
+    audit,
+    auth,
+    cases,
+    home,
+    imports,
+    schools,
+    trusts,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -13,6 +23,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     trusts.router,
     cases.router,
     assessments.router,
+    assessment_work.router,
     audit.router,
     imports.router,
 )

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from assessment_client.api.assessments import (
     assessments_get_assessment,
-    assessments_judge_pillar,
     assessments_list_assessments,
     assessments_moderate_assessment,
     assessments_publish_assessment,
-    assessments_record_evidence,
     assessments_start_assessment,
     assessments_submit_assessment,
 )
@@ -22,11 +20,8 @@ from assessment_client.models import (
     AssessmentPage,
     AssessmentsListAssessmentsStatusType0,
     AssessmentView,
-    EvidenceAdded,
-    EvidenceRequest,
     FrameworkList,
     FrameworkVersionView,
-    JudgementRequest,
     ModerationRequest,
     Published,
     StartRequest,
@@ -44,22 +39,21 @@ from services.console.views.assessments import (
     STATUSES,
     AssessmentList,
     AssessmentPageView,
-    EvidenceForm,
-    JudgementForm,
     StartForm,
 )
 from services.console.views.common import FormErrors, errors_from_problem
-from shared.clock import today_in_england
 
 router = APIRouter()
 FORM_PROBLEMS = frozenset({400, 403, 409, 412, 422})
 
 
-def _etag(version: int) -> str:
+def etag(version: int) -> str:
+    """The strong ETag of a version, as If-Match sends it back."""
     return f'"{version}"'
 
 
-def _problem_errors(problem: ApiProblem, fields: dict[str, str]) -> FormErrors:
+def problem_errors(problem: ApiProblem, fields: dict[str, str]) -> FormErrors:
+    """The API's problem against the form's fields; a stale version says so in words."""
     if problem.status == 412:
         errors = FormErrors()
         errors.general.append(
@@ -70,7 +64,10 @@ def _problem_errors(problem: ApiProblem, fields: dict[str, str]) -> FormErrors:
     return errors_from_problem(problem, fields)
 
 
-async def _load(apis: Apis, assessment_id: str) -> tuple[AssessmentView, FrameworkVersionView]:
+async def load_assessment(
+    apis: Apis, assessment_id: str
+) -> tuple[AssessmentView, FrameworkVersionView]:
+    """The assessment and the framework version it is bound to."""
     ass = apis.assessment
     a = await ass.ok(
         assessments_get_assessment.asyncio_detailed(assessment_id, client=ass.client),
@@ -198,169 +195,8 @@ async def assessment(
     request: Request, assessment_id: str, apis: ApisDep, user: UserDep
 ) -> Response:
     """The assessment by pillar, and the next step this user can take."""
-    a, framework = await _load(apis, assessment_id)
+    a, framework = await load_assessment(apis, assessment_id)
     return _assessment_page(request, a, framework, user)
-
-
-def _evidence_page(
-    request: Request,
-    a: AssessmentView,
-    framework: FrameworkVersionView,
-    form: EvidenceForm,
-    status: int = 200,
-) -> Response:
-    return render(
-        request,
-        "assessments/evidence.html",
-        {
-            "a": a,
-            "pillars": framework.pillars,
-            "form": form,
-            "title": "Add evidence",
-            "back": f"/assessments/{a.assessment_id}",
-            "errors": form.errors.summary("pillar") if form.errors else None,
-        },
-        status_code=status,
-    )
-
-
-@router.get("/assessments/{assessment_id}/evidence", summary="Add evidence")
-async def evidence_form(
-    request: Request, assessment_id: str, apis: ApisDep, pillar: str = ""
-) -> Response:
-    """The evidence form."""
-    a, framework = await _load(apis, assessment_id)
-    form = EvidenceForm(
-        pillar=pillar, observed_on=today_in_england().isoformat(), version=a.version
-    )
-    return _evidence_page(request, a, framework, form)
-
-
-@router.post("/assessments/{assessment_id}/evidence", summary="Add evidence")
-async def add_evidence(request: Request, assessment_id: str, apis: ApisDep) -> Response:
-    """Record the evidence with the version the form was read at."""
-    form = EvidenceForm.parse(await request.form())
-    if not form.errors:
-        ass = apis.assessment
-        body = EvidenceRequest.from_dict(
-            {
-                "pillar": form.pillar,
-                "kind": form.kind,
-                "summary": form.summary,
-                "source_reference": form.source_reference,
-                "observed_on": form.observed_on,
-            }
-        )
-        try:
-            await ass.ok(
-                assessments_record_evidence.asyncio_detailed(
-                    assessment_id,
-                    client=ass.client,
-                    body=body,
-                    if_match=_etag(form.version),
-                    x_reason="evidence recorded in the console",
-                ),
-                EvidenceAdded,
-            )
-        except ApiProblem as problem:
-            if problem.status not in FORM_PROBLEMS:
-                raise
-            form.errors = _problem_errors(
-                problem,
-                {k: k for k in ("pillar", "kind", "summary", "source_reference", "observed_on")},
-            )
-        else:
-            request.session["flash"] = "Evidence added"
-            return RedirectResponse(f"/assessments/{assessment_id}", status_code=303)
-    a, framework = await _load(apis, assessment_id)
-    return _evidence_page(request, a, framework, form, 400)
-
-
-def _judgement_page(
-    request: Request,
-    a: AssessmentView,
-    framework: FrameworkVersionView,
-    pillar: str,
-    form: JudgementForm,
-    status: int = 200,
-) -> Response:
-    name = next((p.name for p in framework.pillars if p.key == pillar), pillar)
-    return render(
-        request,
-        "assessments/judgement.html",
-        {
-            "a": a,
-            "pillar": pillar,
-            "pillar_name": name,
-            "evidence": [e for e in a.evidence if e.pillar == pillar],
-            "form": form,
-            "title": f"Judge {name}",
-            "back": f"/assessments/{a.assessment_id}",
-            "errors": form.errors.summary("descriptor") if form.errors else None,
-        },
-        status_code=status,
-    )
-
-
-@router.get("/assessments/{assessment_id}/pillars/{pillar}", summary="Judge a pillar")
-async def judgement_form(
-    request: Request, assessment_id: str, pillar: str, apis: ApisDep
-) -> Response:
-    """The judgement form, with the pillar's evidence to rest it on."""
-    a, framework = await _load(apis, assessment_id)
-    current = next((j for j in a.judgements if j.pillar == pillar), None)
-    form = JudgementForm(
-        descriptor=current.descriptor.value if current else "",
-        rationale=current.rationale if current else "",
-        evidence_ids=list(current.evidence_ids)
-        if current
-        else [e.evidence_id for e in a.evidence if e.pillar == pillar],
-        version=a.version,
-    )
-    return _judgement_page(request, a, framework, pillar, form)
-
-
-@router.post("/assessments/{assessment_id}/pillars/{pillar}", summary="Judge a pillar")
-async def judge(request: Request, assessment_id: str, pillar: str, apis: ApisDep) -> Response:
-    """Record the judgement; If-Match carries the version the form was read at."""
-    form = JudgementForm.parse(await request.form())
-    if not form.errors:
-        ass = apis.assessment
-        body = JudgementRequest.from_dict(
-            {
-                "descriptor": form.descriptor,
-                "rationale": form.rationale,
-                "evidence_ids": form.evidence_ids,
-            }
-        )
-        try:
-            await ass.ok(
-                assessments_judge_pillar.asyncio_detailed(
-                    assessment_id,
-                    pillar,
-                    client=ass.client,
-                    body=body,
-                    if_match=_etag(form.version),
-                    x_reason="judgement recorded in the console",
-                ),
-                WriteResult,
-            )
-        except ApiProblem as problem:
-            if problem.status not in FORM_PROBLEMS:
-                raise
-            form.errors = _problem_errors(
-                problem,
-                {
-                    "descriptor": "descriptor",
-                    "rationale": "rationale",
-                    "evidence_ids": "evidence_ids",
-                },
-            )
-        else:
-            request.session["flash"] = "Judgement recorded"
-            return RedirectResponse(f"/assessments/{assessment_id}", status_code=303)
-    a, framework = await _load(apis, assessment_id)
-    return _judgement_page(request, a, framework, pillar, form, 400)
 
 
 async def _lifecycle(
@@ -368,7 +204,7 @@ async def _lifecycle(
 ) -> Response:
     """Submit, moderate (approve or return) or publish; a refusal shows on the assessment."""
     data = await request.form()
-    version = _etag(int(str(data.get("version") or "0")))
+    version = etag(int(str(data.get("version") or "0")))
     ass = apis.assessment
     try:
         if step == "submit":
@@ -388,7 +224,7 @@ async def _lifecycle(
             if decision not in ("approve", "return"):
                 errors = FormErrors()
                 errors.add("decision", "Select approve or return")
-                a, framework = await _load(apis, assessment_id)
+                a, framework = await load_assessment(apis, assessment_id)
                 return _assessment_page(request, a, framework, user, errors=errors, status=400)
             await ass.ok(
                 assessments_moderate_assessment.asyncio_detailed(
@@ -412,8 +248,8 @@ async def _lifecycle(
     except ApiProblem as problem:
         if problem.status not in FORM_PROBLEMS:
             raise
-        errors = _problem_errors(problem, {"decision": "decision", "comments": "comments"})
-        a, framework = await _load(apis, assessment_id)
+        errors = problem_errors(problem, {"decision": "decision", "comments": "comments"})
+        a, framework = await load_assessment(apis, assessment_id)
         return _assessment_page(request, a, framework, user, errors=errors, status=problem.status)
     request.session["flash"] = done
     return RedirectResponse(f"/assessments/{assessment_id}", status_code=303)
