@@ -80,7 +80,10 @@ def upsert_sql(
 ) -> str:
     """Insert or update ``table``'s rows given as one JSON array, ``$1``.
 
-    One encode here and one parse there are far cheaper than a parameter per value.
+    One encode here and one parse there are far cheaper than a parameter per value. The
+    array is read as ``json``, not ``jsonb``: each row is taken apart once, so building
+    jsonb's binary form first only doubles the server's work (about half the time of the
+    statement, measured on 2,000 schools).
     ``columns`` (default all) are written; ``guarded`` keeps a row whose ``version`` is newer
     than the one given; ``also_set`` is more to set when a row is updated.
     """
@@ -93,7 +96,7 @@ def upsert_sql(
     guard = f" WHERE {table.name}.version <= EXCLUDED.version" if guarded and updates else ""
     return (
         f"INSERT INTO {table.name} ({listed})"
-        f" SELECT {listed} FROM jsonb_populate_recordset(NULL::{table.name}, $1::jsonb)"
+        f" SELECT {listed} FROM json_populate_recordset(NULL::{table.name}, $1::json)"
         f" ON CONFLICT ({', '.join(key)}) {on_conflict}{guard}"
     )
 
