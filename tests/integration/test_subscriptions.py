@@ -207,6 +207,8 @@ async def test_only_one_instance_of_a_consumer_makes_progress(
         await _stop(leader)
         await store.append(f"{category}-x", [note(99)], expected_version=ANY)
         await wait_until(lambda: _true(len(standby.seen) == 1), what="the standby to take over")
+        # As above: what it saw is committed with its checkpoint a moment later.
+        await wait_until(lambda: _handled(store, name, 11), what="the standby's checkpoint")
     finally:
         await _stop(ta, tb)
     status = {s.name: s for s in await subscription_statuses(store.pool)}[name]
