@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.console.api import assessments, audit, auth, cases, home, imports, schools, trusts
+from services.console.api import (
+    areas,
+    assessments,
+    audit,
+    auth,
+    cases,
+    home,
+    imports,
+    interventions,
+    schools,
+    trusts,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -12,6 +23,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     schools.router,
     trusts.router,
     cases.router,
+    interventions.router,
+    areas.router,
     assessments.router,
     audit.router,
     imports.router,

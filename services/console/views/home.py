@@ -34,6 +34,16 @@ class StartPage:
             Start(
                 "Cases", "/cases", "Criteria, ranked candidates with reasons, board and decision."
             ),
+            Start(
+                "Interventions",
+                "/interventions",
+                "Notices against trusts, their steps, and the responses that fall due.",
+            ),
+            Start(
+                "Area plans",
+                "/areas",
+                "Coverage over time, and the schools not yet in a trust on a map.",
+            ),
         ]
         if {"assessor", "moderator"} & set(roles):
             items.insert(
