@@ -66,7 +66,9 @@ async def places_of(apis: Apis, urns: list[int]) -> dict[int, tuple[int | None, 
 
 
 @router.get("/trusts/{uid}", summary="A trust")
-async def trust_page(request: Request, uid: int, apis: ApisDep) -> Response:
+async def trust_page(
+    request: Request, uid: int, apis: ApisDep, schools_cursor: str = ""
+) -> Response:
     """The trust: schools on a map, the five pillars side by side, indicators."""
     reg, ass = apis.registry, apis.assessment
 
@@ -94,7 +96,9 @@ async def trust_page(request: Request, uid: int, apis: ApisDep) -> Response:
     trust, schools, standing, figures = await asyncio.gather(
         reg.ok(trusts_get_trust.asyncio_detailed(uid, client=reg.client), TrustView),
         reg.ok(
-            trusts_list_trust_schools.asyncio_detailed(uid, client=reg.client, limit=SCHOOLS_SHOWN),
+            trusts_list_trust_schools.asyncio_detailed(
+                uid, client=reg.client, limit=SCHOOLS_SHOWN, cursor=schools_cursor or None
+            ),
             TrustSchoolPage,
         ),
         profile(),
@@ -113,7 +117,15 @@ async def trust_page(request: Request, uid: int, apis: ApisDep) -> Response:
             )
         ),
     )
-    view = TrustPageView.build(trust, schools, places, standing, list(assessments), figures)
+    view = TrustPageView.build(
+        trust,
+        schools,
+        places,
+        standing,
+        list(assessments),
+        figures,
+        schools_cursor=schools_cursor,
+    )
     return render(
         request, "trusts/trust.html", {"view": view, "title": view.title, "back": "/trusts"}
     )
