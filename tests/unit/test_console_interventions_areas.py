@@ -10,6 +10,7 @@ from commissioning_client.models import AreaPlan, InterventionPage, Intervention
 from registry_client.models import AreaList
 from starlette.datastructures import FormData
 
+from services.console.places import GridReferences
 from services.console.views.areas import AreaListView, AreaPlanView, area_href
 from services.console.views.common import Pagination
 from services.console.views.interventions import (
@@ -314,3 +315,14 @@ def test_pagination_names_its_cursor() -> None:
     pages = Pagination.build("/x", {"a": "1", "c2": "old"}, "new", param="c2", fragment="f")
     assert pages.next_href == "/x?a=1&c2=new#f"
     assert pages.first_href == "/x?a=1#f"
+
+
+def test_grid_references_are_remembered_for_a_while_and_bounded() -> None:
+    now = [0.0]
+    places = GridReferences(ttl_s=60, max_entries=2, clock=lambda: now[0])
+    places.remember({100001: (1, 2), 100002: (None, None)})
+    assert places.known([100001, 100002, 100003]) == {100001: (1, 2), 100002: (None, None)}
+    places.remember({100003: (5, 6)})
+    assert places.known([100001, 100002, 100003]) == {100002: (None, None), 100003: (5, 6)}
+    now[0] = 61.0
+    assert places.known([100002, 100003]) == {}
