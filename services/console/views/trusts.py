@@ -105,7 +105,6 @@ class TrustPageView:
     details: list[SummaryRow]
     pillars: list[PillarCard]
     schools: list[TrustSchoolRow]
-    more_schools: bool
     schools_pages: Pagination
     map: SchoolMap
     ofsted_chart: BarChart | None
@@ -225,7 +224,6 @@ class TrustPageView:
             details=details,
             pillars=pillars,
             schools=rows_,
-            more_schools=schools.next_cursor is not None,
             schools_pages=Pagination.build(
                 f"/trusts/{trust.uid}",
                 {"schools_cursor": schools_cursor},
