@@ -351,6 +351,12 @@ async def test_a_notice_issued_moved_on_and_due_in_the_browser(world: ConsoleWor
     await page.goto(notice_url)
     await expect(page.get_by_role("heading", level=1)).to_have_text("Termination warning notice")
     await expect(page.get_by_role("button", name="Change the status")).to_have_count(0)
+    # From the trust's page, the notices against it.
+    await page.goto(f"/trusts/{world.old_trust}")
+    await page.get_by_role("link", name="Interventions against this trust").click()
+    listed = page.get_by_role("table").get_by_role("row").filter(has_text="Closed")
+    await expect(listed).to_contain_text("Termination warning notice")
+    await expect(page.get_by_label("Trust group UID")).to_have_value(str(world.old_trust))
     await context.close()
 
 

@@ -109,8 +109,9 @@ def test_deadlines_are_soonest_first_and_leave_out_what_carries_no_date() -> Non
 
 def test_the_list_keeps_its_filters_across_pages_and_only_a_caseworker_may_issue() -> None:
     page = InterventionPage.from_dict({"items": [_intervention()], "next_cursor": "abc"})
-    filters = InterventionFilters.parse("notice_to_improve", "nonsense", "true", "all")
+    filters = InterventionFilters.parse("notice_to_improve", "nonsense", "true", "all", "20x")
     assert filters.status == ""
+    assert filters.trust_uid == ""
     view = InterventionList.build(page, filters=filters, cursor="", today=TODAY, roles=("reader",))
     assert view.may_issue is False
     assert view.pagination.next_href == (
@@ -121,6 +122,14 @@ def test_the_list_keeps_its_filters_across_pages_and_only_a_caseworker_may_issue
         page, filters=filters, cursor="", today=TODAY, roles=("caseworker",)
     )
     assert caseworker.may_issue is True
+    by_trust = InterventionFilters.parse("", "", "", "", " 2044 ")
+    assert by_trust.query() == {
+        "trust_uid": "2044",
+        "kind": "",
+        "status": "",
+        "active": "",
+        "scope": "",
+    }
 
 
 def test_an_intervention_shows_its_steps_who_took_them_and_what_falls_due() -> None:

@@ -67,14 +67,16 @@ async def list_interventions(
     status: str = "",
     active: str = "",
     scope: str = "",
+    trust_uid: str = "",
     cursor: str = "",
 ) -> Response:
     """Notices, newest first, filtered by the API's own filters."""
-    filters = InterventionFilters.parse(kind, status, active, scope)
+    filters = InterventionFilters.parse(kind, status, active, scope, trust_uid)
     com = apis.commissioning
     page = await com.ok(
         interventions_list_interventions.asyncio_detailed(
             client=com.client,
+            trust_uid=int(filters.trust_uid) if filters.trust_uid else None,
             kind=InterventionsListInterventionsKindType0(filters.kind) if filters.kind else None,
             status=InterventionsListInterventionsStatusType0(filters.status)
             if filters.status

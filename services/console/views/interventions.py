@@ -70,7 +70,8 @@ ISSUE_FIELDS = {
     "conditions": "conditions",
     "escalated_from": "escalated_from",
 }
-ISSUE_MEMBERS = {"trust_uid": "trust_uid", "urn": "urn", "escalated_from": "escalated_from"}
+# The trust that runs the URN given, when it is not the trust named.
+ISSUE_MEMBERS = {"school_trust_uid": "urn"}
 STATUS_FIELDS = {"status": "status", "effective_on": "effective_on"}
 STATUS_MEMBERS = {"allowed_statuses": "status"}
 
@@ -139,11 +140,15 @@ class InterventionFilters:
     status: str = ""
     active: str = ""
     scope: str = "mine"
+    trust_uid: str = ""
 
     @classmethod
-    def parse(cls, kind: str, status: str, active: str, scope: str) -> InterventionFilters:
+    def parse(
+        cls, kind: str, status: str, active: str, scope: str, trust_uid: str = ""
+    ) -> InterventionFilters:
         """Only values the API knows; anything else is no filter."""
         return cls(
+            trust_uid=trust_uid.strip() if trust_uid.strip().isdigit() else "",
             kind=kind if kind in KINDS else "",
             status=status if status in STATUSES else "",
             active=active if active in ("true", "false") else "",
@@ -180,6 +185,7 @@ class InterventionFilters:
     def query(self) -> dict[str, str]:
         """The filters as the page's own query string (no defaults)."""
         return {
+            "trust_uid": self.trust_uid,
             "kind": self.kind,
             "status": self.status,
             "active": self.active,
