@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 from services.console.places import GridReferences
 from services.console.views.areas import AreaListView, AreaPlanView, area_href
 from services.console.views.common import Pagination
+from services.console.views.home import StartPage
 from services.console.views.interventions import (
     API_KINDS,
     API_STATUSES,
@@ -335,3 +336,10 @@ def test_grid_references_are_remembered_for_a_while_and_bounded() -> None:
     assert places.known([100001, 100002, 100003]) == {100002: (None, None), 100003: (5, 6)}
     now[0] = 61.0
     assert places.known([100002, 100003]) == {}
+
+
+def test_the_start_page_offers_notices_and_area_plans_to_those_who_read_them() -> None:
+    reader = [i.href for i in StartPage.build(["reader"]).items]
+    assert "/interventions" in reader and "/areas" in reader
+    assessor = [i.href for i in StartPage.build(["assessor"]).items]
+    assert "/interventions" not in assessor and "/areas" not in assessor
