@@ -66,6 +66,9 @@ class ConsoleSizes:
 
 async def _seed(url: str, data_dir: Path, jwt_secret: str) -> None:
     """What a first ``make run`` loads, as ``shared.serve.run_everything`` loads it."""
+    # The services' first_run functions read the process's settings (the registry writes its
+    # sample under data_dir): point them at this run's folder and secret. The console runs
+    # last of the scenarios, so nothing after it reads these.
     os.environ["STRONGTRUSTS_DATA_DIR"] = str(data_dir)
     os.environ["STRONGTRUSTS_JWT_SECRET"] = jwt_secret
     get_settings.cache_clear()
