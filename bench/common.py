@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,11 +132,33 @@ async def floor_server(url: str, settings: Settings) -> AsyncIterator[int]:
 
 
 @asynccontextmanager
+async def console_server(
+    urls: Mapping[str, str], settings: Settings, data_dir: Path
+) -> AsyncIterator[int]:
+    """The console as ``strongtrusts-console`` serves it, over the services at ``urls``."""
+    port = _free_port()
+    argv = ["-c", "from services.console.main import serve; serve()", "--port", str(port)]
+    env = {
+        "STRONGTRUSTS_DATA_DIR": str(data_dir),
+        **{f"STRONGTRUSTS_CONSOLE_{name.upper()}_URL": url for name, url in urls.items()},
+    }
+    async with _server(argv, port, "", settings, "/sign-in", "console", env):
+        yield port
+
+
+@asynccontextmanager
 async def _server(
-    argv: list[str], port: int, url: str, settings: Settings, ready: str, name: str
+    argv: list[str],
+    port: int,
+    url: str,
+    settings: Settings,
+    ready: str,
+    name: str,
+    extra_env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[None]:
     env = {
         **os.environ,
+        **(extra_env or {}),
         "DATABASE_URL": url,
         "STRONGTRUSTS_JWT_SECRET": settings.jwt_secret or "",
         "STRONGTRUSTS_ENVIRONMENT": "test",

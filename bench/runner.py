@@ -21,6 +21,7 @@ from bench import eventlog, ownership, raw
 from bench.assessment import AssessmentSizes, run_assessment
 from bench.commissioning import CommissioningSizes, run_commissioning
 from bench.common import BenchDatabase, bench_database, median, progress, quiet_platformdirs
+from bench.console import ConsoleSizes, run_console
 from bench.contract import CATEGORY, bench_registry, new_events
 from bench.feeds import FeedSizes, run_feeds
 from bench.mixed_load import MixedSizes, run_mixed
@@ -151,6 +152,7 @@ SERVICE_SCENARIOS: dict[str, tuple[Any, ServiceScenario]] = {
     "mixed": (MixedSizes, run_mixed),
     "publish": (PublishSizes, run_publish),
     "feeds": (FeedSizes, run_feeds),
+    "console": (ConsoleSizes, run_console),
 }
 
 

@@ -44,6 +44,8 @@ _NAV = (
     ("Schools", "/schools"),
     ("Trusts", "/trusts"),
     ("Cases", "/cases"),
+    ("Interventions", "/interventions"),
+    ("Area plans", "/areas"),
     ("Assessments", "/assessments"),
     ("Audit", "/audit"),
     ("Imports", "/imports"),

@@ -7,13 +7,16 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from urllib.parse import quote
 
 import httpx
 import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 
+from services.commissioning.area_plans.queries import coverage_dates
 from shared import reference
+from shared.clock import today_in_england
 from shared.http.auth import Role
 from shared.settings import ServiceName
 from tests.console.conftest import ConsoleWorld
@@ -294,6 +297,102 @@ async def test_the_whole_story_in_the_browser(world: ConsoleWorld) -> None:
     await context.close()
 
 
+async def test_a_notice_issued_moved_on_and_due_in_the_browser(world: ConsoleWorld) -> None:
+    context, page = await world.signed_in("Cara Caseworker")
+    await page.get_by_role("link", name="Interventions").first.click()
+    await page.get_by_role("link", name="Issue a notice").click()
+    # What the console can check, it checks: each message linked to its field.
+    await page.get_by_role("button", name="Issue the notice").click()
+    summary = page.locator(".govuk-error-summary")
+    await expect(summary.get_by_role("link", name=re.compile("kind of notice"))).to_have_attribute(
+        "href", "#kind"
+    )
+    await expect(page.locator("#grounds-error")).to_be_visible()
+    await page.get_by_label("Termination warning notice").check()
+    await page.get_by_label("Trust group UID").fill(str(world.old_trust))
+    await page.get_by_label("Grounds").fill("Inadequate with no sign of improvement")
+    await page.get_by_label("Conditions (optional)").fill("Appoint a new chair\nPublish a plan")
+    await page.get_by_role("button", name="Issue the notice").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Notice issued")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Termination warning notice")
+    await expect(page.locator(".govuk-inset-text")).to_contain_text("Response due")
+    steps = page.get_by_role("table").filter(has_text="Recorded by")
+    await expect(steps.get_by_role("row").filter(has_text="Issued")).to_contain_text(
+        "cara.caseworker"
+    )
+    notice_url = page.url
+    await screenshot(page, "intervention")
+
+    # It falls due: the deadlines page lists it, with how long is left.
+    await page.goto("/interventions/deadlines")
+    due = page.get_by_role("table").get_by_role("row").filter(has_text=f"trust {world.old_trust}")
+    await expect(due).to_contain_text(re.compile(r"In \d+ days"))
+    await screenshot(page, "deadlines")
+
+    # A move its kind does not allow: the API's refusal shows against the status.
+    await page.goto(notice_url)
+    await page.get_by_label("Progress on track").check()
+    await page.get_by_role("button", name="Change the status").click()
+    await expect(summary.get_by_role("link")).to_have_attribute("href", "#status")
+    await expect(page.locator("#status-error")).to_contain_text("cannot become")
+    await page.get_by_label("Closed").check()
+    await page.get_by_role("button", name="Change the status").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Status changed")
+    await expect(steps.get_by_role("row").filter(has_text="Closed")).to_contain_text(
+        "cara.caseworker"
+    )
+    await expect(page.get_by_text("nothing more can be done")).to_be_visible()
+    trust = page.locator(".govuk-summary-list").get_by_role("link", name=re.compile("Trust|\\d"))
+    await expect(trust.first).to_have_attribute("href", f"/trusts/{world.old_trust}")
+    await context.close()
+
+    # A decision maker reads it, and is offered no step that is a caseworker's.
+    context, page = await world.signed_in("Dina Director")
+    await page.goto(notice_url)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Termination warning notice")
+    await expect(page.get_by_role("button", name="Change the status")).to_have_count(0)
+    # From the trust's page, the notices against it.
+    await page.goto(f"/trusts/{world.old_trust}")
+    await page.get_by_role("link", name="Interventions against this trust").click()
+    listed = page.get_by_role("table").get_by_role("row").filter(has_text="Closed")
+    await expect(listed).to_contain_text("Termination warning notice")
+    await expect(page.get_by_label("Trust group UID")).to_have_value(str(world.old_trust))
+    await context.close()
+
+
+async def _busiest_area(world: ConsoleWorld) -> tuple[str, int]:
+    """The area with the most open schools not in a trust, and how many."""
+    areas = await world.story.registry.get(
+        "/areas", headers=world.story.as_(Role.READER, "test", None)
+    )
+    assert areas.status_code == 200, areas.text
+    best = max(areas.json()["items"], key=lambda a: a["schools_not_in_trust"])
+    return best["name"], best["schools_not_in_trust"]
+
+
+async def test_an_area_plan_with_coverage_over_time_and_a_map(world: ConsoleWorld) -> None:
+    name, not_in_trust = await _busiest_area(world)
+    assert not_in_trust > 0, "the sample has no school outside a trust in any area"
+    context, page = await world.signed_in("Dina Director")
+    await page.get_by_role("link", name="Area plans").first.click()
+    await page.get_by_role("link", name=name, exact=True).click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    chart = page.get_by_role("img", name=re.compile("Share of open schools"))
+    await expect(chart).to_be_visible()
+    coverage = page.get_by_role("table").filter(has_text="Coverage, as a table")
+    # Five years back at year ends, and today.
+    await expect(coverage.locator("tbody tr")).to_have_count(6)
+    heading = page.get_by_role("heading", name=re.compile("Schools not yet in a trust"))
+    await expect(heading).to_contain_text(f"({not_in_trust})")
+    await expect(page.get_by_role("img", name=re.compile("not yet in a trust"))).to_be_visible()
+    await expect(page.locator(".console-map circle.school").first).to_be_attached()
+    await screenshot(page, "area-plan")
+    await page.get_by_role("link", name="Show by month").click()
+    months = len(coverage_dates(today_in_england(), 5, "month"))
+    await expect(coverage.locator("tbody tr")).to_have_count(months)
+    await context.close()
+
+
 # Every page, as someone holding every role (so nothing is hidden), after the story above.
 async def _pages(world: ConsoleWorld) -> dict[str, str]:
     case_id = await world.pool.fetchval(
@@ -302,6 +401,10 @@ async def _pages(world: ConsoleWorld) -> dict[str, str]:
     assessment_id = await world.pool.fetchval(
         "SELECT assessment_id FROM assessment_assessments WHERE status = 'published' LIMIT 1"
     )
+    intervention_id = await world.pool.fetchval(
+        "SELECT intervention_id FROM commissioning_interventions LIMIT 1"
+    )
+    area, _ = await _busiest_area(world)
     return {
         "start": "/",
         "schools": f"/schools?q={world.school_name[:6]}",
@@ -317,6 +420,12 @@ async def _pages(world: ConsoleWorld) -> dict[str, str]:
         "audit": "/audit",
         "audit-school": f"/audit/schools/{world.urn}",
         "imports": "/imports/new",
+        "interventions": "/interventions?scope=all",
+        "intervention": f"/interventions/{intervention_id}",
+        "deadlines": "/interventions/deadlines?scope=all",
+        "issue-a-notice": f"/interventions/new?trust_uid={world.old_trust}",
+        "areas": "/areas",
+        "area-plan": f"/areas/{quote(area, safe='')}",
         "not-found": "/schools/999999",
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.console.api import (
+    areas,
     assessment_work,
     assessments,
     audit,
@@ -12,6 +13,7 @@ from services.console.api import (
     cases,
     home,
     imports,
+    interventions,
     schools,
     trusts,
 )
@@ -22,6 +24,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     schools.router,
     trusts.router,
     cases.router,
+    interventions.router,
+    areas.router,
     assessments.router,
     assessment_work.router,
     audit.router,

@@ -52,6 +52,7 @@ from services.console.views.cases import (
     candidate_rows,
 )
 from services.console.views.common import FormErrors, errors_from_problem
+from services.console.views.common import stale_or as _stale_or
 from shared.clock import today_in_england
 
 router = APIRouter()
@@ -239,20 +240,6 @@ async def set_criteria(request: Request, case_id: str, apis: ApisDep) -> Respons
             return RedirectResponse(f"/cases/{case_id}", status_code=303)
     case = await _case(apis, case_id)
     return _criteria_page(request, case, form, 400)
-
-
-def _stale_or(
-    problem: ApiProblem, fields: dict[str, str], members: dict[str, str] | None = None
-) -> FormErrors:
-    """Form errors for a problem; a stale version says so in words a person can act on."""
-    if problem.status in (409, 412) and "version" in problem.detail.lower():
-        errors = FormErrors()
-        errors.general.append(
-            "Someone else changed this case while you were working on it. "
-            "Check the case again and re-enter your change."
-        )
-        return errors
-    return errors_from_problem(problem, fields, members)
 
 
 @router.get("/cases/{case_id}/shortlist", summary="Shortlist trusts")

@@ -22,6 +22,7 @@ from services.console.views.schools import SchoolFilters, SchoolPageView, School
 
 router = APIRouter()
 PAGE_SIZE = 25
+CASES_SHOWN = 25
 
 
 @router.get("/schools", summary="Find a school")
@@ -52,16 +53,23 @@ async def find_school(request: Request, apis: ApisDep) -> Response:
 
 
 @router.get("/schools/{urn}", summary="A school")
-async def school_page(request: Request, urn: int, apis: ApisDep, as_of: str = "") -> Response:
+async def school_page(
+    request: Request, urn: int, apis: ApisDep, as_of: str = "", cases_cursor: str = ""
+) -> Response:
     """The school as it was on ``as_of`` (today by default), with its whole history."""
     when = parse_date(as_of)
     reg, com = apis.registry, apis.commissioning
     school, history, cases = await asyncio.gather(
         reg.ok(schools_get_school.asyncio_detailed(urn, client=reg.client, as_of=when), SchoolView),
         reg.ok(schools_get_school_history.asyncio_detailed(urn, client=reg.client), SchoolHistory),
-        com.ok(cases_list_cases.asyncio_detailed(client=com.client, urn=urn, limit=50), CasePage),
+        com.ok(
+            cases_list_cases.asyncio_detailed(
+                client=com.client, urn=urn, limit=CASES_SHOWN, cursor=cases_cursor or None
+            ),
+            CasePage,
+        ),
     )
-    view = SchoolPageView.build(school, history, cases, as_of=when)
+    view = SchoolPageView.build(school, history, cases, as_of=when, cases_cursor=cases_cursor)
     return render(
         request,
         "schools/school.html",

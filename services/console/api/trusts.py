@@ -20,6 +20,7 @@ from registry_client.models import SchoolView, TrustPage, TrustSchoolPage, Trust
 
 from services.console.api.deps import ApisDep
 from services.console.clients import ApiProblem, Apis
+from services.console.places import GRID_REFERENCES
 from services.console.templating import render
 from services.console.views.trusts import TrustList, TrustPageView
 
@@ -48,8 +49,11 @@ async def list_trusts(request: Request, apis: ApisDep, q: str = "", cursor: str 
 
 
 async def places_of(apis: Apis, urns: list[int]) -> dict[int, tuple[int | None, int | None]]:
-    """Easting and northing of each school (the first ``MAPPED_SCHOOLS``)."""
+    """Easting and northing of each school (the first ``MAPPED_SCHOOLS``); those looked up
+    in the last while are remembered (``services.console.places``)."""
     reg = apis.registry
+    wanted = urns[:MAPPED_SCHOOLS]
+    known = GRID_REFERENCES.known(wanted)
 
     async def one(urn: int) -> tuple[int, tuple[int | None, int | None]]:
         school = await reg.ok(
@@ -62,11 +66,15 @@ async def places_of(apis: Apis, urns: list[int]) -> dict[int, tuple[int | None, 
             north if isinstance(north, int) else None,
         )
 
-    return dict(await asyncio.gather(*(one(u) for u in urns[:MAPPED_SCHOOLS])))
+    found = dict(await asyncio.gather(*(one(u) for u in wanted if u not in known)))
+    GRID_REFERENCES.remember(found)
+    return {**known, **found}
 
 
 @router.get("/trusts/{uid}", summary="A trust")
-async def trust_page(request: Request, uid: int, apis: ApisDep) -> Response:
+async def trust_page(
+    request: Request, uid: int, apis: ApisDep, schools_cursor: str = ""
+) -> Response:
     """The trust: schools on a map, the five pillars side by side, indicators."""
     reg, ass = apis.registry, apis.assessment
 
@@ -94,7 +102,9 @@ async def trust_page(request: Request, uid: int, apis: ApisDep) -> Response:
     trust, schools, standing, figures = await asyncio.gather(
         reg.ok(trusts_get_trust.asyncio_detailed(uid, client=reg.client), TrustView),
         reg.ok(
-            trusts_list_trust_schools.asyncio_detailed(uid, client=reg.client, limit=SCHOOLS_SHOWN),
+            trusts_list_trust_schools.asyncio_detailed(
+                uid, client=reg.client, limit=SCHOOLS_SHOWN, cursor=schools_cursor or None
+            ),
             TrustSchoolPage,
         ),
         profile(),
@@ -113,7 +123,15 @@ async def trust_page(request: Request, uid: int, apis: ApisDep) -> Response:
             )
         ),
     )
-    view = TrustPageView.build(trust, schools, places, standing, list(assessments), figures)
+    view = TrustPageView.build(
+        trust,
+        schools,
+        places,
+        standing,
+        list(assessments),
+        figures,
+        schools_cursor=schools_cursor,
+    )
     return render(
         request, "trusts/trust.html", {"view": view, "title": view.title, "back": "/trusts"}
     )

@@ -165,6 +165,24 @@ def errors_from_problem(
     return errors
 
 
+def stale_or(
+    problem: ApiProblem,
+    fields: Mapping[str, str],
+    members: Mapping[str, str] | None = None,
+    *,
+    thing: str = "case",
+) -> FormErrors:
+    """Form errors for a problem; a stale version says so in words a person can act on."""
+    if problem.status in (409, 412) and "version" in problem.detail.lower():
+        errors = FormErrors()
+        errors.general.append(
+            f"Someone else changed this {thing} while you were working on it. "
+            f"Check the {thing} again and re-enter your change."
+        )
+        return errors
+    return errors_from_problem(problem, fields, members)
+
+
 def _field_of(item: FieldError, fields: Mapping[str, str]) -> str | None:
     for part in reversed(item.loc):
         if isinstance(part, str) and part in fields:
@@ -187,15 +205,25 @@ class Pagination:
     first_href: str | None
 
     @classmethod
-    def build(cls, path: str, query: Mapping[str, Any], next_cursor: str | None) -> Pagination:
-        """Links for a list at ``path`` filtered by ``query`` (its cursor replaced)."""
-        kept = {k: v for k, v in query.items() if k != "cursor" and v not in (None, "")}
+    def build(
+        cls,
+        path: str,
+        query: Mapping[str, Any],
+        next_cursor: str | None,
+        *,
+        param: str = "cursor",
+        fragment: str = "",
+    ) -> Pagination:
+        """Links for a list at ``path`` filtered by ``query`` (its cursor, named ``param``,
+        replaced); ``fragment`` is where on the page the list is."""
+        kept = {k: v for k, v in query.items() if k != param and v not in (None, "")}
         base = path + ("?" + urlencode(kept) if kept else "")
+        anchor = f"#{fragment}" if fragment else ""
         return cls(
-            next_href=(path + "?" + urlencode({**kept, "cursor": next_cursor}))
+            next_href=(path + "?" + urlencode({**kept, param: next_cursor}) + anchor)
             if next_cursor
             else None,
-            first_href=base if query.get("cursor") else None,
+            first_href=base + anchor if query.get(param) else None,
         )
 
 

@@ -35,6 +35,20 @@ class StartPage:
                 "Cases", "/cases", "Criteria, ranked candidates with reasons, board and decision."
             ),
         ]
+        # Who reads notices and area plans (commissioning's authority table).
+        if {"reader", "caseworker", "decision_maker", "auditor", "admin"} & set(roles):
+            items += [
+                Start(
+                    "Interventions",
+                    "/interventions",
+                    "Notices against trusts, their steps, and the responses that fall due.",
+                ),
+                Start(
+                    "Area plans",
+                    "/areas",
+                    "Coverage over time, and the schools not yet in a trust on a map.",
+                ),
+            ]
         if {"assessor", "moderator"} & set(roles):
             items.insert(
                 2,

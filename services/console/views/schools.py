@@ -180,6 +180,7 @@ class SchoolPageView:
     inspections: list[Inspection]
     cases: list[CaseLink]
     events: list[tuple[str, str]]
+    cases_pages: Pagination
 
     @classmethod
     def build(
@@ -189,6 +190,7 @@ class SchoolPageView:
         cases: CasePage,
         *,
         as_of: dt.date | None,
+        cases_cursor: str = "",
     ) -> SchoolPageView:
         """From the registry's school and history and commissioning's cases about it."""
         d = school.details
@@ -293,6 +295,13 @@ class SchoolPageView:
                 for c in cases.items
             ],
             events=events[:50],
+            cases_pages=Pagination.build(
+                f"/schools/{school.urn}",
+                {"as_of": as_of.isoformat() if as_of else "", "cases_cursor": cases_cursor},
+                cases.next_cursor,
+                param="cases_cursor",
+                fragment="cases",
+            ),
         )
 
 

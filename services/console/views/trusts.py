@@ -105,7 +105,7 @@ class TrustPageView:
     details: list[SummaryRow]
     pillars: list[PillarCard]
     schools: list[TrustSchoolRow]
-    more_schools: bool
+    schools_pages: Pagination
     map: SchoolMap
     ofsted_chart: BarChart | None
     phase_chart: BarChart | None
@@ -120,6 +120,8 @@ class TrustPageView:
         profile: TrustProfile | None,
         assessments: Sequence[AssessmentView],
         indicators: TrustIndicators | None,
+        *,
+        schools_cursor: str = "",
     ) -> TrustPageView:
         """From the registry's trust and schools (with their grid references), assessment's
         profile, the assessments it cites, and the indicators."""
@@ -222,7 +224,13 @@ class TrustPageView:
             details=details,
             pillars=pillars,
             schools=rows_,
-            more_schools=schools.next_cursor is not None,
+            schools_pages=Pagination.build(
+                f"/trusts/{trust.uid}",
+                {"schools_cursor": schools_cursor},
+                schools.next_cursor,
+                param="schools_cursor",
+                fragment="schools",
+            ),
             map=school_map,
             ofsted_chart=ofsted_chart,
             phase_chart=phase_chart,

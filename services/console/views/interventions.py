@@ -1,0 +1,513 @@
+"""Interventions: the list, what falls due, a notice with its steps and who took them, and the
+forms to issue one and move it along.
+
+Everything here reads commissioning's ``InterventionView`` as its SDK gives it; the kinds and
+statuses are the API's enums, so a changed API shows up here as a type error, not a wrong page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from commissioning_client.models import (
+    InterventionIssuingKind,
+    InterventionPage,
+    InterventionStatusChangeStatus,
+    InterventionView,
+)
+from starlette.datastructures import FormData
+
+from services.console.views.common import (
+    Choice,
+    FormErrors,
+    Pagination,
+    SummaryRow,
+    date_time,
+    label,
+    long_date,
+    parse_date,
+    rows,
+)
+
+# In the order a notice escalates, and the order a notice moves through (the SDK's enums
+# are alphabetical); a test checks these are exactly the API's values.
+KINDS = (
+    "nti_warning_letter",
+    "notice_to_improve",
+    "termination_warning_notice",
+    "termination_notice",
+)
+STATUSES = (
+    "preparing",
+    "issued",
+    "progress_on_track",
+    "evidence_of_non_compliance",
+    "serious_breaches",
+    "submission_to_lift",
+    "lifted",
+    "closed",
+    "cancelled",
+)
+# Nothing moves a notice on from these.
+FINAL_STATUSES = frozenset({"closed", "cancelled"})
+API_KINDS = frozenset(k.value for k in InterventionIssuingKind)
+API_STATUSES = frozenset(s.value for s in InterventionStatusChangeStatus)
+KIND_HINTS = {
+    "nti_warning_letter": "A letter before a notice to improve.",
+    "notice_to_improve": "With conditions the trust must meet.",
+    "termination_warning_notice": "The trust must respond within 15 working days.",
+    "termination_notice": "Against an academy, this opens a rebrokerage case for it.",
+}
+# The API's body fields, and the members its problems add, mapped to the form's fields.
+ISSUE_FIELDS = {
+    "kind": "kind",
+    "trust_uid": "trust_uid",
+    "urn": "urn",
+    "issued_on": "issued_on",
+    "grounds": "grounds",
+    "conditions": "conditions",
+    "escalated_from": "escalated_from",
+}
+# The trust that runs the URN given, when it is not the trust named.
+ISSUE_MEMBERS = {"school_trust_uid": "urn"}
+STATUS_FIELDS = {"status": "status", "effective_on": "effective_on"}
+STATUS_MEMBERS = {"allowed_statuses": "status"}
+
+
+def _str(data: FormData | Mapping[str, str], name: str) -> str:
+    return str(data.get(name) or "").strip()
+
+
+def notice_name(kind: str, trust_uid: int, urn: int | None) -> str:
+    """A notice as a person names it: "Termination warning notice: trust 2044, URN 100001"."""
+    against = f"trust {trust_uid}" + (f", academy {urn}" if urn else "")
+    return f"{label(kind)}: {against}"
+
+
+def due_text(due: dt.date | None, today: dt.date, *, active: bool) -> str:
+    """When a response is due, said against today."""
+    if due is None:
+        return ""
+    if not active:
+        return long_date(due)
+    days = (due - today).days
+    if days < 0:
+        return f"{long_date(due)} (overdue by {-days} day{'s' if days != -1 else ''})"
+    if days == 0:
+        return f"{long_date(due)} (today)"
+    return f"{long_date(due)} (in {days} day{'s' if days != 1 else ''})"
+
+
+@dataclass(frozen=True)
+class InterventionRow:
+    """An intervention in a list."""
+
+    name: str
+    href: str
+    kind: str
+    trust_href: str
+    trust: str
+    status: str
+    active: bool
+    issued: str
+    due: str
+    overdue: bool
+
+
+def _row(i: InterventionView, today: dt.date) -> InterventionRow:
+    due = i.response_due_on
+    return InterventionRow(
+        name=notice_name(i.kind.value, i.trust_uid, i.urn),
+        href=f"/interventions/{i.intervention_id}",
+        kind=label(i.kind.value),
+        trust_href=f"/trusts/{i.trust_uid}",
+        trust=f"Trust {i.trust_uid}",
+        status=label(i.status.value),
+        active=i.active,
+        issued=long_date(i.issued_on),
+        due=due_text(due, today, active=i.active),
+        overdue=bool(i.active and due is not None and due < today),
+    )
+
+
+@dataclass(frozen=True)
+class InterventionFilters:
+    """What the list is filtered by (the API's own query names)."""
+
+    kind: str = ""
+    status: str = ""
+    active: str = ""
+    scope: str = "mine"
+    trust_uid: str = ""
+
+    @classmethod
+    def parse(
+        cls, kind: str, status: str, active: str, scope: str, trust_uid: str = ""
+    ) -> InterventionFilters:
+        """Only values the API knows; anything else is no filter."""
+        return cls(
+            trust_uid=trust_uid.strip() if trust_uid.strip().isdigit() else "",
+            kind=kind if kind in KINDS else "",
+            status=status if status in STATUSES else "",
+            active=active if active in ("true", "false") else "",
+            scope="all" if scope == "all" else "mine",
+        )
+
+    def kinds(self) -> list[Choice]:
+        """The kind filter's options."""
+        return [Choice("", "Any kind", not self.kind)] + [
+            Choice(k, label(k), k == self.kind) for k in KINDS
+        ]
+
+    def statuses(self) -> list[Choice]:
+        """The status filter's options."""
+        return [Choice("", "Any status", not self.status)] + [
+            Choice(s, label(s), s == self.status) for s in STATUSES
+        ]
+
+    def actives(self) -> list[Choice]:
+        """Whether it still counts against the trust."""
+        return [
+            Choice("", "Active or not", not self.active),
+            Choice("true", "Active only", self.active == "true"),
+            Choice("false", "Over (lifted, closed, cancelled)", self.active == "false"),
+        ]
+
+    def scopes(self) -> list[Choice]:
+        """Where: where you act, or every published notice too."""
+        return [
+            Choice("mine", "Where I act", self.scope == "mine"),
+            Choice("all", "Everywhere (published notices)", self.scope == "all"),
+        ]
+
+    def query(self) -> dict[str, str]:
+        """The filters as the page's own query string (no defaults)."""
+        return {
+            "trust_uid": self.trust_uid,
+            "kind": self.kind,
+            "status": self.status,
+            "active": self.active,
+            "scope": "" if self.scope == "mine" else self.scope,
+        }
+
+
+@dataclass(frozen=True)
+class InterventionList:
+    """Interventions, newest first, filtered, a page at a time."""
+
+    filters: InterventionFilters
+    interventions: list[InterventionRow]
+    pagination: Pagination
+    may_issue: bool
+
+    @classmethod
+    def build(
+        cls,
+        page: InterventionPage,
+        *,
+        filters: InterventionFilters,
+        cursor: str,
+        today: dt.date,
+        roles: Sequence[str],
+    ) -> InterventionList:
+        """From commissioning's page of interventions."""
+        return cls(
+            filters=filters,
+            interventions=[_row(i, today) for i in page.items],
+            pagination=Pagination.build(
+                "/interventions", {**filters.query(), "cursor": cursor}, page.next_cursor
+            ),
+            may_issue="caseworker" in roles,
+        )
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A response that falls due."""
+
+    name: str
+    href: str
+    trust_href: str
+    trust: str
+    status: str
+    due_on: str
+    when: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """Active notices with a response due, soonest first: overdue ones at the top."""
+
+    deadlines: list[Deadline]
+    overdue: int
+    pagination: Pagination
+
+    @classmethod
+    def build(cls, page: InterventionPage, *, today: dt.date, cursor: str, scope: str) -> Deadlines:
+        """From a page of active interventions: the ones whose data carries a due date."""
+        due = sorted(
+            (i for i in page.items if i.active and i.response_due_on is not None),
+            key=lambda i: (i.response_due_on or today, i.intervention_id),
+        )
+        out = []
+        for i in due:
+            on = i.response_due_on or today
+            days = (on - today).days
+            out.append(
+                Deadline(
+                    name=notice_name(i.kind.value, i.trust_uid, i.urn),
+                    href=f"/interventions/{i.intervention_id}",
+                    trust_href=f"/trusts/{i.trust_uid}",
+                    trust=f"Trust {i.trust_uid}",
+                    status=label(i.status.value),
+                    due_on=long_date(on),
+                    when=(
+                        f"Overdue by {-days} day{'s' if days != -1 else ''}"
+                        if days < 0
+                        else "Due today"
+                        if days == 0
+                        else f"In {days} day{'s' if days != 1 else ''}"
+                    ),
+                    overdue=days < 0,
+                )
+            )
+        return cls(
+            deadlines=out,
+            overdue=sum(d.overdue for d in out),
+            pagination=Pagination.build(
+                "/interventions/deadlines",
+                {"scope": "" if scope == "mine" else scope, "cursor": cursor},
+                page.next_cursor,
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Step:
+    """A status the intervention has had: from when, who recorded it, and why."""
+
+    status: str
+    effective: str
+    actor: str
+    reason: str
+    recorded: str
+
+
+@dataclass
+class StatusForm:
+    """Move the intervention to a new status, from a date, at the version it was read at."""
+
+    status: str = ""
+    effective_on: str = ""
+    version: int = 0
+    errors: FormErrors = field(default_factory=FormErrors)
+
+    @classmethod
+    def parse(cls, data: FormData) -> StatusForm:
+        """The posted form, with what the console must check before the API can be asked."""
+        version = _str(data, "version")
+        form = cls(
+            status=_str(data, "status"),
+            effective_on=_str(data, "effective_on"),
+            version=int(version) if version.isdigit() else 0,
+        )
+        if form.status not in STATUSES:
+            form.errors.add("status", "Select the new status")
+        if form.effective_on and parse_date(form.effective_on) is None:
+            form.errors.add("effective_on", "Enter the date as YYYY-MM-DD, for example 2027-01-14")
+        return form
+
+    def body(self) -> dict[str, str]:
+        """The API's request body."""
+        out = {"status": self.status}
+        if self.effective_on:
+            out["effective_on"] = self.effective_on
+        return out
+
+    def choices(self, current: str) -> list[Choice]:
+        """Every status but the one it has: the API says which moves its kind allows."""
+        return [Choice(s, label(s), s == self.status) for s in STATUSES if s != current]
+
+
+@dataclass(frozen=True)
+class InterventionPageView:
+    """One intervention: what it is, what falls due, its steps, and the next step's form."""
+
+    intervention_id: str
+    title: str
+    caption: str
+    details: list[SummaryRow]
+    conditions: list[str]
+    grounds: str
+    due: str
+    overdue: bool
+    steps: list[Step]
+    may_change: bool
+    version: int
+    status: str
+    escalate_href: str | None
+    trust_audit_href: str
+    final: bool
+
+    @classmethod
+    def build(
+        cls,
+        i: InterventionView,
+        *,
+        today: dt.date,
+        roles: Sequence[str],
+        trust_name: str | None,
+        school_name: str | None,
+    ) -> InterventionPageView:
+        """From commissioning's intervention (and the trust's and academy's names, when the
+        registry gave them)."""
+        due = i.response_due_on
+        details = [
+            SummaryRow("Kind", label(i.kind.value)),
+            SummaryRow(
+                "Trust",
+                f"{trust_name} ({i.trust_uid})" if trust_name else str(i.trust_uid),
+                f"/trusts/{i.trust_uid}",
+            ),
+        ]
+        if i.urn is not None:
+            details.append(
+                SummaryRow(
+                    "Academy",
+                    f"{school_name} ({i.urn})" if school_name else str(i.urn),
+                    f"/schools/{i.urn}",
+                )
+            )
+        details += rows(
+            [
+                ("Status", label(i.status.value)),
+                ("Counts against the trust", "Yes" if i.active else "No"),
+                ("Issued", long_date(i.issued_on)),
+                ("Issued by", i.issued_by),
+                ("Published", "Yes" if i.published else "No, not yet"),
+            ]
+        )
+        if due is not None:
+            details.append(
+                SummaryRow("Response due", due_text(due, today, active=i.active)),
+            )
+        if i.escalated_from:
+            details.append(
+                SummaryRow(
+                    "Escalated from", "An earlier notice", f"/interventions/{i.escalated_from}"
+                )
+            )
+        if i.rebrokerage_case_id:
+            details.append(
+                SummaryRow(
+                    "Rebrokerage case", "The case it opened", f"/cases/{i.rebrokerage_case_id}"
+                )
+            )
+        steps = [
+            Step(
+                status=label(h.status.value),
+                effective=long_date(h.effective_on),
+                actor=h.actor,
+                reason=h.reason or "",
+                recorded=date_time(h.recorded_at),
+            )
+            for h in i.history
+        ]
+        escalates = {
+            "nti_warning_letter": "notice_to_improve",
+            "notice_to_improve": "termination_warning_notice",
+            "termination_warning_notice": "termination_notice",
+        }.get(i.kind.value)
+        may = "caseworker" in roles and i.status.value not in FINAL_STATUSES
+        return cls(
+            intervention_id=i.intervention_id,
+            title=label(i.kind.value),
+            caption=(trust_name or f"Trust {i.trust_uid}")
+            + (f" · {school_name or f'academy {i.urn}'}" if i.urn else ""),
+            details=details,
+            conditions=list(i.conditions),
+            grounds=i.grounds,
+            due=due_text(due, today, active=i.active),
+            overdue=bool(i.active and due is not None and due < today),
+            steps=steps,
+            may_change=may,
+            version=i.version,
+            status=i.status.value,
+            escalate_href=(
+                f"/interventions/new?kind={escalates}&trust_uid={i.trust_uid}"
+                + (f"&urn={i.urn}" if i.urn else "")
+                + f"&escalated_from={i.intervention_id}"
+            )
+            if "caseworker" in roles and escalates and i.active
+            else None,
+            trust_audit_href=f"/audit/trusts/{i.trust_uid}",
+            final=i.status.value in FINAL_STATUSES,
+        )
+
+
+@dataclass
+class IssueForm:
+    """A new notice against a trust, or against one of its academies."""
+
+    kind: str = ""
+    trust_uid: str = ""
+    urn: str = ""
+    issued_on: str = ""
+    grounds: str = ""
+    conditions: str = ""
+    escalated_from: str = ""
+    publish: bool = True
+    errors: FormErrors = field(default_factory=FormErrors)
+
+    @classmethod
+    def parse(cls, data: FormData | Mapping[str, str]) -> IssueForm:
+        """The posted form, with what the console must check before the API can be asked."""
+        form = cls(
+            kind=_str(data, "kind"),
+            trust_uid=_str(data, "trust_uid"),
+            urn=_str(data, "urn"),
+            issued_on=_str(data, "issued_on"),
+            grounds=_str(data, "grounds"),
+            conditions=str(data.get("conditions") or ""),
+            escalated_from=_str(data, "escalated_from"),
+            publish=_str(data, "publish") != "no",
+        )
+        if form.kind not in KINDS:
+            form.errors.add("kind", "Select the kind of notice")
+        if not form.trust_uid.isdigit():
+            form.errors.add("trust_uid", "Enter the trust's group UID, in digits")
+        if form.urn and not (form.urn.isdigit() and len(form.urn) == 6):
+            form.errors.add("urn", "Enter the academy's URN, 6 digits, or leave it empty")
+        if form.issued_on and parse_date(form.issued_on) is None:
+            form.errors.add("issued_on", "Enter the date as YYYY-MM-DD, for example 2027-01-14")
+        if not form.grounds:
+            form.errors.add("grounds", "Enter the grounds for the notice")
+        return form
+
+    def condition_list(self) -> list[str]:
+        """One condition a line, blank lines left out."""
+        return [c.strip() for c in self.conditions.splitlines() if c.strip()]
+
+    def body(self) -> dict[str, object]:
+        """The API's request body."""
+        out: dict[str, object] = {
+            "kind": self.kind,
+            "trust_uid": int(self.trust_uid),
+            "grounds": self.grounds,
+            "conditions": self.condition_list(),
+            "published": self.publish,
+        }
+        if self.urn:
+            out["urn"] = int(self.urn)
+        if self.issued_on:
+            out["issued_on"] = self.issued_on
+        if self.escalated_from:
+            out["escalated_from"] = self.escalated_from
+        return out
+
+    def kinds(self) -> list[Choice]:
+        """The kind radios, each with what it means."""
+        return [Choice(k, label(k), k == self.kind, KIND_HINTS.get(k)) for k in KINDS]

@@ -1,0 +1,345 @@
+"""The console's view models for interventions and area plans, without a browser: built from
+the SDKs' models as the APIs answer them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from commissioning_client.models import AreaPlan, InterventionPage, InterventionView
+from registry_client.models import AreaList
+from starlette.datastructures import FormData
+
+from services.console.places import GridReferences
+from services.console.views.areas import AreaListView, AreaPlanView, area_href
+from services.console.views.common import Pagination
+from services.console.views.home import StartPage
+from services.console.views.interventions import (
+    API_KINDS,
+    API_STATUSES,
+    KINDS,
+    STATUSES,
+    Deadlines,
+    InterventionFilters,
+    InterventionList,
+    InterventionPageView,
+    IssueForm,
+    StatusForm,
+    due_text,
+)
+
+TODAY = dt.date(2027, 3, 10)
+
+
+def _intervention(**over: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "intervention_id": "a" * 32,
+        "kind": "termination_warning_notice",
+        "trust_uid": 2044,
+        "urn": None,
+        "status": "issued",
+        "active": True,
+        "issued_on": "2027-02-10",
+        "response_due_on": "2027-03-03",
+        "grounds": "No improvement.",
+        "conditions": ["Appoint a new chair"],
+        "escalated_from": None,
+        "published": True,
+        "rebrokerage_case_id": None,
+        "history": [
+            {
+                "status": "issued",
+                "effective_on": "2027-02-10",
+                "actor": "cara.caseworker",
+                "reason": "board minutes",
+                "recorded_at": "2027-02-10T09:30:00+00:00",
+            }
+        ],
+        "issued_by": "cara.caseworker",
+        "version": 1,
+    }
+    body.update(over)
+    return body
+
+
+def test_the_console_orders_exactly_the_apis_kinds_and_statuses() -> None:
+    assert set(KINDS) == API_KINDS
+    assert set(STATUSES) == API_STATUSES
+
+
+def test_a_closed_notice_offers_no_next_step() -> None:
+    i = InterventionView.from_dict(_intervention(status="closed", active=False))
+    view = InterventionPageView.build(
+        i, today=TODAY, roles=("caseworker",), trust_name=None, school_name=None
+    )
+    assert view.final is True
+    assert view.may_change is False
+    assert view.escalate_href is None
+
+
+def test_a_due_date_is_said_against_today() -> None:
+    assert due_text(dt.date(2027, 3, 3), TODAY, active=True) == "3 March 2027 (overdue by 7 days)"
+    assert due_text(dt.date(2027, 3, 11), TODAY, active=True) == "11 March 2027 (in 1 day)"
+    assert due_text(TODAY, TODAY, active=True) == "10 March 2027 (today)"
+    assert due_text(dt.date(2027, 3, 3), TODAY, active=False) == "3 March 2027"
+    assert due_text(None, TODAY, active=True) == ""
+
+
+def test_deadlines_are_soonest_first_and_leave_out_what_carries_no_date() -> None:
+    page = InterventionPage.from_dict(
+        {
+            "items": [
+                _intervention(intervention_id="b" * 32, response_due_on="2027-03-20"),
+                _intervention(intervention_id="c" * 32, response_due_on=None),
+                _intervention(intervention_id="d" * 32),
+                _intervention(intervention_id="e" * 32, active=False, status="closed"),
+            ],
+            "next_cursor": "next",
+        }
+    )
+    view = Deadlines.build(page, today=TODAY, cursor="", scope="mine")
+    assert [d.href for d in view.deadlines] == [
+        f"/interventions/{'d' * 32}",
+        f"/interventions/{'b' * 32}",
+    ]
+    assert view.deadlines[0].when == "Overdue by 7 days"
+    assert view.deadlines[1].when == "In 10 days"
+    assert view.overdue == 1
+    assert view.pagination.next_href == "/interventions/deadlines?cursor=next"
+
+
+def test_the_list_keeps_its_filters_across_pages_and_only_a_caseworker_may_issue() -> None:
+    page = InterventionPage.from_dict({"items": [_intervention()], "next_cursor": "abc"})
+    filters = InterventionFilters.parse("notice_to_improve", "nonsense", "true", "all", "20x")
+    assert filters.status == ""
+    assert filters.trust_uid == ""
+    view = InterventionList.build(page, filters=filters, cursor="", today=TODAY, roles=("reader",))
+    assert view.may_issue is False
+    assert view.pagination.next_href == (
+        "/interventions?kind=notice_to_improve&active=true&scope=all&cursor=abc"
+    )
+    assert view.interventions[0].overdue is True
+    caseworker = InterventionList.build(
+        page, filters=filters, cursor="", today=TODAY, roles=("caseworker",)
+    )
+    assert caseworker.may_issue is True
+    by_trust = InterventionFilters.parse("", "", "", "", " 2044 ")
+    assert by_trust.query() == {
+        "trust_uid": "2044",
+        "kind": "",
+        "status": "",
+        "active": "",
+        "scope": "",
+    }
+
+
+def test_an_intervention_shows_its_steps_who_took_them_and_what_falls_due() -> None:
+    i = InterventionView.from_dict(_intervention(urn=100001))
+    view = InterventionPageView.build(
+        i, today=TODAY, roles=("caseworker",), trust_name="Oak Trust", school_name="Elm Academy"
+    )
+    keys = {r.key: r for r in view.details}
+    assert keys["Trust"].value == "Oak Trust (2044)"
+    assert keys["Trust"].href == "/trusts/2044"
+    assert keys["Academy"].href == "/schools/100001"
+    assert keys["Response due"].value == "3 March 2027 (overdue by 7 days)"
+    assert view.overdue is True
+    assert [(s.status, s.actor, s.reason) for s in view.steps] == [
+        ("Issued", "cara.caseworker", "board minutes")
+    ]
+    assert view.may_change is True
+    assert view.escalate_href is not None
+    assert "kind=termination_notice" in view.escalate_href
+    reader = InterventionPageView.build(
+        i, today=TODAY, roles=("reader",), trust_name=None, school_name=None
+    )
+    assert reader.may_change is False and reader.escalate_href is None
+
+
+def test_the_status_form_offers_every_other_status_and_checks_the_date() -> None:
+    form = StatusForm.parse(
+        FormData({"status": "closed", "effective_on": "14/01/2027", "version": "3"})
+    )
+    assert form.version == 3
+    assert form.errors.on("effective_on") is not None
+    assert "issued" not in [c.value for c in form.choices("issued")]
+    empty = StatusForm.parse(FormData({"version": "3"}))
+    assert empty.errors.on("status") is not None
+    ok = StatusForm.parse(FormData({"status": "closed", "version": "3"}))
+    assert not ok.errors
+    assert ok.body() == {"status": "closed"}
+
+
+def test_the_issue_form_checks_what_it_can_and_sends_the_apis_body() -> None:
+    bad = IssueForm.parse(FormData({"kind": "warning", "trust_uid": "x", "urn": "12"}))
+    assert set(bad.errors.fields) == {"kind", "trust_uid", "urn", "grounds"}
+    form = IssueForm.parse(
+        FormData(
+            {
+                "kind": "notice_to_improve",
+                "trust_uid": "2044",
+                "grounds": "Finance",
+                "conditions": "Appoint a chair\n\n  Publish accounts  \n",
+            }
+        )
+    )
+    assert not form.errors
+    assert form.body() == {
+        "kind": "notice_to_improve",
+        "trust_uid": 2044,
+        "grounds": "Finance",
+        "conditions": ["Appoint a chair", "Publish accounts"],
+        "published": True,
+    }
+
+
+def _plan(**over: Any) -> dict[str, Any]:
+    school = {
+        "urn": 100010,
+        "name": "Ash Primary",
+        "la_code": "383",
+        "la_name": "Leeds",
+        "district_name": None,
+        "phase": "Primary",
+        "pupils": 210,
+        "ofsted_grade": "good",
+        "ofsted_date": "2024-05-01",
+    }
+    body: dict[str, Any] = {
+        "area": {
+            "name": "West Somerset",
+            "kind": "district",
+            "la_codes": ["933"],
+            "districts": ["West Somerset"],
+            "eia": False,
+            "priority": True,
+        },
+        "as_of": "2027-03-10",
+        "schools_not_in_trust": {
+            "total": 30,
+            "items": [school, {**school, "urn": 100011, "name": "Birch Primary"}],
+            "next_cursor": "p2",
+        },
+        "schools_under_intervention": {
+            "total": 1,
+            "items": [
+                {
+                    **school,
+                    "urn": 100012,
+                    "trust_uid": 2044,
+                    "trust_name": "Oak Trust",
+                    "interventions": [
+                        {
+                            "intervention_id": "a" * 32,
+                            "kind": "notice_to_improve",
+                            "status": "issued",
+                            "issued_on": "2027-01-05",
+                            "urn": None,
+                        }
+                    ],
+                }
+            ],
+            "next_cursor": None,
+        },
+        "open_cases": {"total": 0, "items": []},
+        "coverage_interval": "year",
+        "coverage": [
+            {
+                "on": f"{year}-12-31",
+                "schools_open": 40,
+                "schools_in_trust": 10 + year - 2022,
+                "share_schools_in_trust": (10 + year - 2022) / 40,
+                "pupils": 8000,
+                "pupils_in_trust": 2000,
+                "share_pupils_in_trust": 0.25,
+            }
+            for year in (2024, 2022, 2023)
+        ],
+        "notes": [],
+    }
+    body.update(over)
+    return body
+
+
+def test_an_area_plan_draws_coverage_oldest_first_with_a_table_beside_it() -> None:
+    plan = AreaPlan.from_dict(_plan())
+    places = {100010: (300_000, 400_000), 100011: (None, None)}
+    view = AreaPlanView.build(
+        plan, places, interval="year", not_in_trust_cursor="", under_intervention_cursor=""
+    )
+    assert [p.label for p in view.chart.points] == ["2022", "2023", "2024"]
+    assert view.chart.description == "2022: 25%, 2023: 28%, 2024: 30%"
+    assert [c.schools for c in view.coverage] == ["10 of 40", "11 of 40", "12 of 40"]
+    # The schools not in a trust on the map: one placed, one without a grid reference.
+    assert len(view.map.points) == 1
+    assert view.map.unplaced == 1
+    assert view.not_in_trust_pages.next_href == (
+        "/areas/West%20Somerset?not_in_trust_cursor=p2#not-in-trust"
+    )
+    assert view.under_notice[0].notices[0].href == f"/interventions/{'a' * 32}"
+    assert view.other_interval_href == "/areas/West%20Somerset?interval=month#coverage"
+
+
+def test_a_second_page_of_one_list_keeps_the_other_lists_place() -> None:
+    plan = AreaPlan.from_dict(_plan())
+    view = AreaPlanView.build(
+        plan, {}, interval="month", not_in_trust_cursor="", under_intervention_cursor="u2"
+    )
+    assert view.not_in_trust_pages.next_href == (
+        "/areas/West%20Somerset?interval=month&under_intervention_cursor=u2"
+        "&not_in_trust_cursor=p2#not-in-trust"
+    )
+    assert view.under_notice_pages.first_href == (
+        "/areas/West%20Somerset?interval=month#under-intervention"
+    )
+
+
+def test_the_area_list_links_each_plan() -> None:
+    areas = AreaList.from_dict(
+        {
+            "items": [
+                {
+                    "name": "Hastings",
+                    "kind": "district",
+                    "la_codes": ["845"],
+                    "districts": ["Hastings"],
+                    "eia": False,
+                    "priority": True,
+                    "schools_open": 38,
+                    "schools_in_trust": 27,
+                    "schools_not_in_trust": 11,
+                    "pupils_in_trust": 9120,
+                    "pupils_total": 11540,
+                    "share_schools_in_trust": 0.7105,
+                    "share_pupils_in_trust": 0.7903,
+                }
+            ]
+        }
+    )
+    view = AreaListView.build(areas, priority="")
+    assert view.areas[0].href == area_href("Hastings") == "/areas/Hastings"
+    assert view.areas[0].share_text == "71%"
+
+
+def test_pagination_names_its_cursor() -> None:
+    pages = Pagination.build("/x", {"a": "1", "c2": "old"}, "new", param="c2", fragment="f")
+    assert pages.next_href == "/x?a=1&c2=new#f"
+    assert pages.first_href == "/x?a=1#f"
+
+
+def test_grid_references_are_remembered_for_a_while_and_bounded() -> None:
+    now = [0.0]
+    places = GridReferences(ttl_s=60, max_entries=2, clock=lambda: now[0])
+    places.remember({100001: (1, 2), 100002: (None, None)})
+    assert places.known([100001, 100002, 100003]) == {100001: (1, 2), 100002: (None, None)}
+    places.remember({100003: (5, 6)})
+    assert places.known([100001, 100002, 100003]) == {100002: (None, None), 100003: (5, 6)}
+    now[0] = 61.0
+    assert places.known([100002, 100003]) == {}
+
+
+def test_the_start_page_offers_notices_and_area_plans_to_those_who_read_them() -> None:
+    reader = [i.href for i in StartPage.build(["reader"]).items]
+    assert "/interventions" in reader and "/areas" in reader
+    assessor = [i.href for i in StartPage.build(["assessor"]).items]
+    assert "/interventions" not in assessor and "/areas" not in assessor
