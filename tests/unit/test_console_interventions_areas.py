@@ -14,17 +14,19 @@ from services.console.places import GridReferences
 from services.console.views.areas import AreaListView, AreaPlanView, area_href
 from services.console.views.common import Pagination
 from services.console.views.home import StartPage
-from services.console.views.interventions import (
+from services.console.views.intervention_forms import (
     API_KINDS,
     API_STATUSES,
     KINDS,
     STATUSES,
+    IssueForm,
+    StatusForm,
+)
+from services.console.views.interventions import (
     Deadlines,
     InterventionFilters,
     InterventionList,
     InterventionPageView,
-    IssueForm,
-    StatusForm,
     due_text,
 )
 

@@ -38,17 +38,19 @@ from services.console.clients import ApiProblem, Apis
 from services.console.session import UserDep
 from services.console.templating import render
 from services.console.views.common import errors_from_problem, stale_or
-from services.console.views.interventions import (
+from services.console.views.intervention_forms import (
     ISSUE_FIELDS,
     ISSUE_MEMBERS,
     STATUS_FIELDS,
     STATUS_MEMBERS,
+    IssueForm,
+    StatusForm,
+)
+from services.console.views.interventions import (
     Deadlines,
     InterventionFilters,
     InterventionList,
     InterventionPageView,
-    IssueForm,
-    StatusForm,
 )
 from shared.clock import today_in_england
 
