@@ -36,7 +36,7 @@ from services.registry.gias.snapshot import (
     rejected_row,
     snapshot_date_of,
 )
-from shared.contracts.registry import GiasImportCompleted
+from shared.contracts.feeds import GiasImportCompleted
 from shared.eventlog.contracts import EventContract, EventMetadata
 from shared.eventlog.model import (
     ANY,

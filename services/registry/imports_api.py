@@ -18,7 +18,7 @@ from services.registry.gias.snapshot import NO_SNAPSHOT_DATE, GiasFiles, snapsho
 from services.registry.importer import import_gias
 from services.registry.schemas import ImportAccepted, ImportStatus
 from shared.app import StoreDep
-from shared.contracts.registry import GiasImportCompleted, GiasImportFailed, GiasImportStarted
+from shared.contracts.feeds import GiasImportCompleted, GiasImportFailed, GiasImportStarted
 from shared.errors import NotFound, UnprocessableContent
 from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.model import ANY, NO_STREAM, NewEvent

@@ -19,7 +19,8 @@ from typing import Any
 from services.registry.gias.csvfile import Row, RowProblem, UnusableInput, read_rows
 from services.registry.gias.snapshot import rejected_row
 from services.registry.importer import load_state
-from shared.contracts.registry import OfstedImportCompleted, OfstedInspectionRecorded
+from shared.contracts.feeds import OfstedImportCompleted
+from shared.contracts.registry import OfstedInspectionRecorded
 from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.model import ANY, NewEvent, StreamAppend
 from shared.eventlog.store import EventStore

@@ -7,8 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.contracts.feeds import RejectedRow
 from shared.contracts.identifiers import LaCode
-from shared.contracts.registry import RejectedRow, SchoolDetails, TrustDetails, TrustType
+from shared.contracts.registry import SchoolDetails, TrustDetails, TrustType
 from shared.http.fields import IsoDate, Name, Postcode, StrictGroupUid, Town
 
 CoverageBy = Literal["la", "region", "area"]

@@ -15,10 +15,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat
+from pydantic import Field, StrictFloat
 
 from shared.contracts.identifiers import GroupUid, Key
 from shared.contracts.policy import PolicyVersionFields, policy_category
+from shared.contracts.values import Value
 from shared.eventlog.contracts import EventContract, EventRegistry
 
 contracts = EventRegistry()
@@ -44,24 +45,20 @@ EvidenceKind = Literal[
 ]
 
 
-class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ThemeDefinition(_Value):
+class ThemeDefinition(Value):
     key: Key
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=4000)
 
 
-class PillarDefinition(_Value):
+class PillarDefinition(Value):
     key: Key
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=4000)
     themes: list[ThemeDefinition] = Field(default_factory=list)
 
 
-class Metric(_Value):
+class Metric(Value):
     """A measured value an evidence item rests on, e.g. reserves as a share of income."""
 
     name: str = Field(min_length=1, max_length=200)
@@ -164,7 +161,7 @@ class AssessmentModerated(EventContract):
     comments: str | None = Field(default=None, max_length=8000)
 
 
-class PublishedJudgement(_Value):
+class PublishedJudgement(Value):
     pillar: Key
     pillar_name: str
     descriptor: Descriptor

@@ -12,7 +12,7 @@ import asyncpg
 
 from shared import migrate
 from shared.contracts import all_contracts
-from shared.contracts.registry import (
+from shared.contracts.feeds import (
     GiasImportCompleted,
     GiasImportFailed,
     GiasImportStarted,

@@ -29,7 +29,7 @@ from services.registry.feeds.sources import GIAS_FILES, FeedSource, feed_sources
 from services.registry.feeds.stream import PullResult, load_feed
 from services.registry.feeds.worker import FeedWorker
 from shared.contracts import all_contracts
-from shared.contracts.registry import FeedName
+from shared.contracts.feeds import FeedName
 from shared.db import create_pool, owner_database_url
 from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.leader import Busy

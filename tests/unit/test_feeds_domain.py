@@ -20,7 +20,7 @@ from services.registry.feeds.domain import (
     probe_dates,
     summarise_gias,
 )
-from shared.contracts.registry import (
+from shared.contracts.feeds import (
     FeedChecked,
     FeedSnapshotAccepted,
     FeedSnapshotApplied,
@@ -28,12 +28,14 @@ from shared.contracts.registry import (
     FeedSnapshotHeld,
     FeedSnapshotReleased,
     FetchedFile,
+    SnapshotSummary,
+)
+from shared.contracts.registry import (
     SchoolClosed,
     SchoolDetails,
     SchoolLeftTrust,
     SchoolRegistered,
     SchoolTransferred,
-    SnapshotSummary,
 )
 from shared.eventlog.contracts import EventContract
 

@@ -16,7 +16,7 @@ from services.registry.feeds.schemas import (
     HeldSnapshot,
 )
 from services.registry.feeds.sources import feed_sources
-from shared.contracts.registry import FeedName
+from shared.contracts.feeds import FeedName
 from shared.eventlog.unit import UnitOfWork
 from shared.http.auth import SettingsDep
 from shared.http.deps import PoolDep

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from shared.contracts.registry import (
+from shared.contracts.feeds import (
     FeedChecked,
     FeedFetchFailed,
     FeedName,
@@ -23,6 +23,9 @@ from shared.contracts.registry import (
     FeedSnapshotReleased,
     FeedSnapshotUnusable,
     FetchedFile,
+    SnapshotSummary,
+)
+from shared.contracts.registry import (
     SchoolClosed,
     SchoolDetailsChanged,
     SchoolJoinedTrust,
@@ -30,7 +33,6 @@ from shared.contracts.registry import (
     SchoolLinkedToPredecessor,
     SchoolRegistered,
     SchoolTransferred,
-    SnapshotSummary,
     TrustClosed,
     TrustDetailsChanged,
     TrustIncorporated,

@@ -20,7 +20,7 @@ from typing import Literal
 
 import httpx
 
-from shared.contracts.registry import FetchedFile
+from shared.contracts.feeds import FetchedFile
 
 log = logging.getLogger(__name__)
 

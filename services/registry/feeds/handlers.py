@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.registry.feeds.domain import decide_discard, decide_release
 from services.registry.feeds.sources import REQUIRED_FILES
 from services.registry.feeds.stream import feed_stream, load_feed
-from shared.contracts.registry import FeedName
+from shared.contracts.feeds import FeedName
 from shared.eventlog.unit import UnitOfWork
 
 

@@ -15,7 +15,7 @@ from services.registry.feeds.stream import ACTOR
 from services.registry.gias.snapshot import GiasFiles
 from services.registry.importer import import_gias
 from services.registry.ofsted import import_ofsted
-from shared.contracts.registry import GiasImportCompleted, OfstedImportCompleted
+from shared.contracts.feeds import GiasImportCompleted, OfstedImportCompleted
 from shared.eventlog.store import EventStore
 
 _C = TypeVar("_C", GiasImportCompleted, OfstedImportCompleted)

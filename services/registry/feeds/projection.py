@@ -13,7 +13,7 @@ from typing import Any
 
 from services.registry.feeds.models import FEED_TABLES, feed_runs, feeds
 from shared.contracts import all_contracts
-from shared.contracts.registry import (
+from shared.contracts.feeds import (
     FeedChecked,
     FeedFetchFailed,
     FeedSnapshotAccepted,

@@ -12,7 +12,7 @@ import asyncpg
 from services.registry.feeds.models import feed_runs, feeds
 from services.registry.feeds.schemas import FeedList, FeedStatus, HeldRef, HeldSnapshot
 from services.registry.feeds.sources import FeedSource
-from shared.contracts.registry import FeedName
+from shared.contracts.feeds import FeedName
 from shared.errors import NotFound
 
 _FEEDS = f"SELECT * FROM {feeds.name}"

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.contracts.registry import FeedName
+from shared.contracts.feeds import FeedName
 
 
 class FeedFile(BaseModel):

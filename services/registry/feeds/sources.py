@@ -8,7 +8,7 @@ from pathlib import Path
 
 from services.registry.feeds.domain import DriftLimits, Schedule
 from services.registry.feeds.fetch import FetchPolicy
-from shared.contracts.registry import FeedName
+from shared.contracts.feeds import FeedName
 from shared.settings import Settings
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from services.registry.feeds.domain import FeedState, Snapshot, evolve_feed, fold_feed
 from services.registry.gias.csvfile import UnusableInput
-from shared.contracts.registry import (
+from shared.contracts.feeds import (
     FeedName,
     FeedSnapshotAccepted,
     FeedSnapshotApplied,

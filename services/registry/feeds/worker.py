@@ -63,12 +63,7 @@ from services.registry.gias.csvfile import UnusableInput
 from services.registry.importer import GiasPlan, import_gias
 from services.registry.ofsted import OfstedReport, read_inspections
 from shared.clock import today_in_england
-from shared.contracts.registry import (
-    FeedChecked,
-    FeedFetchFailed,
-    FetchedFile,
-    SnapshotSummary,
-)
+from shared.contracts.feeds import FeedChecked, FeedFetchFailed, FetchedFile, SnapshotSummary
 from shared.db import UNREACHABLE_ERRORS
 from shared.eventlog.leader import Leader, wait_for_wake
 from shared.eventlog.signals import LogSignals

@@ -19,7 +19,7 @@ from services.registry.domain import Membership
 from services.registry.gias import records
 from services.registry.gias.csvfile import Row, RowProblem, Table, read_rows, read_table
 from services.registry.gias.fingerprints import digest, row_hasher
-from shared.contracts.registry import RejectedRow
+from shared.contracts.feeds import RejectedRow
 
 _SNAPSHOT_IN_NAME = re.compile(r"(\d{4})(\d{2})(\d{2})")
 # GIAS publishes no snapshot date inside its files: the establishments file's name is it.
