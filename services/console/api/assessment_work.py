@@ -18,16 +18,13 @@ from assessment_client.models import (
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.console.api.assessments import (
-    FORM_PROBLEMS,
-    etag,
-    load_assessment,
-    problem_errors,
-)
+from services.console.api.assessments import FORM_PROBLEMS, load_assessment
 from services.console.api.deps import ApisDep
+from services.console.api.writes import if_match
 from services.console.clients import ApiProblem
 from services.console.templating import render
 from services.console.views.assessments import EvidenceForm, JudgementForm
+from services.console.views.common import stale_or
 from shared.clock import today_in_england
 
 router = APIRouter()
@@ -88,7 +85,7 @@ async def add_evidence(request: Request, assessment_id: str, apis: ApisDep) -> R
                     assessment_id,
                     client=ass.client,
                     body=body,
-                    if_match=etag(form.version),
+                    if_match=if_match(form.version),
                     x_reason="evidence recorded in the console",
                 ),
                 EvidenceAdded,
@@ -96,9 +93,10 @@ async def add_evidence(request: Request, assessment_id: str, apis: ApisDep) -> R
         except ApiProblem as problem:
             if problem.status not in FORM_PROBLEMS:
                 raise
-            form.errors = problem_errors(
+            form.errors = stale_or(
                 problem,
                 {k: k for k in ("pillar", "kind", "summary", "source_reference", "observed_on")},
+                thing="assessment",
             )
         else:
             request.session["flash"] = "Evidence added"
@@ -171,7 +169,7 @@ async def judge(request: Request, assessment_id: str, pillar: str, apis: ApisDep
                     pillar,
                     client=ass.client,
                     body=body,
-                    if_match=etag(form.version),
+                    if_match=if_match(form.version),
                     x_reason="judgement recorded in the console",
                 ),
                 WriteResult,
@@ -179,13 +177,14 @@ async def judge(request: Request, assessment_id: str, pillar: str, apis: ApisDep
         except ApiProblem as problem:
             if problem.status not in FORM_PROBLEMS:
                 raise
-            form.errors = problem_errors(
+            form.errors = stale_or(
                 problem,
                 {
                     "descriptor": "descriptor",
                     "rationale": "rationale",
                     "evidence_ids": "evidence_ids",
                 },
+                thing="assessment",
             )
         else:
             request.session["flash"] = "Judgement recorded"

@@ -31,7 +31,9 @@ from assessment_client.types import UNSET
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from services.console.api import writes
 from services.console.api.deps import ApisDep
+from services.console.api.writes import if_match
 from services.console.clients import ApiProblem, Apis
 from services.console.session import UserDep
 from services.console.templating import render
@@ -41,27 +43,11 @@ from services.console.views.assessments import (
     AssessmentPageView,
     StartForm,
 )
-from services.console.views.common import FormErrors, errors_from_problem
+from services.console.views.common import FormErrors, errors_from_problem, stale_or
 
 router = APIRouter()
-FORM_PROBLEMS = frozenset({400, 403, 409, 412, 422})
-
-
-def etag(version: int) -> str:
-    """The strong ETag of a version, as If-Match sends it back."""
-    return f'"{version}"'
-
-
-def problem_errors(problem: ApiProblem, fields: dict[str, str]) -> FormErrors:
-    """The API's problem against the form's fields; a stale version says so in words."""
-    if problem.status == 412:
-        errors = FormErrors()
-        errors.general.append(
-            "Someone else changed this assessment while you were working on it. "
-            "Your change was not saved: check the assessment and enter it again."
-        )
-        return errors
-    return errors_from_problem(problem, fields)
+# Four eyes: the API's 403 for an author who moderates is shown on the assessment itself.
+FORM_PROBLEMS = writes.FORM_PROBLEMS | {403}
 
 
 async def load_assessment(
@@ -204,7 +190,7 @@ async def _lifecycle(
 ) -> Response:
     """Submit, moderate (approve or return) or publish; a refusal shows on the assessment."""
     data = await request.form()
-    version = etag(int(str(data.get("version") or "0")))
+    version = if_match(int(str(data.get("version") or "0")))
     ass = apis.assessment
     try:
         if step == "submit":
@@ -248,7 +234,9 @@ async def _lifecycle(
     except ApiProblem as problem:
         if problem.status not in FORM_PROBLEMS:
             raise
-        errors = problem_errors(problem, {"decision": "decision", "comments": "comments"})
+        errors = stale_or(
+            problem, {"decision": "decision", "comments": "comments"}, thing="assessment"
+        )
         a, framework = await load_assessment(apis, assessment_id)
         return _assessment_page(request, a, framework, user, errors=errors, status=problem.status)
     request.session["flash"] = done

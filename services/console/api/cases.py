@@ -35,6 +35,7 @@ from registry_client.api.schools import schools_get_school
 from registry_client.models import SchoolView
 
 from services.console.api.deps import ApisDep
+from services.console.api.writes import FORM_PROBLEMS, if_match
 from services.console.clients import ApiProblem, Apis
 from services.console.session import UserDep
 from services.console.templating import render
@@ -59,11 +60,6 @@ router = APIRouter()
 # A case names a handful of schools at most; more are listed by URN alone.
 NAMED_SCHOOLS = 3
 # The problems a form answers by showing the form again, with the API's words on it.
-FORM_PROBLEMS = frozenset({400, 409, 412, 422})
-
-
-def _etag(version: int) -> str:
-    return f'"{version}"'
 
 
 async def _case(apis: Apis, case_id: str) -> CaseView:
@@ -226,7 +222,7 @@ async def set_criteria(request: Request, case_id: str, apis: ApisDep) -> Respons
                     case_id,
                     client=com.client,
                     body=body,
-                    if_match=_etag(form.version),
+                    if_match=if_match(form.version),
                     x_reason="criteria set in the console",
                 ),
                 Written,
@@ -290,7 +286,7 @@ async def shortlist(request: Request, case_id: str, apis: ApisDep) -> Response:
                     case_id,
                     client=com.client,
                     body=ShortlistChoice(trust_uids=chosen),
-                    if_match=_etag(version),
+                    if_match=if_match(version),
                     x_reason="shortlisted in the console",
                 ),
                 Written,
@@ -349,7 +345,7 @@ async def schedule_board(request: Request, case_id: str, apis: ApisDep) -> Respo
                     case_id,
                     client=com.client,
                     body=BoardScheduling.from_dict({"board_date": form.board_date}),
-                    if_match=_etag(form.version),
+                    if_match=if_match(form.version),
                     x_reason="board scheduled in the console",
                 ),
                 Written,
@@ -455,7 +451,7 @@ async def confirm_decision(request: Request, case_id: str, apis: ApisDep) -> Res
                 case_id,
                 client=com.client,
                 body=DecisionRecording.from_dict(form.body()),
-                if_match=_etag(form.version),
+                if_match=if_match(form.version),
                 x_reason=form.rationale[:200] or UNSET,
             ),
             Written,

@@ -32,8 +32,8 @@ from registry_client.api.schools import schools_get_school
 from registry_client.api.trusts import trusts_get_trust
 from registry_client.models import SchoolView, TrustView
 
-from services.console.api.cases import FORM_PROBLEMS
 from services.console.api.deps import ApisDep
+from services.console.api.writes import FORM_PROBLEMS, if_match
 from services.console.clients import ApiProblem, Apis
 from services.console.session import UserDep
 from services.console.templating import render
@@ -267,7 +267,7 @@ async def change_status(
                     intervention_id,
                     client=com.client,
                     body=InterventionStatusChange.from_dict(form.body()),
-                    if_match=f'"{form.version}"',
+                    if_match=if_match(form.version),
                     x_reason="status changed in the console",
                 ),
                 Written,
