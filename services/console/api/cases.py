@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from commissioning_client.api.cases import (
     cases_get_candidates,
     cases_get_case,
     cases_list_cases,
     cases_open_case,
-    cases_record_decision,
     cases_schedule_board,
     cases_set_criteria,
     cases_shortlist,
@@ -24,7 +22,6 @@ from commissioning_client.models import (
     CasesListCasesStatusType0,
     CaseView,
     CriteriaChange,
-    DecisionRecording,
     ShortlistChoice,
     Written,
 )
@@ -41,33 +38,28 @@ from services.console.session import UserDep
 from services.console.templating import render
 from services.console.views.cases import (
     CRITERIA_FIELDS,
-    DECISION_FIELDS,
-    DECISION_MEMBERS,
     STATUSES,
     BoardForm,
     CaseList,
     CaseWorkspace,
     CriteriaForm,
-    DecisionForm,
     OpenCaseForm,
     candidate_rows,
 )
 from services.console.views.common import FormErrors, errors_from_problem
 from services.console.views.common import stale_or as _stale_or
-from shared.clock import today_in_england
 
 router = APIRouter()
 # A case names a handful of schools at most; more are listed by URN alone.
 NAMED_SCHOOLS = 3
-# The problems a form answers by showing the form again, with the API's words on it.
 
 
-async def _case(apis: Apis, case_id: str) -> CaseView:
+async def load_case(apis: Apis, case_id: str) -> CaseView:
     com = apis.commissioning
     return await com.ok(cases_get_case.asyncio_detailed(case_id, client=com.client), CaseView)
 
 
-async def _candidates(apis: Apis, case_id: str) -> CandidateList | None:
+async def load_candidates(apis: Apis, case_id: str) -> CandidateList | None:
     """The ranked candidates; None while commissioning has not yet heard of the school."""
     com = apis.commissioning
     try:
@@ -92,7 +84,8 @@ async def _school_names(apis: Apis, urns: list[int]) -> dict[int, str]:
     return dict(await asyncio.gather(*(one(u) for u in urns[:NAMED_SCHOOLS])))
 
 
-def _trust_names(candidates: CandidateList | None) -> dict[int, str]:
+def trust_names(candidates: CandidateList | None) -> dict[int, str]:
+    """Trust names by UID, from the candidates and the exclusions."""
     if candidates is None:
         return {}
     names = {c.trust_uid: c.trust_name for c in candidates.candidates}
@@ -170,11 +163,11 @@ async def open_case(request: Request, apis: ApisDep) -> Response:
 @router.get("/cases/{case_id}", summary="A case")
 async def case_workspace(request: Request, case_id: str, apis: ApisDep, user: UserDep) -> Response:
     """The case workspace: summary, next steps, criteria, ranked candidates, decision."""
-    case, candidates = await asyncio.gather(_case(apis, case_id), _candidates(apis, case_id))
-    schools = await _school_names(apis, case.urns)
-    view = CaseWorkspace.build(
-        case, candidates, schools, _trust_names(candidates), roles=user.roles
+    case, candidates = await asyncio.gather(
+        load_case(apis, case_id), load_candidates(apis, case_id)
     )
+    schools = await _school_names(apis, case.urns)
+    view = CaseWorkspace.build(case, candidates, schools, trust_names(candidates), roles=user.roles)
     return render(
         request, "cases/workspace.html", {"view": view, "title": view.title, "back": "/cases"}
     )
@@ -183,7 +176,7 @@ async def case_workspace(request: Request, case_id: str, apis: ApisDep, user: Us
 @router.get("/cases/{case_id}/criteria", summary="What matters for this case")
 async def criteria_form(request: Request, case_id: str, apis: ApisDep) -> Response:
     """The weights form, filled with the case's criteria."""
-    case = await _case(apis, case_id)
+    case = await load_case(apis, case_id)
     return _criteria_page(request, case, CriteriaForm.from_case(case))
 
 
@@ -234,14 +227,16 @@ async def set_criteria(request: Request, case_id: str, apis: ApisDep) -> Respons
         else:
             request.session["flash"] = "Criteria saved: the candidates are ranked again"
             return RedirectResponse(f"/cases/{case_id}", status_code=303)
-    case = await _case(apis, case_id)
+    case = await load_case(apis, case_id)
     return _criteria_page(request, case, form, 400)
 
 
 @router.get("/cases/{case_id}/shortlist", summary="Shortlist trusts")
 async def shortlist_form(request: Request, case_id: str, apis: ApisDep) -> Response:
     """The ranked candidates as checkboxes."""
-    case, candidates = await asyncio.gather(_case(apis, case_id), _candidates(apis, case_id))
+    case, candidates = await asyncio.gather(
+        load_case(apis, case_id), load_candidates(apis, case_id)
+    )
     return _shortlist_page(request, case, candidates, FormErrors(), case.shortlist)
 
 
@@ -304,14 +299,16 @@ async def shortlist(request: Request, case_id: str, apis: ApisDep) -> Response:
                 "1 trust" if len(chosen) == 1 else f"{len(chosen)} trusts"
             )
             return RedirectResponse(f"/cases/{case_id}", status_code=303)
-    case, candidates = await asyncio.gather(_case(apis, case_id), _candidates(apis, case_id))
+    case, candidates = await asyncio.gather(
+        load_case(apis, case_id), load_candidates(apis, case_id)
+    )
     return _shortlist_page(request, case, candidates, errors, chosen, 400)
 
 
 @router.get("/cases/{case_id}/board", summary="Schedule the advisory board")
 async def board_form(request: Request, case_id: str, apis: ApisDep) -> Response:
     """The board date form."""
-    case = await _case(apis, case_id)
+    case = await load_case(apis, case_id)
     form = BoardForm(
         board_date=case.board_date.isoformat() if case.board_date else "", version=case.version
     )
@@ -357,111 +354,5 @@ async def schedule_board(request: Request, case_id: str, apis: ApisDep) -> Respo
         else:
             request.session["flash"] = "Advisory board scheduled"
             return RedirectResponse(f"/cases/{case_id}", status_code=303)
-    case = await _case(apis, case_id)
+    case = await load_case(apis, case_id)
     return _board_page(request, case, form, 400)
-
-
-def _decision_key(case_id: str) -> str:
-    return f"decision:{case_id}"
-
-
-@router.get("/cases/{case_id}/decision", summary="Record the decision")
-async def decision_form(
-    request: Request, case_id: str, apis: ApisDep, user: UserDep, change: str = ""
-) -> Response:
-    """The decision form; coming back from the check page, with the answers given."""
-    case, candidates = await asyncio.gather(_case(apis, case_id), _candidates(apis, case_id))
-    kept: Any = request.session.get(_decision_key(case_id))
-    if change and isinstance(kept, dict):
-        form = DecisionForm.parse(kept)
-        form.errors = FormErrors()
-    else:
-        form = DecisionForm(
-            decided_on=today_in_england().isoformat(),
-            decision_maker_name=user.name,
-            version=case.version,
-        )
-    return _decision_page(request, case, candidates, form)
-
-
-def _decision_page(
-    request: Request,
-    case: CaseView,
-    candidates: CandidateList | None,
-    form: DecisionForm,
-    status: int = 200,
-) -> Response:
-    return render(
-        request,
-        "cases/decision.html",
-        {
-            "case": case,
-            "form": form,
-            "trusts": form.trust_choices(case.shortlist, _trust_names(candidates)),
-            "title": "Record the decision",
-            "back": f"/cases/{case.case_id}",
-            "errors": form.errors.summary("outcome") if form.errors else None,
-        },
-        status_code=status,
-    )
-
-
-@router.post("/cases/{case_id}/decision", summary="Check the decision")
-async def check_decision(request: Request, case_id: str, apis: ApisDep) -> Response:
-    """Keep the answers and show them back before anything is recorded."""
-    form = DecisionForm.parse(await request.form())
-    if form.errors:
-        case, candidates = await asyncio.gather(_case(apis, case_id), _candidates(apis, case_id))
-        return _decision_page(request, case, candidates, form, 400)
-    request.session[_decision_key(case_id)] = form.answers()
-    return RedirectResponse(f"/cases/{case_id}/decision/check", status_code=303)
-
-
-@router.get("/cases/{case_id}/decision/check", summary="Check your answers")
-async def check_answers(request: Request, case_id: str, apis: ApisDep) -> Response:
-    """Check your answers before the decision is recorded."""
-    kept: Any = request.session.get(_decision_key(case_id))
-    if not isinstance(kept, dict):
-        return RedirectResponse(f"/cases/{case_id}/decision", status_code=303)
-    case, candidates = await asyncio.gather(_case(apis, case_id), _candidates(apis, case_id))
-    form = DecisionForm.parse(kept)
-    return render(
-        request,
-        "cases/check.html",
-        {
-            "case": case,
-            "rows": form.check_rows(f"/cases/{case_id}", _trust_names(candidates)),
-            "title": "Check your answers before recording the decision",
-            "back": f"/cases/{case_id}/decision?change=1",
-        },
-    )
-
-
-@router.post("/cases/{case_id}/decision/confirm", summary="Record the decision")
-async def confirm_decision(request: Request, case_id: str, apis: ApisDep) -> Response:
-    """Record it; the API's objections go back on the form, against their fields."""
-    kept: Any = request.session.get(_decision_key(case_id))
-    if not isinstance(kept, dict):
-        return RedirectResponse(f"/cases/{case_id}/decision", status_code=303)
-    form = DecisionForm.parse(kept)
-    com = apis.commissioning
-    try:
-        await com.ok(
-            cases_record_decision.asyncio_detailed(
-                case_id,
-                client=com.client,
-                body=DecisionRecording.from_dict(form.body()),
-                if_match=if_match(form.version),
-                x_reason=form.rationale[:200] or UNSET,
-            ),
-            Written,
-        )
-    except ApiProblem as problem:
-        if problem.status not in FORM_PROBLEMS:
-            raise
-        form.errors = _stale_or(problem, DECISION_FIELDS, DECISION_MEMBERS)
-        case, candidates = await asyncio.gather(_case(apis, case_id), _candidates(apis, case_id))
-        return _decision_page(request, case, candidates, form, 400)
-    request.session.pop(_decision_key(case_id), None)
-    request.session["flash"] = "Decision recorded"
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
