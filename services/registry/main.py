@@ -22,6 +22,7 @@ from services.registry.feeds.sources import (
 from services.registry.feeds.worker import FeedWorker
 from services.registry.policy_book import POLICIES
 from services.registry.projections import registry_projection
+from services.registry.stuck import api as stuck_api
 from services.registry.transfers.clock import Clock, EnglandClock
 from services.registry.transfers.consumer import transfers_consumer
 from services.registry.transfers.scheduler import TransferScheduler
@@ -35,7 +36,13 @@ SPEC = ServiceSpec(
     title="strongtrusts registry",
     description="Registry: schools, trusts and who runs which school. Every write is an event in the shared append-only log.",
     registry=all_contracts(),
-    routers=(*ROUTERS, register_api.router, imports_api.router, feeds_api.router),
+    routers=(
+        *ROUTERS,
+        register_api.router,
+        imports_api.router,
+        feeds_api.router,
+        stuck_api.router,
+    ),
     consumers=lambda: [registry_projection(), transfers_consumer(), feeds_projection()],
     policies=POLICIES,
     # A GIAS snapshot handed in over HTTP runs to tens of megabytes.

@@ -9,6 +9,8 @@ from importlib.resources import files
 
 from services.registry.ofsted.categories import CATEGORIES_POLICY, OfstedCategories
 from services.registry.ofsted.categories import check as check_categories
+from services.registry.stuck.rules import STUCK_POLICY, StuckSchools
+from services.registry.stuck.rules import check as check_stuck
 from shared.authority.table import AUTHORITY, AUTHORITY_KIND
 from shared.contracts.registry import PolicyVersionPublished
 from shared.policy.book import PolicyBook, PolicyKind
@@ -36,9 +38,27 @@ CATEGORIES_KIND = PolicyKind(
     example=_shipped(CATEGORIES_POLICY),
 )
 
+STUCK_KIND = PolicyKind(
+    name=STUCK_POLICY,
+    title="Stuck schools (RISE eligibility)",
+    description=(
+        "Per Ofsted era: when the latest graded inspection is requires improvement or"
+        " equivalent, and when the one before was below good or equivalent; whether a"
+        " category of concern excludes a school, and whether the same structure means the"
+        " same trust."
+    ),
+    document=StuckSchools,
+    check=check_stuck,
+    example=_shipped(STUCK_POLICY),
+)
+
 POLICIES = PolicyBook(
     service="registry",
     contract=PolicyVersionPublished,
-    kinds={AUTHORITY: AUTHORITY_KIND, CATEGORIES_POLICY: CATEGORIES_KIND},
+    kinds={
+        AUTHORITY: AUTHORITY_KIND,
+        CATEGORIES_POLICY: CATEGORIES_KIND,
+        STUCK_POLICY: STUCK_KIND,
+    },
     seeds=SEEDS,
 )

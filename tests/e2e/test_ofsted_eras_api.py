@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from services.registry.main import create_app
-from services.registry.ofsted import import_ofsted
+from services.registry.ofsted.importer import import_ofsted
 from shared.contracts.registry import SchoolRegistered
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
@@ -163,3 +163,82 @@ async def test_the_latest_graded_outcome_of_any_era_is_shown_with_its_category(
         "requires_significant_improvement",
         "derived",
     )
+
+
+STUCK_HEADER = [
+    "URN",
+    "Inspection start date",
+    "Overall effectiveness",
+    "Quality of education",
+    "Effectiveness of leadership and management",
+    "Leadership and governance",
+]
+
+
+async def test_stuck_schools_are_listed_with_the_rule_version_and_the_two_inspections(
+    app: FastAPI, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    store: EventStore = app.state.runtime.store
+    by_single, by_card, not_stuck, elsewhere = await fresh_urns(store, 4)
+    for u in (by_single, by_card, not_stuck, elsewhere):
+        details = school_details(f"Stuck? {u}")
+        if u == elsewhere:
+            details = school_details(
+                f"Stuck? {u}", la_code="202", la_name="Camden", region_code="H"
+            )
+        await append(
+            store,
+            f"school-{u}",
+            SchoolRegistered(urn=u, details=details, effective_on=date(2010, 9, 1)),
+        )
+
+    def row(urn: int, on: str, **grades: str) -> dict[str, str]:
+        return {"URN": str(urn), "Inspection start date": on, **grades}
+
+    rows = [
+        row(by_single, "10/01/2021", **{"Overall effectiveness": "3"}),
+        row(by_single, "15/01/2025", **{"Quality of education": "3"}),
+        row(by_card, "15/01/2025", **{"Effectiveness of leadership and management": "3"}),
+        row(by_card, "14/01/2026", **{"Leadership and governance": "Needs attention"}),
+        row(not_stuck, "10/01/2021", **{"Overall effectiveness": "2"}),
+        row(not_stuck, "15/01/2025", **{"Quality of education": "3"}),
+        row(elsewhere, "10/01/2021", **{"Overall effectiveness": "3"}),
+        row(elsewhere, "10/01/2023", **{"Overall effectiveness": "3"}),
+    ]
+    report = await import_ofsted(
+        store, g.write(tmp_path / "stuck.csv", STUCK_HEADER, rows), actor="tester"
+    )
+    assert report.rejected == []
+    for u in (by_single, by_card, not_stuck, elsewhere):
+        await projected(store.pool, u, 3)
+
+    response = await client.get("/stuck-schools", params={"region": "D"})
+    assert response.status_code == 200, response.text
+    listed = response.json()
+    assert listed["rule_version"] == 1
+    mine = {i["urn"]: i for i in listed["items"] if i["urn"] in (by_single, by_card, not_stuck)}
+    assert sorted(mine) == sorted([by_single, by_card])
+    first = mine[by_single]
+    assert first["rule_version"] == 1
+    assert (first["previous"]["framework"], first["previous"]["inspection_start"]) == (
+        "single_grade",
+        "2021-01-10",
+    )
+    assert (first["latest"]["framework"], first["latest"]["key_judgements"]) == (
+        "key_judgements",
+        {"quality_of_education": "requires_improvement"},
+    )
+    assert mine[by_card]["latest"]["report_card"] == {
+        "leadership_and_governance": "needs_attention"
+    }
+    assert elsewhere not in {i["urn"] for i in listed["items"]}
+
+    london = (await client.get("/stuck-schools", params={"region": "H"})).json()
+    assert elsewhere in {i["urn"] for i in london["items"]}
+    leeds = (await client.get("/stuck-schools", params={"area": "leeds"})).json()
+    assert {by_single, by_card} <= {i["urn"] for i in leeds["items"]}
+    assert elsewhere not in {i["urn"] for i in leeds["items"]}
+
+    unknown = await client.get("/stuck-schools", params={"area": "Atlantis"})
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"] == "application/problem+json"

@@ -38,7 +38,7 @@ from shared.db import create_pool
 from shared.errors import Forbidden
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
-from shared.settings import Settings
+from shared.settings import PROJECT_ROOT, Settings
 from tests import dbutil
 from tests.conftest import TEST_SECRET
 from tests.e2e.security_matrix import (
@@ -394,7 +394,16 @@ BODIES: dict[str, Callable[[World], Any]] = {
             ]
         },
     },
+    "/policies/ofsted_categories": lambda w: _shipped_policy("registry", "ofsted_categories"),
+    "/policies/stuck_schools": lambda w: _shipped_policy("registry", "stuck_schools"),
 }
+
+
+def _shipped_policy(service: str, kind: str) -> dict[str, Any]:
+    """A policy's shipped first version, republished far in the future."""
+    path = PROJECT_ROOT / f"services/{service}/policies/{kind}/v1.json"
+    shipped = json.loads(path.read_text(encoding="utf-8"))
+    return {**shipped, "effective_from": "2099-01-01", "title": "Matrix test"}
 
 
 def DELEGATION(w: World) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from services.registry.gias.snapshot import GiasFiles
 from services.registry.handlers import register_trust
 from services.registry.importer import import_gias
 from services.registry.main import create_app as registry_app
-from services.registry.ofsted import import_ofsted
+from services.registry.ofsted.importer import import_ofsted
 from services.registry.sample import write_sample
 from shared.contracts import all_contracts
 from shared.contracts.registry import TrustDetails

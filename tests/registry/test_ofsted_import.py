@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from services.registry.gias.csvfile import UnusableInput
-from services.registry.ofsted import import_ofsted
+from services.registry.ofsted.importer import import_ofsted
 from tests.registry import gias_files as g
 from tests.registry.test_gias_import import Registry, _apply, first_snapshot, registry
 

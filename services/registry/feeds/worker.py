@@ -52,7 +52,7 @@ from services.registry.feeds.sources import FeedSource
 from services.registry.gias.csvfile import UnusableInput
 from services.registry.gias.snapshot import GiasFiles
 from services.registry.importer import GiasPlan, import_gias
-from services.registry.ofsted import OfstedReport, import_ofsted, read_inspections
+from services.registry.ofsted.importer import OfstedReport, import_ofsted, read_inspections
 from shared.clock import today_in_england
 from shared.contracts.registry import (
     FeedChecked,

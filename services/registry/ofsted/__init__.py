@@ -1,5 +1,3 @@
-"""Ofsted's management information: every era of school inspection, one importer."""
-
-from services.registry.ofsted.importer import OfstedReport, import_ofsted, read_inspections
-
-__all__ = ["OfstedReport", "import_ofsted", "read_inspections"]
+"""Ofsted's management information: every era of school inspection, one importer
+(``importer``), rows read in their era's terms (``rows``), categories by policy
+(``categories``)."""
