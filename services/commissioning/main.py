@@ -7,10 +7,14 @@ from fastapi import FastAPI
 from services.commissioning import api, delegations_api, interventions_api
 from services.commissioning.area_plans.api import router as area_plan_router
 from services.commissioning.candidates.service import keep_warm
+from services.commissioning.deadlines import api as deadlines_api
 from services.commissioning.knowledge import knowledge_projection
 from services.commissioning.policy_book import POLICIES as POLICIES
 from services.commissioning.projections import cases_projection
 from services.commissioning.school_interventions import api as school_interventions_api
+from services.commissioning.school_interventions.projection import (
+    school_interventions_projection,
+)
 from shared.app import ServiceSpec, create_service_app
 from shared.audit import api as audit_api
 from shared.contracts import all_contracts
@@ -26,11 +30,16 @@ SPEC = ServiceSpec(
         api.router,
         interventions_api.router,
         school_interventions_api.router,
+        deadlines_api.router,
         delegations_api.router,
         area_plan_router,
         audit_api.router,
     ),
-    consumers=lambda: [knowledge_projection(), cases_projection()],
+    consumers=lambda: [
+        knowledge_projection(),
+        cases_projection(),
+        school_interventions_projection(),
+    ],
     policies=POLICIES,
     # The shortlists' trust profiles, loaded from start-up on rather than by the first request.
     background=lambda runtime: [keep_warm(runtime.store.pool)],
