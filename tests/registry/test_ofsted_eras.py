@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
 from services.registry.gias.csvfile import UnusableInput
 from services.registry.ofsted.importer import import_ofsted
+from shared.settings import PROJECT_ROOT
 from tests.registry import gias_files as g
 from tests.registry.test_gias_import import Registry, _apply, first_snapshot, registry
 
@@ -277,3 +284,48 @@ async def test_a_file_of_no_recognisable_shape_applies_nothing(
     with pytest.raises(UnusableInput, match="no recognisable Ofsted shape"):
         await import_ofsted(registry.store, path, actor="tester")
     assert await registry.store.read_stream("school-100001") == before
+
+
+async def test_the_cli_applies_every_era_and_exits_2_on_a_file_of_no_shape(
+    fresh_database: Callable[..., Awaitable[str]], tmp_path: Path
+) -> None:
+    url = await fresh_database()
+    env = {"PATH": os.environ.get("PATH", ""), "DATABASE_URL": url}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "shared.cli", *args],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    files = first_snapshot(tmp_path)
+    gias = await asyncio.to_thread(
+        cli,
+        "import",
+        "gias",
+        "--establishments",
+        str(files.establishments),
+        "--groups",
+        str(files.groups),
+        "--links",
+        str(files.links),
+    )
+    assert gias.returncode == 0, gias.stderr
+    path = g.write(tmp_path / "ofsted_mi.csv", HEADER, one_school_in_three_eras())
+    # Run before the registry ever started: the import seeds the shipped policies itself.
+    ok = await asyncio.to_thread(cli, "import", "ofsted", str(path), "--json")
+    assert ok.returncode == 0, ok.stderr
+    report = json.loads(ok.stdout)
+    assert (report["events_written"], report["category_rule_version"]) == (4, 1)
+    shapeless = g.write(
+        tmp_path / "other.csv",
+        ["URN", "Inspection start date", "Grade"],
+        [{"URN": "100001", "Inspection start date": "12/03/2019", "Grade": "2"}],
+    )
+    bad = await asyncio.to_thread(cli, "import", "ofsted", str(shapeless))
+    assert bad.returncode == 2
+    assert "no recognisable Ofsted shape" in bad.stderr and "nothing was applied" in bad.stderr
