@@ -20,7 +20,7 @@ from bench.http_load import load, open_loop
 from services.assessment.indicators import rebuild_indicators
 from services.registry.gias.snapshot import GiasFiles
 from services.registry.importer import import_gias
-from services.registry.ofsted import import_ofsted
+from services.registry.ofsted.importer import import_ofsted
 from services.registry.sample import write_sample
 from shared.contracts import all_contracts
 from shared.db import create_pool

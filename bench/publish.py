@@ -18,7 +18,7 @@ from nats.js.api import StreamConfig
 from bench.common import progress
 from services.registry.gias.snapshot import GiasFiles
 from services.registry.importer import import_gias
-from services.registry.ofsted import import_ofsted
+from services.registry.ofsted.importer import import_ofsted
 from services.registry.sample import write_sample
 from shared.contracts import all_contracts
 from shared.db import connect, create_pool, owner_database_url

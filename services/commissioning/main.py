@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
-
 from fastapi import FastAPI
 
 from services.commissioning import api, delegations_api, interventions_api
 from services.commissioning.area_plans.api import router as area_plan_router
 from services.commissioning.candidates.service import keep_warm
+from services.commissioning.deadlines import api as deadlines_api
 from services.commissioning.knowledge import knowledge_projection
+from services.commissioning.policy_book import POLICIES as POLICIES
 from services.commissioning.projections import cases_projection
+from services.commissioning.school_interventions import api as school_interventions_api
+from services.commissioning.school_interventions.projection import (
+    school_interventions_projection,
+)
 from shared.app import ServiceSpec, create_service_app
 from shared.audit import api as audit_api
-from shared.authority.table import AUTHORITY, AUTHORITY_KIND
 from shared.contracts import all_contracts
-from shared.contracts.commissioning import PolicyVersionPublished
-from shared.policy.book import PolicyBook
 from shared.settings import Settings, get_settings
-
-# The service's policies, as data: its authority table (who may take which step, where),
-# seeded from policies/authority/v<N>.json.
-POLICIES = PolicyBook(
-    service="commissioning",
-    contract=PolicyVersionPublished,
-    kinds={AUTHORITY: AUTHORITY_KIND},
-    seeds=files("services.commissioning").joinpath("policies"),
-)
 
 SPEC = ServiceSpec(
     name="commissioning",
@@ -37,11 +29,17 @@ SPEC = ServiceSpec(
     routers=(
         api.router,
         interventions_api.router,
+        school_interventions_api.router,
+        deadlines_api.router,
         delegations_api.router,
         area_plan_router,
         audit_api.router,
     ),
-    consumers=lambda: [knowledge_projection(), cases_projection()],
+    consumers=lambda: [
+        knowledge_projection(),
+        cases_projection(),
+        school_interventions_projection(),
+    ],
     policies=POLICIES,
     # The shortlists' trust profiles, loaded from start-up on rather than by the first request.
     background=lambda runtime: [keep_warm(runtime.store.pool)],

@@ -14,7 +14,7 @@ from typing import Any
 from services.registry.gias.csvfile import RowProblem, UnusableInput
 from services.registry.gias.snapshot import GiasFiles, ImportReport
 from services.registry.importer import import_gias
-from services.registry.ofsted import OfstedReport, import_ofsted
+from services.registry.ofsted.importer import OfstedReport, import_ofsted
 from shared.contracts import all_contracts
 from shared.db import database_url
 from shared.eventlog.runtime import owner_store

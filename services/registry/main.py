@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Coroutine
-from importlib.resources import files
 from typing import Any
 
 from fastapi import FastAPI
@@ -21,33 +20,29 @@ from services.registry.feeds.sources import (
     fetch_policy,
 )
 from services.registry.feeds.worker import FeedWorker
+from services.registry.policy_book import POLICIES
 from services.registry.projections import registry_projection
+from services.registry.stuck import api as stuck_api
 from services.registry.transfers.clock import Clock, EnglandClock
 from services.registry.transfers.consumer import transfers_consumer
 from services.registry.transfers.scheduler import TransferScheduler
 from shared.app import ServiceSpec, create_service_app
-from shared.authority.table import AUTHORITY, AUTHORITY_KIND
 from shared.contracts import all_contracts
-from shared.contracts.registry import PolicyVersionPublished
 from shared.eventlog.runtime import EventLogRuntime
-from shared.policy.book import PolicyBook
 from shared.settings import Settings, get_settings
-
-# The service's policies, as data: its authority table (who may take which step, where),
-# seeded from policies/authority/v<N>.json.
-POLICIES = PolicyBook(
-    service="registry",
-    contract=PolicyVersionPublished,
-    kinds={AUTHORITY: AUTHORITY_KIND},
-    seeds=files("services.registry").joinpath("policies"),
-)
 
 SPEC = ServiceSpec(
     name="registry",
     title="strongtrusts registry",
     description="Registry: schools, trusts and who runs which school. Every write is an event in the shared append-only log.",
     registry=all_contracts(),
-    routers=(*ROUTERS, register_api.router, imports_api.router, feeds_api.router),
+    routers=(
+        *ROUTERS,
+        register_api.router,
+        imports_api.router,
+        feeds_api.router,
+        stuck_api.router,
+    ),
     consumers=lambda: [registry_projection(), transfers_consumer(), feeds_projection()],
     policies=POLICIES,
     # A GIAS snapshot handed in over HTTP runs to tens of megabytes.

@@ -54,15 +54,38 @@ class SchoolPage(_View):
 
 
 class OfstedSummary(_View):
-    """An Ofsted inspection: a single grade (before November 2025) or a report card."""
+    """An Ofsted inspection in its own era's terms: a single grade (to August 2024), key
+    judgements with no overall grade (September 2024 to 9 November 2025), a report card
+    (from 10 November 2025), or an ungraded inspection's outcome."""
 
-    framework: str
+    framework: str = Field(description="single_grade, key_judgements, report_card or ungraded.")
     inspection_start: date
     publication_date: date | None = None
+    inspection_type: str | None = None
     overall_effectiveness: str | None = None
-    category_of_concern: str | None = None
-    safeguarding_effective: bool | None = None
-    report_card: dict[str, str] = Field(default_factory=dict)
+    key_judgements: dict[str, str] = Field(
+        default_factory=dict, description="Key judgement to grade (1-4 scale words)."
+    )
+    report_card: dict[str, str] = Field(
+        default_factory=dict, description="Evaluation area to report-card grade."
+    )
+    safeguarding_effective: bool | None = Field(
+        default=None, description="Safeguarding effective (single grade) or met (report card)."
+    )
+    ungraded_outcome: str | None = None
+    category_of_concern: str | None = Field(
+        default=None, description="special_measures or requires_significant_improvement."
+    )
+    category_as_published: str | None = Field(
+        default=None, description="The category in the file's own words, where it gave one."
+    )
+    category_basis: str | None = Field(
+        default=None,
+        description="given: read from the file; derived: by the ofsted_categories policy.",
+    )
+    category_rule_version: int | None = Field(
+        default=None, description="The ofsted_categories version that read the grades."
+    )
 
 
 class SchoolView(_View):

@@ -3,6 +3,8 @@
 Streams: ``case-{case_id}`` holds one case's whole life, including its decisions, any
 referral of it and the ``TransferApproved`` the registry acts on;
 ``intervention-{intervention_id}`` holds one intervention (a notice and its statuses);
+``school_intervention-{intervention_id}`` holds one school's intervention in a category of
+concern, step by step as the ``intervention`` policy allows;
 ``delegation-{delegation_id}`` holds one delegation of a step (granted, used, revoked). Who did each step is the event's ``actor``; the
 decision itself names its decision maker in the data, because that is part of the record
 the law asks for, not just who typed it in.
@@ -23,7 +25,13 @@ contracts = EventRegistry()
 
 # The stream categories only commissioning appends to (see shared/ownership.py).
 STREAM_CATEGORIES: frozenset[str] = frozenset(
-    {"case", "intervention", "delegation", policy_category("commissioning")}
+    {
+        "case",
+        "intervention",
+        "school_intervention",
+        "delegation",
+        policy_category("commissioning"),
+    }
 )
 
 CaseId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
@@ -355,6 +363,63 @@ class InterventionStatusChanged(EventContract):
     response_due_on: date | None = None
 
 
+# ------------------------------------------------------------ school interventions
+# Stream ``school_intervention-{intervention_id}``. The steps are the ``intervention``
+# policy's data (a change in the law is a new policy version, not a new event type), so one
+# contract records every step, with the version it followed.
+
+SchoolKind = Literal["maintained", "academy", "trust"]
+# As the registry records Ofsted's categories ("serious weaknesses" reads as the latter).
+CategoryOfConcern = Literal["special_measures", "requires_significant_improvement"]
+PolicyCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+EvidenceRef = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+@contracts.register
+class SchoolInterventionOpened(EventContract):
+    """A case team began intervention in a school (or trust) in a category of concern,
+    on the pathway the policy version in force gives its category and kind."""
+
+    type_name = "commissioning.SchoolInterventionOpened"
+    intervention_id: InterventionId
+    urn: Urn
+    trust_uid: GroupUid | None = None
+    school_kind: SchoolKind
+    category_of_concern: CategoryOfConcern
+    inspection_start: date | None = None
+    opened_on: date
+    policy_version: int = Field(ge=1)
+    reason: str = Field(min_length=1, max_length=4000)
+    evidence_ids: list[EvidenceRef] = Field(default_factory=list, max_length=50)
+
+
+@contracts.register
+class SchoolInterventionStepTaken(EventContract):
+    """A step of the pathway was decided: by whom, at what grade, why, on what evidence,
+    under which policy version; with what the step carries (a coded reason, a RISE window,
+    an outcome, a notice's response date, the case it opened)."""
+
+    type_name = "commissioning.SchoolInterventionStepTaken"
+    intervention_id: InterventionId
+    urn: Urn
+    step: PolicyCode
+    policy_version: int = Field(ge=1)
+    decided_on: date
+    decided_by: str = Field(min_length=1, max_length=200)
+    decider_grade: PolicyCode
+    reason: str = Field(min_length=1, max_length=4000)
+    evidence_ids: list[EvidenceRef] = Field(default_factory=list, max_length=50)
+    reason_code: PolicyCode | None = None
+    reason_text: str | None = Field(default=None, max_length=4000)
+    outcome: PolicyCode | None = None
+    rise_adviser: str | None = Field(default=None, max_length=200)
+    rise_supporting_organisation: str | None = Field(default=None, max_length=300)
+    rise_window_start: date | None = None
+    rise_window_end: date | None = None
+    response_due_on: date | None = None
+    case_id: CaseId | None = None
+
+
 # --------------------------------------------------------------------------- policy
 
 
@@ -380,6 +445,7 @@ CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
         CaseReferred,
     ),
     "intervention": (InterventionIssued, InterventionStatusChanged),
+    "school_intervention": (SchoolInterventionOpened, SchoolInterventionStepTaken),
     "delegation": (DelegationGranted, DelegationUsed, DelegationRevoked),
     policy_category("commissioning"): (PolicyVersionPublished,),
 }

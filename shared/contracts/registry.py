@@ -226,21 +226,65 @@ OfstedGrade = Literal["outstanding", "good", "requires_improvement", "inadequate
 ReportCardGrade = Literal[
     "exceptional", "strong_standard", "expected_standard", "needs_attention", "urgent_improvement"
 ]
+# The three eras of school inspection, each kept in its own terms, and ungraded inspections
+# (section 8, monitoring), whose outcome is Ofsted's own words.
+OfstedFramework = Literal["single_grade", "key_judgements", "report_card", "ungraded"]
+# Key judgements (graded 1-4 like the overall grade): every single-grade inspection under the
+# education inspection framework had them, and from September 2024 to 9 November 2025 they
+# were all there was.
+KeyJudgement = Literal[
+    "quality_of_education",
+    "behaviour_and_attitudes",
+    "personal_development",
+    "leadership_and_management",
+    "early_years",
+    "sixth_form",
+]
+# "Serious weaknesses" was renamed "requires significant improvement" (DfE, November 2024);
+# the word the file used is kept in ``category_as_published``.
+CategoryOfConcern = Literal["special_measures", "requires_significant_improvement"]
 
 
 @contracts.register
 class OfstedInspectionRecorded(EventContract):
-    """An Ofsted inspection of a school: a single grade (before November 2025) or a report card."""
+    """An Ofsted inspection of a school, in the terms of its own era.
+
+    ``framework`` says which: a single overall grade (to August 2024), key judgements with no
+    overall grade (September 2024 to 9 November 2025), a report card (from 10 November 2025),
+    or an ungraded inspection. The category of concern is the file's where it gave one
+    (``category_basis`` "given"), otherwise derived by the registry's ``ofsted_categories``
+    policy (``category_rule_version``, the version that read the grades, whichever way).
+    """
 
     type_name = "registry.OfstedInspectionRecorded"
+    version = 2
     urn: Urn
-    framework: Literal["single_grade", "report_card"]
+    framework: OfstedFramework
     inspection_start: date
     publication_date: date | None = None
+    inspection_type: str | None = Field(default=None, max_length=200)
     overall_effectiveness: OfstedGrade | None = None
-    category_of_concern: Literal["special_measures", "serious_weaknesses"] | None = None
-    safeguarding_effective: bool | None = None
+    key_judgements: dict[KeyJudgement, OfstedGrade] = Field(default_factory=dict)
     report_card: dict[str, ReportCardGrade] = Field(default_factory=dict)
+    safeguarding_effective: bool | None = None
+    ungraded_outcome: str | None = Field(default=None, max_length=500)
+    category_of_concern: CategoryOfConcern | None = None
+    category_as_published: str | None = Field(default=None, max_length=100)
+    category_basis: Literal["given", "derived"] | None = None
+    category_rule_version: int | None = Field(default=None, ge=1)
+
+
+@contracts.upcaster(OfstedInspectionRecorded.type_name, 1)
+def _ofsted_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 kept a single grade's category in the old words, always from the file."""
+    out = dict(data)
+    category = out.get("category_of_concern")
+    if category is not None:
+        out["category_as_published"] = category.replace("_", " ").capitalize()
+        out["category_basis"] = "given"
+        if category == "serious_weaknesses":
+            out["category_of_concern"] = "requires_significant_improvement"
+    return out
 
 
 # --------------------------------------------------------------------------- trusts

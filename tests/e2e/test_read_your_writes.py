@@ -54,6 +54,11 @@ COVERED = {
     ("registry", "POST", "/policies/authority"),
     ("assessment", "POST", "/policies/authority"),
     ("commissioning", "POST", "/policies/authority"),
+    ("registry", "POST", "/policies/ofsted_categories"),
+    ("registry", "POST", "/policies/stuck_schools"),
+    ("commissioning", "POST", "/policies/intervention"),
+    ("commissioning", "POST", "/school-interventions"),
+    ("commissioning", "POST", "/school-interventions/{school_intervention_id}/steps"),
 }
 
 
@@ -415,22 +420,65 @@ async def test_referrals_and_delegations_read_back_at_once(world: World) -> None
         assert (seen["version"], seen["in_force_today"]) == (revoked["version"], False), n
 
 
-async def test_authority_tables_read_back_at_once(world: World) -> None:
+async def test_policies_read_back_at_once(world: World) -> None:
     admin = world.as_(Role.ADMIN, "al")
     reader = world.as_(Role.READER, "rita")
-    for service, client in (
-        ("registry", world.registry),
-        ("assessment", world.assessment),
-        ("commissioning", world.commissioning),
+    for service, client, policy in (
+        ("registry", world.registry, "authority"),
+        ("assessment", world.assessment, "authority"),
+        ("commissioning", world.commissioning, "authority"),
+        ("registry", world.registry, "ofsted_categories"),
+        ("registry", world.registry, "stuck_schools"),
+        ("commissioning", world.commissioning, "intervention"),
     ):
         seed = json.loads(
-            (PROJECT_ROOT / f"services/{service}/policies/authority/v1.json").read_text()
+            (PROJECT_ROOT / f"services/{service}/policies/{policy}/v1.json").read_text()
         )
         # Far in the future, so that what is in force while the other tests run is unchanged.
         publication = {**seed, "effective_from": "2099-01-01", "title": "Read back"}
         for n in range(5):
             published = ok(
-                await client.post("/policies/authority", json=publication, headers=admin), 201
+                await client.post(f"/policies/{policy}", json=publication, headers=admin), 201
             )
-            shown = ok(await client.get("/policies/authority", headers=reader))
-            assert shown["versions"][-1]["version"] == published["version"], (service, n)
+            shown = ok(await client.get(f"/policies/{policy}", headers=reader))
+            assert shown["versions"][-1]["version"] == published["version"], (service, policy, n)
+
+
+async def test_school_interventions_read_back_at_once(world: World) -> None:
+    caseworker = world.as_(Role.CASEWORKER, "cara")
+    reader = world.as_(Role.READER, "rita")
+    urns = [await world.school() for _ in range(TIMES)]
+    await world.known_to_commissioning(urns=urns, uids=[])
+    for n, urn in enumerate(urns):
+        opened = ok(
+            await world.commissioning.post(
+                "/school-interventions",
+                json={
+                    "urn": urn,
+                    "school_kind": "maintained",
+                    "category_of_concern": "requires_significant_improvement",
+                    "reason": "Requires significant improvement.",
+                },
+                headers=caseworker,
+            ),
+            201,
+        )
+        base = f"/school-interventions/{opened['intervention_id']}"
+        shown = ok(await world.commissioning.get(base, headers=reader))
+        assert shown["version"] == opened["version"], n
+        taken = ok(
+            await world.commissioning.post(
+                f"{base}/steps",
+                json={
+                    "step": "dao_not_issued",
+                    "reason_code": "no_suitable_trust",
+                    "decided_by": "Rhian Director",
+                    "decider_grade": "regional_director",
+                    "reason": "No trust nearby could take it on.",
+                },
+                headers=at(caseworker, opened["version"]),
+            )
+        )
+        shown = ok(await world.commissioning.get(base, headers=reader))
+        assert shown["version"] == taken["version"], n
+        assert [s["step"] for s in shown["steps"]][-1] == "dao_not_issued", n

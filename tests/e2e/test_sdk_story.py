@@ -25,7 +25,7 @@ from fastapi import FastAPI
 from services.assessment.main import create_app as assessment_app
 from services.commissioning.main import create_app as commissioning_app
 from services.registry.main import create_app as registry_app
-from services.registry.ofsted import import_ofsted
+from services.registry.ofsted.importer import import_ofsted
 from services.registry.sample import write_sample
 from services.registry.transfers.clock import ManualClock
 from shared.clock import today_in_england

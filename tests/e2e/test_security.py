@@ -38,7 +38,7 @@ from shared.db import create_pool
 from shared.errors import Forbidden
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
-from shared.settings import Settings
+from shared.settings import PROJECT_ROOT, Settings
 from tests import dbutil
 from tests.conftest import TEST_SECRET
 from tests.e2e.security_matrix import (
@@ -98,6 +98,7 @@ class World:
     assessment_id: str = ""
     case_id: str = ""
     intervention_id: str = ""
+    school_intervention_id: str = ""
     delegation_id: str = ""
 
     async def events(self) -> int:
@@ -221,6 +222,14 @@ async def _created(w: World, service: str, path: str, body: dict[str, Any]) -> s
     return str(created.get("id") or created.get("assessment_id") or created["intervention_id"])
 
 
+SCHOOL_INTERVENTION = {
+    "urn": URN,
+    "school_kind": "academy",
+    "category_of_concern": "special_measures",
+    "reason": "Matrix test.",
+}
+
+
 def _in_a_week() -> str:
     return (datetime.now(UTC).date() + timedelta(days=7)).isoformat()
 
@@ -242,6 +251,9 @@ async def _make_targets(w: World) -> None:
         {"kind": "nti_warning_letter", "trust_uid": TRUST_UID, "grounds": "Matrix test."},
     )
     w.delegation_id = await _created(w, "commissioning", "/delegations", DELEGATION(w))
+    w.school_intervention_id = await _created(
+        w, "commissioning", "/school-interventions", SCHOOL_INTERVENTION
+    )
 
 
 # ------------------------------------------------------------------------------ requests
@@ -288,6 +300,7 @@ def _path(route: Route, w: World | None = None) -> str:
         "assessment_id": w.assessment_id if w else uuid.uuid4().hex,
         "case_id": w.case_id if w else uuid.uuid4().hex,
         "intervention_id": w.intervention_id if w else uuid.uuid4().hex,
+        "school_intervention_id": w.school_intervention_id if w else uuid.uuid4().hex,
         "delegation_id": w.delegation_id if w else uuid.uuid4().hex,
         "policy": "authority",
     }
@@ -367,6 +380,14 @@ BODIES: dict[str, Callable[[World], Any]] = {
         "conditions": ["Appoint a new chair by spring."],
     },
     "/interventions/{intervention_id}/status": lambda w: {"status": "closed"},
+    "/school-interventions": lambda w: SCHOOL_INTERVENTION,
+    "/school-interventions/{school_intervention_id}/steps": lambda w: {
+        "step": "termination_warning_notice",
+        "decided_by": "Matrix Director",
+        "decider_grade": "regional_director",
+        "reason": "Matrix test.",
+    },
+    "/policies/intervention": lambda w: _shipped_policy("commissioning", "intervention"),
     # Nothing is held in the matrix's world: a role allowed through is answered 404.
     "/feeds/{feed}/held/{run_id}/release": lambda w: {"reason": "Checked with GIAS"},
     "/feeds/{feed}/held/{run_id}/discard": lambda w: {"reason": "A truncated file"},
@@ -394,7 +415,16 @@ BODIES: dict[str, Callable[[World], Any]] = {
             ]
         },
     },
+    "/policies/ofsted_categories": lambda w: _shipped_policy("registry", "ofsted_categories"),
+    "/policies/stuck_schools": lambda w: _shipped_policy("registry", "stuck_schools"),
 }
+
+
+def _shipped_policy(service: str, kind: str) -> dict[str, Any]:
+    """A policy's shipped first version, republished far in the future."""
+    path = PROJECT_ROOT / f"services/{service}/policies/{kind}/v1.json"
+    shipped = json.loads(path.read_text(encoding="utf-8"))
+    return {**shipped, "effective_from": "2099-01-01", "title": "Matrix test"}
 
 
 def DELEGATION(w: World) -> dict[str, Any]:
@@ -415,6 +445,7 @@ STREAMS = {
     "{assessment_id}": "assessment-{}",
     "{case_id}": "case-{}",
     "{intervention_id}": "intervention-{}",
+    "{school_intervention_id}": "school_intervention-{}",
     "{delegation_id}": "delegation-{}",
 }
 
@@ -424,6 +455,7 @@ async def _if_match(w: World, route: Route) -> dict[str, str]:
         "{assessment_id}": w.assessment_id,
         "{case_id}": w.case_id,
         "{intervention_id}": w.intervention_id,
+        "{school_intervention_id}": w.school_intervention_id,
         "{delegation_id}": w.delegation_id,
     }
     for marker, stream in STREAMS.items():

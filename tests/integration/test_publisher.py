@@ -21,7 +21,7 @@ from services.registry.gias.snapshot import GiasFiles
 from services.registry.handlers import register_trust
 from services.registry.importer import import_gias
 from services.registry.main import create_app as registry_app
-from services.registry.ofsted import import_ofsted
+from services.registry.ofsted.importer import import_ofsted
 from services.registry.sample import write_sample
 from shared.contracts import all_contracts
 from shared.contracts.registry import TrustDetails
@@ -65,8 +65,8 @@ class Log:
     async def in_order(self) -> list[asyncpg.Record]:
         return list(
             await self.pool.fetch(
-                "SELECT event_id, stream_id, category, event_type, data::text AS data,"
-                " stream_hash FROM events ORDER BY era, tx_id, position"
+                "SELECT event_id, stream_id, category, event_type, schema_version,"
+                " data::text AS data, stream_hash FROM events ORDER BY era, tx_id, position"
             )
         )
 
@@ -190,7 +190,7 @@ async def test_the_whole_log_is_published_once_in_order_with_the_logs_own_bytes(
     channels = asyncapi.document(config.prefix)["channels"]
     for event in events:
         channel = channels[f"{event['event_type'].split('.')[0]}.{event['category']}"]
-        assert f"{event['event_type']}.v1" in channel["messages"]
+        assert f"{event['event_type']}.v{event['schema_version']}" in channel["messages"]
     heads: dict[str, bytes] = {}
     for message, event in zip(messages, events, strict=True):
         service = event["event_type"].split(".")[0]
@@ -201,7 +201,7 @@ async def test_the_whole_log_is_published_once_in_order_with_the_logs_own_bytes(
         ce = JSONFormat().read(None, message.data)
         assert ce.get_specversion() == "1.0"
         assert ce.get_id() == str(event["event_id"])
-        assert ce.get_type() == f"strongtrusts.{event['event_type']}.v1"
+        assert ce.get_type() == f"strongtrusts.{event['event_type']}.v{event['schema_version']}"
         assert ce.get_source() == f"/strongtrusts/{service}"
         assert ce.get_subject() == event["stream_id"]
         # The data is byte for byte what the hash chain covers.

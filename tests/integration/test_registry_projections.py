@@ -454,6 +454,41 @@ async def test_a_rebuild_from_the_log_gives_identical_read_models(
                 effective_on=date(2020, 9, 1),
                 reason="reported_by_gias",
             ),
+            # One inspection of each era, and an ungraded one.
+            OfstedInspectionRecorded(
+                urn=urn,
+                framework="single_grade",
+                inspection_start=date(2019, 3, 12),
+                overall_effectiveness="inadequate",
+                category_of_concern="requires_significant_improvement",
+                category_as_published="Serious weaknesses",
+                category_basis="given",
+                category_rule_version=1,
+            ),
+            OfstedInspectionRecorded(
+                urn=urn,
+                framework="key_judgements",
+                inspection_start=date(2025, 1, 15),
+                key_judgements={"quality_of_education": "requires_improvement"},
+                category_rule_version=1,
+            ),
+            OfstedInspectionRecorded(
+                urn=urn,
+                framework="ungraded",
+                inspection_start=date(2025, 6, 10),
+                ungraded_outcome="Taking effective action",
+                category_rule_version=1,
+            ),
+            OfstedInspectionRecorded(
+                urn=urn,
+                framework="report_card",
+                inspection_start=date(2026, 1, 14),
+                report_card={"leadership_and_governance": "urgent_improvement"},
+                safeguarding_effective=False,
+                category_of_concern="special_measures",
+                category_basis="derived",
+                category_rule_version=1,
+            ),
         )
     async with running_projection(registry_store, database_url):
         await projected(pool, urns[-1], last)
@@ -465,5 +500,5 @@ async def test_a_rebuild_from_the_log_gives_identical_read_models(
 
     report = await projections.rebuild(database_url, settings, timeout_s=120)
 
-    assert report.events >= len(urns) * 3 + len(uids)
+    assert report.events >= len(urns) * 7 + len(uids)
     assert await snapshot(pool) == before

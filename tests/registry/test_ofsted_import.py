@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from services.registry.gias.csvfile import UnusableInput
-from services.registry.ofsted import import_ofsted
+from services.registry.ofsted.importer import import_ofsted
 from tests.registry import gias_files as g
 from tests.registry.test_gias_import import Registry, _apply, first_snapshot, registry
 
@@ -66,7 +66,7 @@ def rows() -> list[dict[str, str]]:
             "Inspection start date": "14/01/2026",
             "Curriculum and teaching": "Brilliant",
         },
-        {"URN": "555555", "Inspection start date": "14/01/2026", "Overall effectiveness": "1"},
+        {"URN": "555555", "Inspection start date": "14/01/2019", "Overall effectiveness": "1"},
         {"URN": "100004", "Inspection start date": "", "Overall effectiveness": "1"},
     ]
 
@@ -100,5 +100,5 @@ async def test_a_file_with_no_grade_columns_is_unusable(registry: Registry, tmp_
     path = g.write(
         tmp_path / "ofsted_mi.csv", ["URN", "Inspection start date"], [{"URN": "100001"}]
     )
-    with pytest.raises(UnusableInput, match="neither an Overall effectiveness"):
+    with pytest.raises(UnusableInput, match="no recognisable Ofsted shape"):
         await import_ofsted(registry.store, path, actor="tester")

@@ -486,10 +486,17 @@ def test_ofsted_grades_are_valid(sample: Sample) -> None:
     grades: Counter[str] = Counter()
     for row in sample.ofsted_legacy:
         grade = row[of.OVERALL_EFFECTIVENESS_COLUMN]
-        assert grade in of.OVERALL_EFFECTIVENESS
-        grades[grade] += 1
         assert row[of.CATEGORY_OF_CONCERN_COLUMN] in of.CATEGORIES_OF_CONCERN
-        assert (row[of.CATEGORY_OF_CONCERN_COLUMN] != "") == (grade == "4")
+        start = _parse(row["Inspection start date"], of.DATE_FORMAT)
+        if start >= of.KEY_JUDGEMENTS_ONLY_FROM:
+            # 2024/25: no overall grade; a category only beside an inadequate judgement.
+            assert grade == ""
+            if row[of.CATEGORY_OF_CONCERN_COLUMN]:
+                assert "4" in (row[j] for j in of.LEGACY_KEY_JUDGEMENTS)
+        else:
+            assert grade in of.OVERALL_EFFECTIVENESS
+            grades[grade] += 1
+            assert (row[of.CATEGORY_OF_CONCERN_COLUMN] != "") == (grade == "4")
         assert row[of.SAFEGUARDING_EFFECTIVE_COLUMN] in of.SAFEGUARDING_EFFECTIVE_VALUES
         for judgement in of.LEGACY_KEY_JUDGEMENTS:
             assert row[judgement] in of.OVERALL_EFFECTIVENESS

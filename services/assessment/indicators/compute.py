@@ -51,7 +51,7 @@ UNKNOWN_PHASE = "Not recorded"
 class Inspection:
     """An Ofsted inspection as the registry recorded it."""
 
-    framework: Framework
+    framework: str
     inspection_start: date
     overall_effectiveness: OfstedGrade | None = None
     category_of_concern: str | None = None
@@ -110,7 +110,10 @@ def judgement(inspection: Inspection) -> Judgement | None:
     """The outcome an inspection counts as, or None if it gave no judgement."""
     outcome: OfstedGrade | ReportCardGrade | None
     concern = inspection.category_of_concern is not None
-    if inspection.framework == "single_grade":
+    framework: Framework = "report_card"
+    if inspection.framework != "report_card":
+        # Single grades, and the 2024/25 and ungraded inspections that have no overall grade.
+        framework = "single_grade"
         outcome = inspection.overall_effectiveness or ("inadequate" if concern else None)
     else:
         card: list[ReportCardGrade] = list(inspection.report_card.values())
@@ -120,7 +123,7 @@ def judgement(inspection: Inspection) -> Judgement | None:
     if outcome is None:
         return None
     return Judgement(
-        framework=inspection.framework,
+        framework=framework,
         outcome=outcome,
         inspection_start=inspection.inspection_start,
         good_or_better=outcome in _GOOD_OR_BETTER,

@@ -85,6 +85,7 @@ _SCHOOL_FIELDS = (
 )
 _TRUST_FIELDS = ("name", "trust_type", "status", "closed_on")
 _GOOD = frozenset({"outstanding", "good"})
+_KJ_ORDER = ("outstanding", "good", "requires_improvement", "inadequate")
 # Report-card grades, worst first: any area below the expected standard is below good.
 _CARD_ORDER = (
     "urgent_improvement",
@@ -229,6 +230,10 @@ def inspection_grade(data: Row) -> tuple[str, bool | None]:
     if overall:
         return overall, overall in _GOOD
     card: dict[str, str] = data.get("report_card") or {}
+    judged: dict[str, str] = data.get("key_judgements") or {}
+    if not card and data.get("framework") == "key_judgements" and judged:
+        worst_kj = max(judged.values(), key=_KJ_ORDER.index)
+        return f"key judgements, lowest {worst_kj}", worst_kj in _GOOD
     if not card:
         return "no grade", None
     worst = min(card.values(), key=_CARD_ORDER.index)

@@ -314,8 +314,13 @@ def _ofsted_outcome(inspection: Mapping[str, Any]) -> str:
     overall = inspection.get("overall_effectiveness")
     if overall:
         return label(overall)
-    card: Mapping[str, Any] = inspection.get("report_card") or {}
+    # A report card's areas, or the 2024/25 key judgements: each era in its own words.
+    card: Mapping[str, Any] = (
+        inspection.get("report_card") or inspection.get("key_judgements") or {}
+    )
     if card:
         return "; ".join(f"{label(k)}: {label(v)}" for k, v in sorted(card.items()) if v)
+    if inspection.get("ungraded_outcome"):
+        return str(inspection["ungraded_outcome"])
     concern = inspection.get("category_of_concern")
     return label(concern) if concern else "No single grade"

@@ -14,7 +14,7 @@ from services.registry.feeds.domain import Snapshot
 from services.registry.feeds.stream import ACTOR
 from services.registry.gias.snapshot import GiasFiles
 from services.registry.importer import import_gias
-from services.registry.ofsted import import_ofsted
+from services.registry.ofsted.importer import import_ofsted
 from shared.contracts.feeds import GiasImportCompleted, OfstedImportCompleted
 from shared.eventlog.store import EventStore
 

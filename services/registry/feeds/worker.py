@@ -61,7 +61,7 @@ from services.registry.feeds.stream import (
 )
 from services.registry.gias.csvfile import UnusableInput
 from services.registry.importer import GiasPlan, import_gias
-from services.registry.ofsted import OfstedReport, read_inspections
+from services.registry.ofsted.importer import OfstedReport, read_inspections
 from shared.clock import today_in_england
 from shared.contracts.feeds import FeedChecked, FeedFetchFailed, FetchedFile, SnapshotSummary
 from shared.db import UNREACHABLE_ERRORS

@@ -6,6 +6,8 @@ the batch's rows (``rows``); the school's row is guarded by its stream version.
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.registry.models import SCHOOL_DETAIL_FIELDS
 from services.registry.projections.rows import (
     CLOSED_STATUS,
@@ -210,6 +212,22 @@ _INSPECTION_FIELDS = (
     "framework",
     "inspection_start",
     "publication_date",
+    "inspection_type",
+    "overall_effectiveness",
+    "key_judgements",
+    "report_card",
+    "safeguarding_effective",
+    "ungraded_outcome",
+    "category_of_concern",
+    "category_as_published",
+    "category_basis",
+    "category_rule_version",
+)
+# What the schools row keeps of the latest graded inspection (the rest is in its history).
+_ROW_FIELDS = (
+    "framework",
+    "inspection_start",
+    "publication_date",
     "overall_effectiveness",
     "category_of_concern",
     "safeguarding_effective",
@@ -217,25 +235,40 @@ _INSPECTION_FIELDS = (
 )
 
 
+def inspection_label(inspection: dict[str, Any]) -> str:
+    """An inspection's outcome in its own era's words."""
+    framework = inspection["framework"]
+    if framework == "ungraded":
+        return f"ungraded: {inspection.get('ungraded_outcome') or 'no outcome given'}"
+    if framework == "report_card":
+        card = inspection["report_card"]
+        label = "report card " + ", ".join(f"{k}: {v}" for k, v in sorted(card.items()))
+    elif framework == "key_judgements":
+        judged = inspection["key_judgements"]
+        label = "key judgements " + ", ".join(f"{k}: {v}" for k, v in sorted(judged.items()))
+    else:
+        label = inspection["overall_effectiveness"] or "no grade"
+    concern = inspection.get("category_of_concern")
+    return f"{label}; {concern.replace('_', ' ')}" if concern else label
+
+
 @APPLIERS.on(OfstedInspectionRecorded, SCHOOLS)
 def _ofsted_recorded(batch: RegistryBatch, event: RecordedEvent) -> None:
     d = event.data
     inspection = {name: d.get(name) for name in _INSPECTION_FIELDS}
-    card = inspection["report_card"] = inspection["report_card"] or {}
+    inspection["report_card"] = inspection["report_card"] or {}
+    inspection["key_judgements"] = inspection["key_judgements"] or {}
     row = batch.schools.get(d["urn"])
     latest = None if row is None else row.get("ofsted_inspection_start")
-    # The latest inspection wins, whatever order the feeds delivered them in.
-    if row is not None and (latest is None or d["inspection_start"] >= latest):
-        row.update({f"ofsted_{name}": value for name, value in inspection.items()})
-    grade = inspection["overall_effectiveness"] or (
-        "report card " + ", ".join(f"{k}: {v}" for k, v in sorted(card.items()))
-        if card
-        else "no grade"
-    )
+    # The latest graded inspection wins, whatever order the feeds delivered them in; an
+    # ungraded one is history only.
+    graded = d["framework"] != "ungraded"
+    if row is not None and graded and (latest is None or d["inspection_start"] >= latest):
+        row.update({f"ofsted_{name}": inspection[name] for name in _ROW_FIELDS})
     add_history(
         batch,
         event,
         d["inspection_start"],
-        text=f"Ofsted inspection from {d['inspection_start']}: {grade}",
+        text=f"Ofsted inspection from {d['inspection_start']}: {inspection_label(inspection)}",
         inspection=inspection,
     )

@@ -113,10 +113,20 @@ _SUCCESSORS = (
     " WHERE l.predecessor_urn = s.urn ORDER BY l.urn) AS successor_urns"
 )
 
+# The latest graded inspection started by {on}, of whichever era, whole as its history
+# keeps it (ungraded inspections are history only).
+_LATEST_GRADED = """
+(SELECT h.summary -> 'inspection' FROM registry_school_history h
+  WHERE h.urn = s.urn AND h.event_type = '{type}' AND h.effective_on <= {on}
+    AND h.summary -> 'inspection' ->> 'framework' <> 'ungraded'
+  ORDER BY h.effective_on DESC, h.position DESC LIMIT 1)::text AS inspection
+"""
+
 _SCHOOL_NOW_SQL = f"""
 SELECT s.*, t.name AS trust_name, {_SUCCESSORS},
        (SELECT max(v.valid_from) FROM registry_school_versions v WHERE v.urn = s.urn)
-         AS details_as_of
+         AS details_as_of,
+       {_LATEST_GRADED.format(type=OFSTED_TYPE, on="'infinity'::date")}
   FROM registry_schools s LEFT JOIN registry_trusts t ON t.uid = s.trust_uid
  WHERE s.urn = $1
 """
@@ -128,9 +138,7 @@ _SCHOOL_AS_OF_SQL = f"""
 SELECT s.urn, s.registered_on, s.open_date, s.predecessor_urns, {_SUCCESSORS}, s.version,
        v.valid_from AS details_as_of, v.details::text AS details,
        m.trust_uid, m.from_date AS joined_trust_on, m.join_reason, t.name AS trust_name,
-       (SELECT h.summary -> 'inspection' FROM registry_school_history h
-         WHERE h.urn = s.urn AND h.event_type = '{OFSTED_TYPE}' AND h.effective_on <= $2
-         ORDER BY h.effective_on DESC, h.position DESC LIMIT 1)::text AS inspection
+       {_LATEST_GRADED.format(type=OFSTED_TYPE, on="$2")}
   FROM registry_schools s
   LEFT JOIN LATERAL ({DETAILS_ON.format(urn="s.urn", on="$2")}) v ON true
   LEFT JOIN LATERAL (
@@ -160,7 +168,8 @@ async def get_school(pool: asyncpg.Pool, urn: int, *, as_of: date | None) -> Sch
         if row is None:
             raise NotFound(f"No school with URN {urn} is on the register.")
         details = {name: row[name] for name in SCHOOL_DETAIL_FIELDS}
-        ofsted = _ofsted_now(row)
+        inspection = row["inspection"]
+        ofsted = OfstedSummary.model_validate_json(inspection) if inspection else None
     else:
         row = await pool.fetchrow(_SCHOOL_AS_OF_SQL, urn, as_of)
         if row is None or row["details"] is None or not _existed(row, as_of):
@@ -181,21 +190,6 @@ async def get_school(pool: asyncpg.Pool, urn: int, *, as_of: date | None) -> Sch
         successor_urns=list(row["successor_urns"]),
         ofsted=ofsted,
         version=row["version"],
-    )
-
-
-def _ofsted_now(row: asyncpg.Record) -> OfstedSummary | None:
-    if row["ofsted_inspection_start"] is None:
-        return None
-    card = row["ofsted_report_card"]
-    return OfstedSummary(
-        framework=row["ofsted_framework"],
-        inspection_start=row["ofsted_inspection_start"],
-        publication_date=row["ofsted_publication_date"],
-        overall_effectiveness=row["ofsted_overall_effectiveness"],
-        category_of_concern=row["ofsted_category_of_concern"],
-        safeguarding_effective=row["ofsted_safeguarding_effective"],
-        report_card=json.loads(card) if card else {},
     )
 
 

@@ -128,6 +128,13 @@ class Inspector:
         if overall == 4:
             concern = "Special measures" if rng.random() < 0.6 else "Serious weaknesses"
         effective = not (overall == 4 and rng.random() < 0.4) and rng.random() > 0.003
+        shown = str(overall)
+        if start >= of.KEY_JUDGEMENTS_ONLY_FROM:
+            # September 2024 to November 2025: key judgements only; a school in a category
+            # had at least one inadequate, which leadership carries here.
+            shown = ""
+            if concern:
+                grades[of.LEGACY_KEY_JUDGEMENTS[-1]] = "4"
         return Inspection(
             school=s,
             number=self._next_number(),
@@ -138,7 +145,7 @@ class Inspector:
             inspection_type="Section 5" if rng.random() < 0.8 else "Section 8",
             grades=grades,
             safeguarding="Yes" if effective else "No",
-            overall=str(overall),
+            overall=shown,
             concern=concern,
         )
 

@@ -32,6 +32,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Final
 
+#: Inspections starting on or after this date (and before report cards) have key judgements
+#: but no overall grade: the legacy file leaves `Overall effectiveness` empty for them.
+KEY_JUDGEMENTS_ONLY_FROM: Final = date(2024, 9, 1)
+
 #: Inspections starting on or after this date produce report cards.
 REPORT_CARDS_FROM: Final = date(2025, 11, 10)
 

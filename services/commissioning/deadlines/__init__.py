@@ -1,0 +1,1 @@
+"""What falls due in commissioning: notice responses and RISE windows, overdue first."""

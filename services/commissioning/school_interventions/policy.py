@@ -1,0 +1,107 @@
+"""The ``intervention`` policy: pathways per category of concern and kind of school, pure.
+
+A pathway is a small graph of steps: each step says which steps it may follow (none: it can
+come first), who may decide it, and what it does (opens a case, starts the RISE window,
+waits for the window to end, gives a notice with a response period in working days, needs a
+coded reason or an outcome). A version is refused if any category and kind of school has
+no pathway or any step has no decider (``check`` lists every problem).
+"""
+
+from __future__ import annotations
+
+from itertools import product
+from typing import Annotated, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+from shared.contracts.commissioning import CaseTrigger, CategoryOfConcern, SchoolKind
+
+INTERVENTION_POLICY = "intervention"
+SCHOOL_KINDS: tuple[SchoolKind, ...] = get_args(SchoolKind)
+CATEGORIES: tuple[CategoryOfConcern, ...] = get_args(CategoryOfConcern)
+Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+Codes = Annotated[list[Code], Field(max_length=30)]
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Step(_Doc):
+    """One step a case team may take on a pathway."""
+
+    step: Code
+    title: str = Field(min_length=1, max_length=200)
+    after: Codes = Field(default_factory=list)
+    deciders: Codes = Field(default_factory=list)
+    opens_case: CaseTrigger | None = None
+    starts_rise_window: StrictBool = False
+    needs_rise_window_ended: StrictBool = False
+    notice_response_working_days: StrictInt | None = Field(default=None, ge=1, le=200)
+    reason_codes: Codes = Field(default_factory=list)
+    outcomes: Codes = Field(default_factory=list)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class Pathway(_Doc):
+    """What a case team may do for one category of concern and kind of school."""
+
+    category: CategoryOfConcern
+    school_kind: SchoolKind
+    steps: list[Step] = Field(max_length=30)
+    note: str | None = Field(default=None, max_length=2000)
+
+    def step(self, code: str) -> Step | None:
+        """The step called ``code`` on this pathway, if any."""
+        return next((s for s in self.steps if s.step == code), None)
+
+    def allowed_after(self, last: str | None) -> list[str]:
+        """The steps that may follow ``last`` (None: the first steps), in policy order."""
+        if last is None:
+            return [s.step for s in self.steps if not s.after]
+        return [s.step for s in self.steps if last in s.after]
+
+
+class InterventionPolicy(_Doc):
+    """The whole policy document."""
+
+    rise_window_months: StrictInt = Field(ge=1, le=60)
+    decider_grades: Codes = Field(min_length=1)
+    pathways: list[Pathway] = Field(max_length=30)
+
+    def pathway(self, category: str, school_kind: str) -> Pathway | None:
+        """The pathway for a category of concern and kind of school, if there is one."""
+        return next(
+            (p for p in self.pathways if p.category == category and p.school_kind == school_kind),
+            None,
+        )
+
+
+def check(doc: InterventionPolicy) -> list[str]:
+    """Every problem of a well-formed document, in words a policy officer reads."""
+    problems: list[str] = []
+    for category, kind in product(CATEGORIES, SCHOOL_KINDS):
+        found = [p for p in doc.pathways if p.category == category and p.school_kind == kind]
+        if not found:
+            problems.append(f"category {category} has no pathway for a {kind} school")
+        elif len(found) > 1:
+            problems.append(f"category {category} has {len(found)} pathways for a {kind} school")
+    for p in doc.pathways:
+        where = f"pathway {p.category}/{p.school_kind}"
+        codes = [s.step for s in p.steps]
+        if not any(not s.after for s in p.steps):
+            problems.append(f"{where} has no first step")
+        for code in sorted({c for c in codes if codes.count(c) > 1}):
+            problems.append(f"{where}: step {code} is listed more than once")
+        for s in p.steps:
+            if not s.deciders:
+                problems.append(f"{where}: step {s.step} has no decider")
+            for grade in s.deciders:
+                if grade not in doc.decider_grades:
+                    problems.append(f"{where}: step {s.step} names unknown decider {grade}")
+            for before in s.after:
+                if before not in codes:
+                    problems.append(f"{where}: step {s.step} follows unknown step {before}")
+            if s.needs_rise_window_ended and not any(x.starts_rise_window for x in p.steps):
+                problems.append(f"{where}: step {s.step} waits for a RISE window never started")
+    return problems
