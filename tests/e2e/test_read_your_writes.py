@@ -54,6 +54,11 @@ COVERED = {
     ("registry", "POST", "/policies/authority"),
     ("assessment", "POST", "/policies/authority"),
     ("commissioning", "POST", "/policies/authority"),
+    ("commissioning", "POST", "/school-interventions"),
+    ("commissioning", "POST", "/school-interventions/{school_intervention_id}/steps"),
+    ("registry", "POST", "/policies/ofsted_categories"),
+    ("registry", "POST", "/policies/stuck_schools"),
+    ("commissioning", "POST", "/policies/intervention"),
 }
 
 
@@ -434,3 +439,63 @@ async def test_authority_tables_read_back_at_once(world: World) -> None:
             )
             shown = ok(await client.get("/policies/authority", headers=reader))
             assert shown["versions"][-1]["version"] == published["version"], (service, n)
+
+
+async def test_school_interventions_read_back_at_once(world: World) -> None:
+    caseworker = world.as_(Role.CASEWORKER, "cara")
+    reader = world.as_(Role.READER, "rita")
+    urns = [await world.school() for _ in range(TIMES)]
+    await world.known_to_commissioning(urns=urns, uids=[])
+    for n, urn in enumerate(urns):
+        opened = ok(
+            await world.commissioning.post(
+                "/school-interventions",
+                json={
+                    "urn": urn,
+                    "school_kind": "maintained",
+                    "category_of_concern": "special_measures",
+                    "reason": f"Special measures, round {n}",
+                },
+                headers=caseworker,
+            ),
+            201,
+        )
+        path = f"/school-interventions/{opened['intervention_id']}"
+        seen = ok(await world.commissioning.get(path, headers=reader))
+        assert seen["version"] == opened["version"] == 1, n
+        taken = ok(
+            await world.commissioning.post(
+                f"{path}/steps",
+                json={
+                    "step": "dao_not_issued",
+                    "decided_by": "Dina Director",
+                    "decider_grade": "regional_director",
+                    "reason": "Converting already",
+                    "reason_code": "already_converting",
+                },
+                headers=at(caseworker, 1),
+            )
+        )
+        seen = ok(await world.commissioning.get(path, headers=reader))
+        assert (seen["version"], seen["steps"][-1]["step"]) == (taken["version"], "dao_not_issued")
+
+
+async def test_policies_as_data_read_back_at_once(world: World) -> None:
+    admin = world.as_(Role.ADMIN, "al")
+    reader = world.as_(Role.READER, "rita")
+    for service, client, kind in (
+        ("registry", world.registry, "ofsted_categories"),
+        ("registry", world.registry, "stuck_schools"),
+        ("commissioning", world.commissioning, "intervention"),
+    ):
+        seed = json.loads(
+            (PROJECT_ROOT / f"services/{service}/policies/{kind}/v1.json").read_text()
+        )
+        # Far in the future, so that what is in force while the other tests run is unchanged.
+        publication = {**seed, "effective_from": "2099-01-01", "title": "Read back"}
+        for n in range(5):
+            published = ok(
+                await client.post(f"/policies/{kind}", json=publication, headers=admin), 201
+            )
+            shown = ok(await client.get(f"/policies/{kind}", headers=reader))
+            assert shown["versions"][-1]["version"] == published["version"], (kind, n)
