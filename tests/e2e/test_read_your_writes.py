@@ -54,11 +54,11 @@ COVERED = {
     ("registry", "POST", "/policies/authority"),
     ("assessment", "POST", "/policies/authority"),
     ("commissioning", "POST", "/policies/authority"),
+    ("commissioning", "POST", "/school-interventions"),
+    ("commissioning", "POST", "/school-interventions/{school_intervention_id}/steps"),
     ("registry", "POST", "/policies/ofsted_categories"),
     ("registry", "POST", "/policies/stuck_schools"),
     ("commissioning", "POST", "/policies/intervention"),
-    ("commissioning", "POST", "/school-interventions"),
-    ("commissioning", "POST", "/school-interventions/{school_intervention_id}/steps"),
 }
 
 
@@ -420,28 +420,25 @@ async def test_referrals_and_delegations_read_back_at_once(world: World) -> None
         assert (seen["version"], seen["in_force_today"]) == (revoked["version"], False), n
 
 
-async def test_policies_read_back_at_once(world: World) -> None:
+async def test_authority_tables_read_back_at_once(world: World) -> None:
     admin = world.as_(Role.ADMIN, "al")
     reader = world.as_(Role.READER, "rita")
-    for service, client, policy in (
-        ("registry", world.registry, "authority"),
-        ("assessment", world.assessment, "authority"),
-        ("commissioning", world.commissioning, "authority"),
-        ("registry", world.registry, "ofsted_categories"),
-        ("registry", world.registry, "stuck_schools"),
-        ("commissioning", world.commissioning, "intervention"),
+    for service, client in (
+        ("registry", world.registry),
+        ("assessment", world.assessment),
+        ("commissioning", world.commissioning),
     ):
         seed = json.loads(
-            (PROJECT_ROOT / f"services/{service}/policies/{policy}/v1.json").read_text()
+            (PROJECT_ROOT / f"services/{service}/policies/authority/v1.json").read_text()
         )
         # Far in the future, so that what is in force while the other tests run is unchanged.
         publication = {**seed, "effective_from": "2099-01-01", "title": "Read back"}
         for n in range(5):
             published = ok(
-                await client.post(f"/policies/{policy}", json=publication, headers=admin), 201
+                await client.post("/policies/authority", json=publication, headers=admin), 201
             )
-            shown = ok(await client.get(f"/policies/{policy}", headers=reader))
-            assert shown["versions"][-1]["version"] == published["version"], (service, policy, n)
+            shown = ok(await client.get("/policies/authority", headers=reader))
+            assert shown["versions"][-1]["version"] == published["version"], (service, n)
 
 
 async def test_school_interventions_read_back_at_once(world: World) -> None:
@@ -456,29 +453,49 @@ async def test_school_interventions_read_back_at_once(world: World) -> None:
                 json={
                     "urn": urn,
                     "school_kind": "maintained",
-                    "category_of_concern": "requires_significant_improvement",
-                    "reason": "Requires significant improvement.",
+                    "category_of_concern": "special_measures",
+                    "reason": f"Special measures, round {n}",
                 },
                 headers=caseworker,
             ),
             201,
         )
-        base = f"/school-interventions/{opened['intervention_id']}"
-        shown = ok(await world.commissioning.get(base, headers=reader))
-        assert shown["version"] == opened["version"], n
+        path = f"/school-interventions/{opened['intervention_id']}"
+        seen = ok(await world.commissioning.get(path, headers=reader))
+        assert seen["version"] == opened["version"] == 1, n
         taken = ok(
             await world.commissioning.post(
-                f"{base}/steps",
+                f"{path}/steps",
                 json={
                     "step": "dao_not_issued",
-                    "reason_code": "no_suitable_trust",
-                    "decided_by": "Rhian Director",
+                    "decided_by": "Dina Director",
                     "decider_grade": "regional_director",
-                    "reason": "No trust nearby could take it on.",
+                    "reason": "Converting already",
+                    "reason_code": "already_converting",
                 },
-                headers=at(caseworker, opened["version"]),
+                headers=at(caseworker, 1),
             )
         )
-        shown = ok(await world.commissioning.get(base, headers=reader))
-        assert shown["version"] == taken["version"], n
-        assert [s["step"] for s in shown["steps"]][-1] == "dao_not_issued", n
+        seen = ok(await world.commissioning.get(path, headers=reader))
+        assert (seen["version"], seen["steps"][-1]["step"]) == (taken["version"], "dao_not_issued")
+
+
+async def test_policies_as_data_read_back_at_once(world: World) -> None:
+    admin = world.as_(Role.ADMIN, "al")
+    reader = world.as_(Role.READER, "rita")
+    for service, client, kind in (
+        ("registry", world.registry, "ofsted_categories"),
+        ("registry", world.registry, "stuck_schools"),
+        ("commissioning", world.commissioning, "intervention"),
+    ):
+        seed = json.loads(
+            (PROJECT_ROOT / f"services/{service}/policies/{kind}/v1.json").read_text()
+        )
+        # Far in the future, so that what is in force while the other tests run is unchanged.
+        publication = {**seed, "effective_from": "2099-01-01", "title": "Read back"}
+        for n in range(5):
+            published = ok(
+                await client.post(f"/policies/{kind}", json=publication, headers=admin), 201
+            )
+            shown = ok(await client.get(f"/policies/{kind}", headers=reader))
+            assert shown["versions"][-1]["version"] == published["version"], (kind, n)

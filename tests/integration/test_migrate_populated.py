@@ -164,7 +164,7 @@ async def test_a_populated_database_upgrades_with_nothing_lost(
             # The scheduled feeds' read models, new and empty (0011).
             "registry_feeds": 0,
             "registry_feed_runs": 0,
-            # Interventions in schools in a category of concern, new and empty (0015).
+            # School interventions' read model, new and empty (0015).
             "commissioning_school_interventions": 0,
         }
         for name, schema in HOMES.items():
