@@ -54,7 +54,12 @@ from services.commissioning.schemas import (
 )
 from shared.app import StoreDep
 from shared.authority.scope import Place
-from shared.contracts.commissioning import CaseTrigger
+from shared.contracts.commissioning import (
+    CaseTrigger,
+    DecisionMakerCapacity,
+    DecisionMakerGrade,
+    EqualityRecord,
+)
 from shared.eventlog.unit import UnitOfWork
 from shared.http.deps import PoolDep, TodayDep
 from shared.http.fields import FILTER_MAX
@@ -63,6 +68,14 @@ from shared.http.writes import Answer, etag, read_responses, write_responses
 
 CaseId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The case id (uuid4 hex).")]
 router = APIRouter(prefix="/cases", tags=["cases"])
+# The grade a decision maker's capacity implies, when the decision does not name one.
+GRADE_OF_CAPACITY: dict[DecisionMakerCapacity, DecisionMakerGrade] = {
+    "regional_director_for_region": "regional_director",
+    "another_regional_director": "regional_director",
+    "minister": "minister",
+    "director_general": "director_general",
+    "deputy_director": "deputy_director",
+}
 WRITE_PROBLEMS = write_responses(200, 401, 403, 404, 409, 412, 422, 428)
 
 
@@ -246,7 +259,15 @@ async def record_decision(
         conditions=body.conditions,
         trust_uid=body.trust_uid,
         significant_date=body.significant_date,
-        reason_category=body.reason_category,
+        reason_codes=body.reason_codes,
+        decision_maker_grade=body.decision_maker_grade
+        or GRADE_OF_CAPACITY[body.decision_maker_capacity],
+        decision_maker_grade_other=body.decision_maker_grade_other,
+        equality=None
+        if body.equality is None
+        else EqualityRecord(
+            likely_impact=body.equality.likely_impact, mitigation=body.equality.mitigation
+        ),
     )
 
     async def act(uow: UnitOfWork) -> Answer:

@@ -19,6 +19,7 @@ import asyncpg
 
 from services.commissioning.authority import delegations_to, intervention_place, load_delegation
 from services.commissioning.candidates import CandidateList, candidates_for, candidates_json_for
+from services.commissioning.decisions.in_force import decision_policies
 from services.commissioning.domain import cases, decisions, delegations, duties, interventions
 from services.commissioning.domain.cases import CaseState, SchoolPlace
 from services.commissioning.domain.interventions import InterventionState
@@ -123,7 +124,7 @@ async def open_case(
     return Written(case_id, result.last_version)
 
 
-async def _append_case(
+async def append_case(
     uow: UnitOfWork, state: CaseState, events: Sequence[EventContract]
 ) -> Written:
     result = await uow.append(
@@ -142,7 +143,7 @@ async def set_criteria(
     """Record what matters for this case."""
     state = await load_case(uow, case_id)
     events = cases.set_criteria(state, pillars, factors)
-    return await _append_case(uow, state, events)
+    return await append_case(uow, state, events)
 
 
 async def candidates(
@@ -191,14 +192,14 @@ async def shortlist(
         ranked=[c.trust_uid for c in ranked.candidates],
         snapshot=ranking_snapshot(ranked, trust_uids),
     )
-    return await _append_case(uow, state, events)
+    return await append_case(uow, state, events)
 
 
 async def schedule_board(uow: UnitOfWork, *, case_id: str, board_date: date) -> Written:
     """Send the case to an advisory board."""
     state = await load_case(uow, case_id)
     events = cases.schedule_board(state, board_date)
-    return await _append_case(uow, state, events)
+    return await append_case(uow, state, events)
 
 
 async def record_decision(
@@ -242,9 +243,14 @@ async def record_decision(
             trust = await trust_fact(uow.conn, decision.trust_uid)
             trust_open = trust is not None and not trust.closed
     events = decisions.record_decision(
-        state, decision, today=today, schools_in_a_trust=in_a_trust, trust_open=trust_open
+        state,
+        decision,
+        today=today,
+        schools_in_a_trust=in_a_trust,
+        trust_open=trust_open,
+        policies=await decision_policies(uow, today),
     )
-    written = await _append_case(uow, state, events)
+    written = await append_case(uow, state, events)
     if grant is not None and grant.delegation is not None:
         # In the same transaction, at the version read: a revocation committed meanwhile
         # makes this append, and so the decision, fail rather than pass unseen.
@@ -261,7 +267,7 @@ async def refer_case(uow: UnitOfWork, *, case_id: str, cmd: cases.ReferCase) -> 
     """Refer the decision on a case to another region's director or a minister."""
     state = await load_case(uow, case_id)
     events = cases.refer(state, cmd)
-    return await _append_case(uow, state, events)
+    return await append_case(uow, state, events)
 
 
 async def change_significant_date(
@@ -270,14 +276,14 @@ async def change_significant_date(
     """Move the approved transfer's date, with the reason."""
     state = await load_case(uow, case_id)
     events = decisions.change_significant_date(state, significant_date, reason=reason, today=today)
-    return await _append_case(uow, state, events)
+    return await append_case(uow, state, events)
 
 
 async def close_case(uow: UnitOfWork, *, case_id: str, reason: str, today: date) -> Written:
     """Close the case; any pending transfer is cancelled by the registry."""
     state = await load_case(uow, case_id)
     events = cases.close_case(state, closed_on=today, reason=reason)
-    return await _append_case(uow, state, events)
+    return await append_case(uow, state, events)
 
 
 # ------------------------------------------------------------------- interventions

@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
-
 from fastapi import FastAPI
 
 from services.commissioning import api, delegations_api, interventions_api
 from services.commissioning.area_plans.api import router as area_plan_router
+from services.commissioning.book import POLICIES
 from services.commissioning.candidates.service import keep_warm
+from services.commissioning.decisions.api import router as decision_record_router
 from services.commissioning.knowledge import knowledge_projection
 from services.commissioning.projections import cases_projection
 from shared.app import ServiceSpec, create_service_app
 from shared.audit import api as audit_api
-from shared.authority.table import AUTHORITY, AUTHORITY_KIND
 from shared.contracts import all_contracts
-from shared.contracts.commissioning import PolicyVersionPublished
-from shared.policy.book import PolicyBook
 from shared.settings import Settings, get_settings
 
-# The service's policies, as data: its authority table (who may take which step, where),
-# seeded from policies/authority/v<N>.json.
-POLICIES = PolicyBook(
-    service="commissioning",
-    contract=PolicyVersionPublished,
-    kinds={AUTHORITY: AUTHORITY_KIND},
-    seeds=files("services.commissioning").joinpath("policies"),
-)
+__all__ = ["POLICIES", "SPEC", "create_app"]
 
 SPEC = ServiceSpec(
     name="commissioning",
@@ -36,6 +26,7 @@ SPEC = ServiceSpec(
     # The cross-service audit API lives here, beside the decisions it exists to explain.
     routers=(
         api.router,
+        decision_record_router,
         interventions_api.router,
         delegations_api.router,
         area_plan_router,

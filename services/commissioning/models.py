@@ -82,6 +82,13 @@ decisions = Table(
     Column("reason_category", Text),
     # Each change of significant date: previous, new, reason, actor.
     Column("date_changes", JSONB, nullable=False, server_default=text("'[]'")),
+    # Coded reasons, grade, policy versions, equality duty record, what it supersedes.
+    Column("record", JSONB, nullable=False, server_default=text("'{}'")),
+    # Per condition: number, text, status (open, met, waived), evidence or reason, who, when.
+    Column("condition_status", JSONB, nullable=False, server_default=text("'[]'")),
+    # Each escalation or challenge of it, and the decision that replaced it.
+    Column("challenges", JSONB, nullable=False, server_default=text("'[]'")),
+    Column("superseded_by", Text),
     Column("recorded_by", Text, nullable=False),
     Column("recorded_at", TIMESTAMP(timezone=True), nullable=False),
     Column("position", BigInteger, nullable=False),

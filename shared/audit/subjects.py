@@ -34,6 +34,7 @@ _FIELDS: dict[str, SubjectKind] = {
     "case_id": "case",
     "decision_id": "decision",
     "decision_reference": "decision",
+    "supersedes_decision": "decision",
     "assessment_id": "assessment",
     "supersedes": "assessment",
     "intervention_id": "intervention",

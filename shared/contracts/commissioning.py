@@ -59,6 +59,18 @@ DecisionMakerCapacity = Literal[
     "director_general",
     "deputy_director",
 ]
+# The decision maker's grade (DOMAIN.md); ``other`` names it in text. Which grade may decide
+# which outcome is the ``decision_makers`` policy's to say.
+DecisionMakerGrade = Literal[
+    "minister",
+    "director_general",
+    "regional_director",
+    "deputy_director",
+    "grade_6",
+    "other",
+]
+# Who a decided case is escalated or challenged to: as a referral, to a named person.
+ChallengeKind = Literal["escalation", "challenge"]
 InterventionKind = Literal[
     "nti_warning_letter", "notice_to_improve", "termination_warning_notice", "termination_notice"
 ]
@@ -92,6 +104,13 @@ class PillarWeight(_Value):
     pillar: Key
     weight: StrictFloat = Field(gt=0, le=10)
     themes: list[Key] = Field(default_factory=list)
+
+
+class EqualityRecord(_Value):
+    """The public sector equality duty, as the decision considered it."""
+
+    likely_impact: str = Field(min_length=1, max_length=4000)
+    mitigation: str = Field(min_length=1, max_length=4000)
 
 
 class FactorWeights(_Value):
@@ -171,8 +190,20 @@ class DecisionRecorded(EventContract):
     trust_uid: GroupUid | None = None
     rationale: str = Field(min_length=1, max_length=8000)
     significant_date: date | None = None
-    # For declined, deferred or withdrawn: the category DOMAIN.md lists.
+    # For declined, deferred or withdrawn: the category DOMAIN.md lists (before coded
+    # reasons; decisions since carry ``reason_codes``).
     reason_category: str | None = Field(default=None, max_length=200)
+    # Coded reasons from the ``decision_reasons`` policy, the version followed.
+    reason_codes: list[Key] = Field(default_factory=list, max_length=20)
+    reasons_policy_version: int | None = Field(default=None, ge=1)
+    # The decision maker's grade, and the ``decision_makers`` version that allowed it.
+    decision_maker_grade: DecisionMakerGrade | None = None
+    decision_maker_grade_other: str | None = Field(default=None, max_length=200)
+    rules_policy_version: int | None = Field(default=None, ge=1)
+    # The public sector equality duty record (required for an approval since coded reasons).
+    equality: EqualityRecord | None = None
+    # The decision this one replaces after an escalation or challenge reopened the case.
+    supersedes_decision: DecisionId | None = None
 
     @model_validator(mode="after")
     def _approval_has_trust_and_date(self) -> DecisionRecorded:
@@ -183,6 +214,54 @@ class DecisionRecorded(EventContract):
             raise ValueError("a significant date is the 1st of a month")
         if self.outcome == "approved_with_conditions" and not self.conditions:
             raise ValueError("an approval with conditions lists them")
+        return self
+
+
+@contracts.register
+class DecisionConditionMet(EventContract):
+    """A condition of an approval (numbered from 1 in its decision's order) was met."""
+
+    type_name = "commissioning.DecisionConditionMet"
+    case_id: CaseId
+    decision_id: DecisionId
+    condition: int = Field(ge=1, le=50)
+    evidence: str = Field(min_length=1, max_length=4000)
+    document_reference: str | None = Field(default=None, max_length=500)
+    met_on: date
+
+
+@contracts.register
+class DecisionConditionWaived(EventContract):
+    """A condition of an approval was waived, for a reason."""
+
+    type_name = "commissioning.DecisionConditionWaived"
+    case_id: CaseId
+    decision_id: DecisionId
+    condition: int = Field(ge=1, le=50)
+    reason: str = Field(min_length=1, max_length=4000)
+    waived_on: date
+
+
+@contracts.register
+class DecisionChallenged(EventContract):
+    """A decision was escalated or challenged to another region's director or a minister:
+    the case is open for decision again, by that person alone, and the next decision
+    supersedes this one (which stays in the record)."""
+
+    type_name = "commissioning.DecisionChallenged"
+    case_id: CaseId
+    decision_id: DecisionId
+    kind: ChallengeKind
+    capacity: ReferralCapacity
+    referred_to: Subject
+    to_region_code: RegionCode | None = None
+    reason: str = Field(min_length=1, max_length=4000)
+    challenged_on: date
+
+    @model_validator(mode="after")
+    def _director_has_region(self) -> DecisionChallenged:
+        if self.capacity == "another_regional_director" and self.to_region_code is None:
+            raise ValueError("an escalation to another regional director names their region")
         return self
 
 
@@ -378,6 +457,9 @@ CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
         CaseCompleted,
         CaseClosed,
         CaseReferred,
+        DecisionConditionMet,
+        DecisionConditionWaived,
+        DecisionChallenged,
     ),
     "intervention": (InterventionIssued, InterventionStatusChanged),
     "delegation": (DelegationGranted, DelegationUsed, DelegationRevoked),

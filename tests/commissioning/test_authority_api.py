@@ -97,7 +97,7 @@ async def test_a_regional_director_decides_the_cases_of_their_own_region(
     assert meta["scope"] == ["region:D"]
     assert meta["authority"] == {
         "step": DECIDE,
-        "table_version": 1,
+        "table_version": 2,  # the newest seed, v2.json
         "place": "region:D",
         "via": "role",
     }
@@ -264,13 +264,13 @@ async def test_whoever_shortlisted_a_trust_may_not_decide_on_it(
         done = await commissioning.post(f"/cases/{case_id}/{action}", json=body, headers=at)
         assert done.status_code == 200, done.text
     before = len(await case_events(log, case_id))
-    declined = {
+    declined: dict[str, Any] = {
         "outcome": "declined",
         "decided_on": TODAY.isoformat(),
         "decision_maker_name": "Sam",
         "decision_maker_capacity": "deputy_director",
         "rationale": "Not this trust.",
-        "reason_category": "performance",
+        "reason_codes": ["performance"],
     }
     for body in (approval(trust), declined):
         refused = await decide(commissioning, settings, case_id, sam, body)
@@ -438,7 +438,7 @@ async def test_a_new_authority_table_takes_effect_here_at_once(
     assert published.status_code == 201, published.text
     refused = await client.get("/cases", headers=reader)
     assert refused.status_code == 403, refused.text
-    assert refused.json()["authority_version"] == 2
+    assert refused.json()["authority_version"] == 3  # v1 and v2 shipped, this one published
     # Not for a regional administrator: the table is national.
     regional = await client.post(
         "/policies/authority",

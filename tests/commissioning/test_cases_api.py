@@ -75,7 +75,7 @@ async def to_the_board(
     assert board.status_code == 200, board.text
 
 
-def approval(trust_uid: int, **changes: Any) -> dict[str, Any]:
+def approval(trust_uid: int | None, **changes: Any) -> dict[str, Any]:
     body = {
         "outcome": "approved",
         "decided_on": TODAY.isoformat(),
@@ -84,6 +84,11 @@ def approval(trust_uid: int, **changes: Any) -> dict[str, Any]:
         "trust_uid": trust_uid,
         "rationale": "The strongest record of improving primaries nearby.",
         "significant_date": "2027-01-01",
+        "reason_codes": ["track_record"],
+        "equality": {
+            "likely_impact": "No adverse impact on pupils with protected characteristics.",
+            "mitigation": "None needed.",
+        },
     }
     body.update(changes)
     return body
@@ -281,7 +286,7 @@ async def test_a_transfer_between_trusts_and_a_deferral_back_to_the_board(
             new,
             outcome="deferred",
             significant_date=None,
-            reason_category="awaiting_next_ofsted_report",
+            reason_codes=["awaiting_next_ofsted_report"],
         ),
         headers=await at_version(commissioning, settings, f"/cases/{case_id}", dm),
     )

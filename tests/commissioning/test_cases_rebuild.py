@@ -26,6 +26,7 @@ from shared.http.deps import today
 from shared.settings import Settings
 from tests.commissioning.conftest import TODAY, bearer
 from tests.commissioning.test_cases_api import case_when
+from tests.commissioning.test_decision_records_api import approved_with_conditions_then_escalated
 from tests.commissioning.test_transfers_and_audit import approved, join, schedule
 from tests.integration.helpers import wait_until
 
@@ -64,6 +65,11 @@ async def test_a_rebuild_gives_identical_rows_and_completes_nothing_twice(
                 await schedule(log, case_id, decision_id, urns, trust, meta)
                 await join(log, urns[0], trust, decision_id, meta)
                 await case_when(client, settings, case_id, status="completed")
+                # Conditions met and waived, an escalation, and the decision superseding.
+                reopened, _, _ = await approved_with_conditions_then_escalated(
+                    client, settings, log, pool
+                )
+                await case_when(client, settings, reopened, status="declined")
                 notice = await client.post(
                     "/interventions",
                     json={

@@ -217,6 +217,9 @@ async def test_the_whole_story_in_the_browser(world: ConsoleWorld) -> None:
         await page.get_by_label("Significant date").fill(significant)
         await page.get_by_label("Regional director for region").check()
         await page.get_by_label("Rationale").fill(rationale)
+        await page.get_by_label("Reason codes").fill("track_record, local_presence")
+        await page.get_by_label("Likely equality impact").fill("No adverse impact expected.")
+        await page.get_by_label("Mitigation").fill("None needed.")
         await page.get_by_role("button", name="Continue").click()
         await expect(
             page.get_by_role("heading", name=re.compile("Check your answers"))

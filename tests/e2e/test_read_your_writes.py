@@ -49,6 +49,11 @@ COVERED = {
     ("commissioning", "POST", "/interventions"),
     ("commissioning", "POST", "/interventions/{intervention_id}/status"),
     ("commissioning", "POST", "/cases/{case_id}/referral"),
+    ("commissioning", "POST", "/cases/{case_id}/decision/conditions/{condition}/met"),
+    ("commissioning", "POST", "/cases/{case_id}/decision/conditions/{condition}/waived"),
+    ("commissioning", "POST", "/cases/{case_id}/decision/challenge"),
+    ("commissioning", "POST", "/policies/decision_reasons"),
+    ("commissioning", "POST", "/policies/decision_makers"),
     ("commissioning", "POST", "/delegations"),
     ("commissioning", "POST", "/delegations/{delegation_id}/revoke"),
     ("registry", "POST", "/policies/authority"),
@@ -285,16 +290,39 @@ async def test_commissioning_writes_read_back_at_once(world: World) -> None:
                 "POST",
                 "decision",
                 {
-                    "outcome": "approved",
+                    "outcome": "approved_with_conditions",
+                    "conditions": ["A plan", "A visit"],
                     "decided_on": TODAY.isoformat(),
                     "decision_maker_name": "Dina Director",
                     "decision_maker_capacity": "regional_director_for_region",
                     "trust_uid": trust,
                     "rationale": "The strongest trust nearby.",
                     "significant_date": NEXT_MONTH.isoformat(),
+                    "reason_codes": ["track_record"],
+                    "equality": {
+                        "likely_impact": "No adverse impact on pupils with protected characteristics.",
+                        "mitigation": "None needed.",
+                    },
                 },
                 director,
-                lambda c: c["decision"] is not None and c["decision"]["outcome"] == "approved",
+                lambda c: (
+                    c["decision"] is not None
+                    and c["decision"]["outcome"] == "approved_with_conditions"
+                ),
+            ),
+            (
+                "POST",
+                "decision/conditions/1/met",
+                {"evidence": "The plan, agreed"},
+                caseworker,
+                lambda c: c["decision"]["condition_status"][0]["status"] == "met",
+            ),
+            (
+                "POST",
+                "decision/conditions/2/waived",
+                {"reason": "Overtaken"},
+                caseworker,
+                lambda c: c["decision"]["condition_status"][1]["status"] == "waived",
             ),
             (
                 "POST",
@@ -307,6 +335,21 @@ async def test_commissioning_writes_read_back_at_once(world: World) -> None:
                 },
                 caseworker,
                 lambda c: c["significant_date"] != NEXT_MONTH.isoformat(),
+            ),
+            (
+                "POST",
+                "decision/challenge",
+                {
+                    "kind": "challenge",
+                    "capacity": "minister",
+                    "referred_to": "minister.for.schools",
+                    "reason": "The outgoing trust challenges the choice.",
+                },
+                caseworker,
+                lambda c: (
+                    c["status"] == "advisory_board_scheduled"
+                    and len(c["decision"]["challenges"]) == 1
+                ),
             ),
             (
                 "POST",
@@ -434,3 +477,14 @@ async def test_authority_tables_read_back_at_once(world: World) -> None:
             )
             shown = ok(await client.get("/policies/authority", headers=reader))
             assert shown["versions"][-1]["version"] == published["version"], (service, n)
+    for kind in ("decision_reasons", "decision_makers"):
+        seed = json.loads(
+            (PROJECT_ROOT / f"services/commissioning/policies/{kind}/v1.json").read_text()
+        )
+        publication = {**seed, "effective_from": "2099-01-01", "title": "Read back"}
+        published = ok(
+            await world.commissioning.post(f"/policies/{kind}", json=publication, headers=admin),
+            201,
+        )
+        shown = ok(await world.commissioning.get(f"/policies/{kind}", headers=reader))
+        assert shown["versions"][-1]["version"] == published["version"], kind

@@ -384,6 +384,11 @@ async def test_the_whole_story_through_the_generated_sdks(world: World, tmp_path
         "trust_uid": strong,
         "rationale": "Strongest education and school improvement; schools nearby",
         "significant_date": SIGNIFICANT.isoformat(),
+        "reason_codes": ["track_record"],
+        "equality": {
+            "likely_impact": "No adverse impact on pupils with protected characteristics.",
+            "mitigation": "None needed.",
+        },
     }
     record_decision = world.op("commissioning", "cases-record_decision")
     refused = await _ok(

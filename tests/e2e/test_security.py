@@ -38,7 +38,7 @@ from shared.db import create_pool
 from shared.errors import Forbidden
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
-from shared.settings import Settings
+from shared.settings import PROJECT_ROOT, Settings
 from tests import dbutil
 from tests.conftest import TEST_SECRET
 from tests.e2e.security_matrix import (
@@ -353,7 +353,15 @@ BODIES: dict[str, Callable[[World], Any]] = {
         "decision_maker_name": "Jane Smith",
         "decision_maker_capacity": "regional_director_for_region",
         "rationale": "Not now.",
-        "reason_category": "performance",
+        "reason_codes": ["performance"],
+    },
+    "/cases/{case_id}/decision/conditions/{condition}/met": lambda w: {"evidence": "Plan agreed."},
+    "/cases/{case_id}/decision/conditions/{condition}/waived": lambda w: {"reason": "Overtaken."},
+    "/cases/{case_id}/decision/challenge": lambda w: {
+        "kind": "challenge",
+        "capacity": "minister",
+        "referred_to": "minister.for.schools",
+        "reason": "Matrix test.",
     },
     "/cases/{case_id}/significant-date": lambda w: {
         "significant_date": "2027-01-01",
@@ -378,7 +386,19 @@ BODIES: dict[str, Callable[[World], Any]] = {
     },
     "/delegations": lambda w: DELEGATION(w),
     "/delegations/{delegation_id}/revoke": lambda w: {"reason": "Matrix test."},
-    # A version far in the future: what is in force while the tests run does not change.
+    # Versions far in the future: what is in force while the tests run does not change.
+    "/policies/decision_reasons": lambda w: {
+        **json.loads(
+            (PROJECT_ROOT / "services/commissioning/policies/decision_reasons/v1.json").read_text()
+        ),
+        "effective_from": "2099-01-01",
+    },
+    "/policies/decision_makers": lambda w: {
+        **json.loads(
+            (PROJECT_ROOT / "services/commissioning/policies/decision_makers/v1.json").read_text()
+        ),
+        "effective_from": "2099-01-01",
+    },
     "/policies/authority": lambda w: {
         "effective_from": "2099-01-01",
         "title": "Matrix test",

@@ -329,6 +329,11 @@ async def test_the_whole_story(world: World, tmp_path: Path) -> None:
             "trust_uid": strong,
             "rationale": "not mine to make",
             "significant_date": SIGNIFICANT.isoformat(),
+            "reason_codes": ["track_record"],
+            "equality": {
+                "likely_impact": "No adverse impact on pupils with protected characteristics.",
+                "mitigation": "None needed.",
+            },
         },
         headers=_at(caseworker, boarded["version"]),
     )
@@ -345,6 +350,11 @@ async def test_the_whole_story(world: World, tmp_path: Path) -> None:
                 "trust_uid": strong,
                 "rationale": "Strongest education and school improvement; schools nearby",
                 "significant_date": SIGNIFICANT.isoformat(),
+                "reason_codes": ["track_record"],
+                "equality": {
+                    "likely_impact": "No adverse impact on pupils with protected characteristics.",
+                    "mitigation": "None needed.",
+                },
             },
             headers=_at(director, boarded["version"]),
         )
@@ -478,6 +488,11 @@ async def test_a_transfer_the_registry_cannot_apply_shows_on_the_case(
                 "trust_uid": chosen,
                 "rationale": "Nearest strong trust",
                 "significant_date": SIGNIFICANT.isoformat(),
+                "reason_codes": ["track_record"],
+                "equality": {
+                    "likely_impact": "No adverse impact on pupils with protected characteristics.",
+                    "mitigation": "None needed.",
+                },
             },
             headers=_at(director, version),
         )

@@ -34,6 +34,9 @@ from shared.contracts.commissioning import (
     CaseReferred,
     CaseShortlisted,
     CaseTrigger,
+    DecisionChallenged,
+    DecisionConditionMet,
+    DecisionConditionWaived,
     DecisionOutcome,
     DecisionRecorded,
     FactorWeights,
@@ -107,6 +110,11 @@ class CaseState:
     region_code: str | None = None
     la_codes: tuple[str, ...] = ()
     referral: Referral | None = None
+    # The decision's conditions and each one's status: open, met or waived.
+    conditions: tuple[str, ...] = ()
+    condition_status: tuple[str, ...] = ()
+    # The decision an escalation or challenge reopened: the next decision supersedes it.
+    reopened_decision_id: str | None = None
 
     @property
     def place(self) -> Place:
@@ -149,6 +157,29 @@ def evolve(state: CaseState | None, event: EventContract) -> CaseState:
             decided_on=event.decided_on,
             trust_uid=event.trust_uid,
             significant_date=event.significant_date,
+            conditions=tuple(event.conditions),
+            condition_status=tuple("open" for _ in event.conditions),
+            reopened_decision_id=None,
+        )
+    if isinstance(event, DecisionConditionMet | DecisionConditionWaived):
+        statuses = list(s.condition_status)
+        statuses[event.condition - 1] = (
+            "met" if isinstance(event, DecisionConditionMet) else "waived"
+        )
+        return replace(s, condition_status=tuple(statuses))
+    if isinstance(event, DecisionChallenged):
+        referral = Referral(
+            to_subject=event.referred_to,
+            capacity=event.capacity,
+            region=event.to_region_code,
+            reason_category="other",
+            referred_on=event.challenged_on,
+        )
+        return replace(
+            s,
+            status="advisory_board_scheduled",
+            referral=referral,
+            reopened_decision_id=event.decision_id,
         )
     if isinstance(event, SignificantDateChanged):
         return replace(s, significant_date=event.significant_date)

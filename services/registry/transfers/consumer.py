@@ -3,7 +3,8 @@
 It reads the ``case`` streams. A ``TransferApproved`` becomes one pending row per school
 and a ``TransferScheduled`` in ``transfer-{decision_id}``; a ``SignificantDateChanged``
 moves the rows still pending and says ``TransferScheduled`` again with the new date; a
-``CaseClosed`` cancels the case's pending rows. It never applies a transfer itself: the
+``CaseClosed`` cancels the case's pending rows, and a ``DecisionChallenged`` those of the
+decision challenged (the decision that supersedes it approves its own, if any). It never applies a transfer itself: the
 scheduler does, once this consumer has read every case event before it (so a closure
 already in the log is never overtaken). Rows, events and checkpoint commit together, and a
 NOTIFY at that commit wakes the active scheduler in whichever process it runs.
@@ -18,7 +19,12 @@ from typing import cast
 from services.registry.models import pending_transfers
 from services.registry.transfers.domain import scheduled_event_id
 from shared.contracts import all_contracts
-from shared.contracts.commissioning import CaseClosed, SignificantDateChanged, TransferApproved
+from shared.contracts.commissioning import (
+    CaseClosed,
+    DecisionChallenged,
+    SignificantDateChanged,
+    TransferApproved,
+)
 from shared.contracts.registry import TransferScheduled
 from shared.eventlog.contracts import EventMetadata, EventRegistry
 from shared.eventlog.model import ANY, NewEvent, RecordedEvent
@@ -51,6 +57,12 @@ UPDATE {_T} SET status = 'cancelled', outcome_event_id = $2, outcome = 'case_clo
  WHERE case_id = $1 AND status = 'pending'
 """
 
+_CANCEL_DECISION = f"""
+UPDATE {_T} SET status = 'cancelled', outcome_event_id = $2, outcome = 'decision_challenged',
+       updated_at = now()
+ WHERE decision_id = $1 AND status = 'pending'
+"""
+
 
 def _metadata(cause: RecordedEvent, correlation_id: str | None, reason: str) -> EventMetadata:
     return EventMetadata(
@@ -81,6 +93,9 @@ class TransfersConsumer:
                 wake = await self._date_changed(event, ctx) or wake
             elif event.type == CaseClosed.type_name:
                 await self._case_closed(event, ctx)
+            elif event.type == DecisionChallenged.type_name:
+                challenged = cast(DecisionChallenged, event.decode(self._contracts))
+                await ctx.conn.execute(_CANCEL_DECISION, challenged.decision_id, event.event_id)
         if wake:
             # Delivered to every listener when this transaction commits, not before.
             await ctx.conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
