@@ -7,6 +7,11 @@ condition: open, met with evidence, or waived with the reason), ``challenges`` (
 escalation or challenge of it) and ``superseded_by`` (the decision that replaced it). All
 projected from the log; decisions recorded before have empty ones.
 
+``commissioning.commissioning_projects``: one row per transfer or conversion project (its
+id is its approval's): the significant date and whether it is confirmed, its changes, the
+task list with who completed each, authority to proceed, handover and the actual date.
+Grants come from 0009's default privileges in the schema.
+
 Revision ID: 0016_boards_projects_decisions
 Revises: 0014_import_paths
 Create Date: 2026-12-06
@@ -32,9 +37,38 @@ def upgrade() -> None:
             ADD COLUMN superseded_by text
         """
     )
+    op.execute(
+        """
+        CREATE TABLE commissioning.commissioning_projects (
+            project_id text PRIMARY KEY,
+            case_id text NOT NULL,
+            decision_id text NOT NULL,
+            project_type text NOT NULL,
+            urns integer[] NOT NULL,
+            to_trust_uid integer NOT NULL,
+            significant_date date NOT NULL,
+            date_confirmed boolean NOT NULL DEFAULT false,
+            date_changes jsonb NOT NULL DEFAULT '[]',
+            template_version integer NOT NULL,
+            tasks jsonb NOT NULL,
+            authority_to_proceed_on date,
+            authority_to_proceed_by text,
+            handed_over_to text,
+            handed_over_on date,
+            actual_date date,
+            opened_on date NOT NULL,
+            version bigint NOT NULL,
+            updated_at timestamptz NOT NULL
+        )
+        """
+    )
+    op.execute(
+        "CREATE INDEX commissioning_projects_case ON commissioning.commissioning_projects (case_id)"
+    )
 
 
 def downgrade() -> None:
+    op.execute("DROP TABLE commissioning.commissioning_projects")
     op.execute(
         """
         ALTER TABLE commissioning.commissioning_decisions

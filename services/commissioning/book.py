@@ -10,6 +10,12 @@ from services.commissioning.decisions.policy import (
     DECISION_REASONS,
     DECISION_REASONS_KIND,
 )
+from services.commissioning.projects.policy import (
+    DATE_CHANGE_REASONS,
+    DATE_CHANGE_REASONS_KIND,
+    PROJECT_TEMPLATES,
+    PROJECT_TEMPLATES_KIND,
+)
 from shared.authority.table import AUTHORITY, AUTHORITY_KIND
 from shared.contracts.commissioning import PolicyVersionPublished
 from shared.policy.book import PolicyBook
@@ -24,6 +30,8 @@ POLICIES = PolicyBook(
         AUTHORITY: AUTHORITY_KIND,
         DECISION_REASONS: DECISION_REASONS_KIND,
         DECISION_MAKERS: DECISION_MAKERS_KIND,
+        PROJECT_TEMPLATES: PROJECT_TEMPLATES_KIND,
+        DATE_CHANGE_REASONS: DATE_CHANGE_REASONS_KIND,
     },
     seeds=files("services.commissioning").joinpath("policies"),
 )

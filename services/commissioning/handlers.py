@@ -24,6 +24,7 @@ from services.commissioning.domain import cases, decisions, delegations, duties,
 from services.commissioning.domain.cases import CaseState, SchoolPlace
 from services.commissioning.domain.interventions import InterventionState
 from services.commissioning.knowledge import school_facts, trust_fact
+from services.commissioning.projects import handlers as projects
 from shared.authority.acting import acting_of, authorize
 from shared.authority.scope import Place
 from shared.contracts.commissioning import (
@@ -251,6 +252,7 @@ async def record_decision(
         policies=await decision_policies(uow, today),
     )
     written = await append_case(uow, state, events)
+    await projects.open_for_approval(uow, state, events, today=today)
     if grant is not None and grant.delegation is not None:
         # In the same transaction, at the version read: a revocation committed meanwhile
         # makes this append, and so the decision, fail rather than pass unseen.

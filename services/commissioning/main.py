@@ -11,6 +11,7 @@ from services.commissioning.candidates.service import keep_warm
 from services.commissioning.decisions.api import router as decision_record_router
 from services.commissioning.knowledge import knowledge_projection
 from services.commissioning.projections import cases_projection
+from services.commissioning.projects.api import router as project_router
 from shared.app import ServiceSpec, create_service_app
 from shared.audit import api as audit_api
 from shared.contracts import all_contracts
@@ -27,6 +28,7 @@ SPEC = ServiceSpec(
     routers=(
         api.router,
         decision_record_router,
+        project_router,
         interventions_api.router,
         delegations_api.router,
         area_plan_router,

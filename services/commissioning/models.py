@@ -122,8 +122,35 @@ interventions = Table(
     Index("commissioning_interventions_issued", "issued_position"),
 )
 
+projects = Table(
+    "commissioning_projects",
+    metadata,
+    Column("project_id", Text, primary_key=True),
+    Column("case_id", Text, nullable=False),
+    Column("decision_id", Text, nullable=False),
+    Column("project_type", Text, nullable=False),
+    Column("urns", ARRAY(Integer), nullable=False),
+    Column("to_trust_uid", Integer, nullable=False),
+    Column("significant_date", Date, nullable=False),
+    Column("date_confirmed", Boolean, nullable=False, server_default=text("false")),
+    Column("date_changes", JSONB, nullable=False, server_default=text("'[]'")),
+    Column("template_version", Integer, nullable=False),
+    # Each task: key, title, mandatory, done, completed_by, completed_on, document_reference.
+    Column("tasks", JSONB, nullable=False),
+    Column("authority_to_proceed_on", Date),
+    Column("authority_to_proceed_by", Text),
+    Column("handed_over_to", Text),
+    Column("handed_over_on", Date),
+    Column("actual_date", Date),
+    Column("opened_on", Date, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("updated_at", TIMESTAMP(timezone=True), nullable=False),
+    Index("commissioning_projects_case", "case_id"),
+)
+
 READ_MODEL_TABLES: tuple[str, ...] = (
     "commissioning_cases",
     "commissioning_decisions",
     "commissioning_interventions",
+    "commissioning_projects",
 )

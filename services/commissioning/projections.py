@@ -17,6 +17,7 @@ from services.commissioning.completion import CONSUMER_NAME
 from services.commissioning.criteria import criteria_json, default_criteria
 from services.commissioning.domain import cases
 from services.commissioning.domain.interventions import is_active
+from services.commissioning.projects import projection as project_handlers
 from shared.contracts.commissioning import (
     AdvisoryBoardScheduled,
     CaseClosed,
@@ -380,9 +381,10 @@ async def _intervention_status(
 
 
 def cases_projection() -> Projection:
-    """The consumer keeping cases, decisions and interventions, and completing cases."""
+    """The consumer keeping cases, decisions, projects and interventions, and completing
+    cases."""
     return Projection(
         name=CONSUMER_NAME,
-        handlers=Handlers(HANDLERS, completion.HANDLERS),
-        categories=("case", "intervention", "transfer", "school"),
+        handlers=Handlers(HANDLERS, completion.HANDLERS, project_handlers.HANDLERS),
+        categories=("case", "intervention", "transfer", "school", "project"),
     )

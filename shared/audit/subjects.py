@@ -35,6 +35,8 @@ _FIELDS: dict[str, SubjectKind] = {
     "decision_id": "decision",
     "decision_reference": "decision",
     "supersedes_decision": "decision",
+    # A transfer project is its approving decision's: its id is the decision id.
+    "project_id": "decision",
     "assessment_id": "assessment",
     "supersedes": "assessment",
     "intervention_id": "intervention",

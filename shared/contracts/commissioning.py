@@ -3,7 +3,9 @@
 Streams: ``case-{case_id}`` holds one case's whole life, including its decisions, any
 referral of it and the ``TransferApproved`` the registry acts on;
 ``intervention-{intervention_id}`` holds one intervention (a notice and its statuses);
-``delegation-{delegation_id}`` holds one delegation of a step (granted, used, revoked). Who did each step is the event's ``actor``; the
+``delegation-{delegation_id}`` holds one delegation of a step (granted, used, revoked);
+``project-{project_id}`` one transfer or conversion project (its id is the approving
+decision's), from opening to the actual transfer date. Who did each step is the event's ``actor``; the
 decision itself names its decision maker in the data, because that is part of the record
 the law asks for, not just who typed it in.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, model_validator
 
 from shared.contracts.identifiers import GroupUid, Key, Urn
 from shared.contracts.policy import PolicyVersionFields, policy_category
@@ -23,7 +25,7 @@ contracts = EventRegistry()
 
 # The stream categories only commissioning appends to (see shared/ownership.py).
 STREAM_CATEGORIES: frozenset[str] = frozenset(
-    {"case", "intervention", "delegation", policy_category("commissioning")}
+    {"case", "intervention", "delegation", "project", policy_category("commissioning")}
 )
 
 CaseId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
@@ -282,6 +284,10 @@ class TransferApproved(EventContract):
     to_trust_uid: GroupUid
     significant_date: date
     kind: Literal["transfer", "conversion"]
+    # True since transfer projects: the registry waits for the project's authority to
+    # proceed (``AuthorityToProceedRecorded``) and its confirmed date. Approvals stored
+    # before projects read False and are applied on their significant date, as they were.
+    needs_authority_to_proceed: bool = False
 
 
 @contracts.register
@@ -437,6 +443,113 @@ class InterventionStatusChanged(EventContract):
 # --------------------------------------------------------------------------- policy
 
 
+# --------------------------------------------------------------------------- projects
+
+ProjectId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="the approval's id")]
+ProjectType = Literal["academy_transfer", "conversion", "form_a_new_trust", "trust_merger"]
+
+
+class ProjectTask(_Value):
+    """One task of a project's list, from its type's template."""
+
+    key: Key
+    title: str = Field(min_length=1, max_length=300)
+    mandatory: StrictBool
+
+
+@contracts.register
+class ProjectOpened(EventContract):
+    """An approval opened a transfer or conversion project, with a provisional date and the
+    task list of its type's template (the version followed)."""
+
+    type_name = "commissioning.ProjectOpened"
+    project_id: ProjectId
+    case_id: CaseId
+    decision_id: DecisionId
+    project_type: ProjectType
+    urns: list[Urn] = Field(min_length=1)
+    to_trust_uid: GroupUid
+    provisional_date: date
+    tasks: list[ProjectTask] = Field(max_length=100)
+    template_version: int = Field(ge=1)
+    region_code: RegionCode | None = None
+    la_codes: list[str] = Field(default_factory=list)
+    opened_on: date
+
+
+@contracts.register
+class ProjectDateConfirmed(EventContract):
+    """The project's significant date is confirmed (no longer provisional)."""
+
+    type_name = "commissioning.ProjectDateConfirmed"
+    project_id: ProjectId
+    significant_date: date
+    confirmed_on: date
+
+
+@contracts.register
+class ProjectDateChanged(EventContract):
+    """The project's significant date moved, for a coded reason (``date_change_reasons``)."""
+
+    type_name = "commissioning.ProjectDateChanged"
+    project_id: ProjectId
+    previous_date: date
+    significant_date: date
+    reason_code: Key
+    reasons_policy_version: int = Field(ge=1)
+    reason: str = Field(min_length=1, max_length=4000)
+    changed_on: date
+
+
+@contracts.register
+class ProjectTaskCompleted(EventContract):
+    """A task of the project is done: by whom is the event's actor."""
+
+    type_name = "commissioning.ProjectTaskCompleted"
+    project_id: ProjectId
+    task: Key
+    completed_on: date
+    document_reference: str | None = Field(default=None, max_length=500)
+    note: str | None = Field(default=None, max_length=4000)
+
+
+@contracts.register
+class AuthorityToProceedRecorded(EventContract):
+    """Every condition is met or waived and every mandatory task done: the registry may
+    move the schools on the confirmed significant date."""
+
+    type_name = "commissioning.AuthorityToProceedRecorded"
+    project_id: ProjectId
+    case_id: CaseId
+    decision_id: DecisionId
+    urns: list[Urn] = Field(min_length=1)
+    to_trust_uid: GroupUid
+    significant_date: date
+    kind: Literal["transfer", "conversion"]
+    recorded_on: date
+
+
+@contracts.register
+class ProjectHandedOver(EventContract):
+    """The project was handed to the team that carries it out."""
+
+    type_name = "commissioning.ProjectHandedOver"
+    project_id: ProjectId
+    to_team: str = Field(min_length=1, max_length=200)
+    note: str | None = Field(default=None, max_length=4000)
+    handed_over_on: date
+
+
+@contracts.register
+class TransferDateConfirmed(EventContract):
+    """After the schools moved, the actual transfer date is confirmed; the date is final."""
+
+    type_name = "commissioning.TransferDateConfirmed"
+    project_id: ProjectId
+    actual_date: date
+    confirmed_on: date
+
+
 @contracts.register
 class PolicyVersionPublished(PolicyVersionFields):
     """A version of one of the commissioning's policies (shared/contracts/policy.py)."""
@@ -463,5 +576,14 @@ CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
     ),
     "intervention": (InterventionIssued, InterventionStatusChanged),
     "delegation": (DelegationGranted, DelegationUsed, DelegationRevoked),
+    "project": (
+        ProjectOpened,
+        ProjectDateConfirmed,
+        ProjectDateChanged,
+        ProjectTaskCompleted,
+        AuthorityToProceedRecorded,
+        ProjectHandedOver,
+        TransferDateConfirmed,
+    ),
     policy_category("commissioning"): (PolicyVersionPublished,),
 }

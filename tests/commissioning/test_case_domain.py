@@ -333,8 +333,23 @@ def test_a_withdrawn_case_cannot_go_back_to_the_board() -> None:
 
 
 def approved_case() -> d.CaseState:
+    """An approval from before transfer projects: its date is changed on the case."""
     state = given(opened(), shortlisted(2044), board())
-    return given(opened(), shortlisted(2044), board(), *decide(state, decision()))
+    legacy = [
+        e.model_copy(update={"needs_authority_to_proceed": False})
+        if isinstance(e, TransferApproved)
+        else e
+        for e in decide(state, decision())
+    ]
+    return given(opened(), shortlisted(2044), board(), *legacy)
+
+
+def test_an_approval_carried_out_by_a_project_changes_its_date_there() -> None:
+    state = given(opened(), shortlisted(2044), board())
+    project_case = given(opened(), shortlisted(2044), board(), *decide(state, decision()))
+    with pytest.raises(Conflict, match="transfer project") as refused:
+        dd.change_significant_date(project_case, date(2027, 3, 1), reason="TUPE", today=TODAY)
+    assert refused.value.extra["project_id"] == DECISION
 
 
 def test_a_significant_date_change_keeps_the_previous_date_and_the_reason() -> None:

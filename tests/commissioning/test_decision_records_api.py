@@ -175,3 +175,29 @@ async def test_conditions_settle_and_an_escalation_supersedes_without_erasing(
     assert [c["referred_to"] for c in old["challenges"]] == [MINISTER]
     assert new["record"]["decision_maker_grade"] == "minister"
     assert case["decision"]["decision_id"] == second_id
+
+
+async def work_a_project(client: httpx.AsyncClient, settings: Settings, project_id: str) -> None:
+    """A task completed, the date moved for a coded reason, then confirmed."""
+    cw = bearer(settings, Role.CASEWORKER, "carol")
+    path = f"/projects/{project_id}"
+    for action, body in (
+        ("tasks/funding_agreement/complete", {"document_reference": "FA signed"}),
+        (
+            "significant-date",
+            {"significant_date": "2027-03-01", "reason_code": "land", "reason": "Lease"},
+        ),
+        ("significant-date/confirm", None),
+    ):
+        done = await client.post(
+            f"{path}/{action}", json=body, headers=await at_version(client, settings, path, cw)
+        )
+        assert done.status_code == 200, done.text
+    shown = (await client.get(path, headers=cw)).json()
+    assert shown["date_confirmed"] and shown["significant_date"] == "2027-03-01"
+    [task] = [t for t in shown["tasks"] if t["done"]]
+    assert (task["key"], task["completed_by"], task["document_reference"]) == (
+        "funding_agreement",
+        "carol",
+        "FA signed",
+    )

@@ -18,6 +18,7 @@ from shared.http.auth import Role
 from shared.settings import ServiceName
 from tests.console.conftest import ConsoleWorld
 from tests.console.live import screenshot
+from tests.e2e.project_steps import authorise
 from tests.e2e.test_story import SIGNIFICANT, TODAY
 
 pytestmark = pytest.mark.slow
@@ -250,6 +251,11 @@ async def test_the_whole_story_in_the_browser(world: ConsoleWorld) -> None:
         rationale="Strongest on school improvement; nearby",
     )
     await expect(page.get_by_role("alert")).to_contain_text("Decision recorded")
+    # The approval opened a transfer project; the console has no project pages yet, so the
+    # case team works it to authority to proceed through the API.
+    await authorise(
+        world.story.commissioning, world.story.as_(Role.CASEWORKER, "cara.caseworker"), case_id
+    )
     await reload_until(
         page,
         page.get_by_text("Transfer scheduled").first.is_visible,

@@ -44,7 +44,6 @@ COVERED = {
     ("commissioning", "POST", "/cases/{case_id}/shortlist"),
     ("commissioning", "POST", "/cases/{case_id}/advisory-board"),
     ("commissioning", "POST", "/cases/{case_id}/decision"),
-    ("commissioning", "POST", "/cases/{case_id}/significant-date"),
     ("commissioning", "POST", "/cases/{case_id}/close"),
     ("commissioning", "POST", "/interventions"),
     ("commissioning", "POST", "/interventions/{intervention_id}/status"),
@@ -54,6 +53,12 @@ COVERED = {
     ("commissioning", "POST", "/cases/{case_id}/decision/challenge"),
     ("commissioning", "POST", "/policies/decision_reasons"),
     ("commissioning", "POST", "/policies/decision_makers"),
+    ("commissioning", "POST", "/policies/project_templates"),
+    ("commissioning", "POST", "/policies/date_change_reasons"),
+    ("commissioning", "POST", "/projects/{project_id}/tasks/{task}/complete"),
+    ("commissioning", "POST", "/projects/{project_id}/significant-date"),
+    ("commissioning", "POST", "/projects/{project_id}/significant-date/confirm"),
+    ("commissioning", "POST", "/projects/{project_id}/handover"),
     ("commissioning", "POST", "/delegations"),
     ("commissioning", "POST", "/delegations/{delegation_id}/revoke"),
     ("registry", "POST", "/policies/authority"),
@@ -64,7 +69,14 @@ COVERED = {
 
 # A decision on a held feed snapshot needs a pull of its own to hold one first: read back at
 # once, but once, in tests/e2e/test_feeds_api.py (release) and tests/registry/test_feeds.py.
+# Authority to proceed and the actual transfer date need a project worked through and a
+# school moved: read back at once in tests/e2e/test_story.py. A case's own significant-date
+# route is for approvals from before transfer projects, which no request can make now: its
+# refusal for a project's approval is tested in tests/commissioning/test_cases_api.py.
 READ_BACK_ELSEWHERE = {
+    ("commissioning", "POST", "/projects/{project_id}/authority-to-proceed"),
+    ("commissioning", "POST", "/projects/{project_id}/transfer-date"),
+    ("commissioning", "POST", "/cases/{case_id}/significant-date"),
     ("registry", "POST", "/feeds/{feed}/held/{run_id}/release"),
     ("registry", "POST", "/feeds/{feed}/held/{run_id}/discard"),
 }
@@ -83,6 +95,7 @@ def test_every_write_route_is_read_back_here() -> None:
 
 TODAY = today_in_england()
 NEXT_MONTH = (TODAY.replace(day=1) + timedelta(days=32)).replace(day=1)
+MOVED_TO = (NEXT_MONTH + timedelta(days=62)).replace(day=1).isoformat()
 
 
 @pytest.fixture(scope="module")
@@ -326,18 +339,6 @@ async def test_commissioning_writes_read_back_at_once(world: World) -> None:
             ),
             (
                 "POST",
-                "significant-date",
-                {
-                    "significant_date": (NEXT_MONTH + timedelta(days=62))
-                    .replace(day=1)
-                    .isoformat(),
-                    "reason": "Consultation runs longer",
-                },
-                caseworker,
-                lambda c: c["significant_date"] != NEXT_MONTH.isoformat(),
-            ),
-            (
-                "POST",
                 "decision/challenge",
                 {
                     "kind": "challenge",
@@ -368,6 +369,32 @@ async def test_commissioning_writes_read_back_at_once(world: World) -> None:
             seen = await case(case_id)
             assert seen["version"] == written["version"] and shows(seen), (n, action, seen)
             v = written["version"]
+        # The approval's transfer project, worked on and read back after each step.
+        project = f"/projects/{seen['decisions'][0]['decision_id']}"
+        pv = ok(await world.commissioning.get(project, headers=reader))["version"]
+        project_steps: list[tuple[str, dict[str, Any] | None, Callable[[Any], bool]]] = [
+            (
+                "tasks/funding_agreement/complete",
+                {"document_reference": "FA signed"},
+                lambda p: p["tasks"][0]["done"],
+            ),
+            (
+                "significant-date",
+                {"significant_date": MOVED_TO, "reason_code": "tupe", "reason": "Longer"},
+                lambda p: p["significant_date"] == MOVED_TO,
+            ),
+            ("significant-date/confirm", None, lambda p: p["date_confirmed"]),
+            ("handover", {"to_team": "Delivery"}, lambda p: p["handed_over_to"] == "Delivery"),
+        ]
+        for action, payload, shown in project_steps:
+            written = ok(
+                await world.commissioning.post(
+                    f"{project}/{action}", json=payload, headers=at(caseworker, pv)
+                )
+            )
+            seen = ok(await world.commissioning.get(project, headers=reader))
+            assert seen["version"] == written["version"] and shown(seen), (n, action, seen)
+            pv = written["version"]
 
     for n in range(TIMES):
         issued = ok(
@@ -477,7 +504,7 @@ async def test_authority_tables_read_back_at_once(world: World) -> None:
             )
             shown = ok(await client.get("/policies/authority", headers=reader))
             assert shown["versions"][-1]["version"] == published["version"], (service, n)
-    for kind in ("decision_reasons", "decision_makers"):
+    for kind in ("decision_reasons", "decision_makers", "project_templates", "date_change_reasons"):
         seed = json.loads(
             (PROJECT_ROOT / f"services/commissioning/policies/{kind}/v1.json").read_text()
         )

@@ -419,6 +419,48 @@ async def test_the_whole_story_through_the_generated_sdks(world: World, tmp_path
         )
         return str(case.status)
 
+    # 5b. The approval's transfer project, through the SDK: every mandatory task done, the
+    # date confirmed, authority to proceed; only then does the registry schedule the move.
+    decided = await _ok(
+        world.op("commissioning", "cases-get_case").asyncio_detailed(case_id, client=caseworker)
+    )
+    project_id = decided.decision.decision_id
+    project = await _ok(
+        world.op("commissioning", "projects-get_project").asyncio_detailed(
+            project_id, client=caseworker
+        )
+    )
+    assert project.project_type == "academy_transfer" and project.missing_for_authority
+    version = project.version
+    for task in project.tasks:
+        if task.mandatory:
+            done = await _ok(
+                world.op("commissioning", "projects-complete_task").asyncio_detailed(
+                    project_id,
+                    task.key,
+                    client=caseworker,
+                    if_match=f'"{version}"',
+                    body=world.model(
+                        "commissioning", "TaskCompletion", {"document_reference": task.key}
+                    ),
+                    x_reason=casework,
+                )
+            )
+            version = done.version
+    confirmed = await _ok(
+        world.op("commissioning", "projects-confirm_date").asyncio_detailed(
+            project_id, client=caseworker, if_match=f'"{version}"', x_reason=casework
+        )
+    )
+    await _ok(
+        world.op("commissioning", "projects-record_authority").asyncio_detailed(
+            project_id,
+            client=director,
+            if_match=f'"{confirmed.version}"',
+            x_reason="every task done",
+        )
+    )
+
     async def scheduled() -> bool:
         return await case_status() == "transfer_scheduled"
 
@@ -474,6 +516,7 @@ async def test_the_whole_story_through_the_generated_sdks(world: World, tmp_path
         ("commissioning.AdvisoryBoardScheduled", "cara.caseworker"),
         ("commissioning.DecisionRecorded", "dina.director"),
         ("commissioning.TransferApproved", "dina.director"),
+        ("commissioning.AuthorityToProceedRecorded", "dina.director"),
         ("registry.TransferScheduled", "registry-transfers"),
         ("registry.SchoolTransferred", "registry-transfers"),
     ):
@@ -483,8 +526,8 @@ async def test_the_whole_story_through_the_generated_sdks(world: World, tmp_path
     assert decided["reason"] == "advisory board recommendation"
     assert decided["data"]["decision_maker_name"] == "Dina Director"
     transferred = next(e for e in entries if e["type"] == "registry.SchoolTransferred")
-    approved = next(e for e in entries if e["type"] == "commissioning.TransferApproved")
-    assert transferred["causation_id"] == str(approved["event_id"])
+    authorised = next(e for e in entries if e["type"] == "commissioning.AuthorityToProceedRecorded")
+    assert transferred["causation_id"] == str(authorised["event_id"])
     # The school's own timeline holds the same story from its side.
     school_trail = await _ok(
         world.op("commissioning", "audit-school_timeline").asyncio_detailed(urn, client=auditor)

@@ -99,6 +99,7 @@ class World:
     case_id: str = ""
     intervention_id: str = ""
     delegation_id: str = ""
+    project_id: str = ""
 
     async def events(self) -> int:
         return int(await self.pool.fetchval("SELECT count(*) FROM events"))
@@ -242,6 +243,49 @@ async def _make_targets(w: World) -> None:
         {"kind": "nti_warning_letter", "trust_uid": TRUST_UID, "grounds": "Matrix test."},
     )
     w.delegation_id = await _created(w, "commissioning", "/delegations", DELEGATION(w))
+    w.project_id = await _a_project(w)
+
+
+async def _a_project(w: World) -> str:
+    """A case approved to trust 5002, and so the transfer project it opened: its id."""
+    case_id = await _created(
+        w,
+        "commissioning",
+        "/cases",
+        {"urns": [URN], "trigger": "rebrokerage", "title": "Security matrix project"},
+    )
+    client = w.clients["commissioning"]
+    answers: list[httpx.Response] = []
+
+    async def step(action: str, body: dict[str, Any], subject: str = "sec-test") -> bool:
+        version = await w.pool.fetchval(
+            "SELECT max(stream_version) FROM events WHERE stream_id = $1", f"case-{case_id}"
+        )
+        answer = await client.post(
+            f"/cases/{case_id}/{action}",
+            json=body,
+            headers=w.headers(*Role, subject=subject, **{"If-Match": f'"{version}"'}),
+        )
+        answers.append(answer)
+        return answer.status_code == 200
+
+    # The candidates are ranked once commissioning knows the trust: try until it does.
+    await wait_until(lambda: step("shortlist", {"trust_uids": [5002]}), what="a shortlist")
+    assert await step("advisory-board", {"board_date": _today()}), answers[-1].text
+    approval = {
+        "outcome": "approved",
+        "decided_on": _today(),
+        "decision_maker_name": "Jane Smith",
+        "decision_maker_capacity": "regional_director_for_region",
+        "rationale": "Sound.",
+        "trust_uid": 5002,
+        "significant_date": "2099-01-01",
+        "reason_codes": ["track_record"],
+        "equality": {"likely_impact": "None adverse.", "mitigation": "None needed."},
+    }
+    # Not whoever shortlisted: a recommender may not decide.
+    assert await step("decision", approval, subject="sec-decider"), answers[-1].text
+    return answers[-1].headers["X-Decision-Id"]
 
 
 # ------------------------------------------------------------------------------ requests
@@ -289,6 +333,8 @@ def _path(route: Route, w: World | None = None) -> str:
         "case_id": w.case_id if w else uuid.uuid4().hex,
         "intervention_id": w.intervention_id if w else uuid.uuid4().hex,
         "delegation_id": w.delegation_id if w else uuid.uuid4().hex,
+        "project_id": w.project_id if w else uuid.uuid4().hex,
+        "task": "funding_agreement",
         "policy": "authority",
     }
     path = route.path
@@ -384,6 +430,30 @@ BODIES: dict[str, Callable[[World], Any]] = {
         "reason_category": "ministerial_interest",
         "reason": "Matrix test.",
     },
+    "/projects/{project_id}/significant-date/confirm": lambda w: None,
+    "/projects/{project_id}/significant-date": lambda w: {
+        "significant_date": "2099-02-01",
+        "reason_code": "land",
+        "reason": "Matrix test.",
+    },
+    "/projects/{project_id}/tasks/{task}/complete": lambda w: {"document_reference": "Doc"},
+    "/projects/{project_id}/authority-to-proceed": lambda w: None,
+    "/projects/{project_id}/handover": lambda w: {"to_team": "Delivery"},
+    "/projects/{project_id}/transfer-date": lambda w: {"actual_date": _today()},
+    "/policies/project_templates": lambda w: {
+        **json.loads(
+            (PROJECT_ROOT / "services/commissioning/policies/project_templates/v1.json").read_text()
+        ),
+        "effective_from": "2099-01-01",
+    },
+    "/policies/date_change_reasons": lambda w: {
+        **json.loads(
+            (
+                PROJECT_ROOT / "services/commissioning/policies/date_change_reasons/v1.json"
+            ).read_text()
+        ),
+        "effective_from": "2099-01-01",
+    },
     "/delegations": lambda w: DELEGATION(w),
     "/delegations/{delegation_id}/revoke": lambda w: {"reason": "Matrix test."},
     # Versions far in the future: what is in force while the tests run does not change.
@@ -436,6 +506,7 @@ STREAMS = {
     "{case_id}": "case-{}",
     "{intervention_id}": "intervention-{}",
     "{delegation_id}": "delegation-{}",
+    "{project_id}": "project-{}",
 }
 
 
@@ -445,6 +516,7 @@ async def _if_match(w: World, route: Route) -> dict[str, str]:
         "{case_id}": w.case_id,
         "{intervention_id}": w.intervention_id,
         "{delegation_id}": w.delegation_id,
+        "{project_id}": w.project_id,
     }
     for marker, stream in STREAMS.items():
         if marker in route.path:

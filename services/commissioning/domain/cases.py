@@ -44,6 +44,7 @@ from shared.contracts.commissioning import (
     ReferralCapacity,
     ReferralReason,
     SignificantDateChanged,
+    TransferApproved,
 )
 from shared.errors import Conflict, UnprocessableContent
 from shared.eventlog.contracts import EventContract
@@ -115,6 +116,8 @@ class CaseState:
     condition_status: tuple[str, ...] = ()
     # The decision an escalation or challenge reopened: the next decision supersedes it.
     reopened_decision_id: str | None = None
+    # The standing approval is carried out by a transfer project (authority to proceed).
+    has_project: bool = False
 
     @property
     def place(self) -> Place:
@@ -160,7 +163,10 @@ def evolve(state: CaseState | None, event: EventContract) -> CaseState:
             conditions=tuple(event.conditions),
             condition_status=tuple("open" for _ in event.conditions),
             reopened_decision_id=None,
+            has_project=False,
         )
+    if isinstance(event, TransferApproved):
+        return replace(s, has_project=event.needs_authority_to_proceed)
     if isinstance(event, DecisionConditionMet | DecisionConditionWaived):
         statuses = list(s.condition_status)
         statuses[event.condition - 1] = (
@@ -196,7 +202,7 @@ def evolve(state: CaseState | None, event: EventContract) -> CaseState:
         return replace(s, status="completed")
     if isinstance(event, CaseClosed):
         return replace(s, status="closed")
-    # TransferApproved and anything newer change nothing the rules look at.
+    # Anything newer changes nothing the rules look at.
     return s
 
 

@@ -183,6 +183,7 @@ def record_decision(
             to_trust_uid=cmd.trust_uid,
             significant_date=cmd.significant_date,
             kind="transfer" if schools_in_a_trust else "conversion",
+            needs_authority_to_proceed=True,
         ),
     ]
 
@@ -220,6 +221,12 @@ def change_significant_date(
     """Move an approved transfer's date, with the reason, while it has not happened."""
     refuse_status(state, "have its significant date changed", {"decided"})
     assert state.decision_id and state.decided_on and state.significant_date
+    if state.has_project:
+        raise Conflict(
+            "The approval is carried out by its transfer project: change the date there"
+            f" (POST /projects/{state.decision_id}/significant-date), with a coded reason.",
+            extra={"project_id": state.decision_id},
+        )
     if not reason.strip():
         raise UnprocessableContent("A change of significant date gives its reason.")
     if state.significant_date <= today:
