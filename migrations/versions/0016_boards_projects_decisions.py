@@ -12,6 +12,9 @@ id is its approval's): the significant date and whether it is confirmed, its cha
 task list with who completed each, authority to proceed, handover and the actual date.
 Grants come from 0009's default privileges in the schema.
 
+``commissioning.commissioning_cases`` gains ``constraints``: what the case asks of every
+candidate trust, once it sets its own (null: the defaults).
+
 Revision ID: 0016_boards_projects_decisions
 Revises: 0014_import_paths
 Create Date: 2026-12-06
@@ -62,6 +65,7 @@ def upgrade() -> None:
         )
         """
     )
+    op.execute("ALTER TABLE commissioning.commissioning_cases ADD COLUMN constraints jsonb")
     op.execute(
         "CREATE INDEX commissioning_projects_case ON commissioning.commissioning_projects (case_id)"
     )
@@ -69,6 +73,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TABLE commissioning.commissioning_projects")
+    op.execute("ALTER TABLE commissioning.commissioning_cases DROP COLUMN constraints")
     op.execute(
         """
         ALTER TABLE commissioning.commissioning_decisions

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from services.commissioning import handlers, queries
 from services.commissioning.candidates import CandidateList
+from services.commissioning.candidates.paging import offset_of
 from services.commissioning.domain.cases import CaseStatus
 from services.commissioning.domain.cases import ReferCase as ReferCaseCommand
 from services.commissioning.domain.decisions import RecordDecision
@@ -193,13 +194,22 @@ async def set_criteria(case_id: CaseId, body: CriteriaChange, write: SetCriteria
     responses=problem_responses(401, 403, 404, 422),
 )
 async def get_candidates(
-    case_id: CaseId, store: StoreDep, pool: PoolDep, acting: CaseReader
+    case_id: CaseId,
+    store: StoreDep,
+    pool: PoolDep,
+    acting: CaseReader,
+    limit: Annotated[int, Query(ge=1, le=200, description="Candidates per page.")] = 10,
+    cursor: Cursor = None,
 ) -> Response:
-    """The explained ranking under the case's effective criteria, with excluded trusts."""
+    """The explained ranking under the case's effective criteria and constraints, a page at
+    a time (`limit`, default 10; `cursor` from `next_cursor`), with the trusts excluded (by
+    an intervention or by a constraint) and why; `total_candidates` counts every page."""
     state = await handlers.load_case(store, case_id)
     await check_case_read(acting, store, case_id, state.place)
-    # Sent as encoded once per ranking; CandidateList documents it.
-    return Response(await handlers.candidates_json(pool, state), media_type="application/json")
+    offset = offset_of(cursor)
+    # The first page is sent as encoded once per ranking; CandidateList documents it.
+    body = await handlers.candidates_json(pool, state, limit=limit, offset=offset)
+    return Response(body, media_type="application/json")
 
 
 @router.post(

@@ -19,6 +19,7 @@ import asyncpg
 
 from services.commissioning.authority import delegations_to, intervention_place, load_delegation
 from services.commissioning.candidates import CandidateList, candidates_for, candidates_json_for
+from services.commissioning.candidates.paging import DEFAULT_LIMIT, page_of
 from services.commissioning.decisions.in_force import decision_policies
 from services.commissioning.domain import cases, decisions, delegations, duties, interventions
 from services.commissioning.domain.cases import CaseState, SchoolPlace
@@ -150,21 +151,40 @@ async def set_criteria(
 async def candidates(
     conn: asyncpg.Connection, state: CaseState, *, everyone: bool = False
 ) -> CandidateList:
-    """The ranked, explained candidates for the case under its effective criteria (the
-    first page of them, or with ``everyone`` all of them)."""
-    if everyone:
-        return await candidates_for(
-            conn, urns=state.urns, pillars=state.pillars, factors=state.factors, limit=None
-        )
-    return await candidates_for(conn, urns=state.urns, pillars=state.pillars, factors=state.factors)
+    """The ranked, explained candidates for the case under its effective criteria and
+    constraints (the first page of them, or with ``everyone`` all of them)."""
+    return await candidates_for(
+        conn,
+        urns=state.urns,
+        pillars=state.pillars,
+        factors=state.factors,
+        limit=None if everyone else DEFAULT_LIMIT,
+        constraints=state.constraints,
+    )
 
 
-async def candidates_json(pool: asyncpg.Pool, state: CaseState) -> bytes:
-    """``candidates`` (the first page) as JSON, encoded once per ranking, for the API."""
+async def candidates_json(
+    pool: asyncpg.Pool, state: CaseState, *, limit: int = DEFAULT_LIMIT, offset: int = 0
+) -> bytes:
+    """A page of ``candidates`` as JSON (the first page encoded once per ranking)."""
     async with pool.acquire() as conn:
-        return await candidates_json_for(
-            conn, urns=state.urns, pillars=state.pillars, factors=state.factors
+        if offset == 0 and limit == DEFAULT_LIMIT:
+            return await candidates_json_for(
+                conn,
+                urns=state.urns,
+                pillars=state.pillars,
+                factors=state.factors,
+                constraints=state.constraints,
+            )
+        ranked = await candidates_for(
+            conn,
+            urns=state.urns,
+            pillars=state.pillars,
+            factors=state.factors,
+            limit=None,
+            constraints=state.constraints,
         )
+    return page_of(ranked, limit=limit, offset=offset).model_dump_json().encode()
 
 
 def ranking_snapshot(ranked: CandidateList, chosen: Sequence[int]) -> list[dict[str, Any]]:

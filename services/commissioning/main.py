@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.commissioning import api, delegations_api, interventions_api
 from services.commissioning.area_plans.api import router as area_plan_router
 from services.commissioning.book import POLICIES
+from services.commissioning.candidates.constraints_api import router as constraints_router
 from services.commissioning.candidates.service import keep_warm
 from services.commissioning.decisions.api import router as decision_record_router
 from services.commissioning.knowledge import knowledge_projection
@@ -27,6 +28,7 @@ SPEC = ServiceSpec(
     # The cross-service audit API lives here, beside the decisions it exists to explain.
     routers=(
         api.router,
+        constraints_router,
         decision_record_router,
         project_router,
         interventions_api.router,

@@ -37,6 +37,8 @@ cases = Table(
     Column("la_codes", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     Column("criteria", JSONB, nullable=False),
     Column("criteria_set", Boolean, nullable=False, server_default=text("false")),
+    # What the case asks of every candidate, once it sets its own (null: the defaults).
+    Column("constraints", JSONB),
     Column("opened_on", Date, nullable=False),
     Column("opened_by", Text, nullable=False),
     Column("intervention_id", Text),

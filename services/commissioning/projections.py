@@ -22,6 +22,7 @@ from shared.contracts.commissioning import (
     AdvisoryBoardScheduled,
     CaseClosed,
     CaseCompleted,
+    CaseConstraintsSet,
     CaseCriteriaSet,
     CaseOpened,
     CaseReferred,
@@ -102,6 +103,14 @@ async def _criteria_set(e: CaseCriteriaSet, event: RecordedEvent, ctx: HandlerCo
         "criteria = $4, criteria_set = true",
         json.dumps(criteria_json(e.pillars, e.factors)),
     )
+
+
+@HANDLERS.on(CaseConstraintsSet)
+async def _constraints_set(
+    e: CaseConstraintsSet, event: RecordedEvent, ctx: HandlerContext
+) -> None:
+    constraints = e.model_dump(mode="json", exclude={"case_id"})
+    await _update_case(ctx, event, e.case_id, "constraints = $4", json.dumps(constraints))
 
 
 @HANDLERS.on(CaseShortlisted)

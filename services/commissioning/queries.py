@@ -217,6 +217,7 @@ async def get_case(pool: asyncpg.Pool, case_id: str) -> CaseView:
             factors=criteria["factors"],
             defaults=not row["criteria_set"],
         ),
+        constraints=_json(row["constraints"]),
         shortlist=list(row["shortlist"]),
         decision=current,
         decisions=decisions,

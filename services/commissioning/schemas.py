@@ -435,6 +435,11 @@ class CaseView(CaseSummary):
     opened_by: str
     intervention_id: str | None
     criteria: Criteria
+    constraints: dict[str, Any] | None = Field(
+        description="What the case asks of every candidate, once it sets its own"
+        " (PUT /cases/{id}/constraints); null: the defaults (same religious character for a"
+        " church school, within 50 km, the same region)."
+    )
     shortlist: list[int]
     decision: DecisionView | None
     decisions: list[DecisionView] = Field(description="Every decision, oldest first.")

@@ -157,6 +157,22 @@ class CaseCriteriaSet(EventContract):
 
 
 @contracts.register
+class CaseConstraintsSet(EventContract):
+    """What every candidate trust must satisfy for this case (else it is excluded, with
+    the reason): the school's religious character (unless the diocese agreed otherwise),
+    a maximum distance, the case's region (unless widened)."""
+
+    type_name = "commissioning.CaseConstraintsSet"
+    case_id: CaseId
+    same_religious_character: bool
+    diocese_agreed_otherwise: bool = False
+    # Where the diocese's agreement is recorded: required when it is.
+    diocese_agreement_reference: str | None = Field(default=None, max_length=500)
+    max_distance_km: StrictFloat | None = Field(default=None, gt=0, le=1000)
+    same_region: bool
+
+
+@contracts.register
 class CaseShortlisted(EventContract):
     """The trusts a caseworker put forward to the advisory board, from the ranked candidates."""
 
@@ -562,6 +578,7 @@ CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
     "case": (
         CaseOpened,
         CaseCriteriaSet,
+        CaseConstraintsSet,
         CaseShortlisted,
         AdvisoryBoardScheduled,
         DecisionRecorded,

@@ -32,6 +32,13 @@ async def at_the_board(
     urn = await register_school(log)
     await known(pool, urns=[urn, member], uids=[trust])
     case_id = await open_case(client, settings, [urn])
+    cw = bearer(settings, Role.CASEWORKER, "carol")
+    constrained = await client.put(
+        f"/cases/{case_id}/constraints",
+        json={"same_religious_character": True, "max_distance_km": 30.0, "same_region": True},
+        headers=await at_version(client, settings, f"/cases/{case_id}", cw),
+    )
+    assert constrained.status_code == 200, constrained.text
     await to_the_board(client, settings, case_id, [trust])
     return case_id, trust
 

@@ -84,3 +84,26 @@ async def authorise(
         )
     )
     return await project_of(client, caseworker, case_id)
+
+
+# The sample puts the story's assessed trusts wherever it likes: the story lifts the case's
+# constraints (religious character, distance, region) so that they are candidates.
+NO_CONSTRAINTS = {
+    "same_religious_character": False,
+    "max_distance_km": None,
+    "same_region": False,
+}
+
+
+async def lift_constraints(
+    client: httpx.AsyncClient, caseworker: dict[str, str], case_id: str, version: int
+) -> int:
+    """The case's constraints lifted; the case's version after."""
+    lifted = await _json(
+        await client.put(
+            f"/cases/{case_id}/constraints",
+            json=NO_CONSTRAINTS,
+            headers=_at(caseworker, version),
+        )
+    )
+    return int(lifted["version"])

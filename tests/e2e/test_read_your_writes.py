@@ -41,6 +41,7 @@ COVERED = {
     ("assessment", "POST", "/assessments/{assessment_id}/withdraw"),
     ("commissioning", "POST", "/cases"),
     ("commissioning", "PUT", "/cases/{case_id}/criteria"),
+    ("commissioning", "PUT", "/cases/{case_id}/constraints"),
     ("commissioning", "POST", "/cases/{case_id}/shortlist"),
     ("commissioning", "POST", "/cases/{case_id}/advisory-board"),
     ("commissioning", "POST", "/cases/{case_id}/decision"),
@@ -284,6 +285,13 @@ async def test_commissioning_writes_read_back_at_once(world: World) -> None:
                 {"pillars": [{"pillar": "education", "weight": 2}], "factors": {"distance": 1}},
                 caseworker,
                 lambda c: c["criteria"]["defaults"] is False,
+            ),
+            (
+                "PUT",
+                "constraints",
+                {"same_religious_character": True, "max_distance_km": 40.0, "same_region": True},
+                caseworker,
+                lambda c: c["constraints"]["max_distance_km"] == 40.0,
             ),
             (
                 "POST",

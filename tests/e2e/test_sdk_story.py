@@ -34,6 +34,7 @@ from shared.db import create_pool
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
 from shared.settings import PROJECT_ROOT, Settings
+from tests.e2e.project_steps import NO_CONSTRAINTS
 from tests.e2e.sdk_clients import Sdk, generated_sdks
 from tests.integration.helpers import wait_until
 
@@ -329,6 +330,16 @@ async def test_the_whole_story_through_the_generated_sdks(world: World, tmp_path
         201,
     )
     case_id = opened.id
+    # The sample puts the assessed trusts anywhere: the case's constraints are lifted.
+    lifted = await _ok(
+        world.op("commissioning", "cases-set_constraints").asyncio_detailed(
+            case_id,
+            client=caseworker,
+            if_match=f'"{opened.version}"',
+            body=world.model("commissioning", "ConstraintsChange", NO_CONSTRAINTS),
+            x_reason=casework,
+        )
+    )
 
     # 4. The candidates are ranked, with reasons, once commissioning has heard the publications.
     candidates = world.op("commissioning", "cases-get_candidates")
@@ -360,7 +371,7 @@ async def test_the_whole_story_through_the_generated_sdks(world: World, tmp_path
         world.op("commissioning", "cases-shortlist").asyncio_detailed(
             case_id,
             client=caseworker,
-            if_match=f'"{opened.version}"',
+            if_match=f'"{lifted.version}"',
             body=world.model(
                 "commissioning", "ShortlistChoice", {"trust_uids": [strong, developing]}
             ),

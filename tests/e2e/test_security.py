@@ -391,6 +391,11 @@ BODIES: dict[str, Callable[[World], Any]] = {
     "/assessments/{assessment_id}/withdraw": lambda w: None,
     "/cases": lambda w: {"urns": [URN], "trigger": "rebrokerage", "title": "Another case"},
     "/cases/{case_id}/criteria": lambda w: {"pillars": [{"pillar": PILLAR, "weight": 1}]},
+    "/cases/{case_id}/constraints": lambda w: {
+        "same_religious_character": False,
+        "max_distance_km": None,
+        "same_region": False,
+    },
     "/cases/{case_id}/shortlist": lambda w: {"trust_uids": [5002]},
     "/cases/{case_id}/advisory-board": lambda w: {"board_date": _today()},
     "/cases/{case_id}/decision": lambda w: {

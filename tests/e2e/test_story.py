@@ -39,7 +39,14 @@ from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
 from shared.http.deps import today
 from shared.settings import PROJECT_ROOT, Settings
-from tests.e2e.project_steps import _json, authorise, meet_conditions, project_of, work_through
+from tests.e2e.project_steps import (
+    _json,
+    authorise,
+    lift_constraints,
+    meet_conditions,
+    project_of,
+    work_through,
+)
 from tests.integration.helpers import wait_until
 
 TODAY = today_in_england()
@@ -286,6 +293,9 @@ async def test_the_whole_story(world: World, tmp_path: Path) -> None:
         201,
     )
     case_id = opened["id"]
+    opened["version"] = await lift_constraints(
+        world.commissioning, caseworker, case_id, opened["version"]
+    )
 
     # 4. The candidates are ranked, with reasons, once commissioning has heard the publications.
     async def ranked() -> dict[str, Any]:
@@ -534,7 +544,7 @@ async def test_a_transfer_the_registry_cannot_apply_shows_on_the_case(
         return answer.status_code == 200
 
     await wait_until(knows_the_school, what="commissioning to know the school")
-    version = opened["version"]
+    version = await lift_constraints(world.commissioning, caseworker, case_id, opened["version"])
     for step, body in (
         ("shortlist", {"trust_uids": [chosen]}),
         ("advisory-board", {"board_date": TODAY.isoformat()}),
@@ -629,7 +639,7 @@ async def _approve(
         return answer.status_code == 200
 
     await wait_until(knows_the_school, what="commissioning to know the school")
-    version = opened["version"]
+    version = await lift_constraints(world.commissioning, caseworker, case_id, opened["version"])
     for step, body in (
         ("shortlist", {"trust_uids": [chosen]}),
         ("advisory-board", {"board_date": TODAY.isoformat()}),

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
+from services.commissioning.candidates.constraints import DEFAULT_CONSTRAINTS, Constraints
 from services.commissioning.criteria import check_pillars, default_criteria
 from shared.authority.rules import Referral
 from shared.authority.scope import Place
@@ -29,6 +30,7 @@ from shared.contracts.commissioning import (
     AdvisoryBoardScheduled,
     CaseClosed,
     CaseCompleted,
+    CaseConstraintsSet,
     CaseCriteriaSet,
     CaseOpened,
     CaseReferred,
@@ -118,6 +120,8 @@ class CaseState:
     reopened_decision_id: str | None = None
     # The standing approval is carried out by a transfer project (authority to proceed).
     has_project: bool = False
+    # What every candidate must satisfy: the defaults until the case sets its own.
+    constraints: Constraints = DEFAULT_CONSTRAINTS
 
     @property
     def place(self) -> Place:
@@ -148,6 +152,14 @@ def evolve(state: CaseState | None, event: EventContract) -> CaseState:
         return replace(s, pillars=tuple(event.pillars), factors=event.factors, criteria_set=True)
     if isinstance(event, CaseShortlisted):
         return replace(s, shortlist=tuple(event.trust_uids), status="shortlisting")
+    if isinstance(event, CaseConstraintsSet):
+        constraints = Constraints(
+            same_religious_character=event.same_religious_character,
+            diocese_agreed_otherwise=event.diocese_agreed_otherwise,
+            max_distance_km=event.max_distance_km,
+            same_region=event.same_region,
+        )
+        return replace(s, constraints=constraints)
     if isinstance(event, AdvisoryBoardScheduled):
         return replace(s, board_date=event.board_date, status="advisory_board_scheduled")
     if isinstance(event, DecisionRecorded):
@@ -289,6 +301,19 @@ def set_criteria(
         raise UnprocessableContent("Name at least one pillar.")
     check_pillars(pillars)
     return [CaseCriteriaSet(case_id=state.case_id, pillars=list(pillars), factors=factors)]
+
+
+def set_constraints(state: CaseState, cmd: CaseConstraintsSet) -> list[EventContract]:
+    """Change what every candidate must satisfy, before the board sits; the diocese's
+    agreement to another religious character is recorded with where it is found."""
+    refuse_status(state, "have its constraints changed", _BEFORE_BOARD)
+    if cmd.diocese_agreed_otherwise and not cmd.diocese_agreement_reference:
+        raise UnprocessableContent(
+            "The diocese's agreement to a trust of another religious character is recorded"
+            " with where it is found (diocese_agreement_reference).",
+            extra={"errors": [{"loc": ["body", "diocese_agreement_reference"], "msg": "required"}]},
+        )
+    return [cmd]
 
 
 def shortlist(
