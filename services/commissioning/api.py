@@ -16,6 +16,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from services.commissioning import handlers, queries
 from services.commissioning.candidates import CandidateList
+from services.commissioning.candidates.paging import offset_of
 from services.commissioning.domain.cases import CaseStatus
 from services.commissioning.domain.cases import ReferCase as ReferCaseCommand
 from services.commissioning.domain.decisions import RecordDecision
@@ -54,7 +55,12 @@ from services.commissioning.schemas import (
 )
 from shared.app import StoreDep
 from shared.authority.scope import Place
-from shared.contracts.commissioning import CaseTrigger
+from shared.contracts.commissioning import (
+    CaseTrigger,
+    DecisionMakerCapacity,
+    DecisionMakerGrade,
+    EqualityRecord,
+)
 from shared.eventlog.unit import UnitOfWork
 from shared.http.deps import PoolDep, TodayDep
 from shared.http.fields import FILTER_MAX
@@ -63,6 +69,14 @@ from shared.http.writes import Answer, etag, read_responses, write_responses
 
 CaseId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The case id (uuid4 hex).")]
 router = APIRouter(prefix="/cases", tags=["cases"])
+# The grade a decision maker's capacity implies, when the decision does not name one.
+GRADE_OF_CAPACITY: dict[DecisionMakerCapacity, DecisionMakerGrade] = {
+    "regional_director_for_region": "regional_director",
+    "another_regional_director": "regional_director",
+    "minister": "minister",
+    "director_general": "director_general",
+    "deputy_director": "deputy_director",
+}
 WRITE_PROBLEMS = write_responses(200, 401, 403, 404, 409, 412, 422, 428)
 
 
@@ -180,13 +194,22 @@ async def set_criteria(case_id: CaseId, body: CriteriaChange, write: SetCriteria
     responses=problem_responses(401, 403, 404, 422),
 )
 async def get_candidates(
-    case_id: CaseId, store: StoreDep, pool: PoolDep, acting: CaseReader
+    case_id: CaseId,
+    store: StoreDep,
+    pool: PoolDep,
+    acting: CaseReader,
+    limit: Annotated[int, Query(ge=1, le=200, description="Candidates per page.")] = 10,
+    cursor: Cursor = None,
 ) -> Response:
-    """The explained ranking under the case's effective criteria, with excluded trusts."""
+    """The explained ranking under the case's effective criteria and constraints, a page at
+    a time (`limit`, default 10; `cursor` from `next_cursor`), with the trusts excluded (by
+    an intervention or by a constraint) and why; `total_candidates` counts every page."""
     state = await handlers.load_case(store, case_id)
     await check_case_read(acting, store, case_id, state.place)
-    # Sent as encoded once per ranking; CandidateList documents it.
-    return Response(await handlers.candidates_json(pool, state), media_type="application/json")
+    offset = offset_of(cursor)
+    # The first page is sent as encoded once per ranking; CandidateList documents it.
+    body = await handlers.candidates_json(pool, state, limit=limit, offset=offset)
+    return Response(body, media_type="application/json")
 
 
 @router.post(
@@ -246,7 +269,15 @@ async def record_decision(
         conditions=body.conditions,
         trust_uid=body.trust_uid,
         significant_date=body.significant_date,
-        reason_category=body.reason_category,
+        reason_codes=body.reason_codes,
+        decision_maker_grade=body.decision_maker_grade
+        or GRADE_OF_CAPACITY[body.decision_maker_capacity],
+        decision_maker_grade_other=body.decision_maker_grade_other,
+        equality=None
+        if body.equality is None
+        else EqualityRecord(
+            likely_impact=body.equality.likely_impact, mitigation=body.equality.mitigation
+        ),
     )
 
     async def act(uow: UnitOfWork) -> Answer:

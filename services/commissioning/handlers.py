@@ -19,10 +19,13 @@ import asyncpg
 
 from services.commissioning.authority import delegations_to, intervention_place, load_delegation
 from services.commissioning.candidates import CandidateList, candidates_for, candidates_json_for
+from services.commissioning.candidates.paging import DEFAULT_LIMIT, page_of
+from services.commissioning.decisions.in_force import decision_policies
 from services.commissioning.domain import cases, decisions, delegations, duties, interventions
 from services.commissioning.domain.cases import CaseState, SchoolPlace
 from services.commissioning.domain.interventions import InterventionState
 from services.commissioning.knowledge import school_facts, trust_fact
+from services.commissioning.projects import handlers as projects
 from shared.authority.acting import acting_of, authorize
 from shared.authority.scope import Place
 from shared.contracts.commissioning import (
@@ -123,7 +126,7 @@ async def open_case(
     return Written(case_id, result.last_version)
 
 
-async def _append_case(
+async def append_case(
     uow: UnitOfWork, state: CaseState, events: Sequence[EventContract]
 ) -> Written:
     result = await uow.append(
@@ -142,27 +145,46 @@ async def set_criteria(
     """Record what matters for this case."""
     state = await load_case(uow, case_id)
     events = cases.set_criteria(state, pillars, factors)
-    return await _append_case(uow, state, events)
+    return await append_case(uow, state, events)
 
 
 async def candidates(
     conn: asyncpg.Connection, state: CaseState, *, everyone: bool = False
 ) -> CandidateList:
-    """The ranked, explained candidates for the case under its effective criteria (the
-    first page of them, or with ``everyone`` all of them)."""
-    if everyone:
-        return await candidates_for(
-            conn, urns=state.urns, pillars=state.pillars, factors=state.factors, limit=None
-        )
-    return await candidates_for(conn, urns=state.urns, pillars=state.pillars, factors=state.factors)
+    """The ranked, explained candidates for the case under its effective criteria and
+    constraints (the first page of them, or with ``everyone`` all of them)."""
+    return await candidates_for(
+        conn,
+        urns=state.urns,
+        pillars=state.pillars,
+        factors=state.factors,
+        limit=None if everyone else DEFAULT_LIMIT,
+        constraints=state.constraints,
+    )
 
 
-async def candidates_json(pool: asyncpg.Pool, state: CaseState) -> bytes:
-    """``candidates`` (the first page) as JSON, encoded once per ranking, for the API."""
+async def candidates_json(
+    pool: asyncpg.Pool, state: CaseState, *, limit: int = DEFAULT_LIMIT, offset: int = 0
+) -> bytes:
+    """A page of ``candidates`` as JSON (the first page encoded once per ranking)."""
     async with pool.acquire() as conn:
-        return await candidates_json_for(
-            conn, urns=state.urns, pillars=state.pillars, factors=state.factors
+        if offset == 0 and limit == DEFAULT_LIMIT:
+            return await candidates_json_for(
+                conn,
+                urns=state.urns,
+                pillars=state.pillars,
+                factors=state.factors,
+                constraints=state.constraints,
+            )
+        ranked = await candidates_for(
+            conn,
+            urns=state.urns,
+            pillars=state.pillars,
+            factors=state.factors,
+            limit=None,
+            constraints=state.constraints,
         )
+    return page_of(ranked, limit=limit, offset=offset).model_dump_json().encode()
 
 
 def ranking_snapshot(ranked: CandidateList, chosen: Sequence[int]) -> list[dict[str, Any]]:
@@ -191,14 +213,14 @@ async def shortlist(
         ranked=[c.trust_uid for c in ranked.candidates],
         snapshot=ranking_snapshot(ranked, trust_uids),
     )
-    return await _append_case(uow, state, events)
+    return await append_case(uow, state, events)
 
 
 async def schedule_board(uow: UnitOfWork, *, case_id: str, board_date: date) -> Written:
     """Send the case to an advisory board."""
     state = await load_case(uow, case_id)
     events = cases.schedule_board(state, board_date)
-    return await _append_case(uow, state, events)
+    return await append_case(uow, state, events)
 
 
 async def record_decision(
@@ -242,9 +264,15 @@ async def record_decision(
             trust = await trust_fact(uow.conn, decision.trust_uid)
             trust_open = trust is not None and not trust.closed
     events = decisions.record_decision(
-        state, decision, today=today, schools_in_a_trust=in_a_trust, trust_open=trust_open
+        state,
+        decision,
+        today=today,
+        schools_in_a_trust=in_a_trust,
+        trust_open=trust_open,
+        policies=await decision_policies(uow, today),
     )
-    written = await _append_case(uow, state, events)
+    written = await append_case(uow, state, events)
+    await projects.open_for_approval(uow, state, events, today=today)
     if grant is not None and grant.delegation is not None:
         # In the same transaction, at the version read: a revocation committed meanwhile
         # makes this append, and so the decision, fail rather than pass unseen.
@@ -261,7 +289,7 @@ async def refer_case(uow: UnitOfWork, *, case_id: str, cmd: cases.ReferCase) -> 
     """Refer the decision on a case to another region's director or a minister."""
     state = await load_case(uow, case_id)
     events = cases.refer(state, cmd)
-    return await _append_case(uow, state, events)
+    return await append_case(uow, state, events)
 
 
 async def change_significant_date(
@@ -270,14 +298,14 @@ async def change_significant_date(
     """Move the approved transfer's date, with the reason."""
     state = await load_case(uow, case_id)
     events = decisions.change_significant_date(state, significant_date, reason=reason, today=today)
-    return await _append_case(uow, state, events)
+    return await append_case(uow, state, events)
 
 
 async def close_case(uow: UnitOfWork, *, case_id: str, reason: str, today: date) -> Written:
     """Close the case; any pending transfer is cancelled by the registry."""
     state = await load_case(uow, case_id)
     events = cases.close_case(state, closed_on=today, reason=reason)
-    return await _append_case(uow, state, events)
+    return await append_case(uow, state, events)
 
 
 # ------------------------------------------------------------------- interventions

@@ -6,11 +6,14 @@ from fastapi import FastAPI
 
 from services.commissioning import api, delegations_api, interventions_api
 from services.commissioning.area_plans.api import router as area_plan_router
+from services.commissioning.candidates.constraints_api import router as constraints_router
 from services.commissioning.candidates.service import keep_warm
 from services.commissioning.deadlines import api as deadlines_api
+from services.commissioning.decisions.api import router as decision_record_router
 from services.commissioning.knowledge import knowledge_projection
 from services.commissioning.policy_book import POLICIES as POLICIES
 from services.commissioning.projections import cases_projection
+from services.commissioning.projects.api import router as project_router
 from services.commissioning.school_interventions import api as school_interventions_api
 from services.commissioning.school_interventions.projection import (
     school_interventions_projection,
@@ -28,6 +31,9 @@ SPEC = ServiceSpec(
     # The cross-service audit API lives here, beside the decisions it exists to explain.
     routers=(
         api.router,
+        constraints_router,
+        decision_record_router,
+        project_router,
         interventions_api.router,
         school_interventions_api.router,
         deadlines_api.router,

@@ -37,6 +37,8 @@ cases = Table(
     Column("la_codes", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     Column("criteria", JSONB, nullable=False),
     Column("criteria_set", Boolean, nullable=False, server_default=text("false")),
+    # What the case asks of every candidate, once it sets its own (null: the defaults).
+    Column("constraints", JSONB),
     Column("opened_on", Date, nullable=False),
     Column("opened_by", Text, nullable=False),
     Column("intervention_id", Text),
@@ -82,6 +84,13 @@ decisions = Table(
     Column("reason_category", Text),
     # Each change of significant date: previous, new, reason, actor.
     Column("date_changes", JSONB, nullable=False, server_default=text("'[]'")),
+    # Coded reasons, grade, policy versions, equality duty record, what it supersedes.
+    Column("record", JSONB, nullable=False, server_default=text("'{}'")),
+    # Per condition: number, text, status (open, met, waived), evidence or reason, who, when.
+    Column("condition_status", JSONB, nullable=False, server_default=text("'[]'")),
+    # Each escalation or challenge of it, and the decision that replaced it.
+    Column("challenges", JSONB, nullable=False, server_default=text("'[]'")),
+    Column("superseded_by", Text),
     Column("recorded_by", Text, nullable=False),
     Column("recorded_at", TIMESTAMP(timezone=True), nullable=False),
     Column("position", BigInteger, nullable=False),
@@ -115,8 +124,35 @@ interventions = Table(
     Index("commissioning_interventions_issued", "issued_position"),
 )
 
+projects = Table(
+    "commissioning_projects",
+    metadata,
+    Column("project_id", Text, primary_key=True),
+    Column("case_id", Text, nullable=False),
+    Column("decision_id", Text, nullable=False),
+    Column("project_type", Text, nullable=False),
+    Column("urns", ARRAY(Integer), nullable=False),
+    Column("to_trust_uid", Integer, nullable=False),
+    Column("significant_date", Date, nullable=False),
+    Column("date_confirmed", Boolean, nullable=False, server_default=text("false")),
+    Column("date_changes", JSONB, nullable=False, server_default=text("'[]'")),
+    Column("template_version", Integer, nullable=False),
+    # Each task: key, title, mandatory, done, completed_by, completed_on, document_reference.
+    Column("tasks", JSONB, nullable=False),
+    Column("authority_to_proceed_on", Date),
+    Column("authority_to_proceed_by", Text),
+    Column("handed_over_to", Text),
+    Column("handed_over_on", Date),
+    Column("actual_date", Date),
+    Column("opened_on", Date, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("updated_at", TIMESTAMP(timezone=True), nullable=False),
+    Index("commissioning_projects_case", "case_id"),
+)
+
 READ_MODEL_TABLES: tuple[str, ...] = (
     "commissioning_cases",
     "commissioning_decisions",
     "commissioning_interventions",
+    "commissioning_projects",
 )

@@ -1,12 +1,25 @@
-"""Commissioning's policies as data: who may act (``authority``) and how a case team may
-intervene in a school in a category of concern (``intervention``). Seeded from
-``policies/<kind>/v<N>.json``."""
+"""Commissioning's policies as data, seeded from ``policies/<kind>/v<N>.json``: who may act
+(``authority``), how a case team may intervene in a school in a category of concern
+(``intervention``), the coded reasons for decisions and who may decide what, and transfer
+projects' task templates and the coded reasons for changing a significant date."""
 
 from __future__ import annotations
 
 import json
 from importlib.resources import files
 
+from services.commissioning.decisions.policy import (
+    DECISION_MAKERS,
+    DECISION_MAKERS_KIND,
+    DECISION_REASONS,
+    DECISION_REASONS_KIND,
+)
+from services.commissioning.projects.policy import (
+    DATE_CHANGE_REASONS,
+    DATE_CHANGE_REASONS_KIND,
+    PROJECT_TEMPLATES,
+    PROJECT_TEMPLATES_KIND,
+)
 from services.commissioning.school_interventions.policy import (
     INTERVENTION_POLICY,
     InterventionPolicy,
@@ -36,6 +49,13 @@ INTERVENTION_KIND = PolicyKind(
 POLICIES = PolicyBook(
     service="commissioning",
     contract=PolicyVersionPublished,
-    kinds={AUTHORITY: AUTHORITY_KIND, INTERVENTION_POLICY: INTERVENTION_KIND},
+    kinds={
+        AUTHORITY: AUTHORITY_KIND,
+        INTERVENTION_POLICY: INTERVENTION_KIND,
+        DECISION_REASONS: DECISION_REASONS_KIND,
+        DECISION_MAKERS: DECISION_MAKERS_KIND,
+        PROJECT_TEMPLATES: PROJECT_TEMPLATES_KIND,
+        DATE_CHANGE_REASONS: DATE_CHANGE_REASONS_KIND,
+    },
     seeds=SEEDS,
 )

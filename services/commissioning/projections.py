@@ -17,14 +17,19 @@ from services.commissioning.completion import CONSUMER_NAME
 from services.commissioning.criteria import criteria_json, default_criteria
 from services.commissioning.domain import cases
 from services.commissioning.domain.interventions import is_active
+from services.commissioning.projects import projection as project_handlers
 from shared.contracts.commissioning import (
     AdvisoryBoardScheduled,
     CaseClosed,
     CaseCompleted,
+    CaseConstraintsSet,
     CaseCriteriaSet,
     CaseOpened,
     CaseReferred,
     CaseShortlisted,
+    DecisionChallenged,
+    DecisionConditionMet,
+    DecisionConditionWaived,
     DecisionRecorded,
     InterventionIssued,
     InterventionStatusChanged,
@@ -100,6 +105,14 @@ async def _criteria_set(e: CaseCriteriaSet, event: RecordedEvent, ctx: HandlerCo
     )
 
 
+@HANDLERS.on(CaseConstraintsSet)
+async def _constraints_set(
+    e: CaseConstraintsSet, event: RecordedEvent, ctx: HandlerContext
+) -> None:
+    constraints = e.model_dump(mode="json", exclude={"case_id"})
+    await _update_case(ctx, event, e.case_id, "constraints = $4", json.dumps(constraints))
+
+
 @HANDLERS.on(CaseShortlisted)
 async def _shortlisted(e: CaseShortlisted, event: RecordedEvent, ctx: HandlerContext) -> None:
     await _update_case(
@@ -125,8 +138,8 @@ async def _decision_recorded(
         INSERT INTO commissioning_decisions
             (decision_id, case_id, outcome, conditions, decided_on, decision_maker_name,
              decision_maker_capacity, trust_uid, rationale, significant_date, reason_category,
-             recorded_by, recorded_at, position)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             recorded_by, recorded_at, position, record, condition_status)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
         ON CONFLICT (decision_id) DO NOTHING
         """,
         e.decision_id,
@@ -143,7 +156,17 @@ async def _decision_recorded(
         event.meta.actor,
         event.recorded_at,
         event.position,
+        json.dumps(_record(e)),
+        json.dumps(
+            [{"number": i, "text": t, "status": "open"} for i, t in enumerate(e.conditions, 1)]
+        ),
     )
+    if e.supersedes_decision is not None:
+        await ctx.conn.execute(
+            "UPDATE commissioning_decisions SET superseded_by = $2 WHERE decision_id = $1",
+            e.supersedes_decision,
+            e.decision_id,
+        )
     status = "decided" if e.outcome in cases.APPROVALS else e.outcome
     await _update_case(
         ctx,
@@ -157,6 +180,88 @@ async def _decision_recorded(
         e.decided_on,
         e.trust_uid,
         e.significant_date,
+    )
+
+
+def _record(e: DecisionRecorded) -> dict[str, Any]:
+    return {
+        "reason_codes": e.reason_codes,
+        "reasons_policy_version": e.reasons_policy_version,
+        "decision_maker_grade": e.decision_maker_grade,
+        "decision_maker_grade_other": e.decision_maker_grade_other,
+        "rules_policy_version": e.rules_policy_version,
+        "equality": None if e.equality is None else e.equality.model_dump(),
+        "supersedes_decision": e.supersedes_decision,
+    }
+
+
+async def _settle_condition(
+    decision_id: str, number: int, settled: dict[str, Any], ctx: HandlerContext
+) -> None:
+    # The condition's element (number - 1) gains its status and what settled it.
+    await ctx.conn.execute(
+        "UPDATE commissioning_decisions SET condition_status = jsonb_set(condition_status,"
+        " $2::text[], condition_status -> ($3::int - 1) || $4::jsonb) WHERE decision_id = $1",
+        decision_id,
+        [str(number - 1)],
+        number,
+        json.dumps(settled),
+    )
+
+
+@HANDLERS.on(DecisionConditionMet)
+async def _condition_met(
+    e: DecisionConditionMet, event: RecordedEvent, ctx: HandlerContext
+) -> None:
+    settled = {
+        "status": "met",
+        "evidence": e.evidence,
+        "document_reference": e.document_reference,
+        "on": e.met_on.isoformat(),
+        "actor": event.meta.actor,
+    }
+    await _settle_condition(e.decision_id, e.condition, settled, ctx)
+    await _update_case(ctx, event, e.case_id, "case_id = case_id")
+
+
+@HANDLERS.on(DecisionConditionWaived)
+async def _condition_waived(
+    e: DecisionConditionWaived, event: RecordedEvent, ctx: HandlerContext
+) -> None:
+    settled = {
+        "status": "waived",
+        "reason": e.reason,
+        "on": e.waived_on.isoformat(),
+        "actor": event.meta.actor,
+    }
+    await _settle_condition(e.decision_id, e.condition, settled, ctx)
+    await _update_case(ctx, event, e.case_id, "case_id = case_id")
+
+
+@HANDLERS.on(DecisionChallenged)
+async def _challenged(e: DecisionChallenged, event: RecordedEvent, ctx: HandlerContext) -> None:
+    challenge = {
+        "kind": e.kind,
+        "capacity": e.capacity,
+        "referred_to": e.referred_to,
+        "to_region_code": e.to_region_code,
+        "reason": e.reason,
+        "challenged_on": e.challenged_on.isoformat(),
+        "actor": event.meta.actor,
+    }
+    await ctx.conn.execute(
+        "UPDATE commissioning_decisions SET challenges = challenges || $2::jsonb"
+        " WHERE decision_id = $1",
+        e.decision_id,
+        json.dumps([challenge]),
+    )
+    # Back to decision; the pending transfer of a challenged approval is the registry's to
+    # cancel, and no school moves under it.
+    await _update_case(
+        ctx,
+        event,
+        e.case_id,
+        "status = 'advisory_board_scheduled', transfer_kind = NULL, significant_date = NULL",
     )
 
 
@@ -285,9 +390,10 @@ async def _intervention_status(
 
 
 def cases_projection() -> Projection:
-    """The consumer keeping cases, decisions and interventions, and completing cases."""
+    """The consumer keeping cases, decisions, projects and interventions, and completing
+    cases."""
     return Projection(
         name=CONSUMER_NAME,
-        handlers=Handlers(HANDLERS, completion.HANDLERS),
-        categories=("case", "intervention", "transfer", "school"),
+        handlers=Handlers(HANDLERS, completion.HANDLERS, project_handlers.HANDLERS),
+        categories=("case", "intervention", "transfer", "school", "project"),
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 import asyncpg
 
+from services.commissioning.decisions.schemas import DecisionRecordView
 from services.commissioning.schemas import (
     AuditTrail,
     CaseAuditEntry,
@@ -175,6 +176,10 @@ def _decision(row: asyncpg.Record) -> DecisionView:
         date_changes=_json(row["date_changes"]),
         recorded_by=row["recorded_by"],
         recorded_at=row["recorded_at"],
+        record=DecisionRecordView.of(_json(row["record"])),
+        condition_status=_json(row["condition_status"]),
+        challenges=_json(row["challenges"]),
+        superseded_by=row["superseded_by"],
     )
 
 
@@ -212,6 +217,7 @@ async def get_case(pool: asyncpg.Pool, case_id: str) -> CaseView:
             factors=criteria["factors"],
             defaults=not row["criteria_set"],
         ),
+        constraints=_json(row["constraints"]),
         shortlist=list(row["shortlist"]),
         decision=current,
         decisions=decisions,

@@ -15,7 +15,7 @@ from services.commissioning.schemas import Written
 from shared.authority.acting import Acting
 from shared.authority.rules import Referral
 from shared.authority.scope import Place
-from shared.contracts.commissioning import CaseReferred
+from shared.contracts.commissioning import CaseReferred, DecisionChallenged
 from shared.eventlog.store import EventStore
 from shared.http.steps import change, create, step
 from shared.http.writes import Answer, WriteRequest
@@ -75,17 +75,27 @@ async def check_case_read(
 
 _REFERRAL_SQL = """
 SELECT event_type, schema_version, data::text AS data FROM events
- WHERE stream_id = $1 AND event_type = 'commissioning.CaseReferred'
+ WHERE stream_id = $1
+   AND event_type IN ('commissioning.CaseReferred', 'commissioning.DecisionChallenged')
  ORDER BY stream_version DESC LIMIT 1
 """
 
 
 async def referral_of(store: EventStore, case_id: str) -> Referral | None:
-    """The case's current referral, read from its stream (the read model has none)."""
+    """The case's current referral, read from its stream (the read model has none): its
+    latest referral, or escalation or challenge of its decision."""
     row = await store.pool.fetchrow(_REFERRAL_SQL, f"case-{case_id}")
     if row is None:
         return None
     event = store.registry.decode(row["event_type"], row["schema_version"], json.loads(row["data"]))
+    if isinstance(event, DecisionChallenged):
+        return Referral(
+            to_subject=event.referred_to,
+            capacity=event.capacity,
+            region=event.to_region_code,
+            reason_category="other",
+            referred_on=event.challenged_on,
+        )
     assert isinstance(event, CaseReferred)
     return Referral(
         to_subject=event.referred_to,

@@ -7,9 +7,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from services.commissioning.decisions.schemas import (
+    ChallengeView,
+    ConditionView,
+    DecisionRecordView,
+    EqualityDuty,
+)
 from shared.contracts.commissioning import (
     CaseTrigger,
     DecisionMakerCapacity,
+    DecisionMakerGrade,
     DecisionOutcome,
     DelegationId,
     FactorWeights,
@@ -132,6 +139,12 @@ class DecisionRecording(_Request):
                     "trust_uid": 2044,
                     "rationale": "Strongest track record with inadequate primaries nearby.",
                     "significant_date": "2027-01-01",
+                    "reason_codes": ["track_record", "local_presence"],
+                    "equality": {
+                        "likely_impact": "No adverse impact on pupils with protected"
+                        " characteristics; SEND provision continues.",
+                        "mitigation": "None needed; the trust keeps the resourced provision.",
+                    },
                 }
             ]
         },
@@ -145,7 +158,24 @@ class DecisionRecording(_Request):
     conditions: list[Paragraph] = Field(default_factory=list, max_length=CONDITIONS_MAX)
     trust_uid: StrictGroupUid | None = None
     significant_date: IsoDate | None = None
-    reason_category: Label | None = None
+    reason_codes: list[Label] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Coded reasons from the decision_reasons policy in force, for the"
+        " outcome (GET /policies/decision_reasons/in-force): at least one.",
+    )
+    decision_maker_grade: DecisionMakerGrade | None = Field(
+        default=None,
+        description="The decision maker's grade; when absent, the one their capacity implies"
+        " (a regional director's, a minister's, a director general's, a deputy director's)."
+        " The decision_makers policy says which grades may decide which outcome.",
+    )
+    decision_maker_grade_other: Label | None = Field(
+        default=None, description="The grade, in words, when decision_maker_grade is other."
+    )
+    equality: EqualityDuty | None = Field(
+        default=None, description="The public sector equality duty record: required to approve."
+    )
 
 
 class SignificantDateChange(_Request):
@@ -343,6 +373,12 @@ class DecisionView(_View):
     date_changes: list[DateChange]
     recorded_by: str
     recorded_at: datetime
+    record: DecisionRecordView
+    condition_status: list[ConditionView]
+    challenges: list[ChallengeView]
+    superseded_by: str | None = Field(
+        description="The decision that replaced this one after an escalation or challenge."
+    )
 
 
 class TransferRejection(_View):
@@ -399,6 +435,11 @@ class CaseView(CaseSummary):
     opened_by: str
     intervention_id: str | None
     criteria: Criteria
+    constraints: dict[str, Any] | None = Field(
+        description="What the case asks of every candidate, once it sets its own"
+        " (PUT /cases/{id}/constraints); null: the defaults (same religious character for a"
+        " church school, within 50 km, the same region)."
+    )
     shortlist: list[int]
     decision: DecisionView | None
     decisions: list[DecisionView] = Field(description="Every decision, oldest first.")

@@ -34,6 +34,9 @@ _FIELDS: dict[str, SubjectKind] = {
     "case_id": "case",
     "decision_id": "decision",
     "decision_reference": "decision",
+    "supersedes_decision": "decision",
+    # A transfer project is its approving decision's: its id is the decision id.
+    "project_id": "decision",
     "assessment_id": "assessment",
     "supersedes": "assessment",
     "intervention_id": "intervention",

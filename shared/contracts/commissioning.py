@@ -5,7 +5,10 @@ referral of it and the ``TransferApproved`` the registry acts on;
 ``intervention-{intervention_id}`` holds one intervention (a notice and its statuses);
 ``school_intervention-{intervention_id}`` holds one school's intervention in a category of
 concern, step by step as the ``intervention`` policy allows;
-``delegation-{delegation_id}`` holds one delegation of a step (granted, used, revoked). Who did each step is the event's ``actor``; the
+``delegation-{delegation_id}`` holds one delegation of a step (granted, used, revoked);
+``project-{project_id}`` one transfer or conversion project (its id is the approving
+decision's), from opening to the actual transfer date. Who did each step is the event's
+``actor``; the
 decision itself names its decision maker in the data, because that is part of the record
 the law asks for, not just who typed it in.
 """
@@ -15,7 +18,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, model_validator
 
 from shared.contracts.identifiers import GroupUid, Key, Urn
 from shared.contracts.policy import PolicyVersionFields, policy_category
@@ -30,6 +33,7 @@ STREAM_CATEGORIES: frozenset[str] = frozenset(
         "intervention",
         "school_intervention",
         "delegation",
+        "project",
         policy_category("commissioning"),
     }
 )
@@ -67,6 +71,18 @@ DecisionMakerCapacity = Literal[
     "director_general",
     "deputy_director",
 ]
+# The decision maker's grade (DOMAIN.md); ``other`` names it in text. Which grade may decide
+# which outcome is the ``decision_makers`` policy's to say.
+DecisionMakerGrade = Literal[
+    "minister",
+    "director_general",
+    "regional_director",
+    "deputy_director",
+    "grade_6",
+    "other",
+]
+# Who a decided case is escalated or challenged to: as a referral, to a named person.
+ChallengeKind = Literal["escalation", "challenge"]
 InterventionKind = Literal[
     "nti_warning_letter", "notice_to_improve", "termination_warning_notice", "termination_notice"
 ]
@@ -100,6 +116,13 @@ class PillarWeight(_Value):
     pillar: Key
     weight: StrictFloat = Field(gt=0, le=10)
     themes: list[Key] = Field(default_factory=list)
+
+
+class EqualityRecord(_Value):
+    """The public sector equality duty, as the decision considered it."""
+
+    likely_impact: str = Field(min_length=1, max_length=4000)
+    mitigation: str = Field(min_length=1, max_length=4000)
 
 
 class FactorWeights(_Value):
@@ -144,6 +167,22 @@ class CaseCriteriaSet(EventContract):
 
 
 @contracts.register
+class CaseConstraintsSet(EventContract):
+    """What every candidate trust must satisfy for this case (else it is excluded, with
+    the reason): the school's religious character (unless the diocese agreed otherwise),
+    a maximum distance, the case's region (unless widened)."""
+
+    type_name = "commissioning.CaseConstraintsSet"
+    case_id: CaseId
+    same_religious_character: bool
+    diocese_agreed_otherwise: bool = False
+    # Where the diocese's agreement is recorded: required when it is.
+    diocese_agreement_reference: str | None = Field(default=None, max_length=500)
+    max_distance_km: StrictFloat | None = Field(default=None, gt=0, le=1000)
+    same_region: bool
+
+
+@contracts.register
 class CaseShortlisted(EventContract):
     """The trusts a caseworker put forward to the advisory board, from the ranked candidates."""
 
@@ -179,8 +218,20 @@ class DecisionRecorded(EventContract):
     trust_uid: GroupUid | None = None
     rationale: str = Field(min_length=1, max_length=8000)
     significant_date: date | None = None
-    # For declined, deferred or withdrawn: the category DOMAIN.md lists.
+    # For declined, deferred or withdrawn: the category DOMAIN.md lists (before coded
+    # reasons; decisions since carry ``reason_codes``).
     reason_category: str | None = Field(default=None, max_length=200)
+    # Coded reasons from the ``decision_reasons`` policy, the version followed.
+    reason_codes: list[Key] = Field(default_factory=list, max_length=20)
+    reasons_policy_version: int | None = Field(default=None, ge=1)
+    # The decision maker's grade, and the ``decision_makers`` version that allowed it.
+    decision_maker_grade: DecisionMakerGrade | None = None
+    decision_maker_grade_other: str | None = Field(default=None, max_length=200)
+    rules_policy_version: int | None = Field(default=None, ge=1)
+    # The public sector equality duty record (required for an approval since coded reasons).
+    equality: EqualityRecord | None = None
+    # The decision this one replaces after an escalation or challenge reopened the case.
+    supersedes_decision: DecisionId | None = None
 
     @model_validator(mode="after")
     def _approval_has_trust_and_date(self) -> DecisionRecorded:
@@ -191,6 +242,54 @@ class DecisionRecorded(EventContract):
             raise ValueError("a significant date is the 1st of a month")
         if self.outcome == "approved_with_conditions" and not self.conditions:
             raise ValueError("an approval with conditions lists them")
+        return self
+
+
+@contracts.register
+class DecisionConditionMet(EventContract):
+    """A condition of an approval (numbered from 1 in its decision's order) was met."""
+
+    type_name = "commissioning.DecisionConditionMet"
+    case_id: CaseId
+    decision_id: DecisionId
+    condition: int = Field(ge=1, le=50)
+    evidence: str = Field(min_length=1, max_length=4000)
+    document_reference: str | None = Field(default=None, max_length=500)
+    met_on: date
+
+
+@contracts.register
+class DecisionConditionWaived(EventContract):
+    """A condition of an approval was waived, for a reason."""
+
+    type_name = "commissioning.DecisionConditionWaived"
+    case_id: CaseId
+    decision_id: DecisionId
+    condition: int = Field(ge=1, le=50)
+    reason: str = Field(min_length=1, max_length=4000)
+    waived_on: date
+
+
+@contracts.register
+class DecisionChallenged(EventContract):
+    """A decision was escalated or challenged to another region's director or a minister:
+    the case is open for decision again, by that person alone, and the next decision
+    supersedes this one (which stays in the record)."""
+
+    type_name = "commissioning.DecisionChallenged"
+    case_id: CaseId
+    decision_id: DecisionId
+    kind: ChallengeKind
+    capacity: ReferralCapacity
+    referred_to: Subject
+    to_region_code: RegionCode | None = None
+    reason: str = Field(min_length=1, max_length=4000)
+    challenged_on: date
+
+    @model_validator(mode="after")
+    def _director_has_region(self) -> DecisionChallenged:
+        if self.capacity == "another_regional_director" and self.to_region_code is None:
+            raise ValueError("an escalation to another regional director names their region")
         return self
 
 
@@ -211,6 +310,10 @@ class TransferApproved(EventContract):
     to_trust_uid: GroupUid
     significant_date: date
     kind: Literal["transfer", "conversion"]
+    # True since transfer projects: the registry waits for the project's authority to
+    # proceed (``AuthorityToProceedRecorded``) and its confirmed date. Approvals stored
+    # before projects read False and are applied on their significant date, as they were.
+    needs_authority_to_proceed: bool = False
 
 
 @contracts.register
@@ -423,6 +526,113 @@ class SchoolInterventionStepTaken(EventContract):
 # --------------------------------------------------------------------------- policy
 
 
+# --------------------------------------------------------------------------- projects
+
+ProjectId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="the approval's id")]
+ProjectType = Literal["academy_transfer", "conversion", "form_a_new_trust", "trust_merger"]
+
+
+class ProjectTask(_Value):
+    """One task of a project's list, from its type's template."""
+
+    key: Key
+    title: str = Field(min_length=1, max_length=300)
+    mandatory: StrictBool
+
+
+@contracts.register
+class ProjectOpened(EventContract):
+    """An approval opened a transfer or conversion project, with a provisional date and the
+    task list of its type's template (the version followed)."""
+
+    type_name = "commissioning.ProjectOpened"
+    project_id: ProjectId
+    case_id: CaseId
+    decision_id: DecisionId
+    project_type: ProjectType
+    urns: list[Urn] = Field(min_length=1)
+    to_trust_uid: GroupUid
+    provisional_date: date
+    tasks: list[ProjectTask] = Field(max_length=100)
+    template_version: int = Field(ge=1)
+    region_code: RegionCode | None = None
+    la_codes: list[str] = Field(default_factory=list)
+    opened_on: date
+
+
+@contracts.register
+class ProjectDateConfirmed(EventContract):
+    """The project's significant date is confirmed (no longer provisional)."""
+
+    type_name = "commissioning.ProjectDateConfirmed"
+    project_id: ProjectId
+    significant_date: date
+    confirmed_on: date
+
+
+@contracts.register
+class ProjectDateChanged(EventContract):
+    """The project's significant date moved, for a coded reason (``date_change_reasons``)."""
+
+    type_name = "commissioning.ProjectDateChanged"
+    project_id: ProjectId
+    previous_date: date
+    significant_date: date
+    reason_code: Key
+    reasons_policy_version: int = Field(ge=1)
+    reason: str = Field(min_length=1, max_length=4000)
+    changed_on: date
+
+
+@contracts.register
+class ProjectTaskCompleted(EventContract):
+    """A task of the project is done: by whom is the event's actor."""
+
+    type_name = "commissioning.ProjectTaskCompleted"
+    project_id: ProjectId
+    task: Key
+    completed_on: date
+    document_reference: str | None = Field(default=None, max_length=500)
+    note: str | None = Field(default=None, max_length=4000)
+
+
+@contracts.register
+class AuthorityToProceedRecorded(EventContract):
+    """Every condition is met or waived and every mandatory task done: the registry may
+    move the schools on the confirmed significant date."""
+
+    type_name = "commissioning.AuthorityToProceedRecorded"
+    project_id: ProjectId
+    case_id: CaseId
+    decision_id: DecisionId
+    urns: list[Urn] = Field(min_length=1)
+    to_trust_uid: GroupUid
+    significant_date: date
+    kind: Literal["transfer", "conversion"]
+    recorded_on: date
+
+
+@contracts.register
+class ProjectHandedOver(EventContract):
+    """The project was handed to the team that carries it out."""
+
+    type_name = "commissioning.ProjectHandedOver"
+    project_id: ProjectId
+    to_team: str = Field(min_length=1, max_length=200)
+    note: str | None = Field(default=None, max_length=4000)
+    handed_over_on: date
+
+
+@contracts.register
+class TransferDateConfirmed(EventContract):
+    """After the schools moved, the actual transfer date is confirmed; the date is final."""
+
+    type_name = "commissioning.TransferDateConfirmed"
+    project_id: ProjectId
+    actual_date: date
+    confirmed_on: date
+
+
 @contracts.register
 class PolicyVersionPublished(PolicyVersionFields):
     """A version of one of the commissioning's policies (shared/contracts/policy.py)."""
@@ -435,6 +645,7 @@ CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
     "case": (
         CaseOpened,
         CaseCriteriaSet,
+        CaseConstraintsSet,
         CaseShortlisted,
         AdvisoryBoardScheduled,
         DecisionRecorded,
@@ -443,9 +654,21 @@ CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
         CaseCompleted,
         CaseClosed,
         CaseReferred,
+        DecisionConditionMet,
+        DecisionConditionWaived,
+        DecisionChallenged,
     ),
     "intervention": (InterventionIssued, InterventionStatusChanged),
     "school_intervention": (SchoolInterventionOpened, SchoolInterventionStepTaken),
     "delegation": (DelegationGranted, DelegationUsed, DelegationRevoked),
+    "project": (
+        ProjectOpened,
+        ProjectDateConfirmed,
+        ProjectDateChanged,
+        ProjectTaskCompleted,
+        AuthorityToProceedRecorded,
+        ProjectHandedOver,
+        TransferDateConfirmed,
+    ),
     policy_category("commissioning"): (PolicyVersionPublished,),
 }

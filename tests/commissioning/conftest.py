@@ -95,7 +95,13 @@ async def register_trust(log: EventStore, name: str = "Test Trust") -> int:
 
 
 async def register_school(
-    log: EventStore, *, trust_uid: int | None = None, la_code: str = "383", region: str = "D"
+    log: EventStore,
+    *,
+    trust_uid: int | None = None,
+    la_code: str = "383",
+    region: str = "D",
+    place: tuple[int, int] = (430000, 433000),
+    religious_character: str | None = None,
 ) -> int:
     """Register an open primary school (in ``trust_uid`` if given); returns its URN."""
     urn = fresh_urn()
@@ -107,9 +113,10 @@ async def register_school(
         phase="Primary",
         region_code=region,
         region_name="Yorkshire and the Humber",
-        easting=430000,
-        northing=433000,
+        easting=place[0],
+        northing=place[1],
         type_code="34" if trust_uid else "1",
+        religious_character=religious_character,
     )
     events = [
         NewEvent(

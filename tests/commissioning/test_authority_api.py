@@ -266,13 +266,13 @@ async def test_whoever_shortlisted_a_trust_may_not_decide_on_it(
         done = await commissioning.post(f"/cases/{case_id}/{action}", json=body, headers=at)
         assert done.status_code == 200, done.text
     before = len(await case_events(log, case_id))
-    declined = {
+    declined: dict[str, Any] = {
         "outcome": "declined",
         "decided_on": TODAY.isoformat(),
         "decision_maker_name": "Sam",
         "decision_maker_capacity": "deputy_director",
         "rationale": "Not this trust.",
-        "reason_category": "performance",
+        "reason_codes": ["performance"],
     }
     for body in (approval(trust), declined):
         refused = await decide(commissioning, settings, case_id, sam, body)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from services.commissioning.criteria import PILLAR_KEYS, default_criteria
+from services.commissioning.decisions.policy import DecisionMakers, DecisionReasons
 from services.commissioning.domain import cases as d
 from services.commissioning.domain import decisions as dd
 from shared.contracts.commissioning import (
@@ -20,6 +21,7 @@ from shared.contracts.commissioning import (
     CaseOpened,
     CaseShortlisted,
     DecisionRecorded,
+    EqualityRecord,
     FactorWeights,
     PillarWeight,
     SignificantDateChanged,
@@ -76,16 +78,32 @@ def decision(**changes: object) -> dd.RecordDecision:
         "rationale": "Best fit.",
         "trust_uid": 2044,
         "significant_date": date(2027, 1, 1),
+        "reason_codes": ("track_record",),
+        "equality": EQUALITY,
     }
     fields.update(changes)
     return dd.RecordDecision(**fields)  # type: ignore[arg-type]
+
+
+EQUALITY = EqualityRecord(likely_impact="None adverse.", mitigation="None needed.")
+_POLICIES = Path(__file__).parents[2] / "services/commissioning/policies"
+POLICIES = dd.DecisionPolicies(
+    reasons=DecisionReasons.model_validate(
+        json.loads((_POLICIES / "decision_reasons/v1.json").read_text())["document"]
+    ),
+    reasons_version=1,
+    makers=DecisionMakers.model_validate(
+        json.loads((_POLICIES / "decision_makers/v1.json").read_text())["document"]
+    ),
+    makers_version=1,
+)
 
 
 def decide(
     state: d.CaseState, cmd: dd.RecordDecision, *, in_trust: bool = False, open_: bool = True
 ) -> list[EventContract]:
     return dd.record_decision(
-        state, cmd, today=TODAY, schools_in_a_trust=in_trust, trust_open=open_
+        state, cmd, today=TODAY, schools_in_a_trust=in_trust, trust_open=open_, policies=POLICIES
     )
 
 
@@ -263,32 +281,39 @@ def test_only_a_case_at_the_board_can_be_decided() -> None:
         ("declined", "choice_of_trust", "declined"),
         ("deferred", "awaiting_next_ofsted_report", "deferred"),
         ("withdrawn", "other", "withdrawn"),
-        ("dao_revoked", None, "dao_revoked"),
+        ("dao_revoked", "school_improved", "dao_revoked"),
     ],
 )
-def test_other_outcomes_end_or_pause_the_case(
-    outcome: str, category: str | None, status: str
-) -> None:
+def test_other_outcomes_end_or_pause_the_case(outcome: str, category: str, status: str) -> None:
     state = given(opened(), shortlisted(2044), board())
+    minister = (
+        {"decision_maker_capacity": "minister", "decision_maker_grade": "minister"}
+        if outcome == "dao_revoked"
+        else {}
+    )
     events = decide(
-        state, decision(outcome=outcome, significant_date=None, reason_category=category)
+        state,
+        decision(outcome=outcome, significant_date=None, reason_codes=(category,), **minister),
     )
     assert [type(e) for e in events] == [DecisionRecorded]
     assert d.evolve(state, events[0]).status == status
 
 
-def test_declined_deferred_and_withdrawn_give_a_reason_category() -> None:
+def test_declined_deferred_and_withdrawn_give_a_reason_from_their_own_list() -> None:
     state = given(opened(), shortlisted(2044), board())
-    with pytest.raises(UnprocessableContent, match="reason_category"):
+    with pytest.raises(UnprocessableContent, match="not a reason for a declined") as refused:
         decide(state, decision(outcome="declined", significant_date=None))
+    assert refused.value.extra["errors"][0]["loc"] == ["body", "reason_codes", 0]
+    with pytest.raises(UnprocessableContent, match="at least one coded reason"):
+        decide(state, decision(outcome="declined", significant_date=None, reason_codes=()))
     with pytest.raises(UnprocessableContent, match="Only an approval"):
-        decide(state, decision(outcome="deferred", reason_category="other"))
+        decide(state, decision(outcome="deferred", reason_codes=("other",)))
 
 
 def test_a_deferred_case_returns_to_the_board() -> None:
     state = given(opened(), shortlisted(2044), board())
     [deferred] = decide(
-        state, decision(outcome="deferred", significant_date=None, reason_category="other")
+        state, decision(outcome="deferred", significant_date=None, reason_codes=("other",))
     )
     again = given(opened(), shortlisted(2044), board(), deferred)
     [rescheduled] = d.schedule_board(again, date(2026, 12, 10))
@@ -298,7 +323,7 @@ def test_a_deferred_case_returns_to_the_board() -> None:
 def test_a_withdrawn_case_cannot_go_back_to_the_board() -> None:
     state = given(opened(), shortlisted(2044), board())
     [withdrawn] = decide(
-        state, decision(outcome="withdrawn", significant_date=None, reason_category="other")
+        state, decision(outcome="withdrawn", significant_date=None, reason_codes=("other",))
     )
     with pytest.raises(Conflict):
         d.schedule_board(given(opened(), shortlisted(2044), board(), withdrawn), date(2026, 12, 10))
@@ -308,8 +333,23 @@ def test_a_withdrawn_case_cannot_go_back_to_the_board() -> None:
 
 
 def approved_case() -> d.CaseState:
+    """An approval from before transfer projects: its date is changed on the case."""
     state = given(opened(), shortlisted(2044), board())
-    return given(opened(), shortlisted(2044), board(), *decide(state, decision()))
+    legacy = [
+        e.model_copy(update={"needs_authority_to_proceed": False})
+        if isinstance(e, TransferApproved)
+        else e
+        for e in decide(state, decision())
+    ]
+    return given(opened(), shortlisted(2044), board(), *legacy)
+
+
+def test_an_approval_carried_out_by_a_project_changes_its_date_there() -> None:
+    state = given(opened(), shortlisted(2044), board())
+    project_case = given(opened(), shortlisted(2044), board(), *decide(state, decision()))
+    with pytest.raises(Conflict, match="transfer project") as refused:
+        dd.change_significant_date(project_case, date(2027, 3, 1), reason="TUPE", today=TODAY)
+    assert refused.value.extra["project_id"] == DECISION
 
 
 def test_a_significant_date_change_keeps_the_previous_date_and_the_reason() -> None:

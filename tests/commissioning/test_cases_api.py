@@ -75,7 +75,7 @@ async def to_the_board(
     assert board.status_code == 200, board.text
 
 
-def approval(trust_uid: int, **changes: Any) -> dict[str, Any]:
+def approval(trust_uid: int | None, **changes: Any) -> dict[str, Any]:
     body = {
         "outcome": "approved",
         "decided_on": TODAY.isoformat(),
@@ -84,6 +84,11 @@ def approval(trust_uid: int, **changes: Any) -> dict[str, Any]:
         "trust_uid": trust_uid,
         "rationale": "The strongest record of improving primaries nearby.",
         "significant_date": "2027-01-01",
+        "reason_codes": ["track_record"],
+        "equality": {
+            "likely_impact": "No adverse impact on pupils with protected characteristics.",
+            "mitigation": "None needed.",
+        },
     }
     body.update(changes)
     return body
@@ -250,19 +255,37 @@ async def test_from_criteria_to_an_approved_decision(
     assert case["decision"]["recorded_by"] == "dora"
     assert case["transfer"]["kind"] == "conversion" and case["significant_date"] == "2027-01-01"
 
+    # The approval opened a transfer project: its date is changed there, with a coded reason.
     moved = await commissioning.post(
         f"/cases/{case_id}/significant-date",
         json={"significant_date": "2027-04-01", "reason": "Staff consultation runs longer"},
         headers=await at_version(commissioning, settings, f"/cases/{case_id}", cw),
     )
-    assert moved.status_code == 200, moved.text
-    case = await case_when(commissioning, settings, case_id, significant_date="2027-04-01")
-    [change] = case["decision"]["date_changes"]
-    assert (
-        change["previous_date"] == "2027-01-01"
-        and change["reason"] == "Staff consultation runs longer"
+    assert moved.status_code == 409 and "transfer project" in moved.json()["detail"], moved.text
+    project_id = case["decision"]["decision_id"]
+    project = f"/projects/{project_id}"
+    bad = await commissioning.post(
+        f"{project}/significant-date",
+        json={"significant_date": "2027-04-01", "reason_code": "weather", "reason": "Snow"},
+        headers=await at_version(commissioning, settings, project, cw),
     )
-    assert change["actor"] == "carol"
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["errors"][0]["loc"] == ["body", "reason_code"]
+    moved = await commissioning.post(
+        f"{project}/significant-date",
+        json={
+            "significant_date": "2027-04-01",
+            "reason_code": "tupe",
+            "reason": "Staff consultation runs longer",
+        },
+        headers=await at_version(commissioning, settings, project, cw),
+    )
+    assert moved.status_code == 200, moved.text
+    shown = (await commissioning.get(project, headers=cw)).json()
+    [change] = shown["date_changes"]
+    assert (change["previous_date"], change["significant_date"]) == ("2027-01-01", "2027-04-01")
+    assert (change["reason_code"], change["actor"]) == ("tupe", "carol")
+    assert shown["project_type"] == "conversion" and not shown["date_confirmed"]
 
 
 async def test_a_transfer_between_trusts_and_a_deferral_back_to_the_board(
@@ -281,7 +304,7 @@ async def test_a_transfer_between_trusts_and_a_deferral_back_to_the_board(
             new,
             outcome="deferred",
             significant_date=None,
-            reason_category="awaiting_next_ofsted_report",
+            reason_codes=["awaiting_next_ofsted_report"],
         ),
         headers=await at_version(commissioning, settings, f"/cases/{case_id}", dm),
     )

@@ -26,6 +26,10 @@ from shared.http.deps import today
 from shared.settings import Settings
 from tests.commissioning.conftest import TODAY, bearer
 from tests.commissioning.test_cases_api import case_when
+from tests.commissioning.test_decision_records_api import (
+    approved_with_conditions_then_escalated,
+    work_a_project,
+)
 from tests.commissioning.test_transfers_and_audit import approved, join, schedule
 from tests.integration.helpers import wait_until
 
@@ -35,6 +39,7 @@ async def _rows(pool: asyncpg.Pool) -> dict[str, list[dict[str, Any]]]:
         "commissioning_cases": "case_id",
         "commissioning_decisions": "decision_id",
         "commissioning_interventions": "intervention_id",
+        "commissioning_projects": "project_id",
     }
     return {
         table: [dict(r) for r in await pool.fetch(f"SELECT * FROM {table} ORDER BY {key}")]
@@ -64,6 +69,13 @@ async def test_a_rebuild_gives_identical_rows_and_completes_nothing_twice(
                 await schedule(log, case_id, decision_id, urns, trust, meta)
                 await join(log, urns[0], trust, decision_id, meta)
                 await case_when(client, settings, case_id, status="completed")
+                # Conditions met and waived, an escalation, and the decision superseding.
+                reopened, _, _ = await approved_with_conditions_then_escalated(
+                    client, settings, log, pool
+                )
+                await case_when(client, settings, reopened, status="declined")
+                # A project part-way: a task done, its date changed and confirmed.
+                await work_a_project(client, settings, decision_id)
                 notice = await client.post(
                     "/interventions",
                     json={

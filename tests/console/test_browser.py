@@ -21,6 +21,7 @@ from shared.http.auth import Role
 from shared.settings import ServiceName
 from tests.console.conftest import ConsoleWorld
 from tests.console.live import screenshot
+from tests.e2e.project_steps import authorise, lift_constraints
 from tests.e2e.test_story import SIGNIFICANT, TODAY
 
 pytestmark = pytest.mark.slow
@@ -187,6 +188,11 @@ async def test_the_whole_story_in_the_browser(world: ConsoleWorld) -> None:
     await expect(page.get_by_role("alert")).to_contain_text("Case opened")
     case_url = page.url
     case_id = case_url.rsplit("/", 1)[-1]
+    # The sample puts the assessed trusts anywhere: the case team lifts the case's
+    # constraints through the API (the console has no constraints page yet).
+    team = world.story.as_(Role.CASEWORKER, "cara.caseworker")
+    seen = await world.story.commissioning.get(f"/cases/{case_id}", headers=team)
+    await lift_constraints(world.story.commissioning, team, case_id, seen.json()["version"])
 
     # The candidates are ranked once commissioning has heard of the school.
     ranked = page.get_by_role("table").filter(has_text="Reasons")
@@ -220,6 +226,9 @@ async def test_the_whole_story_in_the_browser(world: ConsoleWorld) -> None:
         await page.get_by_label("Significant date").fill(significant)
         await page.get_by_label("Regional director for region").check()
         await page.get_by_label("Rationale").fill(rationale)
+        await page.get_by_label("Reason codes").fill("track_record, local_presence")
+        await page.get_by_label("Likely equality impact").fill("No adverse impact expected.")
+        await page.get_by_label("Mitigation").fill("None needed.")
         await page.get_by_role("button", name="Continue").click()
         await expect(
             page.get_by_role("heading", name=re.compile("Check your answers"))
@@ -250,6 +259,11 @@ async def test_the_whole_story_in_the_browser(world: ConsoleWorld) -> None:
         rationale="Strongest on school improvement; nearby",
     )
     await expect(page.get_by_role("alert")).to_contain_text("Decision recorded")
+    # The approval opened a transfer project; the console has no project pages yet, so the
+    # case team works it to authority to proceed through the API.
+    await authorise(
+        world.story.commissioning, world.story.as_(Role.CASEWORKER, "cara.caseworker"), case_id
+    )
     await reload_until(
         page,
         page.get_by_text("Transfer scheduled").first.is_visible,

@@ -50,6 +50,11 @@ DECISION = {
     "trust_uid": 2044,
     "rationale": "Strongest nearby.",
     "significant_date": "2027-01-01",
+    "reason_codes": ["track_record"],
+    "equality": {
+        "likely_impact": "No adverse impact on pupils with protected characteristics.",
+        "mitigation": "None needed.",
+    },
 }
 INTERVENTION = {"kind": "nti_warning_letter", "trust_uid": 2044, "grounds": "Finances"}
 

@@ -41,14 +41,25 @@ COVERED = {
     ("assessment", "POST", "/assessments/{assessment_id}/withdraw"),
     ("commissioning", "POST", "/cases"),
     ("commissioning", "PUT", "/cases/{case_id}/criteria"),
+    ("commissioning", "PUT", "/cases/{case_id}/constraints"),
     ("commissioning", "POST", "/cases/{case_id}/shortlist"),
     ("commissioning", "POST", "/cases/{case_id}/advisory-board"),
     ("commissioning", "POST", "/cases/{case_id}/decision"),
-    ("commissioning", "POST", "/cases/{case_id}/significant-date"),
     ("commissioning", "POST", "/cases/{case_id}/close"),
     ("commissioning", "POST", "/interventions"),
     ("commissioning", "POST", "/interventions/{intervention_id}/status"),
     ("commissioning", "POST", "/cases/{case_id}/referral"),
+    ("commissioning", "POST", "/cases/{case_id}/decision/conditions/{condition}/met"),
+    ("commissioning", "POST", "/cases/{case_id}/decision/conditions/{condition}/waived"),
+    ("commissioning", "POST", "/cases/{case_id}/decision/challenge"),
+    ("commissioning", "POST", "/policies/decision_reasons"),
+    ("commissioning", "POST", "/policies/decision_makers"),
+    ("commissioning", "POST", "/policies/project_templates"),
+    ("commissioning", "POST", "/policies/date_change_reasons"),
+    ("commissioning", "POST", "/projects/{project_id}/tasks/{task}/complete"),
+    ("commissioning", "POST", "/projects/{project_id}/significant-date"),
+    ("commissioning", "POST", "/projects/{project_id}/significant-date/confirm"),
+    ("commissioning", "POST", "/projects/{project_id}/handover"),
     ("commissioning", "POST", "/delegations"),
     ("commissioning", "POST", "/delegations/{delegation_id}/revoke"),
     ("registry", "POST", "/policies/authority"),
@@ -64,7 +75,14 @@ COVERED = {
 
 # A decision on a held feed snapshot needs a pull of its own to hold one first: read back at
 # once, but once, in tests/e2e/test_feeds_api.py (release) and tests/registry/test_feeds.py.
+# Authority to proceed and the actual transfer date need a project worked through and a
+# school moved: read back at once in tests/e2e/test_story.py. A case's own significant-date
+# route is for approvals from before transfer projects, which no request can make now: its
+# refusal for a project's approval is tested in tests/commissioning/test_cases_api.py.
 READ_BACK_ELSEWHERE = {
+    ("commissioning", "POST", "/projects/{project_id}/authority-to-proceed"),
+    ("commissioning", "POST", "/projects/{project_id}/transfer-date"),
+    ("commissioning", "POST", "/cases/{case_id}/significant-date"),
     ("registry", "POST", "/feeds/{feed}/held/{run_id}/release"),
     ("registry", "POST", "/feeds/{feed}/held/{run_id}/discard"),
 }
@@ -83,6 +101,7 @@ def test_every_write_route_is_read_back_here() -> None:
 
 TODAY = today_in_england()
 NEXT_MONTH = (TODAY.replace(day=1) + timedelta(days=32)).replace(day=1)
+MOVED_TO = (NEXT_MONTH + timedelta(days=62)).replace(day=1).isoformat()
 
 
 @pytest.fixture(scope="module")
@@ -273,6 +292,13 @@ async def test_commissioning_writes_read_back_at_once(world: World) -> None:
                 lambda c: c["criteria"]["defaults"] is False,
             ),
             (
+                "PUT",
+                "constraints",
+                {"same_religious_character": True, "max_distance_km": 40.0, "same_region": True},
+                caseworker,
+                lambda c: c["constraints"]["max_distance_km"] == 40.0,
+            ),
+            (
                 "POST",
                 "shortlist",
                 {"trust_uids": [trust]},
@@ -290,28 +316,54 @@ async def test_commissioning_writes_read_back_at_once(world: World) -> None:
                 "POST",
                 "decision",
                 {
-                    "outcome": "approved",
+                    "outcome": "approved_with_conditions",
+                    "conditions": ["A plan", "A visit"],
                     "decided_on": TODAY.isoformat(),
                     "decision_maker_name": "Dina Director",
                     "decision_maker_capacity": "regional_director_for_region",
                     "trust_uid": trust,
                     "rationale": "The strongest trust nearby.",
                     "significant_date": NEXT_MONTH.isoformat(),
+                    "reason_codes": ["track_record"],
+                    "equality": {
+                        "likely_impact": "No adverse impact on pupils with protected characteristics.",
+                        "mitigation": "None needed.",
+                    },
                 },
                 director,
-                lambda c: c["decision"] is not None and c["decision"]["outcome"] == "approved",
+                lambda c: (
+                    c["decision"] is not None
+                    and c["decision"]["outcome"] == "approved_with_conditions"
+                ),
             ),
             (
                 "POST",
-                "significant-date",
+                "decision/conditions/1/met",
+                {"evidence": "The plan, agreed"},
+                caseworker,
+                lambda c: c["decision"]["condition_status"][0]["status"] == "met",
+            ),
+            (
+                "POST",
+                "decision/conditions/2/waived",
+                {"reason": "Overtaken"},
+                caseworker,
+                lambda c: c["decision"]["condition_status"][1]["status"] == "waived",
+            ),
+            (
+                "POST",
+                "decision/challenge",
                 {
-                    "significant_date": (NEXT_MONTH + timedelta(days=62))
-                    .replace(day=1)
-                    .isoformat(),
-                    "reason": "Consultation runs longer",
+                    "kind": "challenge",
+                    "capacity": "minister",
+                    "referred_to": "minister.for.schools",
+                    "reason": "The outgoing trust challenges the choice.",
                 },
                 caseworker,
-                lambda c: c["significant_date"] != NEXT_MONTH.isoformat(),
+                lambda c: (
+                    c["status"] == "advisory_board_scheduled"
+                    and len(c["decision"]["challenges"]) == 1
+                ),
             ),
             (
                 "POST",
@@ -330,6 +382,32 @@ async def test_commissioning_writes_read_back_at_once(world: World) -> None:
             seen = await case(case_id)
             assert seen["version"] == written["version"] and shows(seen), (n, action, seen)
             v = written["version"]
+        # The approval's transfer project, worked on and read back after each step.
+        project = f"/projects/{seen['decisions'][0]['decision_id']}"
+        pv = ok(await world.commissioning.get(project, headers=reader))["version"]
+        project_steps: list[tuple[str, dict[str, Any] | None, Callable[[Any], bool]]] = [
+            (
+                "tasks/funding_agreement/complete",
+                {"document_reference": "FA signed"},
+                lambda p: p["tasks"][0]["done"],
+            ),
+            (
+                "significant-date",
+                {"significant_date": MOVED_TO, "reason_code": "tupe", "reason": "Longer"},
+                lambda p: p["significant_date"] == MOVED_TO,
+            ),
+            ("significant-date/confirm", None, lambda p: p["date_confirmed"]),
+            ("handover", {"to_team": "Delivery"}, lambda p: p["handed_over_to"] == "Delivery"),
+        ]
+        for action, payload, shown in project_steps:
+            written = ok(
+                await world.commissioning.post(
+                    f"{project}/{action}", json=payload, headers=at(caseworker, pv)
+                )
+            )
+            seen = ok(await world.commissioning.get(project, headers=reader))
+            assert seen["version"] == written["version"] and shown(seen), (n, action, seen)
+            pv = written["version"]
 
     for n in range(TIMES):
         issued = ok(
@@ -487,6 +565,10 @@ async def test_policies_as_data_read_back_at_once(world: World) -> None:
         ("registry", world.registry, "ofsted_categories"),
         ("registry", world.registry, "stuck_schools"),
         ("commissioning", world.commissioning, "intervention"),
+        ("commissioning", world.commissioning, "decision_reasons"),
+        ("commissioning", world.commissioning, "decision_makers"),
+        ("commissioning", world.commissioning, "project_templates"),
+        ("commissioning", world.commissioning, "date_change_reasons"),
     ):
         seed = json.loads(
             (PROJECT_ROOT / f"services/{service}/policies/{kind}/v1.json").read_text()

@@ -34,6 +34,7 @@ from shared.db import create_pool
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
 from shared.settings import PROJECT_ROOT, Settings
+from tests.e2e.project_steps import NO_CONSTRAINTS
 from tests.e2e.sdk_clients import Sdk, generated_sdks
 from tests.integration.helpers import wait_until
 
@@ -329,6 +330,16 @@ async def test_the_whole_story_through_the_generated_sdks(world: World, tmp_path
         201,
     )
     case_id = opened.id
+    # The sample puts the assessed trusts anywhere: the case's constraints are lifted.
+    lifted = await _ok(
+        world.op("commissioning", "cases-set_constraints").asyncio_detailed(
+            case_id,
+            client=caseworker,
+            if_match=f'"{opened.version}"',
+            body=world.model("commissioning", "ConstraintsChange", NO_CONSTRAINTS),
+            x_reason=casework,
+        )
+    )
 
     # 4. The candidates are ranked, with reasons, once commissioning has heard the publications.
     candidates = world.op("commissioning", "cases-get_candidates")
@@ -360,7 +371,7 @@ async def test_the_whole_story_through_the_generated_sdks(world: World, tmp_path
         world.op("commissioning", "cases-shortlist").asyncio_detailed(
             case_id,
             client=caseworker,
-            if_match=f'"{opened.version}"',
+            if_match=f'"{lifted.version}"',
             body=world.model(
                 "commissioning", "ShortlistChoice", {"trust_uids": [strong, developing]}
             ),
@@ -384,6 +395,11 @@ async def test_the_whole_story_through_the_generated_sdks(world: World, tmp_path
         "trust_uid": strong,
         "rationale": "Strongest education and school improvement; schools nearby",
         "significant_date": SIGNIFICANT.isoformat(),
+        "reason_codes": ["track_record"],
+        "equality": {
+            "likely_impact": "No adverse impact on pupils with protected characteristics.",
+            "mitigation": "None needed.",
+        },
     }
     record_decision = world.op("commissioning", "cases-record_decision")
     refused = await _ok(
@@ -413,6 +429,48 @@ async def test_the_whole_story_through_the_generated_sdks(world: World, tmp_path
             world.op("commissioning", "cases-get_case").asyncio_detailed(case_id, client=caseworker)
         )
         return str(case.status)
+
+    # 5b. The approval's transfer project, through the SDK: every mandatory task done, the
+    # date confirmed, authority to proceed; only then does the registry schedule the move.
+    decided = await _ok(
+        world.op("commissioning", "cases-get_case").asyncio_detailed(case_id, client=caseworker)
+    )
+    project_id = decided.decision.decision_id
+    project = await _ok(
+        world.op("commissioning", "projects-get_project").asyncio_detailed(
+            project_id, client=caseworker
+        )
+    )
+    assert project.project_type == "academy_transfer" and project.missing_for_authority
+    version = project.version
+    for task in project.tasks:
+        if task.mandatory:
+            done = await _ok(
+                world.op("commissioning", "projects-complete_task").asyncio_detailed(
+                    project_id,
+                    task.key,
+                    client=caseworker,
+                    if_match=f'"{version}"',
+                    body=world.model(
+                        "commissioning", "TaskCompletion", {"document_reference": task.key}
+                    ),
+                    x_reason=casework,
+                )
+            )
+            version = done.version
+    confirmed = await _ok(
+        world.op("commissioning", "projects-confirm_date").asyncio_detailed(
+            project_id, client=caseworker, if_match=f'"{version}"', x_reason=casework
+        )
+    )
+    await _ok(
+        world.op("commissioning", "projects-record_authority").asyncio_detailed(
+            project_id,
+            client=director,
+            if_match=f'"{confirmed.version}"',
+            x_reason="every task done",
+        )
+    )
 
     async def scheduled() -> bool:
         return await case_status() == "transfer_scheduled"
@@ -469,6 +527,7 @@ async def test_the_whole_story_through_the_generated_sdks(world: World, tmp_path
         ("commissioning.AdvisoryBoardScheduled", "cara.caseworker"),
         ("commissioning.DecisionRecorded", "dina.director"),
         ("commissioning.TransferApproved", "dina.director"),
+        ("commissioning.AuthorityToProceedRecorded", "dina.director"),
         ("registry.TransferScheduled", "registry-transfers"),
         ("registry.SchoolTransferred", "registry-transfers"),
     ):
@@ -478,8 +537,8 @@ async def test_the_whole_story_through_the_generated_sdks(world: World, tmp_path
     assert decided["reason"] == "advisory board recommendation"
     assert decided["data"]["decision_maker_name"] == "Dina Director"
     transferred = next(e for e in entries if e["type"] == "registry.SchoolTransferred")
-    approved = next(e for e in entries if e["type"] == "commissioning.TransferApproved")
-    assert transferred["causation_id"] == str(approved["event_id"])
+    authorised = next(e for e in entries if e["type"] == "commissioning.AuthorityToProceedRecorded")
+    assert transferred["causation_id"] == str(authorised["event_id"])
     # The school's own timeline holds the same story from its side.
     school_trail = await _ok(
         world.op("commissioning", "audit-school_timeline").asyncio_detailed(urn, client=auditor)

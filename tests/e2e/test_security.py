@@ -100,6 +100,7 @@ class World:
     intervention_id: str = ""
     school_intervention_id: str = ""
     delegation_id: str = ""
+    project_id: str = ""
 
     async def events(self) -> int:
         return int(await self.pool.fetchval("SELECT count(*) FROM events"))
@@ -254,6 +255,49 @@ async def _make_targets(w: World) -> None:
     w.school_intervention_id = await _created(
         w, "commissioning", "/school-interventions", SCHOOL_INTERVENTION
     )
+    w.project_id = await _a_project(w)
+
+
+async def _a_project(w: World) -> str:
+    """A case approved to trust 5002, and so the transfer project it opened: its id."""
+    case_id = await _created(
+        w,
+        "commissioning",
+        "/cases",
+        {"urns": [URN], "trigger": "rebrokerage", "title": "Security matrix project"},
+    )
+    client = w.clients["commissioning"]
+    answers: list[httpx.Response] = []
+
+    async def step(action: str, body: dict[str, Any], subject: str = "sec-test") -> bool:
+        version = await w.pool.fetchval(
+            "SELECT max(stream_version) FROM events WHERE stream_id = $1", f"case-{case_id}"
+        )
+        answer = await client.post(
+            f"/cases/{case_id}/{action}",
+            json=body,
+            headers=w.headers(*Role, subject=subject, **{"If-Match": f'"{version}"'}),
+        )
+        answers.append(answer)
+        return answer.status_code == 200
+
+    # The candidates are ranked once commissioning knows the trust: try until it does.
+    await wait_until(lambda: step("shortlist", {"trust_uids": [5002]}), what="a shortlist")
+    assert await step("advisory-board", {"board_date": _today()}), answers[-1].text
+    approval = {
+        "outcome": "approved",
+        "decided_on": _today(),
+        "decision_maker_name": "Jane Smith",
+        "decision_maker_capacity": "regional_director_for_region",
+        "rationale": "Sound.",
+        "trust_uid": 5002,
+        "significant_date": "2099-01-01",
+        "reason_codes": ["track_record"],
+        "equality": {"likely_impact": "None adverse.", "mitigation": "None needed."},
+    }
+    # Not whoever shortlisted: a recommender may not decide.
+    assert await step("decision", approval, subject="sec-decider"), answers[-1].text
+    return answers[-1].headers["X-Decision-Id"]
 
 
 # ------------------------------------------------------------------------------ requests
@@ -302,6 +346,8 @@ def _path(route: Route, w: World | None = None) -> str:
         "intervention_id": w.intervention_id if w else uuid.uuid4().hex,
         "school_intervention_id": w.school_intervention_id if w else uuid.uuid4().hex,
         "delegation_id": w.delegation_id if w else uuid.uuid4().hex,
+        "project_id": w.project_id if w else uuid.uuid4().hex,
+        "task": "funding_agreement",
         "policy": "authority",
     }
     path = route.path
@@ -358,6 +404,11 @@ BODIES: dict[str, Callable[[World], Any]] = {
     "/assessments/{assessment_id}/withdraw": lambda w: None,
     "/cases": lambda w: {"urns": [URN], "trigger": "rebrokerage", "title": "Another case"},
     "/cases/{case_id}/criteria": lambda w: {"pillars": [{"pillar": PILLAR, "weight": 1}]},
+    "/cases/{case_id}/constraints": lambda w: {
+        "same_religious_character": False,
+        "max_distance_km": None,
+        "same_region": False,
+    },
     "/cases/{case_id}/shortlist": lambda w: {"trust_uids": [5002]},
     "/cases/{case_id}/advisory-board": lambda w: {"board_date": _today()},
     "/cases/{case_id}/decision": lambda w: {
@@ -366,7 +417,15 @@ BODIES: dict[str, Callable[[World], Any]] = {
         "decision_maker_name": "Jane Smith",
         "decision_maker_capacity": "regional_director_for_region",
         "rationale": "Not now.",
-        "reason_category": "performance",
+        "reason_codes": ["performance"],
+    },
+    "/cases/{case_id}/decision/conditions/{condition}/met": lambda w: {"evidence": "Plan agreed."},
+    "/cases/{case_id}/decision/conditions/{condition}/waived": lambda w: {"reason": "Overtaken."},
+    "/cases/{case_id}/decision/challenge": lambda w: {
+        "kind": "challenge",
+        "capacity": "minister",
+        "referred_to": "minister.for.schools",
+        "reason": "Matrix test.",
     },
     "/cases/{case_id}/significant-date": lambda w: {
         "significant_date": "2027-01-01",
@@ -397,9 +456,45 @@ BODIES: dict[str, Callable[[World], Any]] = {
         "reason_category": "ministerial_interest",
         "reason": "Matrix test.",
     },
+    "/projects/{project_id}/significant-date/confirm": lambda w: None,
+    "/projects/{project_id}/significant-date": lambda w: {
+        "significant_date": "2099-02-01",
+        "reason_code": "land",
+        "reason": "Matrix test.",
+    },
+    "/projects/{project_id}/tasks/{task}/complete": lambda w: {"document_reference": "Doc"},
+    "/projects/{project_id}/authority-to-proceed": lambda w: None,
+    "/projects/{project_id}/handover": lambda w: {"to_team": "Delivery"},
+    "/projects/{project_id}/transfer-date": lambda w: {"actual_date": _today()},
+    "/policies/project_templates": lambda w: {
+        **json.loads(
+            (PROJECT_ROOT / "services/commissioning/policies/project_templates/v1.json").read_text()
+        ),
+        "effective_from": "2099-01-01",
+    },
+    "/policies/date_change_reasons": lambda w: {
+        **json.loads(
+            (
+                PROJECT_ROOT / "services/commissioning/policies/date_change_reasons/v1.json"
+            ).read_text()
+        ),
+        "effective_from": "2099-01-01",
+    },
     "/delegations": lambda w: DELEGATION(w),
     "/delegations/{delegation_id}/revoke": lambda w: {"reason": "Matrix test."},
-    # A version far in the future: what is in force while the tests run does not change.
+    # Versions far in the future: what is in force while the tests run does not change.
+    "/policies/decision_reasons": lambda w: {
+        **json.loads(
+            (PROJECT_ROOT / "services/commissioning/policies/decision_reasons/v1.json").read_text()
+        ),
+        "effective_from": "2099-01-01",
+    },
+    "/policies/decision_makers": lambda w: {
+        **json.loads(
+            (PROJECT_ROOT / "services/commissioning/policies/decision_makers/v1.json").read_text()
+        ),
+        "effective_from": "2099-01-01",
+    },
     "/policies/authority": lambda w: {
         "effective_from": "2099-01-01",
         "title": "Matrix test",
@@ -447,6 +542,7 @@ STREAMS = {
     "{intervention_id}": "intervention-{}",
     "{school_intervention_id}": "school_intervention-{}",
     "{delegation_id}": "delegation-{}",
+    "{project_id}": "project-{}",
 }
 
 
@@ -457,6 +553,7 @@ async def _if_match(w: World, route: Route) -> dict[str, str]:
         "{intervention_id}": w.intervention_id,
         "{school_intervention_id}": w.school_intervention_id,
         "{delegation_id}": w.delegation_id,
+        "{project_id}": w.project_id,
     }
     for marker, stream in STREAMS.items():
         if marker in route.path:

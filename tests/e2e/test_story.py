@@ -13,7 +13,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,16 @@ from shared.eventlog.contracts import EventMetadata
 from shared.eventlog.model import ANY, NewEvent
 from shared.eventlog.store import EventStore
 from shared.http.auth import Role, issue_token
+from shared.http.deps import today
 from shared.settings import PROJECT_ROOT, Settings
+from tests.e2e.project_steps import (
+    _json,
+    authorise,
+    lift_constraints,
+    meet_conditions,
+    project_of,
+    work_through,
+)
 from tests.integration.helpers import wait_until
 
 TODAY = today_in_england()
@@ -86,6 +95,12 @@ async def world(
         assessment_app(settings, url=url),
         commissioning_app(settings, url=url),
     ]
+
+    async def clock_today() -> date:
+        return clock.today()
+
+    # Commissioning's today is the same clock: a project shows overdue once its date comes.
+    apps[2].dependency_overrides[today] = clock_today
     async with AsyncExitStack() as stack:
         for app in apps:
             await stack.enter_async_context(app.router.lifespan_context(app))
@@ -278,6 +293,9 @@ async def test_the_whole_story(world: World, tmp_path: Path) -> None:
         201,
     )
     case_id = opened["id"]
+    opened["version"] = await lift_constraints(
+        world.commissioning, caseworker, case_id, opened["version"]
+    )
 
     # 4. The candidates are ranked, with reasons, once commissioning has heard the publications.
     async def ranked() -> dict[str, Any]:
@@ -329,6 +347,11 @@ async def test_the_whole_story(world: World, tmp_path: Path) -> None:
             "trust_uid": strong,
             "rationale": "not mine to make",
             "significant_date": SIGNIFICANT.isoformat(),
+            "reason_codes": ["track_record"],
+            "equality": {
+                "likely_impact": "No adverse impact on pupils with protected characteristics.",
+                "mitigation": "None needed.",
+            },
         },
         headers=_at(caseworker, boarded["version"]),
     )
@@ -338,13 +361,19 @@ async def test_the_whole_story(world: World, tmp_path: Path) -> None:
         world.commissioning.post(
             f"/cases/{case_id}/decision",
             json={
-                "outcome": "approved",
+                "outcome": "approved_with_conditions",
+                "conditions": ["The trust agrees a school improvement plan with the RD's team."],
                 "decided_on": TODAY.isoformat(),
                 "decision_maker_name": "Dina Director",
                 "decision_maker_capacity": "regional_director_for_region",
                 "trust_uid": strong,
                 "rationale": "Strongest education and school improvement; schools nearby",
                 "significant_date": SIGNIFICANT.isoformat(),
+                "reason_codes": ["track_record"],
+                "equality": {
+                    "likely_impact": "No adverse impact on pupils with protected characteristics.",
+                    "mitigation": "None needed.",
+                },
             },
             headers=_at(director, boarded["version"]),
         )
@@ -356,6 +385,40 @@ async def test_the_whole_story(world: World, tmp_path: Path) -> None:
                 "status"
             ]
         )
+
+    # 5b. The approval opened a transfer project: nothing is scheduled until it has
+    # authority to proceed, which it cannot have while anything is missing.
+    project = await project_of(world.commissioning, caseworker, case_id)
+    assert project["project_type"] == "academy_transfer" and not project["date_confirmed"]
+    assert project["significant_date"] == SIGNIFICANT.isoformat() and not project["overdue"]
+    base = f"/projects/{project['project_id']}"
+    early = await world.commissioning.post(
+        f"{base}/authority-to-proceed", headers=_at(caseworker, project["version"])
+    )
+    assert early.status_code == 409, early.text
+    missing = early.json()["missing"]
+    assert set(missing) == {"conditions", "tasks", "significant_date"}
+    assert "deed_of_novation_and_variation" in missing["tasks"]
+    assert await case_status() == "decided"
+    await meet_conditions(world.commissioning, caseworker, case_id)
+    project = await project_of(world.commissioning, caseworker, case_id)
+    version = await work_through(world.commissioning, caseworker, project)
+    handed = await _json(
+        await world.commissioning.post(
+            f"{base}/handover",
+            json={"to_team": "Regional delivery"},
+            headers=_at(caseworker, version),
+        )
+    )
+    await _json(
+        await world.commissioning.post(
+            f"{base}/authority-to-proceed", headers=_at(director, handed["version"])
+        )
+    )
+    project = await project_of(world.commissioning, caseworker, case_id)
+    assert project["authority_to_proceed_by"] == "dina.director"
+    assert project["handed_over_to"] == "Regional delivery"
+    assert all(t["completed_by"] == "cara.caseworker" for t in project["tasks"] if t["done"])
 
     async def scheduled() -> bool:
         return await case_status() == "transfer_scheduled"
@@ -396,6 +459,28 @@ async def test_the_whole_story(world: World, tmp_path: Path) -> None:
 
     await wait_until(completed, timeout_s=30, what="commissioning to complete the case")
 
+    # 8b. The actual transfer date is confirmed; after it the date cannot change.
+    project = await project_of(world.commissioning, caseworker, case_id)
+    confirmed = await _json(
+        await world.commissioning.post(
+            f"{base}/transfer-date",
+            json={"actual_date": SIGNIFICANT.isoformat()},
+            headers=_at(caseworker, project["version"]),
+        )
+    )
+    late = await world.commissioning.post(
+        f"{base}/significant-date",
+        json={
+            "significant_date": (SIGNIFICANT + timedelta(days=62)).replace(day=1).isoformat(),
+            "reason_code": "land",
+            "reason": "Too late",
+        },
+        headers=_at(caseworker, confirmed["version"]),
+    )
+    assert late.status_code == 409 and "actual transfer date" in late.json()["detail"]
+    project = await project_of(world.commissioning, caseworker, case_id)
+    assert project["actual_date"] == SIGNIFICANT.isoformat() and not project["overdue"]
+
     # 9. The audit trail lists every step, with its actors, across all three services.
     auditor = world.as_(Role.AUDITOR, "aud.itor")
 
@@ -414,17 +499,21 @@ async def test_the_whole_story(world: World, tmp_path: Path) -> None:
         ("commissioning.AdvisoryBoardScheduled", "cara.caseworker"),
         ("commissioning.DecisionRecorded", "dina.director"),
         ("commissioning.TransferApproved", "dina.director"),
+        ("commissioning.DecisionConditionMet", "cara.caseworker"),
+        ("commissioning.AuthorityToProceedRecorded", "dina.director"),
         ("registry.TransferScheduled", "registry-transfers"),
         ("registry.SchoolTransferred", "registry-transfers"),
     ):
         assert step in steps, (step, steps)
-    assert steps[-1][0] == "commissioning.CaseCompleted"
+    assert "commissioning.CaseCompleted" in [t for t, _ in steps]
     decided = next(e for e in await trail() if e["type"] == "commissioning.DecisionRecorded")
     assert decided["reason"] == "advisory board recommendation"
     assert decided["data"]["decision_maker_name"] == "Dina Director"
     transferred = next(e for e in await trail() if e["type"] == "registry.SchoolTransferred")
-    approved = next(e for e in await trail() if e["type"] == "commissioning.TransferApproved")
-    assert transferred["causation_id"] == str(approved["event_id"])
+    authorised = next(
+        e for e in await trail() if e["type"] == "commissioning.AuthorityToProceedRecorded"
+    )
+    assert transferred["causation_id"] == str(authorised["event_id"])
     # The school's own timeline holds the same story from its side.
     school_trail = (await world.commissioning.get(f"/audit/schools/{urn}", headers=auditor)).json()
     assert {"commissioning.CaseOpened", "registry.SchoolTransferred"} <= {
@@ -455,7 +544,7 @@ async def test_a_transfer_the_registry_cannot_apply_shows_on_the_case(
         return answer.status_code == 200
 
     await wait_until(knows_the_school, what="commissioning to know the school")
-    version = opened["version"]
+    version = await lift_constraints(world.commissioning, caseworker, case_id, opened["version"])
     for step, body in (
         ("shortlist", {"trust_uids": [chosen]}),
         ("advisory-board", {"board_date": TODAY.isoformat()}),
@@ -478,6 +567,11 @@ async def test_a_transfer_the_registry_cannot_apply_shows_on_the_case(
                 "trust_uid": chosen,
                 "rationale": "Nearest strong trust",
                 "significant_date": SIGNIFICANT.isoformat(),
+                "reason_codes": ["track_record"],
+                "equality": {
+                    "likely_impact": "No adverse impact on pupils with protected characteristics.",
+                    "mitigation": "None needed.",
+                },
             },
             headers=_at(director, version),
         )
@@ -485,6 +579,8 @@ async def test_a_transfer_the_registry_cannot_apply_shows_on_the_case(
 
     async def case() -> dict[str, Any]:
         return dict((await world.commissioning.get(f"/cases/{case_id}", headers=caseworker)).json())
+
+    await authorise(world.commissioning, caseworker, case_id)
 
     async def scheduled() -> bool:
         return bool((await case())["status"] == "transfer_scheduled")
@@ -522,3 +618,95 @@ async def test_a_transfer_the_registry_cannot_apply_shows_on_the_case(
         return "registry.TransferRejected" in {e["type"] for e in body.get("entries", [])}
 
     await wait_until(audited, what="the refusal in the case's audit timeline")
+
+
+async def _approve(
+    world: World, caseworker: dict[str, str], urn: int, chosen: int, conditions: list[str]
+) -> str:
+    """A rebrokerage case for ``urn`` approved to ``chosen`` on SIGNIFICANT: its id."""
+    opened = await _ok(
+        world.commissioning.post(
+            "/cases",
+            json={"urns": [urn], "trigger": "rebrokerage", "title": f"Rebrokerage {urn}"},
+            headers=caseworker,
+        ),
+        201,
+    )
+    case_id: str = opened["id"]
+
+    async def knows_the_school() -> bool:
+        answer = await world.commissioning.get(f"/cases/{case_id}/candidates", headers=caseworker)
+        return answer.status_code == 200
+
+    await wait_until(knows_the_school, what="commissioning to know the school")
+    version = await lift_constraints(world.commissioning, caseworker, case_id, opened["version"])
+    for step, body in (
+        ("shortlist", {"trust_uids": [chosen]}),
+        ("advisory-board", {"board_date": TODAY.isoformat()}),
+    ):
+        written = await _ok(
+            world.commissioning.post(
+                f"/cases/{case_id}/{step}", json=body, headers=_at(caseworker, version)
+            )
+        )
+        version = written["version"]
+    director = world.as_(Role.DECISION_MAKER, "dina.director", "advisory board recommendation")
+    await _ok(
+        world.commissioning.post(
+            f"/cases/{case_id}/decision",
+            json={
+                "outcome": "approved_with_conditions" if conditions else "approved",
+                "conditions": conditions,
+                "decided_on": TODAY.isoformat(),
+                "decision_maker_name": "Dina Director",
+                "decision_maker_capacity": "regional_director_for_region",
+                "trust_uid": chosen,
+                "rationale": "Nearest strong trust",
+                "significant_date": SIGNIFICANT.isoformat(),
+                "reason_codes": ["local_presence"],
+                "equality": {"likely_impact": "None adverse.", "mitigation": "None needed."},
+            },
+            headers=_at(director, version),
+        )
+    )
+    return case_id
+
+
+async def test_a_date_that_comes_before_authority_to_proceed_moves_nothing_and_shows_overdue(
+    world: World, tmp_path: Path
+) -> None:
+    """Two approvals for the same day: one project has authority to proceed, one has not.
+    Once the first school has moved the scheduler has been through that day, and the
+    second school is where it was, its project overdue."""
+    await _import_snapshot(world, tmp_path)
+    rows = await world.pool.fetch(
+        """
+        SELECT s.urn, s.trust_uid FROM registry_schools s
+         WHERE s.trust_uid IS NOT NULL AND s.close_date IS NULL
+         ORDER BY s.urn LIMIT 2
+        """
+    )
+    (ready, ready_trust), (waiting, waiting_trust) = [(r["urn"], r["trust_uid"]) for r in rows]
+    chosen = next(
+        uid for uid in await _two_other_trusts(world, ready_trust, ready) if uid != waiting_trust
+    )
+    caseworker = world.as_(Role.CASEWORKER, "cara.caseworker", "rebrokerage")
+    ready_case = await _approve(world, caseworker, ready, chosen, [])
+    waiting_case = await _approve(world, caseworker, waiting, chosen, ["A plan agreed"])
+    await authorise(world.commissioning, caseworker, ready_case)
+    world.clock.advance_to(SIGNIFICANT)
+    reader = world.as_(Role.READER, "analyst")
+
+    async def ready_moved() -> bool:
+        school = (await world.registry.get(f"/schools/{ready}", headers=reader)).json()
+        return bool(school.get("trust") and school["trust"]["uid"] == chosen)
+
+    await wait_until(ready_moved, timeout_s=30, what="the authorised transfer to apply")
+    school = await _ok(world.registry.get(f"/schools/{waiting}", headers=reader))
+    assert school["trust"]["uid"] == waiting_trust  # nothing moved without authority
+    project = await project_of(world.commissioning, caseworker, waiting_case)
+    assert project["overdue"] and project["authority_to_proceed_on"] is None
+    assert set(project["missing_for_authority"]) == {"conditions", "tasks", "significant_date"}
+    assert not (await project_of(world.commissioning, caseworker, ready_case))["overdue"]
+    case = await _ok(world.commissioning.get(f"/cases/{waiting_case}", headers=caseworker))
+    assert case["status"] == "decided" and case["transfer"]["applied_urns"] == []

@@ -166,6 +166,8 @@ async def test_a_populated_database_upgrades_with_nothing_lost(
             "registry_feed_runs": 0,
             # School interventions' read model, new and empty (0015).
             "commissioning_school_interventions": 0,
+            # Transfer projects, new and empty (0016).
+            "commissioning_projects": 0,
         }
         for name, schema in HOMES.items():
             position = await conn.fetchval(

@@ -25,6 +25,7 @@ from services.registry.transfers.scheduler import SCHEDULER_NAME, TransferSchedu
 from shared.contracts import all_contracts
 from shared.contracts.commissioning import (
     CaseClosed,
+    DecisionChallenged,
     DecisionRecorded,
     SignificantDateChanged,
     TransferApproved,
@@ -478,6 +479,31 @@ async def test_closing_the_case_cancels_its_pending_transfer(
     assert await trust_of(pool, urn) == old
     assert await events_of(log, f"school-{urn}", "registry.SchoolTransferred") == []
     assert await statuses(pool, decision) == {urn: "cancelled"}
+
+
+async def test_a_challenged_approval_cancels_its_pending_transfer(
+    client: httpx.AsyncClient, log: EventStore, pool: asyncpg.Pool, clock: ManualClock
+) -> None:
+    old, new = await trusts(log, 2)
+    urn = await school(log, old)
+    decision = Decision()
+    await decision.approve(log, [urn], new, NEXT_YEAR)
+    await wait_for_status(pool, decision, {urn: "pending"})
+    challenged = DecisionChallenged(
+        case_id=decision.case_id,
+        decision_id=decision.decision_id,
+        kind="challenge",
+        capacity="minister",
+        referred_to="minister.schools",
+        reason="The outgoing trust challenges the choice.",
+        challenged_on=TODAY,
+    )
+    await decision.then(log, challenged)
+    await wait_for_status(pool, decision, {urn: "cancelled"})
+    assert await outcomes(pool, decision) == {urn: "decision_challenged"}
+    clock.advance_to(NEXT_YEAR)
+    await a_due_transfer_went_through(log, pool)
+    assert await trust_of(pool, urn) == old
 
 
 async def _versions(log: EventStore, streams: list[str]) -> dict[str, int]:

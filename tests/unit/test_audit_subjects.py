@@ -20,6 +20,8 @@ NOT_SUBJECTS = {
     "evidence_id",
     "evidence_ids",  # linked from its entry, not a subject of its own
     "source_reference",
+    "diocese_agreement_reference",  # where the diocese's agreement is filed
+    "document_reference",  # where a condition's evidence is filed, not a subject
     "framework_id",
     "companies_house_number",
 }

@@ -14,14 +14,22 @@ import math
 import statistics
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
+from services.commissioning.candidates.constraints import (
+    CaseSchool,
+    Constraints,
+    TrustReach,
+    removed_by,
+)
+from services.commissioning.candidates.paging import cursor_of
 from services.commissioning.candidates.schemas import (
     Band,
     Candidate,
     CandidateList,
+    EvidenceCoverage,
     ExcludedTrust,
     ExclusionCode,
     FactorScore,
@@ -72,6 +80,9 @@ _EXCLUSION_ORDER: tuple[str, ...] = (
     "notice_to_improve",
     "already_runs_school",
     "trust_closed",
+    "other_religious_character",
+    "other_region",
+    "beyond_max_distance",
 )
 
 METHOD = [
@@ -619,6 +630,21 @@ def _candidate(rank: int, s: _Scored, case: _Case) -> Candidate:
         reasons=reasons,
         warnings=list(s.warnings),
         assessment_ids=[assessment.assessment_id] if assessment is not None and used else [],
+        evidence=[_coverage(assessment, p.pillar, case.today) for p in case.pillars],
+    )
+
+
+def _coverage(assessment: PublishedAssessment | None, pillar: str, today: date) -> EvidenceCoverage:
+    judged = None if assessment is None else assessment.judgements.get(pillar)
+    if assessment is None or judged is None:
+        return EvidenceCoverage(pillar=pillar, published=False)
+    return EvidenceCoverage(
+        pillar=pillar,
+        published=True,
+        descriptor=judged.descriptor,
+        published_on=assessment.published_on,
+        age_days=(today - assessment.published_on).days,
+        assessment_id=assessment.assessment_id,
     )
 
 
@@ -632,9 +658,14 @@ def rank_candidates(
     today: date,
     limit: int | None = None,
     excluded_limit: int | None = None,
+    constraints: Constraints | None = None,
 ) -> CandidateList:
-    """Every trust that could take ``case``'s schools, ranked and explained; exclusions listed."""
+    """Every trust that could take ``case``'s schools, ranked and explained; exclusions
+    (interventions, and the case's constraints) listed."""
     schools = sorted(case, key=lambda s: s.urn)
+    constrained = [
+        CaseSchool(s.religious_character, s.region_code, s.easting, s.northing) for s in schools
+    ]
     the_case = _Case(
         schools=schools,
         placed=[
@@ -662,6 +693,9 @@ def rank_candidates(
             continue
         against = by_trust.get(trust.uid, [])
         out = _exclusion(trust, case_urns, against)
+        if out is None and constraints is not None:
+            reach = TrustReach(frozenset(trust.by_faith), trust.regions, trust.coords)
+            out = removed_by(reach, constrained, constraints)
         if out is not None:
             excluded.append(
                 ExcludedTrust(
@@ -688,8 +722,10 @@ def rank_candidates(
         factors=factors,
         total_candidates=len(scored),
         candidates=[_candidate(n, s, the_case) for n, s in enumerate(shown, start=1)],
+        next_cursor=cursor_of(limit) if limit is not None and len(scored) > limit else None,
         total_excluded=len(excluded),
         excluded=excluded if excluded_limit is None else excluded[:excluded_limit],
         not_considered=dict(sorted(not_considered.items())),
         method=METHOD,
+        constraints=None if constraints is None else asdict(constraints),
     )

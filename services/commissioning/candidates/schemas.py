@@ -16,6 +16,9 @@ ExclusionCode = Literal[
     "termination_warning_notice",
     "termination_notice",
     "already_runs_school",
+    "other_religious_character",
+    "other_region",
+    "beyond_max_distance",
 ]
 
 
@@ -35,6 +38,18 @@ class FactorScore(_View):
     counted: bool = Field(description="False when there is no evidence or it does not apply.")
 
 
+class EvidenceCoverage(_View):
+    """One of the case's pillars for one trust: whether a published judgement covers it,
+    and how old it is."""
+
+    pillar: str
+    published: bool
+    descriptor: str | None = None
+    published_on: date | None = None
+    age_days: int | None = Field(default=None, description="Days from publication to as_of.")
+    assessment_id: str | None = None
+
+
 class Candidate(_View):
     """A trust that could take the case's school(s), with why it ranks where it does."""
 
@@ -50,6 +65,10 @@ class Candidate(_View):
     reasons: list[str]
     warnings: list[str] = Field(default_factory=list)
     assessment_ids: list[str]
+    evidence: list[EvidenceCoverage] = Field(
+        default_factory=list,
+        description="Per pillar of the case: a published judgement or none, and its age.",
+    )
 
 
 class ExcludedTrust(_View):
@@ -69,10 +88,21 @@ class CandidateList(_View):
     pillars: list[PillarWeight]
     factors: FactorWeights
     total_candidates: int
-    candidates: list[Candidate]
+    candidates: list[Candidate] = Field(
+        description="One page of the ranking, best first: `limit` (default 10, at most 200)"
+        " candidates from the `cursor`'s rank."
+    )
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last."
+    )
     total_excluded: int
     excluded: list[ExcludedTrust]
     not_considered: dict[str, int] = Field(
         description="Trusts not ranked because they do not take further schools, by kind."
     )
     method: list[str] = Field(description="How the ranking is made, in plain English.")
+    constraints: dict[str, Any] | None = Field(
+        default=None,
+        description="The case's constraints applied (same_religious_character,"
+        " diocese_agreed_otherwise, max_distance_km, same_region).",
+    )

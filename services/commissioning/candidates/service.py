@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from services.commissioning.candidates.constraints import Constraints
 from services.commissioning.candidates.ranking import (
     ActiveIntervention,
     Judgement,
@@ -166,6 +167,7 @@ async def _ranked(
     factors: FactorWeights,
     limit: int | None,
     today: date | None,
+    constraints: Constraints | None = None,
 ) -> tuple[_Memory, tuple[Any, ...], CandidateList]:
     day = today or today_in_england()
     # The checkpoint first: profiles read after it are at least as new, never older.
@@ -181,6 +183,7 @@ async def _ranked(
         limit,
         day,
         interventions,
+        constraints,
     )
     memory = _memories.setdefault(state["database"], _Memory())
     found = memory.results.get(key)
@@ -209,6 +212,7 @@ async def _ranked(
             today=day,
             limit=limit,
             excluded_limit=EXCLUDED_LIMIT,
+            constraints=constraints,
         )
     except BaseException as exc:
         future.set_exception(exc)
@@ -251,9 +255,10 @@ async def candidates_for(
     factors: FactorWeights,
     limit: int | None = DEFAULT_LIMIT,
     today: date | None = None,
+    constraints: Constraints | None = None,
 ) -> CandidateList:
     """The ranked, explained trusts that could take ``urns``; the first ``limit`` (None: all)."""
-    _, _, result = await _ranked(conn, urns, pillars, factors, limit, today)
+    _, _, result = await _ranked(conn, urns, pillars, factors, limit, today, constraints)
     return result
 
 
@@ -265,9 +270,10 @@ async def candidates_json_for(
     factors: FactorWeights,
     limit: int | None = DEFAULT_LIMIT,
     today: date | None = None,
+    constraints: Constraints | None = None,
 ) -> bytes:
     """``candidates_for`` as JSON bytes, encoded once per ranking (for a route to send as is)."""
-    memory, key, result = await _ranked(conn, urns, pillars, factors, limit, today)
+    memory, key, result = await _ranked(conn, urns, pillars, factors, limit, today, constraints)
     entry = memory.results.get(key)
     if entry is not None and entry[1] is not None:
         return entry[1]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
+from services.commissioning.candidates.constraints import DEFAULT_CONSTRAINTS, Constraints
 from services.commissioning.criteria import check_pillars, default_criteria
 from shared.authority.rules import Referral
 from shared.authority.scope import Place
@@ -29,11 +30,15 @@ from shared.contracts.commissioning import (
     AdvisoryBoardScheduled,
     CaseClosed,
     CaseCompleted,
+    CaseConstraintsSet,
     CaseCriteriaSet,
     CaseOpened,
     CaseReferred,
     CaseShortlisted,
     CaseTrigger,
+    DecisionChallenged,
+    DecisionConditionMet,
+    DecisionConditionWaived,
     DecisionOutcome,
     DecisionRecorded,
     FactorWeights,
@@ -41,6 +46,7 @@ from shared.contracts.commissioning import (
     ReferralCapacity,
     ReferralReason,
     SignificantDateChanged,
+    TransferApproved,
 )
 from shared.errors import Conflict, UnprocessableContent
 from shared.eventlog.contracts import EventContract
@@ -107,6 +113,15 @@ class CaseState:
     region_code: str | None = None
     la_codes: tuple[str, ...] = ()
     referral: Referral | None = None
+    # The decision's conditions and each one's status: open, met or waived.
+    conditions: tuple[str, ...] = ()
+    condition_status: tuple[str, ...] = ()
+    # The decision an escalation or challenge reopened: the next decision supersedes it.
+    reopened_decision_id: str | None = None
+    # The standing approval is carried out by a transfer project (authority to proceed).
+    has_project: bool = False
+    # What every candidate must satisfy: the defaults until the case sets its own.
+    constraints: Constraints = DEFAULT_CONSTRAINTS
 
     @property
     def place(self) -> Place:
@@ -137,6 +152,14 @@ def evolve(state: CaseState | None, event: EventContract) -> CaseState:
         return replace(s, pillars=tuple(event.pillars), factors=event.factors, criteria_set=True)
     if isinstance(event, CaseShortlisted):
         return replace(s, shortlist=tuple(event.trust_uids), status="shortlisting")
+    if isinstance(event, CaseConstraintsSet):
+        constraints = Constraints(
+            same_religious_character=event.same_religious_character,
+            diocese_agreed_otherwise=event.diocese_agreed_otherwise,
+            max_distance_km=event.max_distance_km,
+            same_region=event.same_region,
+        )
+        return replace(s, constraints=constraints)
     if isinstance(event, AdvisoryBoardScheduled):
         return replace(s, board_date=event.board_date, status="advisory_board_scheduled")
     if isinstance(event, DecisionRecorded):
@@ -149,6 +172,32 @@ def evolve(state: CaseState | None, event: EventContract) -> CaseState:
             decided_on=event.decided_on,
             trust_uid=event.trust_uid,
             significant_date=event.significant_date,
+            conditions=tuple(event.conditions),
+            condition_status=tuple("open" for _ in event.conditions),
+            reopened_decision_id=None,
+            has_project=False,
+        )
+    if isinstance(event, TransferApproved):
+        return replace(s, has_project=event.needs_authority_to_proceed)
+    if isinstance(event, DecisionConditionMet | DecisionConditionWaived):
+        statuses = list(s.condition_status)
+        statuses[event.condition - 1] = (
+            "met" if isinstance(event, DecisionConditionMet) else "waived"
+        )
+        return replace(s, condition_status=tuple(statuses))
+    if isinstance(event, DecisionChallenged):
+        referral = Referral(
+            to_subject=event.referred_to,
+            capacity=event.capacity,
+            region=event.to_region_code,
+            reason_category="other",
+            referred_on=event.challenged_on,
+        )
+        return replace(
+            s,
+            status="advisory_board_scheduled",
+            referral=referral,
+            reopened_decision_id=event.decision_id,
         )
     if isinstance(event, SignificantDateChanged):
         return replace(s, significant_date=event.significant_date)
@@ -165,7 +214,7 @@ def evolve(state: CaseState | None, event: EventContract) -> CaseState:
         return replace(s, status="completed")
     if isinstance(event, CaseClosed):
         return replace(s, status="closed")
-    # TransferApproved and anything newer change nothing the rules look at.
+    # Anything newer changes nothing the rules look at.
     return s
 
 
@@ -252,6 +301,19 @@ def set_criteria(
         raise UnprocessableContent("Name at least one pillar.")
     check_pillars(pillars)
     return [CaseCriteriaSet(case_id=state.case_id, pillars=list(pillars), factors=factors)]
+
+
+def set_constraints(state: CaseState, cmd: CaseConstraintsSet) -> list[EventContract]:
+    """Change what every candidate must satisfy, before the board sits; the diocese's
+    agreement to another religious character is recorded with where it is found."""
+    refuse_status(state, "have its constraints changed", _BEFORE_BOARD)
+    if cmd.diocese_agreed_otherwise and not cmd.diocese_agreement_reference:
+        raise UnprocessableContent(
+            "The diocese's agreement to a trust of another religious character is recorded"
+            " with where it is found (diocese_agreement_reference).",
+            extra={"errors": [{"loc": ["body", "diocese_agreement_reference"], "msg": "required"}]},
+        )
+    return [cmd]
 
 
 def shortlist(

@@ -1,9 +1,13 @@
 """The decision on a case, pure: who may decide what, and the significant date's rules.
 
-An approval (with or without conditions) names a shortlisted, open trust and a significant
-date that is the 1st of a month and not before the decision; it is written with the
-``TransferApproved`` the registry acts on. A declined, deferred or withdrawn decision gives
-its reason category (DOMAIN.md). Only a case at the advisory board can be decided.
+An approval (with or without conditions) names a shortlisted, open trust, a significant
+date that is the 1st of a month and not before the decision, and the public sector equality
+duty record; it is written with the ``TransferApproved`` the registry acts on. Every
+decision gives coded reasons from the ``decision_reasons`` policy in force and its
+decision maker's grade, which the ``decision_makers`` policy must allow for the outcome (a
+DAO revocation needs a minister). Only a case at the advisory board (or reopened by an
+escalation or challenge) can be decided; a decision after a challenge supersedes the one
+challenged.
 """
 
 from __future__ import annotations
@@ -12,36 +16,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from services.commissioning.decisions.policy import DecisionMakers, DecisionReasons
 from services.commissioning.domain.cases import APPROVALS, CaseState, refuse_status
 from shared.contracts.commissioning import (
     DecisionMakerCapacity,
+    DecisionMakerGrade,
     DecisionOutcome,
     DecisionRecorded,
+    EqualityRecord,
     SignificantDateChanged,
     TransferApproved,
 )
 from shared.errors import Conflict, UnprocessableContent
 from shared.eventlog.contracts import EventContract
 
-# DOMAIN.md: why a board declined, deferred or withdrew.
-DECLINE_REASONS: tuple[str, ...] = (
-    "finance",
-    "performance",
-    "governance",
-    "choice_of_trust",
-    "other",
-)
-DEFER_OR_WITHDRAW_REASONS: tuple[str, ...] = (
-    "additional_information_needed",
-    "awaiting_next_ofsted_report",
-    "performance_concerns",
-    "other",
-)
-_REASONS_FOR: dict[str, tuple[str, ...]] = {
-    "declined": DECLINE_REASONS,
-    "deferred": DEFER_OR_WITHDRAW_REASONS,
-    "withdrawn": DEFER_OR_WITHDRAW_REASONS,
-}
+
+@dataclass(frozen=True, slots=True)
+class DecisionPolicies:
+    """The decision policies in force on the day, with the versions a decision records."""
+
+    reasons: DecisionReasons
+    reasons_version: int
+    makers: DecisionMakers
+    makers_version: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,7 +54,63 @@ class RecordDecision:
     conditions: Sequence[str] = ()
     trust_uid: int | None = None
     significant_date: date | None = None
-    reason_category: str | None = None
+    reason_codes: Sequence[str] = ()
+    decision_maker_grade: DecisionMakerGrade = "regional_director"
+    decision_maker_grade_other: str | None = None
+    equality: EqualityRecord | None = None
+
+
+def record_problems(cmd: RecordDecision, policies: DecisionPolicies) -> list[dict[str, object]]:
+    """Everything wrong with the decision's record (reasons, grade, equality), each naming
+    its field, all at once."""
+    found: list[dict[str, object]] = []
+
+    def problem(loc: list[str | int], msg: str, **extra: object) -> None:
+        found.append({"loc": ["body", *loc], "msg": msg, **extra})
+
+    allowed = policies.reasons.codes(cmd.outcome)
+    if not cmd.reason_codes:
+        problem(
+            ["reason_codes"],
+            f"A {cmd.outcome} decision gives at least one coded reason.",
+            allowed=allowed,
+        )
+    for i, code in enumerate(cmd.reason_codes):
+        if code not in allowed:
+            problem(
+                ["reason_codes", i],
+                f"{code!r} is not a reason for a {cmd.outcome} decision in version"
+                f" {policies.reasons_version} of the decision_reasons policy.",
+                allowed=allowed,
+            )
+    if len(set(cmd.reason_codes)) != len(cmd.reason_codes):
+        problem(["reason_codes"], "A reason code is given twice.")
+    grades = policies.makers.grades(cmd.outcome)
+    if cmd.decision_maker_grade not in grades:
+        problem(
+            ["decision_maker_grade"],
+            f"A {cmd.decision_maker_grade.replace('_', ' ')} may not decide a"
+            f" {cmd.outcome.replace('_', ' ')} outcome (version {policies.makers_version} of"
+            f" the decision_makers policy allows: {', '.join(grades) or 'nobody'}).",
+            allowed=grades,
+        )
+    if (cmd.decision_maker_grade == "other") != bool(cmd.decision_maker_grade_other):
+        problem(
+            ["decision_maker_grade_other"],
+            "The grade is named in decision_maker_grade_other when, and only when, it is other.",
+        )
+    if (cmd.decision_maker_capacity == "minister") != (cmd.decision_maker_grade == "minister"):
+        problem(
+            ["decision_maker_grade"],
+            "A decision in a minister's capacity is a minister's, and only a minister's.",
+        )
+    if cmd.outcome in APPROVALS and cmd.equality is None:
+        problem(
+            ["equality"],
+            "An approval records the public sector equality duty: its likely impact and"
+            " mitigation.",
+        )
+    return found
 
 
 def record_decision(
@@ -67,9 +120,17 @@ def record_decision(
     today: date,
     schools_in_a_trust: bool,
     trust_open: bool,
+    policies: DecisionPolicies,
 ) -> list[EventContract]:
     """The board's decision; an approval also instructs the registry (TransferApproved)."""
     refuse_status(state, "be decided", {"advisory_board_scheduled"})
+    found = record_problems(cmd, policies)
+    if found:
+        raise UnprocessableContent(
+            "The decision's record is incomplete or not allowed: "
+            + " ".join(str(f["msg"]) for f in found),
+            extra={"errors": found},
+        )
     if cmd.decided_on > today:
         raise UnprocessableContent(f"The decision date {cmd.decided_on} is in the future.")
     if cmd.decided_on < state.opened_on:
@@ -91,14 +152,6 @@ def record_decision(
         raise UnprocessableContent("An approval with conditions lists them.")
     if cmd.outcome == "approved" and cmd.conditions:
         raise UnprocessableContent("Conditions make it approved_with_conditions.")
-    allowed = _REASONS_FOR.get(cmd.outcome)
-    if allowed is not None and cmd.reason_category not in allowed:
-        raise UnprocessableContent(
-            f"A {cmd.outcome} decision gives its reason_category, one of: "
-            + ", ".join(allowed)
-            + ".",
-            extra={"allowed_reason_categories": list(allowed)},
-        )
     decision = DecisionRecorded(
         case_id=state.case_id,
         decision_id=cmd.decision_id,
@@ -110,7 +163,13 @@ def record_decision(
         trust_uid=cmd.trust_uid,
         rationale=cmd.rationale,
         significant_date=cmd.significant_date,
-        reason_category=cmd.reason_category,
+        reason_codes=list(cmd.reason_codes),
+        reasons_policy_version=policies.reasons_version,
+        decision_maker_grade=cmd.decision_maker_grade,
+        decision_maker_grade_other=cmd.decision_maker_grade_other,
+        rules_policy_version=policies.makers_version,
+        equality=cmd.equality,
+        supersedes_decision=state.reopened_decision_id,
     )
     if not approved:
         return [decision]
@@ -124,6 +183,7 @@ def record_decision(
             to_trust_uid=cmd.trust_uid,
             significant_date=cmd.significant_date,
             kind="transfer" if schools_in_a_trust else "conversion",
+            needs_authority_to_proceed=True,
         ),
     ]
 
@@ -161,6 +221,12 @@ def change_significant_date(
     """Move an approved transfer's date, with the reason, while it has not happened."""
     refuse_status(state, "have its significant date changed", {"decided"})
     assert state.decision_id and state.decided_on and state.significant_date
+    if state.has_project:
+        raise Conflict(
+            "The approval is carried out by its transfer project: change the date there"
+            f" (POST /projects/{state.decision_id}/significant-date), with a coded reason.",
+            extra={"project_id": state.decision_id},
+        )
     if not reason.strip():
         raise UnprocessableContent("A change of significant date gives its reason.")
     if state.significant_date <= today:

@@ -388,10 +388,21 @@ def _decision_rows(d: DecisionView, trusts: Mapping[int, str]) -> list[SummaryRo
             ("Decision maker", f"{d.decision_maker_name}, {label(d.decision_maker_capacity)}"),
             ("Rationale", d.rationale),
             ("Conditions", "; ".join(d.conditions)),
-            ("Reason", label(d.reason_category)),
+            (
+                "Reasons",
+                ", ".join(label(c) for c in d.record.reason_codes) or label(d.reason_category),
+            ),
+            ("Equality duty", _equality(d)),
             ("Recorded by", d.recorded_by),
         ]
     )
+
+
+def _equality(d: DecisionView) -> str:
+    equality = d.record.equality
+    if not equality:
+        return ""
+    return f"{equality.likely_impact} Mitigation: {equality.mitigation}"
 
 
 @dataclass
@@ -478,7 +489,9 @@ class DecisionForm:
     decision_maker_capacity: str = ""
     rationale: str = ""
     conditions: str = ""
-    reason_category: str = ""
+    reason_codes: str = ""
+    likely_impact: str = ""
+    mitigation: str = ""
     version: int = 0
     errors: FormErrors = field(default_factory=FormErrors)
 
@@ -491,7 +504,9 @@ class DecisionForm:
         "decision_maker_capacity",
         "rationale",
         "conditions",
-        "reason_category",
+        "reason_codes",
+        "likely_impact",
+        "mitigation",
     )
 
     @classmethod
@@ -533,9 +548,14 @@ class DecisionForm:
             out["trust_uid"] = int(self.trust_uid)
         if self.significant_date:
             out["significant_date"] = self.significant_date
-        if self.reason_category:
-            out["reason_category"] = self.reason_category
+        out["reason_codes"] = self.codes()
+        if self.likely_impact or self.mitigation:
+            out["equality"] = {"likely_impact": self.likely_impact, "mitigation": self.mitigation}
         return out
+
+    def codes(self) -> list[str]:
+        """The coded reasons typed, separated by commas or spaces."""
+        return [c for c in self.reason_codes.replace(",", " ").split() if c]
 
     def check_rows(self, base: str, trusts: Mapping[int, str]) -> list[dict[str, Any]]:
         """Check your answers: each answer with a link back to change it."""
@@ -552,7 +572,9 @@ class DecisionForm:
             ("Capacity", label(self.decision_maker_capacity), "decision_maker_capacity"),
             ("Rationale", self.rationale or "Not given", "rationale"),
             ("Conditions", "; ".join(self.body()["conditions"]) or "None", "conditions"),
-            ("Reason", label(self.reason_category) or "None", "reason_category"),
+            ("Reasons", ", ".join(label(c) for c in self.codes()) or "None", "reason_codes"),
+            ("Likely equality impact", self.likely_impact or "Not given", "likely_impact"),
+            ("Mitigation", self.mitigation or "Not given", "mitigation"),
         ]
         return [
             {"key": k, "value": v, "href": f"{base}/decision?change=1#{name}", "field": label(name)}
@@ -575,5 +597,10 @@ class DecisionForm:
         ]
 
 
-DECISION_FIELDS = {name: name for name in DecisionForm.FIELDS}
-DECISION_MEMBERS = {"allowed_reason_categories": "reason_category", "shortlist": "trust_uid"}
+DECISION_FIELDS = {name: name for name in DecisionForm.FIELDS} | {
+    # The API's names for what the form asks as separate answers.
+    "equality": "likely_impact",
+    "decision_maker_grade": "decision_maker_capacity",
+    "decision_maker_grade_other": "decision_maker_capacity",
+}
+DECISION_MEMBERS = {"shortlist": "trust_uid"}

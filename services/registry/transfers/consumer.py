@@ -1,9 +1,14 @@
 """The registry-transfers consumer: commissioning's approved transfers become pending rows.
 
-It reads the ``case`` streams. A ``TransferApproved`` becomes one pending row per school
-and a ``TransferScheduled`` in ``transfer-{decision_id}``; a ``SignificantDateChanged``
+It reads the ``case`` and ``project`` streams. An approval carried out by a transfer project
+(``TransferApproved.needs_authority_to_proceed``) waits for the project's
+``AuthorityToProceedRecorded``, which becomes one pending row per school on the project's
+confirmed date and a ``TransferScheduled`` in ``transfer-{decision_id}``; a
+``ProjectDateChanged`` after it moves the rows still pending. An approval from before
+projects becomes its rows at once, as it always did; a ``SignificantDateChanged``
 moves the rows still pending and says ``TransferScheduled`` again with the new date; a
-``CaseClosed`` cancels the case's pending rows. It never applies a transfer itself: the
+``CaseClosed`` cancels the case's pending rows, and a ``DecisionChallenged`` those of the
+decision challenged (the decision that supersedes it approves its own, if any). It never applies a transfer itself: the
 scheduler does, once this consumer has read every case event before it (so a closure
 already in the log is never overtaken). Rows, events and checkpoint commit together, and a
 NOTIFY at that commit wakes the active scheduler in whichever process it runs.
@@ -18,7 +23,14 @@ from typing import cast
 from services.registry.models import pending_transfers
 from services.registry.transfers.domain import scheduled_event_id
 from shared.contracts import all_contracts
-from shared.contracts.commissioning import CaseClosed, SignificantDateChanged, TransferApproved
+from shared.contracts.commissioning import (
+    AuthorityToProceedRecorded,
+    CaseClosed,
+    DecisionChallenged,
+    ProjectDateChanged,
+    SignificantDateChanged,
+    TransferApproved,
+)
 from shared.contracts.registry import TransferScheduled
 from shared.eventlog.contracts import EventMetadata, EventRegistry
 from shared.eventlog.model import ANY, NewEvent, RecordedEvent
@@ -27,7 +39,7 @@ from shared.eventlog.subscriptions import HandlerContext
 log = logging.getLogger(__name__)
 
 CONSUMER_NAME = "registry-transfers"
-CATEGORIES: frozenset[str] = frozenset({"case"})
+CATEGORIES: frozenset[str] = frozenset({"case", "project"})
 ACTOR = "registry-transfers"
 # Sent in the consumer's transaction when a row became due or changed date.
 WAKE_CHANNEL = "registry_transfers"
@@ -49,6 +61,12 @@ _CANCEL = f"""
 UPDATE {_T} SET status = 'cancelled', outcome_event_id = $2, outcome = 'case_closed',
        updated_at = now()
  WHERE case_id = $1 AND status = 'pending'
+"""
+
+_CANCEL_DECISION = f"""
+UPDATE {_T} SET status = 'cancelled', outcome_event_id = $2, outcome = 'decision_challenged',
+       updated_at = now()
+ WHERE decision_id = $1 AND status = 'pending'
 """
 
 
@@ -77,16 +95,62 @@ class TransfersConsumer:
         for event in events:
             if event.type == TransferApproved.type_name:
                 wake = await self._approved(event, ctx) or wake
+            elif event.type == AuthorityToProceedRecorded.type_name:
+                wake = await self._authorised(event, ctx) or wake
+            elif event.type == ProjectDateChanged.type_name:
+                wake = await self._project_date_changed(event, ctx) or wake
             elif event.type == SignificantDateChanged.type_name:
                 wake = await self._date_changed(event, ctx) or wake
             elif event.type == CaseClosed.type_name:
                 await self._case_closed(event, ctx)
+            elif event.type == DecisionChallenged.type_name:
+                challenged = cast(DecisionChallenged, event.decode(self._contracts))
+                await ctx.conn.execute(_CANCEL_DECISION, challenged.decision_id, event.event_id)
         if wake:
             # Delivered to every listener when this transaction commits, not before.
             await ctx.conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
 
     async def _approved(self, event: RecordedEvent, ctx: HandlerContext) -> bool:
         approved = cast(TransferApproved, event.decode(self._contracts))
+        if approved.needs_authority_to_proceed:
+            return False  # nothing moves until the project's authority to proceed
+        return await self._record(event, ctx, approved, f"approved a {approved.kind}")
+
+    async def _authorised(self, event: RecordedEvent, ctx: HandlerContext) -> bool:
+        authorised = cast(AuthorityToProceedRecorded, event.decode(self._contracts))
+        return await self._record(
+            event, ctx, authorised, f"has authority to proceed with a {authorised.kind}"
+        )
+
+    async def _project_date_changed(self, event: RecordedEvent, ctx: HandlerContext) -> bool:
+        changed = cast(ProjectDateChanged, event.decode(self._contracts))
+        rows = await ctx.conn.fetch(_RESCHEDULE, changed.project_id, changed.significant_date)
+        if not rows:
+            return False  # before authority to proceed, or settled: nothing pending to move
+        await self._schedule(
+            ctx,
+            event,
+            TransferScheduled(
+                decision_id=changed.project_id,
+                case_id=rows[0]["case_id"],
+                urns=sorted(r["urn"] for r in rows),
+                to_trust_uid=rows[0]["to_trust_uid"],
+                significant_date=changed.significant_date,
+            ),
+            event.meta.correlation_id or rows[0]["correlation_id"],
+            f"Project {changed.project_id}'s significant date moved from"
+            f" {changed.previous_date} to {changed.significant_date}"
+            f" ({changed.reason_code}): {changed.reason}",
+        )
+        return True
+
+    async def _record(
+        self,
+        event: RecordedEvent,
+        ctx: HandlerContext,
+        approved: TransferApproved | AuthorityToProceedRecorded,
+        what: str,
+    ) -> bool:
         correlation = event.meta.correlation_id
         await ctx.conn.execute(
             _RECORD,
@@ -110,8 +174,8 @@ class TransfersConsumer:
                 significant_date=approved.significant_date,
             ),
             correlation,
-            f"Commissioning decision {approved.decision_id} (case {approved.case_id}) approved"
-            f" a {approved.kind} on {approved.significant_date}",
+            f"Commissioning decision {approved.decision_id} (case {approved.case_id}) {what}"
+            f" on {approved.significant_date}",
         )
         return True
 

@@ -39,11 +39,12 @@ SELECT decision_id, urn, case_id FROM {pending_transfers.name}
 # Of these cases, those whose stream holds a committed event the consumer has not handled
 # yet (all of them before it first ran): a due row of such a case may be about to be
 # cancelled or moved by an event already in the log (after a replay, say), so it waits.
+# The same for the decisions' project streams (a date change there moves the rows).
 _UNREAD_CASES = """
-SELECT c.case_id FROM unnest($2::text[]) AS c(case_id)
+SELECT c.case_id FROM unnest($2::text[], $3::text[]) AS c(case_id, decision_id)
  WHERE NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.name = $1)
     OR EXISTS (SELECT 1 FROM events e JOIN subscriptions s ON s.name = $1
-                WHERE e.stream_id = 'case-' || c.case_id
+                WHERE e.stream_id IN ('case-' || c.case_id, 'project-' || c.decision_id)
                   AND (e.era, e.tx_id, e.position) > (s.era, s.tx_id, s.position))
 """
 
@@ -100,10 +101,15 @@ class TransferScheduler:
             keys = await self.store.pool.fetch(_DUE, today, self.batch_size)
             if not keys:
                 return retry
-            cases = sorted({k["case_id"] for k in keys})
+            pairs = sorted({(k["case_id"], k["decision_id"]) for k in keys})
             unread = {
                 r["case_id"]
-                for r in await self.store.pool.fetch(_UNREAD_CASES, CONSUMER_NAME, cases)
+                for r in await self.store.pool.fetch(
+                    _UNREAD_CASES,
+                    CONSUMER_NAME,
+                    [c for c, _ in pairs],
+                    [d for _, d in pairs],
+                )
             }
             progressed = False
             for key in keys:
