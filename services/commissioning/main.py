@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.commissioning import api, delegations_api, interventions_api
+from services.commissioning import api
 from services.commissioning.area_plans.api import router as area_plan_router
 from services.commissioning.candidates.constraints_api import router as constraints_router
 from services.commissioning.candidates.service import keep_warm
 from services.commissioning.deadlines import api as deadlines_api
 from services.commissioning.decisions.api import router as decision_record_router
+from services.commissioning.delegations import api as delegations_api
+from services.commissioning.interventions import api as interventions_api
 from services.commissioning.knowledge import knowledge_projection
 from services.commissioning.policy_book import POLICIES as POLICIES
 from services.commissioning.projections import cases_projection

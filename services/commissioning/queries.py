@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 
 from services.commissioning.decisions.schemas import DecisionRecordView
+from services.commissioning.interventions.schemas import InterventionPage, InterventionView
 from services.commissioning.schemas import (
     AuditTrail,
     CaseAuditEntry,
@@ -25,8 +26,6 @@ from services.commissioning.schemas import (
     CaseView,
     Criteria,
     DecisionView,
-    InterventionPage,
-    InterventionView,
     TransferProgress,
 )
 from shared.authority.scope import Scope

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import ConfigDict, Field
 
 from services.commissioning.decisions.schemas import (
     ChallengeView,
@@ -18,16 +18,11 @@ from shared.contracts.commissioning import (
     DecisionMakerCapacity,
     DecisionMakerGrade,
     DecisionOutcome,
-    DelegationId,
     FactorWeights,
-    InterventionId,
-    InterventionKind,
-    InterventionStatus,
     PillarWeight,
     ReferralCapacity,
     ReferralReason,
     RegionCode,
-    StepName,
     Subject,
 )
 from shared.contracts.identifiers import Key
@@ -45,20 +40,12 @@ from shared.http.fields import (
     StrictUrn,
     Title,
 )
-
-
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class _View(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+from shared.http.models import RequestModel, ViewModel
 
 # ------------------------------------------------------------------- requests
 
 
-class CaseOpening(_Request):
+class CaseOpening(RequestModel):
     """A case to open for one school or a group of schools."""
 
     model_config = ConfigDict(
@@ -81,7 +68,7 @@ class PillarChoice(PillarWeight):
     themes: list[Key] = Field(default_factory=list, max_length=THEMES_MAX)
 
 
-class CriteriaChange(_Request):
+class CriteriaChange(RequestModel):
     """The pillars (with weights and, optionally, themes) and factor weights that matter."""
 
     model_config = ConfigDict(
@@ -104,7 +91,7 @@ class CriteriaChange(_Request):
     factors: FactorWeights = FactorWeights()
 
 
-class ShortlistChoice(_Request):
+class ShortlistChoice(RequestModel):
     """The trusts put forward to the advisory board, chosen from the ranked candidates."""
 
     model_config = ConfigDict(
@@ -114,7 +101,7 @@ class ShortlistChoice(_Request):
     trust_uids: list[StrictGroupUid] = Field(min_length=1, max_length=20)
 
 
-class BoardScheduling(_Request):
+class BoardScheduling(RequestModel):
     """When the advisory board sits on this case."""
 
     model_config = ConfigDict(
@@ -124,7 +111,7 @@ class BoardScheduling(_Request):
     board_date: IsoDate
 
 
-class DecisionRecording(_Request):
+class DecisionRecording(RequestModel):
     """The decision maker's decision."""
 
     model_config = ConfigDict(
@@ -178,7 +165,7 @@ class DecisionRecording(_Request):
     )
 
 
-class SignificantDateChange(_Request):
+class SignificantDateChange(RequestModel):
     """A new significant date for the approved transfer, and why it moved."""
 
     model_config = ConfigDict(
@@ -197,7 +184,7 @@ class SignificantDateChange(_Request):
     reason: Reason
 
 
-class CaseClosing(_Request):
+class CaseClosing(RequestModel):
     """Why the case is closed."""
 
     model_config = ConfigDict(
@@ -210,49 +197,7 @@ class CaseClosing(_Request):
     reason: Reason
 
 
-class InterventionIssuing(_Request):
-    """A notice against a trust, or against one of its academies (``urn``)."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "kind": "termination_warning_notice",
-                    "trust_uid": 2044,
-                    "urn": 100001,
-                    "grounds": "Inadequate with no sign of improvement.",
-                }
-            ]
-        },
-    )
-
-    kind: InterventionKind
-    trust_uid: StrictGroupUid
-    urn: StrictUrn | None = None
-    issued_on: IsoDate | None = Field(default=None, description="Today when absent.")
-    status: Literal["preparing", "issued"] = "issued"
-    grounds: Rationale
-    conditions: list[Paragraph] = Field(default_factory=list, max_length=CONDITIONS_MAX)
-    escalated_from: InterventionId | None = None
-    published: StrictBool = True
-
-
-class InterventionStatusChange(_Request):
-    """A new status for an intervention, from a date."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"status": "progress_on_track", "effective_on": "2026-12-01"}]
-        },
-    )
-
-    status: InterventionStatus
-    effective_on: IsoDate | None = Field(default=None, description="Today when absent.")
-
-
-class CaseReferral(_Request):
+class CaseReferral(RequestModel):
     """Refer the decision to another region's director, or to a minister, and why."""
 
     model_config = ConfigDict(
@@ -281,47 +226,10 @@ class CaseReferral(_Request):
     reason: Reason
 
 
-class DelegationGranting(_Request):
-    """Delegate a step in a region to a named person for a period."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "step": "commissioning.cases.decide",
-                    "region_code": "H",
-                    "delegate": "deputy.london",
-                    "starts_on": "2026-12-21",
-                    "ends_on": "2027-01-08",
-                    "reason": "Annual leave over the winter break.",
-                }
-            ]
-        },
-    )
-
-    step: StepName = Field(description="A delegable step of the authority table.")
-    region_code: RegionCode
-    delegate: Subject = Field(description="The deputy, as their token names them (`sub`).")
-    starts_on: IsoDate
-    ends_on: IsoDate = Field(description="The last day it is in force.")
-    reason: Reason
-
-
-class DelegationRevoking(_Request):
-    """Why a delegation ends early."""
-
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"reason": "Back from leave early."}]}
-    )
-
-    reason: Reason
-
-
 # ------------------------------------------------------------------- responses
 
 
-class Written(_View):
+class Written(ViewModel):
     """Where a write landed: the id and the stream version it is now at (also the ETag)."""
 
     id: str
@@ -332,14 +240,7 @@ class CaseOpenedView(Written):
     """A new case."""
 
 
-class InterventionIssuedView(_View):
-    """A new intervention and, for a termination notice against an academy, its new case."""
-
-    intervention_id: str
-    rebrokerage_case_id: str | None = None
-
-
-class Criteria(_View):
+class Criteria(ViewModel):
     """The criteria a case weighs: the ones set, or its trigger's defaults."""
 
     pillars: list[PillarWeight]
@@ -347,7 +248,7 @@ class Criteria(_View):
     defaults: bool = Field(description="True while the case uses its trigger's defaults.")
 
 
-class DateChange(_View):
+class DateChange(ViewModel):
     """One change of significant date."""
 
     previous_date: date
@@ -357,7 +258,7 @@ class DateChange(_View):
     recorded_at: datetime
 
 
-class DecisionView(_View):
+class DecisionView(ViewModel):
     """A decision as recorded."""
 
     decision_id: str
@@ -381,7 +282,7 @@ class DecisionView(_View):
     )
 
 
-class TransferRejection(_View):
+class TransferRejection(ViewModel):
     """The registry could not move one school."""
 
     urn: int
@@ -393,7 +294,7 @@ class TransferRejection(_View):
     recorded_at: datetime
 
 
-class TransferProgress(_View):
+class TransferProgress(ViewModel):
     """The approved transfer as the registry carries it out."""
 
     kind: Literal["transfer", "conversion"] | None
@@ -403,7 +304,7 @@ class TransferProgress(_View):
     rejections: list[TransferRejection]
 
 
-class CaseSummary(_View):
+class CaseSummary(ViewModel):
     """A case in a list."""
 
     case_id: str
@@ -419,7 +320,7 @@ class CaseSummary(_View):
     significant_date: date | None
 
 
-class ReferralView(_View):
+class ReferralView(ViewModel):
     """Whom a case's decision was referred to, and why: they alone may decide it."""
 
     capacity: ReferralCapacity
@@ -451,85 +352,14 @@ class CaseView(CaseSummary):
     version: int
 
 
-class CasePage(_View):
+class CasePage(ViewModel):
     """Cases, newest first."""
 
     items: list[CaseSummary]
     next_cursor: str | None
 
 
-class StatusEntry(_View):
-    """One status an intervention has had."""
-
-    status: InterventionStatus
-    effective_on: date
-    actor: str
-    reason: str | None
-    recorded_at: datetime
-
-
-class InterventionView(_View):
-    """An intervention and its statuses."""
-
-    intervention_id: str
-    kind: InterventionKind
-    trust_uid: int
-    urn: int | None
-    status: InterventionStatus
-    active: bool
-    issued_on: date
-    response_due_on: date | None
-    grounds: str
-    conditions: list[str]
-    escalated_from: str | None
-    published: bool
-    rebrokerage_case_id: str | None
-    history: list[StatusEntry]
-    issued_by: str
-    version: int
-
-
-class DelegationUse(_View):
-    """A case on which the delegate took the step under the delegation."""
-
-    case_id: str
-    used_on: date
-
-
-class DelegationView(_View):
-    """A delegation: what, where, to whom, by whom, for how long, and what was done under it."""
-
-    delegation_id: DelegationId
-    step: str
-    region_code: str
-    delegate: str
-    grantor: str
-    grantor_roles: list[str]
-    grantor_scopes: list[str]
-    starts_on: date
-    ends_on: date
-    reason: str
-    revoked_on: date | None
-    revocation_reason: str | None
-    in_force_today: bool
-    uses: list[DelegationUse]
-    version: int
-
-
-class DelegationPage(_View):
-    """Delegations, newest first by start."""
-
-    items: list[DelegationView]
-
-
-class InterventionPage(_View):
-    """Interventions, newest first."""
-
-    items: list[InterventionView]
-    next_cursor: str | None
-
-
-class CaseAuditEntry(_View):
+class CaseAuditEntry(ViewModel):
     """One event in a case's trail, across services."""
 
     position: int
@@ -558,7 +388,7 @@ class CaseAuditEntry(_View):
     data: dict[str, Any]
 
 
-class AuditTrail(_View):
+class AuditTrail(ViewModel):
     """Everything that happened to a case and because of it, in log order."""
 
     case_id: str

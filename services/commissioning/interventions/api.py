@@ -14,6 +14,13 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from services.commissioning import authority, handlers, queries
 from services.commissioning.domain.interventions import IssueIntervention
+from services.commissioning.interventions.schemas import (
+    InterventionIssuedView,
+    InterventionIssuing,
+    InterventionPage,
+    InterventionStatusChange,
+    InterventionView,
+)
 from services.commissioning.queries import Visibility
 from services.commissioning.routing import (
     ChangeNoticeStatus,
@@ -24,14 +31,7 @@ from services.commissioning.routing import (
     Within,
     written,
 )
-from services.commissioning.schemas import (
-    InterventionIssuedView,
-    InterventionIssuing,
-    InterventionPage,
-    InterventionStatusChange,
-    InterventionView,
-    Written,
-)
+from services.commissioning.schemas import Written
 from shared.contracts.commissioning import InterventionKind, InterventionStatus
 from shared.eventlog.unit import UnitOfWork
 from shared.http.deps import PoolDep, TodayDep

@@ -15,16 +15,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from services.commissioning import authority, handlers
-from services.commissioning.domain.delegations import DelegationState, GrantDelegation
-from services.commissioning.routing import Delegate, DelegationReader, RevokeDelegation, written
-from services.commissioning.schemas import (
+from services.commissioning.delegations.schemas import (
     DelegationGranting,
     DelegationPage,
     DelegationRevoking,
     DelegationUse,
     DelegationView,
-    Written,
 )
+from services.commissioning.domain.delegations import DelegationState, GrantDelegation
+from services.commissioning.routing import Delegate, DelegationReader, RevokeDelegation, written
+from services.commissioning.schemas import Written
 from shared.app import StoreDep
 from shared.authority.acting import Acting
 from shared.authority.rules import OutOfScope

@@ -1,0 +1,1 @@
+"""Notices against trusts and their academies: issued, moved along, escalated."""
