@@ -25,15 +25,12 @@ from shared.http.fields import (
     StrictGroupUid,
     VersionNumber,
 )
+from shared.http.models import RequestModel
 
 # What a person records by hand; "indicators" evidence comes only from the snapshot route.
 ManualEvidenceKind = Literal[
     "ofsted", "financial_accounts", "gias_data", "visit", "self_evaluation", "other"
 ]
-
-
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # --------------------------------------------------------------------------- frameworks
@@ -72,7 +69,7 @@ class FrameworkList(BaseModel):
 # --------------------------------------------------------------------------- assessments
 
 
-class StartRequest(_Request):
+class StartRequest(RequestModel):
     """Begin assessing a trust against a framework (its latest version unless one is named)."""
 
     model_config = ConfigDict(
@@ -94,7 +91,7 @@ class StartRequest(_Request):
     purpose: Paragraph | None = None
 
 
-class EvidenceRequest(_Request):
+class EvidenceRequest(RequestModel):
     """One item of evidence against a pillar (and optionally one of its themes)."""
 
     model_config = ConfigDict(
@@ -123,7 +120,7 @@ class EvidenceRequest(_Request):
     metric: Metric | None = None
 
 
-class IndicatorsEvidenceRequest(_Request):
+class IndicatorsEvidenceRequest(RequestModel):
     """Which pillar (and theme) the trust's indicators snapshot is evidence for."""
 
     model_config = ConfigDict(
@@ -134,7 +131,7 @@ class IndicatorsEvidenceRequest(_Request):
     theme: Key | None = None
 
 
-class JudgementRequest(_Request):
+class JudgementRequest(RequestModel):
     """A pillar judgement on the descriptor scale, with its rationale.
 
     Without ``evidence_ids`` it rests on every evidence item recorded on the pillar so far.
@@ -158,7 +155,7 @@ class JudgementRequest(_Request):
     evidence_ids: list[EvidenceId] | None = Field(default=None, min_length=1, max_length=200)
 
 
-class ModerationRequest(_Request):
+class ModerationRequest(RequestModel):
     """Approve, or return for changes (comments required)."""
 
     model_config = ConfigDict(

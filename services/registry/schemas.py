@@ -11,16 +11,13 @@ from shared.contracts.feeds import RejectedRow
 from shared.contracts.identifiers import LaCode
 from shared.contracts.registry import SchoolDetails, TrustDetails, TrustType
 from shared.http.fields import IsoDate, Name, Postcode, StrictGroupUid, Town
+from shared.http.models import ViewModel
 
 CoverageBy = Literal["la", "region", "area"]
 AreaKind = Literal["la", "district"]
 
 
-class _View(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class TrustRef(_View):
+class TrustRef(ViewModel):
     """The trust running a school, and since when."""
 
     uid: int
@@ -29,7 +26,7 @@ class TrustRef(_View):
     join_reason: str | None
 
 
-class SchoolSummary(_View):
+class SchoolSummary(ViewModel):
     """A school in a list."""
 
     urn: int
@@ -46,14 +43,14 @@ class SchoolSummary(_View):
     trust: TrustRef | None
 
 
-class SchoolPage(_View):
+class SchoolPage(ViewModel):
     """One page of schools in URN order; pass ``next_cursor`` back for the next."""
 
     items: list[SchoolSummary]
     next_cursor: str | None
 
 
-class OfstedSummary(_View):
+class OfstedSummary(ViewModel):
     """An Ofsted inspection in its own era's terms: a single grade (to August 2024), key
     judgements with no overall grade (September 2024 to 9 November 2025), a report card
     (from 10 November 2025), or an ungraded inspection's outcome."""
@@ -88,7 +85,7 @@ class OfstedSummary(_View):
     )
 
 
-class SchoolView(_View):
+class SchoolView(ViewModel):
     """A school now, or as it was on ``as_of``."""
 
     urn: int
@@ -106,7 +103,7 @@ class SchoolView(_View):
     version: int = Field(description="The last version of the school's stream applied.")
 
 
-class MembershipView(_View):
+class MembershipView(ViewModel):
     """A spell of a trust running a school: from ``from_date`` up to, not including, ``to_date``."""
 
     trust_uid: int
@@ -118,7 +115,7 @@ class MembershipView(_View):
     decision_reference: str | None
 
 
-class HistoryEntry(_View):
+class HistoryEntry(ViewModel):
     """One event in a school's stream, with a short summary."""
 
     position: int
@@ -129,7 +126,7 @@ class HistoryEntry(_View):
     summary: dict[str, Any]
 
 
-class SchoolHistory(_View):
+class SchoolHistory(ViewModel):
     """A school's trust membership timeline and every event of its stream, oldest first."""
 
     urn: int
@@ -137,7 +134,7 @@ class SchoolHistory(_View):
     events: list[HistoryEntry]
 
 
-class TrustSummary(_View):
+class TrustSummary(ViewModel):
     """An academy trust in a list."""
 
     uid: int
@@ -149,14 +146,14 @@ class TrustSummary(_View):
     school_count: int = Field(description="Schools the trust runs now.")
 
 
-class TrustPage(_View):
+class TrustPage(ViewModel):
     """One page of trusts in UID order; pass ``next_cursor`` back for the next."""
 
     items: list[TrustSummary]
     next_cursor: str | None
 
 
-class AreaCount(_View):
+class AreaCount(ViewModel):
     """A local authority or region and how many of the trust's schools are in it."""
 
     code: str | None
@@ -164,7 +161,7 @@ class AreaCount(_View):
     school_count: int
 
 
-class TrustView(_View):
+class TrustView(ViewModel):
     """An academy trust with the schools it runs now, summed up."""
 
     uid: int
@@ -179,7 +176,7 @@ class TrustView(_View):
     version: int
 
 
-class TrustSchool(_View):
+class TrustSchool(ViewModel):
     """A school a trust ran on the date asked about, with its details as of that date."""
 
     urn: int
@@ -194,7 +191,7 @@ class TrustSchool(_View):
     left_on: date | None
 
 
-class TrustSchoolPage(_View):
+class TrustSchoolPage(ViewModel):
     """One page of a trust's schools on ``as_of`` in URN order."""
 
     uid: int
@@ -203,7 +200,7 @@ class TrustSchoolPage(_View):
     next_cursor: str | None
 
 
-class CoverageGroup(_View):
+class CoverageGroup(ViewModel):
     """Open schools and their pupils in an LA, region or area: in a trust versus not."""
 
     code: str | None = Field(
@@ -219,7 +216,7 @@ class CoverageGroup(_View):
     share_pupils_in_trust: float = Field(ge=0, le=1)
 
 
-class TrustSizeBucket(_View):
+class TrustSizeBucket(ViewModel):
     """How many trusts run between ``min_schools`` and ``max_schools`` open schools."""
 
     bucket: str
@@ -229,7 +226,7 @@ class TrustSizeBucket(_View):
     schools: int
 
 
-class Coverage(_View):
+class Coverage(ViewModel):
     """Progress to every school in a trust: per group, in total, and trust sizes."""
 
     by: CoverageBy
@@ -255,7 +252,7 @@ _AREA_EXAMPLE: dict[str, Any] = {
 }
 
 
-class AreaView(_View):
+class AreaView(ViewModel):
     """An area commissioning plans by, with its open schools and pupils in trusts now."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [_AREA_EXAMPLE]})
@@ -278,7 +275,7 @@ class AreaView(_View):
     share_pupils_in_trust: float = Field(ge=0, le=1)
 
 
-class AreaList(_View):
+class AreaList(ViewModel):
     """Every area, in name order: the 55 EIAs and the six district priority areas."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_AREA_EXAMPLE]}]})
