@@ -155,8 +155,6 @@ async def test_a_populated_database_upgrades_with_nothing_lost(
             "stream_owners",
             "idempotency_keys",
             "registry_gias_fingerprints",
-            # Transfer projects' read model, new and empty (0016).
-            "commissioning_projects",
         )
         dropped = ("subscriptions", "registry_imports")
         moved = {t: n for t, n in after.items() if t not in later}
