@@ -28,12 +28,8 @@ from services.commissioning.knowledge import school_facts, trust_fact
 from services.commissioning.projects import handlers as projects
 from shared.authority.acting import acting_of, authorize
 from shared.authority.scope import Place
-from shared.contracts.commissioning import (
-    CaseTrigger,
-    FactorWeights,
-    InterventionStatus,
-    PillarWeight,
-)
+from shared.contracts.commissioning import CaseTrigger, FactorWeights, PillarWeight
+from shared.contracts.interventions import InterventionStatus
 from shared.errors import NotFound
 from shared.eventlog.contracts import EventContract
 from shared.eventlog.model import NO_STREAM, ExpectedVersion, RecordedEvent

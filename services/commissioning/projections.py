@@ -31,11 +31,10 @@ from shared.contracts.commissioning import (
     DecisionConditionMet,
     DecisionConditionWaived,
     DecisionRecorded,
-    InterventionIssued,
-    InterventionStatusChanged,
     SignificantDateChanged,
     TransferApproved,
 )
+from shared.contracts.interventions import InterventionIssued, InterventionStatusChanged
 from shared.eventlog.model import RecordedEvent
 from shared.eventlog.projection import Handlers, Projection
 from shared.eventlog.subscriptions import HandlerContext

@@ -22,10 +22,8 @@ from shared.contracts.commissioning import (
     PillarWeight,
     ReferralCapacity,
     ReferralReason,
-    RegionCode,
-    Subject,
 )
-from shared.contracts.identifiers import Key
+from shared.contracts.identifiers import Key, RegionCode, Subject
 from shared.http.fields import (
     CONDITIONS_MAX,
     PILLARS_MAX,

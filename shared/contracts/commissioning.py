@@ -16,15 +16,47 @@ the law asks for, not just who typed it in.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, model_validator
+from pydantic import Field, StrictFloat, model_validator
 
-from shared.contracts.identifiers import GroupUid, Key, Urn
+from shared.contracts import delegations, interventions, projects
+from shared.contracts.delegations import DelegationGranted, DelegationRevoked, DelegationUsed
+from shared.contracts.identifiers import (
+    CaseId,
+    DecisionId,
+    GroupUid,
+    Key,
+    RegionCode,
+    Subject,
+    Urn,
+)
+from shared.contracts.interventions import (
+    InterventionId,
+    InterventionIssued,
+    InterventionStatusChanged,
+    SchoolInterventionOpened,
+    SchoolInterventionStepTaken,
+)
 from shared.contracts.policy import PolicyVersionFields, policy_category
+from shared.contracts.projects import (
+    AuthorityToProceedRecorded,
+    ProjectDateChanged,
+    ProjectDateConfirmed,
+    ProjectHandedOver,
+    ProjectOpened,
+    ProjectTaskCompleted,
+    TransferDateConfirmed,
+)
+from shared.contracts.values import Value
 from shared.eventlog.contracts import EventContract, EventRegistry
 
 contracts = EventRegistry()
+# Transfer projects', interventions' and delegations' events are commissioning's too,
+# declared in modules of their own.
+contracts.merge(projects.contracts)
+contracts.merge(interventions.contracts)
+contracts.merge(delegations.contracts)
 
 # The stream categories only commissioning appends to (see shared/ownership.py).
 STREAM_CATEGORIES: frozenset[str] = frozenset(
@@ -38,16 +70,6 @@ STREAM_CATEGORIES: frozenset[str] = frozenset(
     }
 )
 
-CaseId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
-DecisionId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
-InterventionId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
-DelegationId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
-RegionCode = Annotated[str, Field(pattern=r"^[A-Z]$", description="GOR region code, e.g. H")]
-# A person as a token names them (its ``sub``): whom a case is referred or a step delegated to.
-Subject = Annotated[str, Field(min_length=1, max_length=200)]
-StepName = Annotated[
-    str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,3}$", max_length=120)
-]
 # Bounded like the registry's: read models store UIDs as PostgreSQL integers, and a larger
 # UID in the log would stop each projection that meets it, for good.
 
@@ -83,34 +105,14 @@ DecisionMakerGrade = Literal[
 ]
 # Who a decided case is escalated or challenged to: as a referral, to a named person.
 ChallengeKind = Literal["escalation", "challenge"]
-InterventionKind = Literal[
-    "nti_warning_letter", "notice_to_improve", "termination_warning_notice", "termination_notice"
-]
-InterventionStatus = Literal[
-    "preparing",
-    "issued",
-    "progress_on_track",
-    "evidence_of_non_compliance",
-    "serious_breaches",
-    "submission_to_lift",
-    "lifted",
-    "closed",
-    "cancelled",
-]
 # Who a case may be referred to, away from its own region's director (DOMAIN.md).
 ReferralCapacity = Literal["another_regional_director", "minister"]
 ReferralReason = Literal["conflict_of_interest", "cross_border", "ministerial_interest", "other"]
-# An intervention in one of these statuses no longer counts against its trust.
-INACTIVE_INTERVENTION_STATUSES: frozenset[str] = frozenset({"lifted", "closed", "cancelled"})
-
-
-class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 # Weights are strict floats: JSON true is not a weight of 1. Stored events are unaffected:
 # the log wrote them from these models' own dumps, so their weights are numbers already.
-class PillarWeight(_Value):
+class PillarWeight(Value):
     """How much one pillar (optionally narrowed to some themes) counts in this case."""
 
     pillar: Key
@@ -118,14 +120,14 @@ class PillarWeight(_Value):
     themes: list[Key] = Field(default_factory=list)
 
 
-class EqualityRecord(_Value):
+class EqualityRecord(Value):
     """The public sector equality duty, as the decision considered it."""
 
     likely_impact: str = Field(min_length=1, max_length=4000)
     mitigation: str = Field(min_length=1, max_length=4000)
 
 
-class FactorWeights(_Value):
+class FactorWeights(Value):
     """How much each non-pillar factor of the shortlist counts; 0 leaves it out."""
 
     capacity: StrictFloat = Field(default=1.0, ge=0, le=10)
@@ -377,260 +379,7 @@ class CaseReferred(EventContract):
         return self
 
 
-# --------------------------------------------------------------------------- delegations
-
-
-@contracts.register
-class DelegationGranted(EventContract):
-    """A step (a kind of decision) delegated in a region to a named person for a period.
-
-    The grantor's roles and scopes are kept with it: the delegation stands only while the
-    authority table in force would let them take the step there themselves.
-    """
-
-    type_name = "commissioning.DelegationGranted"
-    delegation_id: DelegationId
-    step: StepName
-    region_code: RegionCode
-    delegate: Subject
-    grantor: Subject
-    grantor_roles: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(max_length=20)
-    grantor_scopes: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(max_length=300)
-    starts_on: date
-    ends_on: date
-    reason: str = Field(min_length=1, max_length=4000)
-
-    @model_validator(mode="after")
-    def _period(self) -> DelegationGranted:
-        if self.ends_on < self.starts_on:
-            raise ValueError("a delegation ends on or after the day it starts")
-        return self
-
-
-@contracts.register
-class DelegationUsed(EventContract):
-    """A delegate took a delegated step on a case under this delegation, appended with the
-    step itself, so a revocation and a use cannot cross unseen."""
-
-    type_name = "commissioning.DelegationUsed"
-    delegation_id: DelegationId
-    step: StepName
-    case_id: CaseId
-    used_on: date
-
-
-@contracts.register
-class DelegationRevoked(EventContract):
-    """A delegation ended before its time; it is not in force from the day it is revoked."""
-
-    type_name = "commissioning.DelegationRevoked"
-    delegation_id: DelegationId
-    revoked_on: date
-    reason: str = Field(min_length=1, max_length=4000)
-
-
-# --------------------------------------------------------------------------- interventions
-
-
-@contracts.register
-class InterventionIssued(EventContract):
-    """A notice or letter against a trust, or against one of its academies."""
-
-    type_name = "commissioning.InterventionIssued"
-    intervention_id: InterventionId
-    kind: InterventionKind
-    trust_uid: GroupUid
-    urn: Urn | None = None
-    status: InterventionStatus
-    issued_on: date
-    grounds: str = Field(min_length=1, max_length=8000)
-    conditions: list[str] = Field(default_factory=list)
-    # A termination warning notice gives the trust 15 working days to respond.
-    response_due_on: date | None = None
-    escalated_from: InterventionId | None = None
-    published: bool = True
-
-
-@contracts.register
-class InterventionStatusChanged(EventContract):
-    """An intervention moved to a new status."""
-
-    type_name = "commissioning.InterventionStatusChanged"
-    intervention_id: InterventionId
-    trust_uid: GroupUid
-    previous_status: InterventionStatus
-    status: InterventionStatus
-    effective_on: date
-    # Set when a termination warning notice prepared earlier is issued: its 15 working days
-    # run from the day it is issued, not the day it was prepared.
-    response_due_on: date | None = None
-
-
-# ------------------------------------------------------------ school interventions
-# Stream ``school_intervention-{intervention_id}``. The steps are the ``intervention``
-# policy's data (a change in the law is a new policy version, not a new event type), so one
-# contract records every step, with the version it followed.
-
-SchoolKind = Literal["maintained", "academy", "trust"]
-# As the registry records Ofsted's categories ("serious weaknesses" reads as the latter).
-CategoryOfConcern = Literal["special_measures", "requires_significant_improvement"]
-PolicyCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
-EvidenceRef = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-@contracts.register
-class SchoolInterventionOpened(EventContract):
-    """A case team began intervention in a school (or trust) in a category of concern,
-    on the pathway the policy version in force gives its category and kind."""
-
-    type_name = "commissioning.SchoolInterventionOpened"
-    intervention_id: InterventionId
-    urn: Urn
-    trust_uid: GroupUid | None = None
-    school_kind: SchoolKind
-    category_of_concern: CategoryOfConcern
-    inspection_start: date | None = None
-    opened_on: date
-    policy_version: int = Field(ge=1)
-    reason: str = Field(min_length=1, max_length=4000)
-    evidence_ids: list[EvidenceRef] = Field(default_factory=list, max_length=50)
-
-
-@contracts.register
-class SchoolInterventionStepTaken(EventContract):
-    """A step of the pathway was decided: by whom, at what grade, why, on what evidence,
-    under which policy version; with what the step carries (a coded reason, a RISE window,
-    an outcome, a notice's response date, the case it opened)."""
-
-    type_name = "commissioning.SchoolInterventionStepTaken"
-    intervention_id: InterventionId
-    urn: Urn
-    step: PolicyCode
-    policy_version: int = Field(ge=1)
-    decided_on: date
-    decided_by: str = Field(min_length=1, max_length=200)
-    decider_grade: PolicyCode
-    reason: str = Field(min_length=1, max_length=4000)
-    evidence_ids: list[EvidenceRef] = Field(default_factory=list, max_length=50)
-    reason_code: PolicyCode | None = None
-    reason_text: str | None = Field(default=None, max_length=4000)
-    outcome: PolicyCode | None = None
-    rise_adviser: str | None = Field(default=None, max_length=200)
-    rise_supporting_organisation: str | None = Field(default=None, max_length=300)
-    rise_window_start: date | None = None
-    rise_window_end: date | None = None
-    response_due_on: date | None = None
-    case_id: CaseId | None = None
-
-
 # --------------------------------------------------------------------------- policy
-
-
-# --------------------------------------------------------------------------- projects
-
-ProjectId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="the approval's id")]
-ProjectType = Literal["academy_transfer", "conversion", "form_a_new_trust", "trust_merger"]
-
-
-class ProjectTask(_Value):
-    """One task of a project's list, from its type's template."""
-
-    key: Key
-    title: str = Field(min_length=1, max_length=300)
-    mandatory: StrictBool
-
-
-@contracts.register
-class ProjectOpened(EventContract):
-    """An approval opened a transfer or conversion project, with a provisional date and the
-    task list of its type's template (the version followed)."""
-
-    type_name = "commissioning.ProjectOpened"
-    project_id: ProjectId
-    case_id: CaseId
-    decision_id: DecisionId
-    project_type: ProjectType
-    urns: list[Urn] = Field(min_length=1)
-    to_trust_uid: GroupUid
-    provisional_date: date
-    tasks: list[ProjectTask] = Field(max_length=100)
-    template_version: int = Field(ge=1)
-    region_code: RegionCode | None = None
-    la_codes: list[str] = Field(default_factory=list)
-    opened_on: date
-
-
-@contracts.register
-class ProjectDateConfirmed(EventContract):
-    """The project's significant date is confirmed (no longer provisional)."""
-
-    type_name = "commissioning.ProjectDateConfirmed"
-    project_id: ProjectId
-    significant_date: date
-    confirmed_on: date
-
-
-@contracts.register
-class ProjectDateChanged(EventContract):
-    """The project's significant date moved, for a coded reason (``date_change_reasons``)."""
-
-    type_name = "commissioning.ProjectDateChanged"
-    project_id: ProjectId
-    previous_date: date
-    significant_date: date
-    reason_code: Key
-    reasons_policy_version: int = Field(ge=1)
-    reason: str = Field(min_length=1, max_length=4000)
-    changed_on: date
-
-
-@contracts.register
-class ProjectTaskCompleted(EventContract):
-    """A task of the project is done: by whom is the event's actor."""
-
-    type_name = "commissioning.ProjectTaskCompleted"
-    project_id: ProjectId
-    task: Key
-    completed_on: date
-    document_reference: str | None = Field(default=None, max_length=500)
-    note: str | None = Field(default=None, max_length=4000)
-
-
-@contracts.register
-class AuthorityToProceedRecorded(EventContract):
-    """Every condition is met or waived and every mandatory task done: the registry may
-    move the schools on the confirmed significant date."""
-
-    type_name = "commissioning.AuthorityToProceedRecorded"
-    project_id: ProjectId
-    case_id: CaseId
-    decision_id: DecisionId
-    urns: list[Urn] = Field(min_length=1)
-    to_trust_uid: GroupUid
-    significant_date: date
-    kind: Literal["transfer", "conversion"]
-    recorded_on: date
-
-
-@contracts.register
-class ProjectHandedOver(EventContract):
-    """The project was handed to the team that carries it out."""
-
-    type_name = "commissioning.ProjectHandedOver"
-    project_id: ProjectId
-    to_team: str = Field(min_length=1, max_length=200)
-    note: str | None = Field(default=None, max_length=4000)
-    handed_over_on: date
-
-
-@contracts.register
-class TransferDateConfirmed(EventContract):
-    """After the schools moved, the actual transfer date is confirmed; the date is final."""
-
-    type_name = "commissioning.TransferDateConfirmed"
-    project_id: ProjectId
-    actual_date: date
-    confirmed_on: date
 
 
 @contracts.register

@@ -19,13 +19,8 @@ from services.commissioning.main import POLICIES
 from services.commissioning.projections import cases_projection
 from shared.app import ServiceSpec, create_service_app
 from shared.contracts import all_contracts
-from shared.contracts.commissioning import (
-    CaseOpened,
-    FactorWeights,
-    InterventionIssued,
-    InterventionStatusChanged,
-    PillarWeight,
-)
+from shared.contracts.commissioning import CaseOpened, FactorWeights, PillarWeight
+from shared.contracts.interventions import InterventionIssued, InterventionStatusChanged
 from shared.contracts.registry import SchoolRegistered
 from shared.db import create_pool
 from shared.eventlog.contracts import EventMetadata

@@ -8,7 +8,7 @@ import pytest
 
 from services.commissioning.domain import interventions as d
 from services.commissioning.working_days import add_working_days, bank_holidays
-from shared.contracts.commissioning import InterventionIssued, InterventionStatusChanged
+from shared.contracts.interventions import InterventionIssued, InterventionStatusChanged
 from shared.errors import Conflict, UnprocessableContent
 
 ID = "1" * 32

@@ -9,7 +9,7 @@ import pytest
 
 from services.commissioning.projects import domain as p
 from services.commissioning.projects.policy import DateChangeReasons
-from shared.contracts.commissioning import AuthorityToProceedRecorded, ProjectTask
+from shared.contracts.projects import AuthorityToProceedRecorded, ProjectTask
 from shared.errors import Conflict, NotFound, UnprocessableContent
 from shared.eventlog.contracts import EventContract
 

@@ -11,7 +11,7 @@ import pytest
 
 from services.commissioning.school_interventions import domain
 from services.commissioning.school_interventions.policy import InterventionPolicy, check
-from shared.contracts.commissioning import SchoolInterventionOpened
+from shared.contracts.interventions import SchoolInterventionOpened
 from shared.errors import UnprocessableContent
 
 

@@ -7,13 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.contracts.commissioning import (
-    ChallengeKind,
-    DecisionMakerGrade,
-    ReferralCapacity,
-    RegionCode,
-    Subject,
-)
+from shared.contracts.commissioning import ChallengeKind, DecisionMakerGrade, ReferralCapacity
+from shared.contracts.identifiers import RegionCode, Subject
 from shared.http.fields import Paragraph, Reason, Reference
 
 

@@ -7,7 +7,8 @@ from datetime import date
 
 from pydantic import ConfigDict, Field
 
-from shared.contracts.commissioning import DelegationId, RegionCode, StepName, Subject
+from shared.contracts.delegations import DelegationId
+from shared.contracts.identifiers import RegionCode, StepName, Subject
 from shared.http.fields import IsoDate, Reason
 from shared.http.models import RequestModel, ViewModel
 

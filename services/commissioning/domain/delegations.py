@@ -18,7 +18,7 @@ from datetime import date
 from shared.authority.principal import Principal
 from shared.authority.rules import Delegation, TableVersion, delegation_refusal
 from shared.authority.scope import parse_scopes
-from shared.contracts.commissioning import DelegationGranted, DelegationRevoked, DelegationUsed
+from shared.contracts.delegations import DelegationGranted, DelegationRevoked, DelegationUsed
 from shared.errors import Conflict
 from shared.eventlog.contracts import EventContract
 

@@ -20,7 +20,7 @@ from datetime import date
 
 from services.commissioning.domain.cases import OpenCase
 from services.commissioning.working_days import add_working_days
-from shared.contracts.commissioning import (
+from shared.contracts.interventions import (
     INACTIVE_INTERVENTION_STATUSES,
     InterventionIssued,
     InterventionKind,

@@ -32,7 +32,7 @@ from services.commissioning.routing import (
     written,
 )
 from services.commissioning.schemas import Written
-from shared.contracts.commissioning import InterventionKind, InterventionStatus
+from shared.contracts.interventions import InterventionKind, InterventionStatus
 from shared.eventlog.unit import UnitOfWork
 from shared.http.deps import PoolDep, TodayDep
 from shared.http.problems import problem_responses

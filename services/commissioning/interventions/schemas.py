@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, StrictBool
 
-from shared.contracts.commissioning import InterventionId, InterventionKind, InterventionStatus
+from shared.contracts.interventions import InterventionId, InterventionKind, InterventionStatus
 from shared.http.fields import (
     CONDITIONS_MAX,
     IsoDate,

@@ -17,7 +17,7 @@ from typing import Literal
 
 from services.commissioning.projects.policy import DateChangeReasons
 from shared.authority.scope import Place
-from shared.contracts.commissioning import (
+from shared.contracts.projects import (
     AuthorityToProceedRecorded,
     ProjectDateChanged,
     ProjectDateConfirmed,

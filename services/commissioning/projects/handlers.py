@@ -18,7 +18,8 @@ from services.commissioning.projects.policy import (
     ProjectTemplates,
 )
 from shared.authority.acting import authorize
-from shared.contracts.commissioning import ProjectType, TransferApproved
+from shared.contracts.commissioning import TransferApproved
+from shared.contracts.projects import ProjectType
 from shared.errors import Conflict, NotFound
 from shared.eventlog.contracts import EventContract
 from shared.eventlog.model import NO_STREAM

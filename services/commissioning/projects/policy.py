@@ -7,8 +7,8 @@ from typing import Annotated, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.contracts.commissioning import ProjectTask, ProjectType
 from shared.contracts.identifiers import Key
+from shared.contracts.projects import ProjectTask, ProjectType
 from shared.policy.book import PolicyKind
 
 PROJECT_TEMPLATES = "project_templates"

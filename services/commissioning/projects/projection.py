@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shared.contracts.commissioning import (
+from shared.contracts.projects import (
     AuthorityToProceedRecorded,
     ProjectDateChanged,
     ProjectDateConfirmed,

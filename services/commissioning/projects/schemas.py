@@ -6,8 +6,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.contracts.commissioning import ProjectType
 from shared.contracts.identifiers import Key
+from shared.contracts.projects import ProjectType
 from shared.http.fields import IsoDate, Label, Reason, Reference
 
 

@@ -24,7 +24,7 @@ from services.commissioning.school_interventions.schemas import (
 )
 from shared.app import StoreDep
 from shared.authority.acting import Acting
-from shared.contracts.commissioning import SchoolInterventionStepTaken
+from shared.contracts.interventions import SchoolInterventionStepTaken
 from shared.errors import NotFound
 from shared.eventlog.unit import UnitOfWork
 from shared.http.deps import TodayDep

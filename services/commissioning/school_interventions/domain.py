@@ -18,7 +18,7 @@ from services.commissioning.school_interventions.policy import (
     Pathway,
 )
 from services.commissioning.working_days import add_working_days
-from shared.contracts.commissioning import (
+from shared.contracts.interventions import (
     CategoryOfConcern,
     SchoolInterventionOpened,
     SchoolInterventionStepTaken,

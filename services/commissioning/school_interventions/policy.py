@@ -14,7 +14,8 @@ from typing import Annotated, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from shared.contracts.commissioning import CaseTrigger, CategoryOfConcern, SchoolKind
+from shared.contracts.commissioning import CaseTrigger
+from shared.contracts.interventions import CategoryOfConcern, SchoolKind
 
 INTERVENTION_POLICY = "intervention"
 SCHOOL_KINDS: tuple[SchoolKind, ...] = get_args(SchoolKind)

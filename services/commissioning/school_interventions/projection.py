@@ -6,7 +6,7 @@ commit together, and a replay from the start gives the same rows.
 
 from __future__ import annotations
 
-from shared.contracts.commissioning import SchoolInterventionOpened, SchoolInterventionStepTaken
+from shared.contracts.interventions import SchoolInterventionOpened, SchoolInterventionStepTaken
 from shared.eventlog.model import RecordedEvent
 from shared.eventlog.projection import Handlers, Projection
 from shared.eventlog.subscriptions import HandlerContext

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.contracts.commissioning import CategoryOfConcern, PolicyCode, SchoolKind
+from shared.contracts.interventions import CategoryOfConcern, PolicyCode, SchoolKind
 from shared.http.fields import IsoDate, PersonName, Reason, StrictUrn
 
 EvidenceIds = Annotated[

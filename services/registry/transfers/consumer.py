@@ -24,13 +24,12 @@ from services.registry.models import pending_transfers
 from services.registry.transfers.domain import scheduled_event_id
 from shared.contracts import all_contracts
 from shared.contracts.commissioning import (
-    AuthorityToProceedRecorded,
     CaseClosed,
     DecisionChallenged,
-    ProjectDateChanged,
     SignificantDateChanged,
     TransferApproved,
 )
+from shared.contracts.projects import AuthorityToProceedRecorded, ProjectDateChanged
 from shared.contracts.registry import TransferScheduled
 from shared.eventlog.contracts import EventMetadata, EventRegistry
 from shared.eventlog.model import ANY, NewEvent, RecordedEvent

@@ -1,0 +1,132 @@
+"""Commissioning's events of intervention: notices against trusts (stream
+``intervention-{id}``) and intervention in a school in a category of concern (stream
+``school_intervention-{id}``), step by step as the ``intervention`` policy allows.
+
+They are commissioning's events (its ``contracts`` take these in, and it alone appends to
+these categories), kept apart from its cases: an intervention may open a case, but it has a
+life, and deadlines, of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from shared.contracts.identifiers import CaseId, GroupUid, Urn
+from shared.eventlog.contracts import EventContract, EventRegistry
+
+contracts = EventRegistry()
+
+InterventionId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
+InterventionKind = Literal[
+    "nti_warning_letter", "notice_to_improve", "termination_warning_notice", "termination_notice"
+]
+InterventionStatus = Literal[
+    "preparing",
+    "issued",
+    "progress_on_track",
+    "evidence_of_non_compliance",
+    "serious_breaches",
+    "submission_to_lift",
+    "lifted",
+    "closed",
+    "cancelled",
+]
+# An intervention in one of these statuses no longer counts against its trust.
+INACTIVE_INTERVENTION_STATUSES: frozenset[str] = frozenset({"lifted", "closed", "cancelled"})
+
+
+# --------------------------------------------------------------------------- interventions
+
+
+@contracts.register
+class InterventionIssued(EventContract):
+    """A notice or letter against a trust, or against one of its academies."""
+
+    type_name = "commissioning.InterventionIssued"
+    intervention_id: InterventionId
+    kind: InterventionKind
+    trust_uid: GroupUid
+    urn: Urn | None = None
+    status: InterventionStatus
+    issued_on: date
+    grounds: str = Field(min_length=1, max_length=8000)
+    conditions: list[str] = Field(default_factory=list)
+    # A termination warning notice gives the trust 15 working days to respond.
+    response_due_on: date | None = None
+    escalated_from: InterventionId | None = None
+    published: bool = True
+
+
+@contracts.register
+class InterventionStatusChanged(EventContract):
+    """An intervention moved to a new status."""
+
+    type_name = "commissioning.InterventionStatusChanged"
+    intervention_id: InterventionId
+    trust_uid: GroupUid
+    previous_status: InterventionStatus
+    status: InterventionStatus
+    effective_on: date
+    # Set when a termination warning notice prepared earlier is issued: its 15 working days
+    # run from the day it is issued, not the day it was prepared.
+    response_due_on: date | None = None
+
+
+# ------------------------------------------------------------ school interventions
+# Stream ``school_intervention-{intervention_id}``. The steps are the ``intervention``
+# policy's data (a change in the law is a new policy version, not a new event type), so one
+# contract records every step, with the version it followed.
+
+SchoolKind = Literal["maintained", "academy", "trust"]
+# As the registry records Ofsted's categories ("serious weaknesses" reads as the latter).
+CategoryOfConcern = Literal["special_measures", "requires_significant_improvement"]
+PolicyCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+EvidenceRef = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+@contracts.register
+class SchoolInterventionOpened(EventContract):
+    """A case team began intervention in a school (or trust) in a category of concern,
+    on the pathway the policy version in force gives its category and kind."""
+
+    type_name = "commissioning.SchoolInterventionOpened"
+    intervention_id: InterventionId
+    urn: Urn
+    trust_uid: GroupUid | None = None
+    school_kind: SchoolKind
+    category_of_concern: CategoryOfConcern
+    inspection_start: date | None = None
+    opened_on: date
+    policy_version: int = Field(ge=1)
+    reason: str = Field(min_length=1, max_length=4000)
+    evidence_ids: list[EvidenceRef] = Field(default_factory=list, max_length=50)
+
+
+@contracts.register
+class SchoolInterventionStepTaken(EventContract):
+    """A step of the pathway was decided: by whom, at what grade, why, on what evidence,
+    under which policy version; with what the step carries (a coded reason, a RISE window,
+    an outcome, a notice's response date, the case it opened)."""
+
+    type_name = "commissioning.SchoolInterventionStepTaken"
+    intervention_id: InterventionId
+    urn: Urn
+    step: PolicyCode
+    policy_version: int = Field(ge=1)
+    decided_on: date
+    decided_by: str = Field(min_length=1, max_length=200)
+    decider_grade: PolicyCode
+    reason: str = Field(min_length=1, max_length=4000)
+    evidence_ids: list[EvidenceRef] = Field(default_factory=list, max_length=50)
+    reason_code: PolicyCode | None = None
+    reason_text: str | None = Field(default=None, max_length=4000)
+    outcome: PolicyCode | None = None
+    rise_adviser: str | None = Field(default=None, max_length=200)
+    rise_supporting_organisation: str | None = Field(default=None, max_length=300)
+    rise_window_start: date | None = None
+    rise_window_end: date | None = None
+    response_due_on: date | None = None
+    case_id: CaseId | None = None
