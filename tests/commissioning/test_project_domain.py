@@ -138,3 +138,36 @@ def test_a_date_changes_for_a_coded_reason_until_the_actual_date_is_confirmed() 
             reasons_version=1,
             today=date(2027, 2, 2),
         )
+
+
+def test_a_date_gone_by_is_changed_before_it_is_confirmed_or_authority_recorded() -> None:
+    state = then(
+        opened(),
+        p.complete_task(
+            opened(), "funding_agreement", document_reference="FA", note=None, on=TODAY
+        ),
+    )
+    late = date(2027, 1, 2)
+    with pytest.raises(Conflict, match="has passed"):
+        p.confirm_date(state, on=late)
+    state = then(state, p.confirm_date(state, on=TODAY))
+    with pytest.raises(Conflict) as refused:
+        p.record_authority(state, [], on=late)
+    assert refused.value.extra["missing"] == {
+        "significant_date": ["2027-01-01 has passed: change it first"]
+    }
+    state = then(
+        state,
+        p.change_date(
+            state,
+            date(2027, 2, 1),
+            reason_code="land",
+            reason="The land transfer slipped.",
+            reasons=REASONS,
+            reasons_version=1,
+            today=late,
+        ),
+    )
+    [atp] = p.record_authority(state, [], on=late)
+    assert isinstance(atp, AuthorityToProceedRecorded)
+    assert atp.significant_date == date(2027, 2, 1)

@@ -166,6 +166,14 @@ def confirm_date(state: ProjectState, *, on: date) -> list[EventContract]:
     _not_final(state, "be confirmed")
     if state.date_confirmed:
         raise Conflict(f"The significant date {state.significant_date} is confirmed already.")
+    if state.significant_date < on:
+        # Confirming a day gone by would let the registry move the school at once, dated in
+        # the past: the date is changed first, for a coded reason.
+        raise Conflict(
+            f"The significant date {state.significant_date} has passed: change it, with a"
+            " reason, before confirming it.",
+            extra={"significant_date": state.significant_date.isoformat()},
+        )
     return [
         ProjectDateConfirmed(
             project_id=state.project_id, significant_date=state.significant_date, confirmed_on=on
@@ -242,10 +250,10 @@ def complete_task(
 
 
 def missing_for_authority(
-    state: ProjectState, conditions: Sequence[tuple[int, str, str]]
+    state: ProjectState, conditions: Sequence[tuple[int, str, str]], *, today: date
 ) -> dict[str, list[str]]:
     """What stands between the project and authority to proceed: open conditions (number,
-    text, status), mandatory tasks not done, an unconfirmed date."""
+    text, status), mandatory tasks not done, an unconfirmed date or one that has passed."""
     missing: dict[str, list[str]] = {}
     open_conditions = [f"{n}. {text}" for n, text, status in conditions if status == "open"]
     if open_conditions:
@@ -253,8 +261,14 @@ def missing_for_authority(
     tasks = [t.key for t in state.tasks if t.mandatory and t.key not in state.done]
     if tasks:
         missing["tasks"] = tasks
+    dates = []
     if not state.date_confirmed:
-        missing["significant_date"] = [f"{state.significant_date} is provisional"]
+        dates.append(f"{state.significant_date} is provisional")
+    if state.significant_date < today:
+        # Authority on a day gone by would move the school at once, dated in the past.
+        dates.append(f"{state.significant_date} has passed: change it first")
+    if dates:
+        missing["significant_date"] = dates
     return missing
 
 
@@ -264,7 +278,7 @@ def record_authority(
     """Authority to proceed, when nothing is missing (409 listing it otherwise)."""
     if state.authority_to_proceed_on is not None:
         raise Conflict(f"Authority to proceed was recorded on {state.authority_to_proceed_on}.")
-    missing = missing_for_authority(state, conditions)
+    missing = missing_for_authority(state, conditions, today=on)
     if missing:
         listed = "; ".join(f"{k}: {', '.join(v)}" for k, v in missing.items())
         raise Conflict(

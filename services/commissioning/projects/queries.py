@@ -58,7 +58,9 @@ async def get_project(
         handed_over_on=row["handed_over_on"],
         actual_date=row["actual_date"],
         overdue=not authorised and row["significant_date"] <= today,
-        missing_for_authority={} if authorised else missing_for_authority(state, conditions),
+        missing_for_authority={}
+        if authorised
+        else missing_for_authority(state, conditions, today=today),
         opened_on=row["opened_on"],
         version=row["version"],
     )
