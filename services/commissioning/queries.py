@@ -70,14 +70,16 @@ class Visibility:
         )
 
 
-# The cases whose latest referral names this person (partial index events_case_referrals).
-_REFERRED_TO_SQL = """
+# The cases whose latest referral, or escalation or challenge of a decision, names this
+# person (partial index events_case_referrals, migration 0017).
+_REFEREE_EVENTS = "('commissioning.CaseReferred', 'commissioning.DecisionChallenged')"
+_REFERRED_TO_SQL = f"""
 SELECT r.data->>'case_id' FROM events r
- WHERE r.event_type = 'commissioning.CaseReferred' AND r.data->>'referred_to' = {subject}
+ WHERE r.event_type IN {_REFEREE_EVENTS} AND r.data->>'referred_to' = {{subject}}
    AND NOT EXISTS (
        SELECT 1 FROM events later
         WHERE later.stream_id = r.stream_id AND later.stream_version > r.stream_version
-          AND later.event_type = 'commissioning.CaseReferred')
+          AND later.event_type IN {_REFEREE_EVENTS})
 """
 
 

@@ -245,6 +245,40 @@ async def test_a_referred_case_is_decided_by_its_referee_and_nobody_in_its_regio
     assert referral["actor"] == "rd.yorkshire" and referral["data"]["to_region_code"] == "G"
 
 
+async def test_whoever_a_decision_is_challenged_to_finds_the_case_in_their_list(
+    commissioning: httpx.AsyncClient, settings: Settings, log: EventStore, pool: asyncpg.Pool
+) -> None:
+    case_id, trust = await at_the_board(commissioning, settings, log, pool)
+    director = as_(settings, Role.DECISION_MAKER, "rd.yorkshire", "region:D")
+    east = as_(settings, Role.DECISION_MAKER, "rd.east", "region:G")
+    decided = await decide(commissioning, settings, case_id, director, approval(trust))
+    assert decided.status_code == 200, decided.text
+    case = (await commissioning.get(f"/cases/{case_id}", headers=director)).json()
+    urn = case["urns"][0]
+
+    async def listed() -> list[str]:
+        page = await commissioning.get("/cases", params={"urn": urn}, headers=east)
+        assert page.status_code == 200, page.text
+        return [c["case_id"] for c in page.json()["items"]]
+
+    assert await listed() == []
+    at = await at_version(commissioning, settings, f"/cases/{case_id}", director)
+    challenged = await commissioning.post(
+        f"/cases/{case_id}/decision/challenge",
+        json={
+            "kind": "escalation",
+            "capacity": "another_regional_director",
+            "referred_to": "rd.east",
+            "to_region_code": "G",
+            "reason": "The regional director chairs a trust on the shortlist.",
+        },
+        headers=at,
+    )
+    assert challenged.status_code == 200, challenged.text
+    # Theirs alone to decide now, and so theirs to find, though the school is not in G.
+    assert await listed() == [case_id]
+
+
 async def test_whoever_shortlisted_a_trust_may_not_decide_on_it(
     commissioning: httpx.AsyncClient, settings: Settings, log: EventStore, pool: asyncpg.Pool
 ) -> None:
