@@ -22,6 +22,7 @@ from shared.settings import ServiceName
 from tests.console.conftest import ConsoleWorld
 from tests.console.live import screenshot
 from tests.console.project_steps import work_the_project
+from tests.console.school_steps import take_the_first_step
 from tests.e2e.test_story import SIGNIFICANT, TODAY
 
 pytestmark = pytest.mark.slow
@@ -360,7 +361,7 @@ async def test_a_notice_issued_moved_on_and_due_in_the_browser(world: ConsoleWor
     # It falls due: the deadlines page lists it, with how long is left.
     await page.goto("/interventions/deadlines")
     due = page.get_by_role("table").get_by_role("row").filter(has_text=f"trust {world.old_trust}")
-    await expect(due).to_contain_text(re.compile(r"In \d+ days"))
+    await expect(due).to_contain_text(re.compile(r"In \d+ working days"))
     await screenshot(page, "deadlines")
 
     # A move its kind does not allow: the API's refusal shows against the status.
@@ -441,6 +442,9 @@ async def _pages(world: ConsoleWorld) -> dict[str, str]:
     project_id = await world.pool.fetchval(
         "SELECT project_id FROM commissioning_projects ORDER BY opened_on DESC LIMIT 1"
     )
+    school_intervention_id = await world.pool.fetchval(
+        "SELECT intervention_id FROM commissioning_school_interventions LIMIT 1"
+    )
     area, _ = await _busiest_area(world)
     return {
         "start": "/",
@@ -462,12 +466,30 @@ async def _pages(world: ConsoleWorld) -> dict[str, str]:
         "imports": "/imports/new",
         "interventions": "/interventions?scope=all",
         "intervention": f"/interventions/{intervention_id}",
-        "deadlines": "/interventions/deadlines?scope=all",
+        "deadlines": "/interventions/deadlines?region=",
+        "school-intervention": f"/school-interventions/{school_intervention_id}",
         "issue-a-notice": f"/interventions/new?trust_uid={world.old_trust}",
         "areas": "/areas",
         "area-plan": f"/areas/{quote(area, safe='')}",
         "not-found": "/schools/999999",
     }
+
+
+async def test_a_school_intervention_stepped_and_due_in_the_browser(world: ConsoleWorld) -> None:
+    opened = await world.story.commissioning.post(
+        "/school-interventions",
+        json={
+            "urn": world.urn,
+            "school_kind": "academy",
+            "category_of_concern": "requires_significant_improvement",
+            "reason": "Requires significant improvement at its last inspection",
+        },
+        headers=world.story.as_(Role.CASEWORKER, "cara.caseworker"),
+    )
+    assert opened.status_code == 201, opened.text
+    context, page = await world.signed_in("Cara Caseworker")
+    await take_the_first_step(page, opened.json()["intervention_id"])
+    await context.close()
 
 
 async def test_every_page_has_no_serious_accessibility_violations(world: ConsoleWorld) -> None:

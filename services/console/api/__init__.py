@@ -17,6 +17,7 @@ from services.console.api import (
     imports,
     interventions,
     projects,
+    school_interventions,
     schools,
     trusts,
 )
@@ -31,6 +32,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     decisions.router,
     projects.router,
     interventions.router,
+    school_interventions.router,
     areas.router,
     assessments.router,
     assessment_work.router,
