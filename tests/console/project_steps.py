@@ -61,7 +61,26 @@ async def work_the_project(page: Page, case_url: str) -> None:
     await page.get_by_role("button", name="Record authority to proceed").click()
     await expect(page.get_by_role("alert")).to_contain_text("Authority to proceed recorded")
     await expect(page.locator(".govuk-summary-list").first).to_contain_text("by cara.caseworker")
+    await page.get_by_label("Team it is handed to").fill("Regional delivery team")
+    await page.get_by_role("button", name="Hand over").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Project handed over")
+    await expect(page.locator(".govuk-summary-list").first).to_contain_text(
+        "To Regional delivery team"
+    )
     await screenshot(page, "project")
+
+
+async def confirm_the_actual_date(page: Page, case_url: str, actual: str, shown: str) -> None:
+    """Once the registry has moved the school: the actual transfer date, after which the
+    project's dates are final (no date forms are offered)."""
+    await page.goto(case_url)
+    await page.get_by_role("link", name=re.compile("^Transfer project")).click()
+    await page.get_by_label("The date the schools actually moved").fill(actual)
+    await page.get_by_role("button", name="Confirm the actual date").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Actual transfer date confirmed")
+    actual_row = page.locator(".govuk-summary-list__row").filter(has_text="Actual transfer date")
+    await expect(actual_row).to_contain_text(shown)
+    await expect(page.get_by_role("button", name="Change the date")).to_have_count(0)
 
 
 async def _next_mandatory(page: Page) -> str | None:

@@ -21,7 +21,7 @@ from shared.http.auth import Role
 from shared.settings import ServiceName
 from tests.console.conftest import ConsoleWorld
 from tests.console.live import screenshot
-from tests.console.project_steps import work_the_project
+from tests.console.project_steps import confirm_the_actual_date, work_the_project
 from tests.console.school_steps import take_the_first_step
 from tests.e2e.test_story import SIGNIFICANT, TODAY
 
@@ -329,6 +329,14 @@ async def test_the_whole_story_in_the_browser(world: ConsoleWorld) -> None:
         await page.get_by_role("link", name="Download as CSV").click()
     saved = await (await download.value).path()
     assert "DecisionRecorded" in saved.read_text()
+    await context.close()
+
+    # The school has moved: the case team confirms the actual transfer date on the project
+    # (commissioning keeps the real calendar, so the day it is confirmed on: never later).
+    context, page = await world.signed_in("Cara Caseworker")
+    moved_on = today_in_england()
+    shown = f"{moved_on.day} {moved_on:%B %Y}"
+    await confirm_the_actual_date(page, case_url, moved_on.isoformat(), shown)
     await context.close()
 
 
