@@ -4,6 +4,7 @@ met, the date confirmed, authority to proceed recorded."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from playwright.async_api import Page, expect
@@ -11,8 +12,9 @@ from playwright.async_api import Page, expect
 from tests.console.live import screenshot
 
 
-async def work_the_project(page: Page, case_url: str) -> None:
-    """From the case page to a project with authority to proceed, through its forms."""
+async def work_the_project(page: Page, case_url: str, significant: dt.date) -> None:
+    """From the case page to a project with authority to proceed, through its forms (the
+    date moved a month on and back to ``significant`` on the way)."""
     await page.goto(case_url)
     await page.get_by_role("link", name=re.compile("^Transfer project")).click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Transfer project")
@@ -54,6 +56,18 @@ async def work_the_project(page: Page, case_url: str) -> None:
         row = tasks.locator(f"#task-{open_task}")
         await expect(row).to_contain_text("cara.caseworker")
         await expect(row).to_contain_text(f"DOC-{open_task}")
+
+    # The date moves a month for TUPE, then back: each change with a reason from the policy.
+    later = (significant + dt.timedelta(days=32)).replace(day=1)
+    for when, why in ((later, "TUPE consultation"), (significant, "Land")):
+        await page.get_by_label("New significant date").fill(when.isoformat())
+        await page.get_by_label("Why the date changes").select_option(label=why)
+        await page.get_by_label("The reason in words").fill(f"{why}: the date moves")
+        await page.get_by_role("button", name="Change the date").click()
+        await expect(page.get_by_role("alert")).to_contain_text("Significant date changed")
+    changes = page.locator("#significant-date ~ .govuk-summary-list").first
+    await expect(changes).to_contain_text("TUPE consultation (TUPE consultation: the date moves)")
+    await expect(changes).to_contain_text("Land (Land: the date moves)")
 
     await page.get_by_role("button", name="Confirm the significant date").click()
     await expect(page.get_by_role("alert")).to_contain_text("Significant date confirmed")

@@ -282,7 +282,7 @@ async def test_the_whole_story_in_the_browser(world: ConsoleWorld) -> None:
     await expect(page.get_by_role("alert")).to_contain_text("Decision recorded")
     # The approval opened a transfer project: the case team works it in the browser.
     team_context, team_page = await world.signed_in("Cara Caseworker")
-    await work_the_project(team_page, case_url)
+    await work_the_project(team_page, case_url, SIGNIFICANT)
     await team_context.close()
     await page.reload()
     await reload_until(
