@@ -21,7 +21,8 @@ from shared.http.auth import Role
 from shared.settings import ServiceName
 from tests.console.conftest import ConsoleWorld
 from tests.console.live import screenshot
-from tests.e2e.project_steps import authorise, lift_constraints
+from tests.console.project_steps import confirm_the_actual_date, work_the_project
+from tests.console.school_steps import take_the_first_step
 from tests.e2e.test_story import SIGNIFICANT, TODAY
 
 pytestmark = pytest.mark.slow
@@ -189,15 +190,32 @@ async def test_the_whole_story_in_the_browser(world: ConsoleWorld) -> None:
     case_url = page.url
     case_id = case_url.rsplit("/", 1)[-1]
     # The sample puts the assessed trusts anywhere: the case team lifts the case's
-    # constraints through the API (the console has no constraints page yet).
-    team = world.story.as_(Role.CASEWORKER, "cara.caseworker")
-    seen = await world.story.commissioning.get(f"/cases/{case_id}", headers=team)
-    await lift_constraints(world.story.commissioning, team, case_id, seen.json()["version"])
+    # constraints (a bad distance refused against its field first).
+    await page.get_by_role("link", name="Set the constraints").click()
+    await page.get_by_label("Furthest distance to the trust's nearest school, in km").fill("far")
+    await page.get_by_role("button", name="Save the constraints").click()
+    await expect(page.locator("#max_distance_km-error")).to_be_visible()
+    await page.get_by_label("Furthest distance to the trust's nearest school, in km").fill("")
+    for constraint in (
+        "A church school's trust runs schools of the same religious character",
+        "The trust runs a school in the case's region",
+    ):
+        await page.get_by_label(constraint).uncheck()
+    await page.get_by_role("button", name="Save the constraints").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Constraints saved")
+    await expect(page.locator("main")).to_contain_text("Any region")
 
     # The candidates are ranked once commissioning has heard of the school.
     ranked = page.get_by_role("table").filter(has_text="Reasons")
     await reload_until(page, ranked.is_visible, "the ranked candidates")
     await expect(ranked).to_contain_text(world.strong_name)
+    # Every candidate with the evidence covering each pillar, and the trusts left out.
+    await page.get_by_role("link", name=re.compile("^Every candidate with its evidence")).click()
+    coverage = page.get_by_role("table").filter(has_text="Evidence coverage")
+    await expect(coverage.get_by_role("row").filter(has_text=world.strong_name)).to_contain_text(
+        "pillars covered"
+    )
+    await page.get_by_role("link", name="Back").click()
 
     # What matters: school improvement weighs more.
     await page.get_by_role("link", name="Set what matters (criteria and weights)").click()
@@ -219,9 +237,11 @@ async def test_the_whole_story_in_the_browser(world: ConsoleWorld) -> None:
     await page.get_by_role("button", name="Schedule the board").click()
     await expect(page.get_by_role("alert")).to_contain_text("Advisory board scheduled")
 
-    async def decide(page: Page, *, significant: str, rationale: str) -> None:
+    async def decide(page: Page, *, significant: str, rationale: str, conditions: str = "") -> None:
         await page.goto(f"{case_url}/decision")
-        await page.get_by_label("Approved", exact=True).check()
+        outcome = "Approved with conditions" if conditions else "Approved"
+        await page.get_by_label(outcome, exact=True).check()
+        await page.get_by_label("Conditions", exact=True).fill(conditions)
         await page.get_by_label("Trust", exact=True).select_option(str(world.strong))
         await page.get_by_label("Significant date").fill(significant)
         await page.get_by_label("Regional director for region").check()
@@ -257,13 +277,14 @@ async def test_the_whole_story_in_the_browser(world: ConsoleWorld) -> None:
         page,
         significant=SIGNIFICANT.isoformat(),
         rationale="Strongest on school improvement; nearby",
+        conditions="The governing board agrees the transfer",
     )
     await expect(page.get_by_role("alert")).to_contain_text("Decision recorded")
-    # The approval opened a transfer project; the console has no project pages yet, so the
-    # case team works it to authority to proceed through the API.
-    await authorise(
-        world.story.commissioning, world.story.as_(Role.CASEWORKER, "cara.caseworker"), case_id
-    )
+    # The approval opened a transfer project: the case team works it in the browser.
+    team_context, team_page = await world.signed_in("Cara Caseworker")
+    await work_the_project(team_page, case_url, SIGNIFICANT)
+    await team_context.close()
+    await page.reload()
     await reload_until(
         page,
         page.get_by_text("Transfer scheduled").first.is_visible,
@@ -310,6 +331,14 @@ async def test_the_whole_story_in_the_browser(world: ConsoleWorld) -> None:
     assert "DecisionRecorded" in saved.read_text()
     await context.close()
 
+    # The school has moved: the case team confirms the actual transfer date on the project
+    # (commissioning keeps the real calendar, so the day it is confirmed on: never later).
+    context, page = await world.signed_in("Cara Caseworker")
+    moved_on = today_in_england()
+    shown = f"{moved_on.day} {moved_on:%B %Y}"
+    await confirm_the_actual_date(page, case_url, moved_on.isoformat(), shown)
+    await context.close()
+
 
 async def test_a_notice_issued_moved_on_and_due_in_the_browser(world: ConsoleWorld) -> None:
     context, page = await world.signed_in("Cara Caseworker")
@@ -340,7 +369,7 @@ async def test_a_notice_issued_moved_on_and_due_in_the_browser(world: ConsoleWor
     # It falls due: the deadlines page lists it, with how long is left.
     await page.goto("/interventions/deadlines")
     due = page.get_by_role("table").get_by_role("row").filter(has_text=f"trust {world.old_trust}")
-    await expect(due).to_contain_text(re.compile(r"In \d+ days"))
+    await expect(due).to_contain_text(re.compile(r"In \d+ working days"))
     await screenshot(page, "deadlines")
 
     # A move its kind does not allow: the API's refusal shows against the status.
@@ -418,6 +447,12 @@ async def _pages(world: ConsoleWorld) -> dict[str, str]:
     intervention_id = await world.pool.fetchval(
         "SELECT intervention_id FROM commissioning_interventions LIMIT 1"
     )
+    project_id = await world.pool.fetchval(
+        "SELECT project_id FROM commissioning_projects ORDER BY opened_on DESC LIMIT 1"
+    )
+    school_intervention_id = await world.pool.fetchval(
+        "SELECT intervention_id FROM commissioning_school_interventions LIMIT 1"
+    )
     area, _ = await _busiest_area(world)
     return {
         "start": "/",
@@ -428,6 +463,9 @@ async def _pages(world: ConsoleWorld) -> dict[str, str]:
         "cases": "/cases",
         "open-a-case": f"/cases/new?urn={world.urn}",
         "case-page": f"/cases/{case_id}",
+        "candidates": f"/cases/{case_id}/candidates",
+        "constraints": f"/cases/{case_id}/constraints",
+        "project": f"/projects/{project_id}",
         "assessments": "/assessments",
         "assessment": f"/assessments/{assessment_id}",
         "start-an-assessment": "/assessments/new",
@@ -436,12 +474,30 @@ async def _pages(world: ConsoleWorld) -> dict[str, str]:
         "imports": "/imports/new",
         "interventions": "/interventions?scope=all",
         "intervention": f"/interventions/{intervention_id}",
-        "deadlines": "/interventions/deadlines?scope=all",
+        "deadlines": "/interventions/deadlines?region=",
+        "school-intervention": f"/school-interventions/{school_intervention_id}",
         "issue-a-notice": f"/interventions/new?trust_uid={world.old_trust}",
         "areas": "/areas",
         "area-plan": f"/areas/{quote(area, safe='')}",
         "not-found": "/schools/999999",
     }
+
+
+async def test_a_school_intervention_stepped_and_due_in_the_browser(world: ConsoleWorld) -> None:
+    opened = await world.story.commissioning.post(
+        "/school-interventions",
+        json={
+            "urn": world.urn,
+            "school_kind": "academy",
+            "category_of_concern": "requires_significant_improvement",
+            "reason": "Requires significant improvement at its last inspection",
+        },
+        headers=world.story.as_(Role.CASEWORKER, "cara.caseworker"),
+    )
+    assert opened.status_code == 201, opened.text
+    context, page = await world.signed_in("Cara Caseworker")
+    await take_the_first_step(page, opened.json()["intervention_id"])
+    await context.close()
 
 
 async def test_every_page_has_no_serious_accessibility_violations(world: ConsoleWorld) -> None:

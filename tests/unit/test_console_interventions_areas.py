@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from commissioning_client.models import AreaPlan, InterventionPage, InterventionView
+from commissioning_client.models import AreaPlan, DeadlineList, InterventionPage, InterventionView
 from registry_client.models import AreaList
 from starlette.datastructures import FormData
 
@@ -28,6 +28,8 @@ from services.console.views.interventions import (
     InterventionList,
     InterventionPageView,
     due_text,
+    home_region,
+    working_days_text,
 )
 
 TODAY = dt.date(2027, 3, 10)
@@ -87,27 +89,54 @@ def test_a_due_date_is_said_against_today() -> None:
     assert due_text(None, TODAY, active=True) == ""
 
 
-def test_deadlines_are_soonest_first_and_leave_out_what_carries_no_date() -> None:
-    page = InterventionPage.from_dict(
+def _deadline(**over: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "kind": "notice_response",
+        "due_on": "2027-03-03",
+        "overdue": True,
+        "working_days": -5,
+        "what": "Response to a termination warning notice",
+        "source": "notice",
+        "intervention_id": "d" * 32,
+        "urn": None,
+        "trust_uid": 2044,
+        "region_code": "E",
+    }
+    return {**body, **over}
+
+
+def test_deadlines_come_in_the_apis_order_linked_to_the_notice_or_school_intervention() -> None:
+    page = DeadlineList.from_dict(
         {
+            "on": "2027-03-10",
             "items": [
-                _intervention(intervention_id="b" * 32, response_due_on="2027-03-20"),
-                _intervention(intervention_id="c" * 32, response_due_on=None),
-                _intervention(intervention_id="d" * 32),
-                _intervention(intervention_id="e" * 32, active=False, status="closed"),
+                _deadline(),
+                _deadline(
+                    kind="rise_window",
+                    due_on="2027-03-11",
+                    overdue=False,
+                    working_days=1,
+                    what="End of the RISE window: decide what follows",
+                    source="school_intervention",
+                    intervention_id="e" * 32,
+                    urn=100001,
+                    trust_uid=2044,
+                ),
             ],
-            "next_cursor": "next",
         }
     )
-    view = Deadlines.build(page, today=TODAY, cursor="", scope="mine")
-    assert [d.href for d in view.deadlines] == [
-        f"/interventions/{'d' * 32}",
-        f"/interventions/{'b' * 32}",
-    ]
-    assert view.deadlines[0].when == "Overdue by 7 days"
-    assert view.deadlines[1].when == "In 10 days"
+    view = Deadlines.build(page, region="E", kind="", regions=[("E", "East Midlands")])
+    notice, rise = view.deadlines
+    assert notice.href == f"/interventions/{'d' * 32}"
+    assert (notice.about, notice.about_href) == ("Trust 2044", "/trusts/2044")
+    assert notice.when == "Overdue by 5 working days" and notice.overdue
+    assert rise.href == f"/school-interventions/{'e' * 32}"
+    assert (rise.about, rise.kind, rise.when) == ("URN 100001", "RISE window", "In 1 working day")
     assert view.overdue == 1
-    assert view.pagination.next_href == "/interventions/deadlines?cursor=next"
+    assert [c.value for c in view.regions if c.selected] == ["E"]
+    assert working_days_text(0) == "Due today"
+    assert working_days_text(-1) == "Overdue by 1 working day"
+    assert home_region(["region:E"]) == "E" and home_region(["national"]) == ""
 
 
 def test_the_list_keeps_its_filters_across_pages_and_only_a_caseworker_may_issue() -> None:

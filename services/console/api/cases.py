@@ -36,6 +36,7 @@ from services.console.api.writes import FORM_PROBLEMS, if_match
 from services.console.clients import ApiProblem, Apis
 from services.console.session import UserDep
 from services.console.templating import render
+from services.console.views.candidates import constraints_href, constraints_summary
 from services.console.views.cases import (
     CRITERIA_FIELDS,
     STATUSES,
@@ -48,6 +49,7 @@ from services.console.views.cases import (
 )
 from services.console.views.common import FormErrors, errors_from_problem
 from services.console.views.common import stale_or as _stale_or
+from services.console.views.projects import project_href
 
 router = APIRouter()
 # A case names a handful of schools at most; more are listed by URN alone.
@@ -169,7 +171,18 @@ async def case_workspace(request: Request, case_id: str, apis: ApisDep, user: Us
     schools = await _school_names(apis, case.urns)
     view = CaseWorkspace.build(case, candidates, schools, trust_names(candidates), roles=user.roles)
     return render(
-        request, "cases/workspace.html", {"view": view, "title": view.title, "back": "/cases"}
+        request,
+        "cases/workspace.html",
+        {
+            "view": view,
+            "title": view.title,
+            "back": "/cases",
+            "project": project_href(case),
+            "constraints": constraints_summary(
+                case.constraints.additional_properties if case.constraints else None
+            ),
+            "constraints_href": constraints_href(case, user.roles),
+        },
     )
 
 

@@ -18,8 +18,8 @@ from services.console.api.writes import FORM_PROBLEMS, if_match
 from services.console.clients import ApiProblem
 from services.console.session import UserDep
 from services.console.templating import render
-from services.console.views.cases import DECISION_FIELDS, DECISION_MEMBERS, DecisionForm
 from services.console.views.common import FormErrors, stale_or
+from services.console.views.decisions import DECISION_FIELDS, DECISION_MEMBERS, DecisionForm
 from shared.clock import today_in_england
 
 router = APIRouter()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
+from commissioning_client.api.deadlines import deadlines_list_deadlines
 from commissioning_client.api.interventions import (
     interventions_change_status,
     interventions_get_intervention,
@@ -15,6 +16,8 @@ from commissioning_client.api.interventions import (
     interventions_list_interventions,
 )
 from commissioning_client.models import (
+    DeadlineList,
+    DeadlinesListDeadlinesKindType0,
     InterventionIssuedView,
     InterventionIssuing,
     InterventionPage,
@@ -47,17 +50,19 @@ from services.console.views.intervention_forms import (
     StatusForm,
 )
 from services.console.views.interventions import (
+    DEADLINE_KINDS,
     Deadlines,
     InterventionFilters,
     InterventionList,
     InterventionPageView,
+    home_region,
 )
+from shared import reference
 from shared.clock import today_in_england
 
 router = APIRouter()
 PAGE_SIZE = 25
-# Deadlines are sorted on the console from one page of the API's newest-first list.
-DEADLINES_PAGE = 100
+REGION_NAMES = {code: region.name for code, region in reference.regions().items()}
 
 
 @router.get("/interventions", summary="Interventions")
@@ -97,26 +102,28 @@ async def list_interventions(
 
 
 @router.get("/interventions/deadlines", summary="What falls due")
-async def deadlines(request: Request, apis: ApisDep, scope: str = "", cursor: str = "") -> Response:
-    """Active notices whose response is due, soonest first (the due dates the notices carry)."""
-    within = "all" if scope == "all" else "mine"
+async def deadlines(
+    request: Request, apis: ApisDep, user: UserDep, region: str | None = None, kind: str = ""
+) -> Response:
+    """What falls due (commissioning's deadlines), overdue first: notice responses and RISE
+    windows, in the user's region unless another (or all England) is chosen."""
+    where = home_region(user.scopes) if region is None else region
+    where = where if where in REGION_NAMES else ""
+    wanted = kind if kind in DEADLINE_KINDS else ""
     com = apis.commissioning
     page = await com.ok(
-        interventions_list_interventions.asyncio_detailed(
+        deadlines_list_deadlines.asyncio_detailed(
             client=com.client,
-            kind=InterventionsListInterventionsKindType0.TERMINATION_WARNING_NOTICE,
-            active=True,
-            scope=InterventionsListInterventionsScope(within),
-            cursor=cursor or None,
-            limit=DEADLINES_PAGE,
+            region=where or UNSET,
+            kind=DeadlinesListDeadlinesKindType0(wanted) if wanted else UNSET,
         ),
-        InterventionPage,
+        DeadlineList,
     )
-    view = Deadlines.build(page, today=today_in_england(), cursor=cursor, scope=within)
+    view = Deadlines.build(page, region=where, kind=wanted, regions=sorted(REGION_NAMES.items()))
     return render(
         request,
         "interventions/deadlines.html",
-        {"view": view, "scope": within, "title": "What falls due", "back": "/interventions"},
+        {"view": view, "title": "What falls due", "back": "/interventions"},
     )
 
 

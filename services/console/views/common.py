@@ -26,6 +26,7 @@ _SPECIAL_LABELS = {
     "uid": "UID",
     "ofsted": "Ofsted",
     "gias": "GIAS",
+    "rise": "RISE",
 }
 
 

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from commissioning_client.models import (
+    DeadlineKind,
+    DeadlineList,
     InterventionPage,
     InterventionView,
 )
@@ -26,6 +28,8 @@ from services.console.views.common import (
     rows,
 )
 from services.console.views.intervention_forms import FINAL_STATUSES, KINDS, STATUSES
+
+DEADLINE_KINDS = tuple(k.value for k in DeadlineKind)
 
 
 def notice_name(kind: str, trust_uid: int, urn: int | None) -> str:
@@ -173,63 +177,86 @@ class InterventionList:
 
 @dataclass(frozen=True)
 class Deadline:
-    """A response that falls due."""
+    """Something that falls due: a notice's response or the end of a RISE window."""
 
-    name: str
+    what: str
     href: str
-    trust_href: str
-    trust: str
-    status: str
+    about: str
+    about_href: str
+    kind: str
     due_on: str
     when: str
     overdue: bool
 
 
+def working_days_text(days: int) -> str:
+    """How far off a due date is, in working days: "In 3 working days", "Overdue by 1..."."""
+    if days < 0:
+        return f"Overdue by {-days} working day{'s' if days != -1 else ''}"
+    if days == 0:
+        return "Due today"
+    return f"In {days} working day{'s' if days != 1 else ''}"
+
+
+def home_region(scopes: Sequence[str]) -> str:
+    """Where a user's deadlines are listed first: their region's code, "" for all England."""
+    for scope in scopes:
+        kind, _, code = scope.partition(":")
+        if kind == "region" and code:
+            return code
+    return ""
+
+
 @dataclass(frozen=True)
 class Deadlines:
-    """Active notices with a response due, soonest first: overdue ones at the top."""
+    """What falls due (commissioning's ``GET /deadlines``): overdue first, then soonest."""
 
     deadlines: list[Deadline]
     overdue: int
-    pagination: Pagination
+    region: str
+    kinds: list[Choice]
+    regions: list[Choice]
 
     @classmethod
-    def build(cls, page: InterventionPage, *, today: dt.date, cursor: str, scope: str) -> Deadlines:
-        """From a page of active interventions: the ones whose data carries a due date."""
-        due = sorted(
-            (i for i in page.items if i.active and i.response_due_on is not None),
-            key=lambda i: (i.response_due_on or today, i.intervention_id),
-        )
+    def build(
+        cls, page: DeadlineList, *, region: str, kind: str, regions: Sequence[tuple[str, str]]
+    ) -> Deadlines:
+        """From the API's list, in its order, for ``region`` ("" for all England)."""
         out = []
-        for i in due:
-            on = i.response_due_on or today
-            days = (on - today).days
+        for d in page.items:
+            school_work = d.source.value == "school_intervention"
+            if d.urn is not None and (school_work or d.trust_uid is None):
+                about, about_href = f"URN {d.urn}", f"/schools/{d.urn}"
+            else:
+                about, about_href = f"Trust {d.trust_uid}", f"/trusts/{d.trust_uid}"
             out.append(
                 Deadline(
-                    name=notice_name(i.kind.value, i.trust_uid, i.urn),
-                    href=f"/interventions/{i.intervention_id}",
-                    trust_href=f"/trusts/{i.trust_uid}",
-                    trust=f"Trust {i.trust_uid}",
-                    status=label(i.status.value),
-                    due_on=long_date(on),
-                    when=(
-                        f"Overdue by {-days} day{'s' if days != -1 else ''}"
-                        if days < 0
-                        else "Due today"
-                        if days == 0
-                        else f"In {days} day{'s' if days != 1 else ''}"
+                    what=d.what,
+                    href=(
+                        f"/school-interventions/{d.intervention_id}"
+                        if school_work
+                        else f"/interventions/{d.intervention_id}"
                     ),
-                    overdue=days < 0,
+                    about=about,
+                    about_href=about_href,
+                    kind=label(d.kind.value),
+                    due_on=long_date(d.due_on),
+                    when=working_days_text(d.working_days),
+                    overdue=d.overdue,
                 )
             )
         return cls(
             deadlines=out,
             overdue=sum(d.overdue for d in out),
-            pagination=Pagination.build(
-                "/interventions/deadlines",
-                {"scope": "" if scope == "mine" else scope, "cursor": cursor},
-                page.next_cursor,
-            ),
+            region=region,
+            kinds=[
+                Choice("", "Everything"),
+                *(Choice(k, label(k), k == kind) for k in DEADLINE_KINDS),
+            ],
+            regions=[
+                Choice("", "All of England", region == ""),
+                *(Choice(code, name, code == region) for code, name in regions),
+            ],
         )
 
 
