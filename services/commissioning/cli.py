@@ -75,13 +75,18 @@ def _cmd_sample_case(args: argparse.Namespace) -> int:
 
 
 async def first_run(url: str) -> None:
-    """On a first ``make run``, open one case with criteria set, so a ranked shortlist shows."""
+    """On a first ``make run``, open one case with criteria set, so a ranked shortlist shows;
+    and a school in RISE and a red concern about a trust (``samples``)."""
+    from services.commissioning.samples import first_run_samples
+
     opened = await open_sample_case(url)
     if opened is not None:
         print(
             f"First run: opened sample case {opened} (GET /cases/{opened}/candidates)",
             file=sys.stderr,
         )
+    for line in await first_run_samples(url):
+        print(f"First run: {line}", file=sys.stderr)
 
 
 @dataclass

@@ -8,6 +8,8 @@ from services.commissioning import api
 from services.commissioning.area_plans.api import router as area_plan_router
 from services.commissioning.candidates.constraints_api import router as constraints_router
 from services.commissioning.candidates.service import keep_warm
+from services.commissioning.concerns import api as concerns_api
+from services.commissioning.concerns.projection import concerns_projection
 from services.commissioning.deadlines import api as deadlines_api
 from services.commissioning.decisions.api import router as decision_record_router
 from services.commissioning.delegations import api as delegations_api
@@ -38,6 +40,7 @@ SPEC = ServiceSpec(
         project_router,
         interventions_api.router,
         school_interventions_api.router,
+        concerns_api.router,
         deadlines_api.router,
         delegations_api.router,
         area_plan_router,
@@ -47,6 +50,7 @@ SPEC = ServiceSpec(
         knowledge_projection(),
         cases_projection(),
         school_interventions_projection(),
+        concerns_projection(),
     ],
     policies=POLICIES,
     # The shortlists' trust profiles, loaded from start-up on rather than by the first request.

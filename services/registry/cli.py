@@ -164,6 +164,7 @@ FIRST_RUN_SCHOOLS = 2000
 async def first_run(url: str) -> None:
     """On a first ``make run``, load a small synthetic register so there is something to see."""
     from services.registry.sample import write_sample
+    from services.registry.sample.eras import every_era_path, write_every_era
 
     settings = get_settings()
     async with owner_store(url, settings, all_contracts(), "registry") as store:
@@ -182,8 +183,15 @@ async def first_run(url: str) -> None:
         )
         report = await import_gias(store, gias, actor="system:first-run")
         written = report.events_written
-        for ofsted in (files.ofsted_legacy, files.ofsted):
+        # One school inspected in every era (services/registry/sample/eras.py).
+        eras = every_era_path(files.ofsted_legacy)
+        every_era = write_every_era(files.ofsted, files.ofsted_legacy, eras)
+        for ofsted in (files.ofsted_legacy, files.ofsted, eras):
+            if ofsted == eras and every_era is None:
+                continue
             written += (await import_ofsted(store, ofsted, actor="system:first-run")).events_written
+        if every_era is not None:
+            print(f"First run: school {every_era} has an inspection of every era", file=sys.stderr)
         print(f"First run: {written} events written", file=sys.stderr)
 
 

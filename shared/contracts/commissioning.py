@@ -5,6 +5,7 @@ referral of it and the ``TransferApproved`` the registry acts on;
 ``intervention-{intervention_id}`` holds one intervention (a notice and its statuses);
 ``school_intervention-{intervention_id}`` holds one school's intervention in a category of
 concern, step by step as the ``intervention`` policy allows;
+``concern-{concern_id}`` holds one concern about a trust (``concerns.py``);
 ``delegation-{delegation_id}`` holds one delegation of a step (granted, used, revoked);
 ``project-{project_id}`` one transfer or conversion project (its id is the approving
 decision's), from opening to the actual transfer date. Who did each step is the event's
@@ -20,7 +21,15 @@ from typing import Literal
 
 from pydantic import Field, StrictFloat, model_validator
 
-from shared.contracts import delegations, interventions, projects
+from shared.contracts import concerns, delegations, interventions, projects
+from shared.contracts.concerns import (
+    ConcernActionAdded,
+    ConcernActionStatusChanged,
+    ConcernClosed,
+    ConcernDeEscalated,
+    ConcernOpened,
+    ConcernRated,
+)
 from shared.contracts.delegations import DelegationGranted, DelegationRevoked, DelegationUsed
 from shared.contracts.identifiers import (
     CaseId,
@@ -52,11 +61,12 @@ from shared.contracts.values import Value
 from shared.eventlog.contracts import EventContract, EventRegistry
 
 contracts = EventRegistry()
-# Transfer projects', interventions' and delegations' events are commissioning's too,
+# Transfer projects', interventions', delegations' and concerns' events are commissioning's too,
 # declared in modules of their own.
 contracts.merge(projects.contracts)
 contracts.merge(interventions.contracts)
 contracts.merge(delegations.contracts)
+contracts.merge(concerns.contracts)
 
 # The stream categories only commissioning appends to (see shared/ownership.py).
 STREAM_CATEGORIES: frozenset[str] = frozenset(
@@ -64,6 +74,7 @@ STREAM_CATEGORIES: frozenset[str] = frozenset(
         "case",
         "intervention",
         "school_intervention",
+        "concern",
         "delegation",
         "project",
         policy_category("commissioning"),
@@ -409,6 +420,14 @@ CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
     ),
     "intervention": (InterventionIssued, InterventionStatusChanged),
     "school_intervention": (SchoolInterventionOpened, SchoolInterventionStepTaken),
+    "concern": (
+        ConcernOpened,
+        ConcernRated,
+        ConcernActionAdded,
+        ConcernActionStatusChanged,
+        ConcernDeEscalated,
+        ConcernClosed,
+    ),
     "delegation": (DelegationGranted, DelegationUsed, DelegationRevoked),
     "project": (
         ProjectOpened,

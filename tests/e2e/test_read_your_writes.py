@@ -70,6 +70,12 @@ COVERED = {
     ("registry", "POST", "/policies/ofsted_categories"),
     ("registry", "POST", "/policies/stuck_schools"),
     ("commissioning", "POST", "/policies/intervention"),
+    ("commissioning", "POST", "/concerns"),
+    ("commissioning", "POST", "/concerns/{concern_id}/ratings"),
+    ("commissioning", "POST", "/concerns/{concern_id}/actions"),
+    ("commissioning", "POST", "/concerns/{concern_id}/actions/{action_id}/status"),
+    ("commissioning", "POST", "/concerns/{concern_id}/de-escalation"),
+    ("commissioning", "POST", "/concerns/{concern_id}/closure"),
 }
 
 
@@ -556,6 +562,92 @@ async def test_school_interventions_read_back_at_once(world: World) -> None:
         )
         seen = ok(await world.commissioning.get(path, headers=reader))
         assert (seen["version"], seen["steps"][-1]["step"]) == (taken["version"], "dao_not_issued")
+
+
+async def test_concerns_read_back_at_once(world: World) -> None:
+    caseworker = world.as_(Role.CASEWORKER, "cara")
+    reader = world.as_(Role.READER, "rita")
+    trust = await world.trust()
+    await world.school(trust)
+    await world.known_to_commissioning(urns=[], uids=[trust])
+    review = (TODAY + timedelta(days=30)).isoformat()
+
+    async def listed(concern_id: str) -> dict[str, Any]:
+        page = ok(
+            await world.commissioning.get(
+                "/concerns", params={"trust_uid": trust, "limit": 200}, headers=reader
+            )
+        )
+        found: list[dict[str, Any]] = [c for c in page["items"] if c["concern_id"] == concern_id]
+        assert len(found) == 1, concern_id
+        return found[0]
+
+    for n in range(TIMES // 5):
+        opened = ok(
+            await world.commissioning.post(
+                "/concerns",
+                json={
+                    "trust_uid": trust,
+                    "concern_type": "projected_deficit",
+                    "referral": "external",
+                    "rag": "red_plus",
+                    "review_on": review,
+                    "summary": f"Forecast deficit, round {n}",
+                },
+                headers=caseworker,
+            ),
+            201,
+        )
+        path = f"/concerns/{opened['concern_id']}"
+        seen = await listed(opened["concern_id"])
+        assert (seen["version"], seen["rag"]) == (opened["version"], "red_plus"), n
+        rated = ok(
+            await world.commissioning.post(
+                f"{path}/ratings",
+                json={"rag": "red", "review_on": review, "reason": "Better"},
+                headers=at(caseworker, 1),
+            )
+        )
+        seen = await listed(opened["concern_id"])
+        assert (seen["version"], seen["rag"]) == (rated["version"], "red"), n
+        added = ok(
+            await world.commissioning.post(
+                f"{path}/actions",
+                json={"action_type": "trust_financial_forecast", "note": "Asked for"},
+                headers=at(caseworker, 2),
+            ),
+            201,
+        )
+        shown = ok(await world.commissioning.get(path, headers=reader))
+        assert (shown["version"], len(shown["actions"])) == (added["version"], 1), n
+        moved = ok(
+            await world.commissioning.post(
+                f"{path}/actions/{added['action_id']}/status",
+                json={"status": "in_progress", "reason": "Under way"},
+                headers=at(caseworker, 3),
+            )
+        )
+        shown = ok(await world.commissioning.get(path, headers=reader))
+        assert (shown["version"], shown["actions"][0]["status"]) == (
+            moved["version"],
+            "in_progress",
+        ), n
+        lowered = ok(
+            await world.commissioning.post(
+                f"{path}/de-escalation",
+                json={"rag": "amber_green", "review_on": review, "reason": "Recovering"},
+                headers=at(caseworker, 4),
+            )
+        )
+        seen = await listed(opened["concern_id"])
+        assert (seen["version"], seen["status"]) == (lowered["version"], "de_escalated"), n
+        closed = ok(
+            await world.commissioning.post(
+                f"{path}/closure", json={"reason": "Recovered"}, headers=at(caseworker, 5)
+            )
+        )
+        seen = await listed(opened["concern_id"])
+        assert (seen["version"], seen["status"]) == (closed["version"], "closed"), n
 
 
 async def test_policies_as_data_read_back_at_once(world: World) -> None:

@@ -99,6 +99,7 @@ class World:
     case_id: str = ""
     intervention_id: str = ""
     school_intervention_id: str = ""
+    concern_id: str = ""
     delegation_id: str = ""
     project_id: str = ""
 
@@ -220,7 +221,12 @@ async def _created(w: World, service: str, path: str, body: dict[str, Any]) -> s
     except AssertionError as exc:
         raise AssertionError(f"{exc}; last answer: {answers[-1].text}") from None
     created = answers[-1].json()
-    return str(created.get("id") or created.get("assessment_id") or created["intervention_id"])
+    return str(
+        created.get("id")
+        or created.get("assessment_id")
+        or created.get("concern_id")
+        or created["intervention_id"]
+    )
 
 
 SCHOOL_INTERVENTION = {
@@ -228,6 +234,16 @@ SCHOOL_INTERVENTION = {
     "school_kind": "academy",
     "category_of_concern": "special_measures",
     "reason": "Matrix test.",
+}
+
+
+CONCERN = {
+    "trust_uid": TRUST_UID,
+    "concern_type": "governance",
+    "referral": "internal",
+    "rag": "red",
+    "review_on": "2099-01-01",
+    "summary": "Matrix test.",
 }
 
 
@@ -255,6 +271,7 @@ async def _make_targets(w: World) -> None:
     w.school_intervention_id = await _created(
         w, "commissioning", "/school-interventions", SCHOOL_INTERVENTION
     )
+    w.concern_id = await _created(w, "commissioning", "/concerns", CONCERN)
     w.project_id = await _a_project(w)
 
 
@@ -345,6 +362,7 @@ def _path(route: Route, w: World | None = None) -> str:
         "case_id": w.case_id if w else uuid.uuid4().hex,
         "intervention_id": w.intervention_id if w else uuid.uuid4().hex,
         "school_intervention_id": w.school_intervention_id if w else uuid.uuid4().hex,
+        "concern_id": w.concern_id if w else uuid.uuid4().hex,
         "delegation_id": w.delegation_id if w else uuid.uuid4().hex,
         "project_id": w.project_id if w else uuid.uuid4().hex,
         "task": "funding_agreement",
@@ -447,6 +465,24 @@ BODIES: dict[str, Callable[[World], Any]] = {
         "reason": "Matrix test.",
     },
     "/policies/intervention": lambda w: _shipped_policy("commissioning", "intervention"),
+    "/concerns": lambda w: CONCERN,
+    "/concerns/{concern_id}/ratings": lambda w: {
+        "rag": "red_plus",
+        "review_on": "2099-01-01",
+        "reason": "Matrix test.",
+    },
+    "/concerns/{concern_id}/actions": lambda w: {"action_type": "other", "note": "Matrix test."},
+    # The matrix adds no action first: a role allowed through is answered 404.
+    "/concerns/{concern_id}/actions/{action_id}/status": lambda w: {
+        "status": "completed",
+        "reason": "Matrix test.",
+    },
+    "/concerns/{concern_id}/de-escalation": lambda w: {
+        "rag": "amber_green",
+        "review_on": "2099-01-01",
+        "reason": "Matrix test.",
+    },
+    "/concerns/{concern_id}/closure": lambda w: {"reason": "Matrix test."},
     # Nothing is held in the matrix's world: a role allowed through is answered 404.
     "/feeds/{feed}/held/{run_id}/release": lambda w: {"reason": "Checked with GIAS"},
     "/feeds/{feed}/held/{run_id}/discard": lambda w: {"reason": "A truncated file"},
@@ -541,6 +577,7 @@ STREAMS = {
     "{case_id}": "case-{}",
     "{intervention_id}": "intervention-{}",
     "{school_intervention_id}": "school_intervention-{}",
+    "{concern_id}": "concern-{}",
     "{delegation_id}": "delegation-{}",
     "{project_id}": "project-{}",
 }
@@ -552,6 +589,7 @@ async def _if_match(w: World, route: Route) -> dict[str, str]:
         "{case_id}": w.case_id,
         "{intervention_id}": w.intervention_id,
         "{school_intervention_id}": w.school_intervention_id,
+        "{concern_id}": w.concern_id,
         "{delegation_id}": w.delegation_id,
         "{project_id}": w.project_id,
     }

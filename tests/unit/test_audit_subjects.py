@@ -24,6 +24,7 @@ NOT_SUBJECTS = {
     "document_reference",  # where a condition's evidence is filed, not a subject
     "framework_id",
     "companies_house_number",
+    "action_id",  # an action on a concern: part of the concern's history
 }
 IDENTIFIER = re.compile(r"(^|_)(urn|urns|uid|uids|id|ids|reference)$")
 

@@ -1,4 +1,5 @@
-"""Reading an area's plan: schools outside trusts or under intervention, open cases, coverage."""
+"""Reading an area's plan: schools outside trusts or under intervention, open cases, concerns
+about its trusts, coverage."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from services.commissioning.area_plans.schemas import (
     PlanInterventionPage,
     SchoolPage,
     SchoolUnderIntervention,
+    TrustConcernWarning,
 )
 from services.commissioning.knowledge.facts import OPEN_STATUSES, STATE_FUNDED_GROUPS
 from shared.http.paging import encode_cursor
@@ -36,6 +38,8 @@ NOTES = [
     "Pupils over time are each school's latest known number on roll, not the number then.",
     "A school is under intervention when its trust has any active intervention, NTI warning "
     "letters included.",
+    "Concern warnings are the open red and red-plus concerns about trusts running open "
+    "schools in the area: warnings, not judgements.",
 ]
 
 
@@ -85,6 +89,17 @@ SELECT c.case_id, c.title, c.trigger, c.status, c.opened_on,
   FROM commissioning_cases c, area
  WHERE c.urns && area.urns AND NOT (c.status = ANY($3::text[]))
  ORDER BY c.opened_on, c.case_id LIMIT $4
+"""
+# Concerns about the trusts running the area's open schools, most serious first.
+_CONCERNS_SQL = f"""
+SELECT c.concern_id, c.trust_uid, t.name AS trust_name, c.concern_type, c.rag, c.opened_on,
+       count(*) AS schools_in_area
+  FROM commissioning_trust_concerns c
+  JOIN commissioning_school_facts s ON s.trust_uid = c.trust_uid
+  LEFT JOIN commissioning_trust_facts t ON t.uid = c.trust_uid
+ WHERE {_IN_AREA} AND {_OPEN} AND c.status <> 'closed' AND c.rag IN ('red_plus', 'red')
+ GROUP BY c.concern_id, c.trust_uid, t.name, c.concern_type, c.rag, c.opened_on
+ ORDER BY c.rag = 'red', c.opened_on, c.concern_id LIMIT $4
 """
 # A school counts on a date when it had opened and not yet closed; a closed school with no
 # close date cannot be placed in time and is left out.
@@ -164,6 +179,7 @@ async def area_plan(
         )
         int_total = await conn.fetchval(_UNDER_INTERVENTION_TOTAL, *where, opened)
         case_rows = await conn.fetch(_OPEN_CASES_SQL, *where, list(ENDED_CASE_STATUSES), limit)
+        concern_rows = await conn.fetch(_CONCERNS_SQL, *where, opened, limit)
         dates = coverage_dates(today, years, interval)
         points = await conn.fetch(_COVERAGE_SQL, *where, dates)
     return AreaPlan(
@@ -208,6 +224,7 @@ async def area_plan(
                 for r in case_rows
             ],
         ),
+        concern_warnings=[TrustConcernWarning(**dict(r)) for r in concern_rows],
         coverage_interval=interval,
         coverage=[
             CoveragePoint(

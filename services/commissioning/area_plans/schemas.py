@@ -99,6 +99,18 @@ class CoveragePoint(BaseModel):
     share_pupils_in_trust: float
 
 
+class TrustConcernWarning(BaseModel):
+    """An open red or red-plus concern about a trust running open schools in the area."""
+
+    concern_id: str
+    trust_uid: int
+    trust_name: str | None
+    concern_type: str
+    rag: str
+    opened_on: date
+    schools_in_area: int
+
+
 class AreaPlan(BaseModel):
     """What commissioning needs to plan an area."""
 
@@ -107,6 +119,11 @@ class AreaPlan(BaseModel):
     schools_not_in_trust: SchoolPage
     schools_under_intervention: PlanInterventionPage
     open_cases: PlanCasePage
+    concern_warnings: list[TrustConcernWarning] = Field(
+        default_factory=list,
+        description="Open red and red-plus concerns about the trusts running the area's open"
+        " schools, most serious first (at most `limit`).",
+    )
     coverage_interval: Interval
     coverage: list[CoveragePoint]
     notes: list[str]

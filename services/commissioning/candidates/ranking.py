@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 import statistics
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
@@ -29,6 +29,7 @@ from services.commissioning.candidates.schemas import (
     Band,
     Candidate,
     CandidateList,
+    ConcernWarning,
     EvidenceCoverage,
     ExcludedTrust,
     ExclusionCode,
@@ -246,6 +247,7 @@ class _Scored:
     band: Band
     fit: float
     warnings: tuple[str, ...]
+    concerns: tuple[ConcernWarning, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -629,6 +631,7 @@ def _candidate(rank: int, s: _Scored, case: _Case) -> Candidate:
         ],
         reasons=reasons,
         warnings=list(s.warnings),
+        concern_warnings=list(s.concerns),
         assessment_ids=[assessment.assessment_id] if assessment is not None and used else [],
         evidence=[_coverage(assessment, p.pillar, case.today) for p in case.pillars],
     )
@@ -659,9 +662,11 @@ def rank_candidates(
     limit: int | None = None,
     excluded_limit: int | None = None,
     constraints: Constraints | None = None,
+    concerns: Mapping[int, Sequence[ConcernWarning]] | None = None,
 ) -> CandidateList:
     """Every trust that could take ``case``'s schools, ranked and explained; exclusions
-    (interventions, and the case's constraints) listed."""
+    (interventions, and the case's constraints) listed; ``concerns`` (open red or red-plus
+    ones, by trust) are warnings on the trusts they are about, and change no score."""
     schools = sorted(case, key=lambda s: s.urn)
     constrained = [
         CaseSchool(s.religious_character, s.region_code, s.easting, s.northing) for s in schools
@@ -709,7 +714,13 @@ def rank_candidates(
             for i in sorted(against, key=lambda i: i.intervention_id)
             if i.kind in WARNING_KINDS
         )
-        scored.append(_score(trust, the_case, warnings))
+        flagged = tuple((concerns or {}).get(trust.uid, ()))
+        warnings += tuple(
+            f"Has an open {c.rag.replace('_', ' ')} concern ({c.concern_type.replace('_', ' ')})"
+            f" since {c.opened_on.isoformat()}"
+            for c in flagged
+        )
+        scored.append(replace(_score(trust, the_case, warnings), concerns=flagged))
     # Rounded so float noise cannot reorder equal fits; equal fits go by trust UID.
     scored.sort(key=lambda s: (_ORDER[s.band], -round(s.fit, 9), s.trust.uid))
     # Interventions first (the exclusions a caseworker must know about), closed trusts last.

@@ -50,6 +50,15 @@ class EvidenceCoverage(_View):
     assessment_id: str | None = None
 
 
+class ConcernWarning(_View):
+    """An open red or red-plus concern about the trust: shown, never scored."""
+
+    concern_id: str
+    concern_type: str
+    rag: str
+    opened_on: date
+
+
 class Candidate(_View):
     """A trust that could take the case's school(s), with why it ranks where it does."""
 
@@ -64,6 +73,11 @@ class Candidate(_View):
     factors: list[FactorScore]
     reasons: list[str]
     warnings: list[str] = Field(default_factory=list)
+    concern_warnings: list[ConcernWarning] = Field(
+        default_factory=list,
+        description="Each open red or red-plus concern about the trust (also in `warnings`,"
+        " in words): a warning only, never a change to its fit or rank.",
+    )
     assessment_ids: list[str]
     evidence: list[EvidenceCoverage] = Field(
         default_factory=list,

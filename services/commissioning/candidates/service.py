@@ -30,7 +30,7 @@ from services.commissioning.candidates.ranking import (
     TrustProfile,
     rank_candidates,
 )
-from services.commissioning.candidates.schemas import CandidateList
+from services.commissioning.candidates.schemas import CandidateList, ConcernWarning
 from services.commissioning.knowledge.facts import school_facts
 from services.commissioning.knowledge.projection import CONSUMER_NAME
 from shared.clock import today_in_england
@@ -43,8 +43,9 @@ DEFAULT_LIMIT = 10
 EXCLUDED_LIMIT = 200
 _RESULTS_KEPT = 128
 
-# One round trip for what every request needs: where the knowledge projection is, and the
-# active interventions (from the cases side's read model).
+# One round trip for what every request needs: where the knowledge projection is, the
+# active interventions (from the cases side's read model) and the open red or red-plus
+# concerns (from the concerns' own).
 _STATE_SQL = """
 SELECT concat_ws(':', inet_server_addr(), inet_server_port(), current_database()) AS database,
        (SELECT era::text || ':' || tx_id::text || ':' || position::text
@@ -52,7 +53,12 @@ SELECT concat_ws(':', inet_server_addr(), inet_server_port(), current_database()
        (SELECT coalesce(json_agg(json_build_object(
                  'id', intervention_id, 'kind', kind, 'uid', trust_uid, 'on', issued_on)
                ORDER BY intervention_id), '[]')
-          FROM commissioning_interventions WHERE active)::text AS interventions
+          FROM commissioning_interventions WHERE active)::text AS interventions,
+       (SELECT coalesce(json_agg(json_build_object(
+                 'id', concern_id, 'uid', trust_uid, 'type', concern_type, 'rag', rag,
+                 'on', opened_on) ORDER BY trust_uid, concern_id), '[]')
+          FROM commissioning_trust_concerns
+         WHERE status <> 'closed' AND rag IN ('red', 'red_plus'))::text AS concerns
 """
 # Only the profiles written since this process last looked: one consumer writes them, one
 # transaction after another, so revisions become visible in order and none is skipped.
@@ -154,10 +160,34 @@ def forget_remembered() -> None:
     _memories.clear()
 
 
+def _concerns(text: str) -> tuple[tuple[int, ConcernWarning], ...]:
+    return tuple(
+        (
+            c["uid"],
+            ConcernWarning(
+                concern_id=c["id"],
+                concern_type=c["type"],
+                rag=c["rag"],
+                opened_on=date.fromisoformat(c["on"]),
+            ),
+        )
+        for c in orjson.loads(text)
+    )
+
+
 def _interventions(text: str) -> tuple[ActiveIntervention, ...]:
     return tuple(
         ActiveIntervention(i["id"], i["uid"], i["kind"], _day(i["on"])) for i in orjson.loads(text)
     )
+
+
+def _by_trust(
+    concerns: tuple[tuple[int, ConcernWarning], ...],
+) -> dict[int, list[ConcernWarning]]:
+    by_trust: dict[int, list[ConcernWarning]] = {}
+    for uid, concern in concerns:
+        by_trust.setdefault(uid, []).append(concern)
+    return by_trust
 
 
 async def _ranked(
@@ -175,6 +205,7 @@ async def _ranked(
     assert state is not None
     checkpoint = state["checkpoint"] or "0:0:0"
     interventions = _interventions(state["interventions"])
+    concerns = _concerns(state["concerns"])
     key = (
         checkpoint,
         tuple(sorted(set(urns))),
@@ -183,6 +214,7 @@ async def _ranked(
         limit,
         day,
         interventions,
+        concerns,
         constraints,
     )
     memory = _memories.setdefault(state["database"], _Memory())
@@ -213,6 +245,7 @@ async def _ranked(
             limit=limit,
             excluded_limit=EXCLUDED_LIMIT,
             constraints=constraints,
+            concerns=_by_trust(concerns),
         )
     except BaseException as exc:
         future.set_exception(exc)

@@ -1,1 +1,1 @@
-"""What falls due in commissioning: notice responses and RISE windows, overdue first."""
+"""What falls due in commissioning: notice responses, RISE windows and concern reviews, overdue first."""

@@ -1,8 +1,10 @@
-"""What falls due, from the interventions' read models and working days in England.
+"""What falls due, from the interventions' and concerns' read models and working days in
+England.
 
 Notice responses: an issued termination warning notice still active (the notice ladder),
 and a school intervention whose last step was a notice with a response period. RISE
 windows: a school intervention whose last step started RISE, due at the window's end.
+Concern reviews: a concern about a trust not yet closed, due on its review date.
 """
 
 from __future__ import annotations
@@ -19,20 +21,26 @@ from services.commissioning.working_days import is_working_day
 _SQL = """
 WITH due AS (
     SELECT 'notice_response' AS kind, i.response_due_on AS due_on, 'notice' AS source,
-           i.intervention_id, i.urn, i.trust_uid,
+           i.intervention_id, NULL AS concern_id, i.urn, i.trust_uid,
            'Response to a ' || replace(i.kind, '_', ' ') AS what
       FROM commissioning_interventions i
      WHERE i.active AND i.status = 'issued' AND i.response_due_on IS NOT NULL
     UNION ALL
     SELECT 'notice_response', s.response_due_on, 'school_intervention', s.intervention_id,
-           s.urn, s.trust_uid, 'Response to ' || replace(s.last_step, '_', ' ')
+           NULL, s.urn, s.trust_uid, 'Response to ' || replace(s.last_step, '_', ' ')
       FROM commissioning_school_interventions s
      WHERE s.response_due_on IS NOT NULL
     UNION ALL
     SELECT 'rise_window', s.rise_window_end, 'school_intervention', s.intervention_id,
-           s.urn, s.trust_uid, 'End of the RISE window: decide what follows'
+           NULL, s.urn, s.trust_uid, 'End of the RISE window: decide what follows'
       FROM commissioning_school_interventions s
      WHERE s.rise_open
+    UNION ALL
+    SELECT 'concern_review', c.review_on, 'concern', NULL, c.concern_id, NULL, c.trust_uid,
+           'Review of a ' || replace(c.rag, '_', ' ') || ' ' || replace(c.concern_type, '_', ' ')
+           || ' concern'
+      FROM commissioning_trust_concerns c
+     WHERE c.status <> 'closed' AND c.review_on IS NOT NULL
 )
 SELECT d.*, coalesce(f.region_code, (
            SELECT mode() WITHIN GROUP (ORDER BY t.region_code)
@@ -67,6 +75,7 @@ async def deadlines(
             what=r["what"],
             source=r["source"],
             intervention_id=r["intervention_id"],
+            concern_id=r["concern_id"],
             urn=r["urn"],
             trust_uid=r["trust_uid"],
             region_code=r["region_code"],
@@ -74,5 +83,5 @@ async def deadlines(
         for r in rows
         if (region is None or r["region_code"] == region) and (kind is None or r["kind"] == kind)
     ]
-    items.sort(key=lambda d: (not d.overdue, d.due_on, d.intervention_id))
+    items.sort(key=lambda d: (not d.overdue, d.due_on, d.intervention_id or d.concern_id or ""))
     return DeadlineList(on=today, items=items)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DeadlineKind = Literal["notice_response", "rise_window"]
+DeadlineKind = Literal["notice_response", "rise_window", "concern_review"]
 
 
 class Deadline(BaseModel):
@@ -22,8 +22,11 @@ class Deadline(BaseModel):
         description="Working days from today to the due date: negative once it has passed."
     )
     what: str
-    source: Literal["notice", "school_intervention"]
-    intervention_id: str
+    source: Literal["notice", "school_intervention", "concern"]
+    intervention_id: str | None = Field(
+        description="The notice or school intervention; null for a concern."
+    )
+    concern_id: str | None = Field(default=None, description="The concern whose review is due.")
     urn: int | None
     trust_uid: int | None
     region_code: str | None

@@ -1,0 +1,1 @@
+"""Concerns about trusts: recorded, rated, acted on, de-escalated and closed."""
