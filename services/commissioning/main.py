@@ -6,6 +6,9 @@ from fastapi import FastAPI
 
 from services.commissioning import api
 from services.commissioning.area_plans.api import router as area_plan_router
+from services.commissioning.assessment_requests.api import router as assessment_request_router
+from services.commissioning.boards import api as boards_api
+from services.commissioning.boards.projection import boards_projection
 from services.commissioning.candidates.constraints_api import router as constraints_router
 from services.commissioning.candidates.service import keep_warm
 from services.commissioning.deadlines import api as deadlines_api
@@ -16,6 +19,7 @@ from services.commissioning.knowledge import knowledge_projection
 from services.commissioning.policy_book import POLICIES as POLICIES
 from services.commissioning.projections import cases_projection
 from services.commissioning.projects.api import router as project_router
+from services.commissioning.register.api import router as register_router
 from services.commissioning.school_interventions import api as school_interventions_api
 from services.commissioning.school_interventions.projection import (
     school_interventions_projection,
@@ -38,6 +42,10 @@ SPEC = ServiceSpec(
         project_router,
         interventions_api.router,
         school_interventions_api.router,
+        boards_api.router,
+        boards_api.case_router,
+        register_router,
+        assessment_request_router,
         deadlines_api.router,
         delegations_api.router,
         area_plan_router,
@@ -47,6 +55,7 @@ SPEC = ServiceSpec(
         knowledge_projection(),
         cases_projection(),
         school_interventions_projection(),
+        boards_projection(),
     ],
     policies=POLICIES,
     # The shortlists' trust profiles, loaded from start-up on rather than by the first request.

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 SubjectKind = Literal[
-    "school", "trust", "case", "decision", "assessment", "intervention", "delegation"
+    "school", "trust", "case", "decision", "assessment", "intervention", "delegation", "board"
 ]
 SUBJECT_KINDS: tuple[SubjectKind, ...] = (
     "school",
@@ -21,6 +21,7 @@ SUBJECT_KINDS: tuple[SubjectKind, ...] = (
     "assessment",
     "intervention",
     "delegation",
+    "board",
 )
 
 _FIELDS: dict[str, SubjectKind] = {
@@ -42,6 +43,7 @@ _FIELDS: dict[str, SubjectKind] = {
     "intervention_id": "intervention",
     "escalated_from": "intervention",
     "delegation_id": "delegation",
+    "board_id": "board",
 }
 
 # Registry trust events name their trust ``uid``, as GIAS does.
@@ -67,6 +69,7 @@ RELATED: Mapping[SubjectKind, tuple[SubjectKind, ...]] = {
     "assessment": (),
     "intervention": (),
     "delegation": (),
+    "board": (),
 }
 
 

@@ -83,6 +83,7 @@ _LINKS: dict[SubjectKind, tuple[str, str]] = {
     "assessment": ("assessment", "/assessments/{}"),
     "intervention": ("commissioning", "/interventions/{}"),
     "delegation": ("commissioning", "/delegations/{}"),
+    "board": ("commissioning", "/boards/{}"),
 }
 
 

@@ -101,6 +101,7 @@ class World:
     school_intervention_id: str = ""
     delegation_id: str = ""
     project_id: str = ""
+    board_id: str = ""
 
     async def events(self) -> int:
         return int(await self.pool.fetchval("SELECT count(*) FROM events"))
@@ -220,9 +221,15 @@ async def _created(w: World, service: str, path: str, body: dict[str, Any]) -> s
     except AssertionError as exc:
         raise AssertionError(f"{exc}; last answer: {answers[-1].text}") from None
     created = answers[-1].json()
-    return str(created.get("id") or created.get("assessment_id") or created["intervention_id"])
+    return str(
+        created.get("id")
+        or created.get("assessment_id")
+        or created.get("board_id")
+        or created["intervention_id"]
+    )
 
 
+BOARD = {"region_code": "D", "board_date": "2099-01-05", "title": "Matrix board"}
 SCHOOL_INTERVENTION = {
     "urn": URN,
     "school_kind": "academy",
@@ -256,6 +263,7 @@ async def _make_targets(w: World) -> None:
         w, "commissioning", "/school-interventions", SCHOOL_INTERVENTION
     )
     w.project_id = await _a_project(w)
+    w.board_id = await _created(w, "commissioning", "/boards", BOARD)
 
 
 async def _a_project(w: World) -> str:
@@ -347,6 +355,7 @@ def _path(route: Route, w: World | None = None) -> str:
         "school_intervention_id": w.school_intervention_id if w else uuid.uuid4().hex,
         "delegation_id": w.delegation_id if w else uuid.uuid4().hex,
         "project_id": w.project_id if w else uuid.uuid4().hex,
+        "board_id": w.board_id if w else uuid.uuid4().hex,
         "task": "funding_agreement",
         "policy": "authority",
     }
@@ -432,6 +441,7 @@ BODIES: dict[str, Callable[[World], Any]] = {
         "reason": "Moved.",
     },
     "/cases/{case_id}/close": lambda w: {"reason": "Done."},
+    "/cases/{case_id}/assessment-requests": lambda w: {"trust_uid": 5002, "reason": "Matrix."},
     "/interventions": lambda w: {
         "kind": "notice_to_improve",
         "trust_uid": TRUST_UID,
@@ -440,6 +450,21 @@ BODIES: dict[str, Callable[[World], Any]] = {
     },
     "/interventions/{intervention_id}/status": lambda w: {"status": "closed"},
     "/school-interventions": lambda w: SCHOOL_INTERVENTION,
+    "/boards": lambda w: BOARD,
+    "/boards/{board_id}/members": lambda w: {
+        "name": "Matrix Member",
+        "subject": f"member-{uuid.uuid4().hex[:6]}",
+        "kind": "co_opted",
+    },
+    "/boards/{board_id}/interests": lambda w: {
+        "subject": "nobody",
+        "trust_uid": TRUST_UID,
+        "interest": "Matrix test.",
+        "from_date": "2020-01-01",
+    },
+    "/boards/{board_id}/agenda": lambda w: {"case_id": w.case_id},
+    "/boards/{board_id}/agenda/publish": lambda w: None,
+    "/boards/{board_id}/notes": lambda w: {"notes": "Matrix test.", "published": False},
     "/school-interventions/{school_intervention_id}/steps": lambda w: {
         "step": "termination_warning_notice",
         "decided_by": "Matrix Director",
@@ -543,6 +568,7 @@ STREAMS = {
     "{school_intervention_id}": "school_intervention-{}",
     "{delegation_id}": "delegation-{}",
     "{project_id}": "project-{}",
+    "{board_id}": "board-{}",
 }
 
 
@@ -554,6 +580,7 @@ async def _if_match(w: World, route: Route) -> dict[str, str]:
         "{school_intervention_id}": w.school_intervention_id,
         "{delegation_id}": w.delegation_id,
         "{project_id}": w.project_id,
+        "{board_id}": w.board_id,
     }
     for marker, stream in STREAMS.items():
         if marker in route.path:
@@ -754,7 +781,19 @@ async def check_role_matrix(world: World) -> None:
 IN_SCOPE: tuple[tuple[str, ...], ...] = ((f"region:{REGION}",), (f"la:{LA}",))
 OUT_OF_SCOPE: tuple[tuple[str, ...], ...] = (("region:H",), ("la:202",), ())
 # Delegations are a region's: an LA's scope does not reach them.
-REGION_ONLY = frozenset({"/delegations", "/delegations/{delegation_id}/revoke"})
+# Boards are a region's too.
+REGION_ONLY = frozenset(
+    {
+        "/delegations",
+        "/delegations/{delegation_id}/revoke",
+        "/boards",
+        "/boards/{board_id}/members",
+        "/boards/{board_id}/interests",
+        "/boards/{board_id}/agenda",
+        "/boards/{board_id}/agenda/publish",
+        "/boards/{board_id}/notes",
+    }
+)
 
 
 def _scopes_for(route: Route) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:

@@ -168,6 +168,8 @@ async def test_a_populated_database_upgrades_with_nothing_lost(
             "commissioning_school_interventions": 0,
             # Transfer projects, new and empty (0016).
             "commissioning_projects": 0,
+            # Advisory boards, new and empty (0018).
+            "commissioning_boards": 0,
         }
         for name, schema in HOMES.items():
             position = await conn.fetchval(

@@ -24,6 +24,7 @@ NOT_SUBJECTS = {
     "document_reference",  # where a condition's evidence is filed, not a subject
     "framework_id",
     "companies_house_number",
+    "request_id",  # an assessment request: its events name its case and trust
 }
 IDENTIFIER = re.compile(r"(^|_)(urn|urns|uid|uids|id|ids|reference)$")
 
