@@ -24,6 +24,7 @@ from services.commissioning.school_interventions import api as school_interventi
 from services.commissioning.school_interventions.projection import (
     school_interventions_projection,
 )
+from services.commissioning.significant_changes.api import router as significant_change_router
 from shared.app import ServiceSpec, create_service_app
 from shared.audit import api as audit_api
 from shared.contracts import all_contracts
@@ -46,6 +47,7 @@ SPEC = ServiceSpec(
         boards_api.case_router,
         register_router,
         assessment_request_router,
+        significant_change_router,
         deadlines_api.router,
         delegations_api.router,
         area_plan_router,

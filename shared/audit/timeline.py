@@ -84,6 +84,7 @@ _LINKS: dict[SubjectKind, tuple[str, str]] = {
     "intervention": ("commissioning", "/interventions/{}"),
     "delegation": ("commissioning", "/delegations/{}"),
     "board": ("commissioning", "/boards/{}"),
+    "significant_change": ("commissioning", "/significant-changes/{}"),
 }
 
 

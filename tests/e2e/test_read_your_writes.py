@@ -77,6 +77,9 @@ COVERED = {
     ("commissioning", "POST", "/boards/{board_id}/agenda/publish"),
     ("commissioning", "PUT", "/boards/{board_id}/notes"),
     ("commissioning", "POST", "/cases/{case_id}/assessment-requests"),
+    ("commissioning", "POST", "/significant-changes"),
+    ("commissioning", "POST", "/significant-changes/{significant_change_id}/objections"),
+    ("commissioning", "POST", "/significant-changes/{significant_change_id}/decision"),
 }
 
 
@@ -664,6 +667,57 @@ async def test_assessment_requests_read_back_at_once(world: World) -> None:
         seen = ok(await world.commissioning.get(path, headers=reader))
         assert seen["version"] == written["version"] == v + 1, n
         v = written["version"]
+
+
+async def test_significant_changes_read_back_at_once(world: World) -> None:
+    caseworker = world.as_(Role.CASEWORKER, "cara")
+    director = world.as_(Role.DECISION_MAKER, "dina")
+    reader = world.as_(Role.READER, "rita")
+    trust = await world.trust()
+    urns = [await world.school(trust) for _ in range(TIMES)]
+    await world.known_to_commissioning(urns=urns, uids=[trust])
+    closed = (TODAY - timedelta(days=1)).isoformat()
+    for n, urn in enumerate(urns):
+        made = ok(
+            await world.commissioning.post(
+                "/significant-changes",
+                json={
+                    "urn": urn,
+                    "change_type": "capacity",
+                    "tier": "fast_track",
+                    "description": f"More places, round {n}",
+                    "consultation_start": (TODAY - timedelta(days=40)).isoformat(),
+                    "consultation_end": closed,
+                },
+                headers=caseworker,
+            ),
+            201,
+        )
+        path = f"/significant-changes/{made['significant_change_id']}"
+        assert ok(await world.commissioning.get(path, headers=reader))["version"] == 1, n
+        objected = ok(
+            await world.commissioning.post(
+                f"{path}/objections",
+                json={"objector": "A neighbour", "summary": "Traffic", "received_on": closed},
+                headers=at(caseworker, 1),
+            )
+        )
+        seen = ok(await world.commissioning.get(path, headers=reader))
+        assert seen["version"] == objected["version"] and len(seen["objections"]) == 1, n
+        decided = ok(
+            await world.commissioning.post(
+                f"{path}/decision",
+                json={
+                    "outcome": "declined",
+                    "reasons": "Not needed.",
+                    "decision_maker_name": "Dina",
+                    "decision_maker_grade": "regional_director",
+                },
+                headers=at(director, objected["version"]),
+            )
+        )
+        seen = ok(await world.commissioning.get(path, headers=reader))
+        assert seen["version"] == decided["version"] and seen["decision"]["outcome"] == "declined"
 
 
 async def test_policies_as_data_read_back_at_once(world: World) -> None:

@@ -102,6 +102,7 @@ class World:
     delegation_id: str = ""
     project_id: str = ""
     board_id: str = ""
+    significant_change_id: str = ""
 
     async def events(self) -> int:
         return int(await self.pool.fetchval("SELECT count(*) FROM events"))
@@ -225,11 +226,21 @@ async def _created(w: World, service: str, path: str, body: dict[str, Any]) -> s
         created.get("id")
         or created.get("assessment_id")
         or created.get("board_id")
+        or created.get("significant_change_id")
         or created["intervention_id"]
     )
 
 
 BOARD = {"region_code": "D", "board_date": "2099-01-05", "title": "Matrix board"}
+# URN 100001 is in trust 5001 in the tiny register: an academy.
+SIGNIFICANT_CHANGE = {
+    "urn": URN,
+    "change_type": "capacity",
+    "tier": "fast_track",
+    "description": "Matrix test.",
+    "consultation_start": "2020-01-01",
+    "consultation_end": "2020-02-01",
+}
 SCHOOL_INTERVENTION = {
     "urn": URN,
     "school_kind": "academy",
@@ -264,6 +275,9 @@ async def _make_targets(w: World) -> None:
     )
     w.project_id = await _a_project(w)
     w.board_id = await _created(w, "commissioning", "/boards", BOARD)
+    w.significant_change_id = await _created(
+        w, "commissioning", "/significant-changes", SIGNIFICANT_CHANGE
+    )
 
 
 async def _a_project(w: World) -> str:
@@ -356,6 +370,7 @@ def _path(route: Route, w: World | None = None) -> str:
         "delegation_id": w.delegation_id if w else uuid.uuid4().hex,
         "project_id": w.project_id if w else uuid.uuid4().hex,
         "board_id": w.board_id if w else uuid.uuid4().hex,
+        "significant_change_id": w.significant_change_id if w else uuid.uuid4().hex,
         "task": "funding_agreement",
         "policy": "authority",
     }
@@ -451,6 +466,18 @@ BODIES: dict[str, Callable[[World], Any]] = {
     "/interventions/{intervention_id}/status": lambda w: {"status": "closed"},
     "/school-interventions": lambda w: SCHOOL_INTERVENTION,
     "/boards": lambda w: BOARD,
+    "/significant-changes": lambda w: SIGNIFICANT_CHANGE,
+    "/significant-changes/{significant_change_id}/objections": lambda w: {
+        "objector": "Matrix",
+        "summary": "Matrix test.",
+        "received_on": "2020-01-15",
+    },
+    "/significant-changes/{significant_change_id}/decision": lambda w: {
+        "outcome": "declined",
+        "reasons": "Matrix test.",
+        "decision_maker_name": "Matrix Director",
+        "decision_maker_grade": "regional_director",
+    },
     "/boards/{board_id}/members": lambda w: {
         "name": "Matrix Member",
         "subject": f"member-{uuid.uuid4().hex[:6]}",
@@ -569,6 +596,7 @@ STREAMS = {
     "{delegation_id}": "delegation-{}",
     "{project_id}": "project-{}",
     "{board_id}": "board-{}",
+    "{significant_change_id}": "significant_change-{}",
 }
 
 
@@ -581,6 +609,7 @@ async def _if_match(w: World, route: Route) -> dict[str, str]:
         "{delegation_id}": w.delegation_id,
         "{project_id}": w.project_id,
         "{board_id}": w.board_id,
+        "{significant_change_id}": w.significant_change_id,
     }
     for marker, stream in STREAMS.items():
         if marker in route.path:
