@@ -10,6 +10,7 @@ from services.assessment.api import ROUTERS
 from services.assessment.indicators import indicators_projection
 from services.assessment.indicators import router as indicators_router
 from services.assessment.projections import assessment_projection
+from services.assessment.requests import assessment_requests_consumer
 from shared.app import ServiceSpec, create_service_app
 from shared.authority.table import AUTHORITY, AUTHORITY_KIND
 from shared.contracts import all_contracts
@@ -32,7 +33,11 @@ SPEC = ServiceSpec(
     description="Assessment: five-pillar trust evidence and judgements, with no overall grade. Every write is an event in the shared append-only log.",
     registry=all_contracts(),
     routers=(*ROUTERS, indicators_router),
-    consumers=lambda: [assessment_projection(), indicators_projection()],
+    consumers=lambda: [
+        assessment_projection(),
+        indicators_projection(),
+        assessment_requests_consumer(),
+    ],
     policies=POLICIES,
 )
 

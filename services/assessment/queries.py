@@ -167,6 +167,8 @@ async def get_assessment(store: EventStore, assessment_id: str) -> AssessmentVie
         returns=returns,
         published_on=state.published_on,
         supersedes=state.supersedes,
+        requested_by_case=getattr(events[0], "case_id", None),
+        request_id=getattr(events[0], "request_id", None),
         started_at=recorded[0].recorded_at,
         updated_at=recorded[-1].recorded_at,
     )

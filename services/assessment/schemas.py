@@ -259,6 +259,10 @@ class AssessmentView(BaseModel):
     returns: list[ReturnView]
     published_on: date | None
     supersedes: str | None
+    requested_by_case: str | None = Field(
+        default=None, description="the commissioning case that asked for it, if one did"
+    )
+    request_id: str | None = Field(default=None, description="that case's request")
     started_at: datetime
     updated_at: datetime
 

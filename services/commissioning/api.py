@@ -55,12 +55,8 @@ from services.commissioning.schemas import (
 )
 from shared.app import StoreDep
 from shared.authority.scope import Place
-from shared.contracts.commissioning import (
-    CaseTrigger,
-    DecisionMakerCapacity,
-    DecisionMakerGrade,
-    EqualityRecord,
-)
+from shared.contracts.commissioning import CaseTrigger, DecisionMakerCapacity
+from shared.contracts.values import DecisionMakerGrade, EqualityRecord
 from shared.eventlog.unit import UnitOfWork
 from shared.http.deps import PoolDep, TodayDep
 from shared.http.fields import FILTER_MAX

@@ -18,6 +18,7 @@ from typing import Any, TypeAlias
 import asyncpg
 
 from services.commissioning.authority import delegations_to, intervention_place, load_delegation
+from services.commissioning.boards import handlers as boards
 from services.commissioning.candidates import CandidateList, candidates_for, candidates_json_for
 from services.commissioning.candidates.paging import DEFAULT_LIMIT, page_of
 from services.commissioning.decisions.in_force import decision_policies
@@ -249,8 +250,9 @@ async def record_decision(
         duties.refuse_recommender(
             acting.principal.subject, duties.recommendations(actors), trusts=concerned
         )
-        # Boards, with their registers of interests, come later: none are declared yet.
-        duties.refuse_conflicts(acting.principal.subject, (), trusts=concerned)
+        # The registers of interests of every board with the case on its agenda.
+        interests = await boards.interests_for_case(uow, case_id)
+        duties.refuse_conflicts(acting.principal.subject, interests, trusts=concerned)
     in_a_trust = False
     trust_open = True
     if decision.outcome in cases.APPROVALS:

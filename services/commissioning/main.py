@@ -6,6 +6,9 @@ from fastapi import FastAPI
 
 from services.commissioning import api
 from services.commissioning.area_plans.api import router as area_plan_router
+from services.commissioning.assessment_requests.api import router as assessment_request_router
+from services.commissioning.boards import api as boards_api
+from services.commissioning.boards.projection import boards_projection
 from services.commissioning.candidates.constraints_api import router as constraints_router
 from services.commissioning.candidates.service import keep_warm
 from services.commissioning.concerns import api as concerns_api
@@ -18,10 +21,12 @@ from services.commissioning.knowledge import knowledge_projection
 from services.commissioning.policy_book import POLICIES as POLICIES
 from services.commissioning.projections import cases_projection
 from services.commissioning.projects.api import router as project_router
+from services.commissioning.register.api import router as register_router
 from services.commissioning.school_interventions import api as school_interventions_api
 from services.commissioning.school_interventions.projection import (
     school_interventions_projection,
 )
+from services.commissioning.significant_changes.api import router as significant_change_router
 from shared.app import ServiceSpec, create_service_app
 from shared.audit import api as audit_api
 from shared.contracts import all_contracts
@@ -41,6 +46,11 @@ SPEC = ServiceSpec(
         interventions_api.router,
         school_interventions_api.router,
         concerns_api.router,
+        boards_api.router,
+        boards_api.case_router,
+        register_router,
+        assessment_request_router,
+        significant_change_router,
         deadlines_api.router,
         delegations_api.router,
         area_plan_router,
@@ -51,6 +61,7 @@ SPEC = ServiceSpec(
         cases_projection(),
         school_interventions_projection(),
         concerns_projection(),
+        boards_projection(),
     ],
     policies=POLICIES,
     # The shortlists' trust profiles, loaded from start-up on rather than by the first request.

@@ -20,6 +20,7 @@ from services.commissioning.domain.interventions import is_active
 from services.commissioning.projects import projection as project_handlers
 from shared.contracts.commissioning import (
     AdvisoryBoardScheduled,
+    AssessmentRequested,
     CaseClosed,
     CaseCompleted,
     CaseConstraintsSet,
@@ -310,6 +311,14 @@ async def _closed(e: CaseClosed, event: RecordedEvent, ctx: HandlerContext) -> N
         e.closed_on,
         e.reason,
     )
+
+
+@HANDLERS.on(AssessmentRequested)
+async def _assessment_requested(
+    e: AssessmentRequested, event: RecordedEvent, ctx: HandlerContext
+) -> None:
+    # The request is read from the case's stream; only the version moves here.
+    await _update_case(ctx, event, e.case_id, "status = status")
 
 
 @HANDLERS.on(CaseReferred)

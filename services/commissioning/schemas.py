@@ -16,7 +16,6 @@ from services.commissioning.decisions.schemas import (
 from shared.contracts.commissioning import (
     CaseTrigger,
     DecisionMakerCapacity,
-    DecisionMakerGrade,
     DecisionOutcome,
     FactorWeights,
     PillarWeight,
@@ -24,6 +23,7 @@ from shared.contracts.commissioning import (
     ReferralReason,
 )
 from shared.contracts.identifiers import Key, RegionCode, Subject
+from shared.contracts.values import DecisionMakerGrade
 from shared.http.fields import (
     CONDITIONS_MAX,
     PILLARS_MAX,

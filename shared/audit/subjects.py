@@ -11,7 +11,16 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 SubjectKind = Literal[
-    "school", "trust", "case", "decision", "assessment", "intervention", "delegation", "concern"
+    "school",
+    "trust",
+    "case",
+    "decision",
+    "assessment",
+    "intervention",
+    "delegation",
+    "concern",
+    "board",
+    "significant_change",
 ]
 SUBJECT_KINDS: tuple[SubjectKind, ...] = (
     "school",
@@ -22,6 +31,8 @@ SUBJECT_KINDS: tuple[SubjectKind, ...] = (
     "intervention",
     "delegation",
     "concern",
+    "board",
+    "significant_change",
 )
 
 _FIELDS: dict[str, SubjectKind] = {
@@ -44,6 +55,8 @@ _FIELDS: dict[str, SubjectKind] = {
     "escalated_from": "intervention",
     "delegation_id": "delegation",
     "concern_id": "concern",
+    "board_id": "board",
+    "significant_change_id": "significant_change",
 }
 
 # Registry trust events name their trust ``uid``, as GIAS does.
@@ -62,14 +75,16 @@ _TRUST_UID_TYPES = frozenset(
 # names a transfer's decision, not its case) and the delegations it was decided under (a
 # delegation's use names the case; its grant and revocation name only the delegation).
 RELATED: Mapping[SubjectKind, tuple[SubjectKind, ...]] = {
-    "school": ("case", "intervention"),
-    "trust": ("assessment", "intervention"),
+    "school": ("case", "intervention", "significant_change"),
+    "trust": ("assessment", "intervention", "significant_change"),
     "case": ("decision", "delegation"),
     "decision": (),
     "assessment": (),
     "intervention": (),
     "delegation": (),
     "concern": (),
+    "board": (),
+    "significant_change": (),
 }
 
 

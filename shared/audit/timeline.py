@@ -84,6 +84,8 @@ _LINKS: dict[SubjectKind, tuple[str, str]] = {
     "intervention": ("commissioning", "/interventions/{}"),
     "delegation": ("commissioning", "/delegations/{}"),
     "concern": ("commissioning", "/concerns/{}"),
+    "board": ("commissioning", "/boards/{}"),
+    "significant_change": ("commissioning", "/significant-changes/{}"),
 }
 
 

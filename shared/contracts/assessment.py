@@ -100,6 +100,10 @@ class AssessmentStarted(EventContract):
     framework_version: int = Field(ge=1)
     assessor: str = Field(min_length=1, max_length=200)
     purpose: str | None = Field(default=None, max_length=2000)
+    # Opened for a commissioning case's request (commissioning.AssessmentRequested): the
+    # case and the request it answers. Absent for an assessment an assessor started.
+    case_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    request_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
 
 
 @contracts.register

@@ -17,11 +17,26 @@ the law asks for, not just who typed it in.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, StrictFloat, model_validator
 
-from shared.contracts import concerns, delegations, interventions, projects
+from shared.contracts import (
+    boards,
+    concerns,
+    delegations,
+    interventions,
+    projects,
+    significant_changes,
+)
+from shared.contracts.boards import (
+    AdvisoryBoardPlanned,
+    BoardAgendaPublished,
+    BoardInterestDeclared,
+    BoardMemberAppointed,
+    BoardNotesRecorded,
+    CasePutOnBoardAgenda,
+)
 from shared.contracts.concerns import (
     ConcernActionAdded,
     ConcernActionStatusChanged,
@@ -57,7 +72,12 @@ from shared.contracts.projects import (
     ProjectTaskCompleted,
     TransferDateConfirmed,
 )
-from shared.contracts.values import Value
+from shared.contracts.significant_changes import (
+    SignificantChangeDecided,
+    SignificantChangeObjectionRecorded,
+    SignificantChangeProposed,
+)
+from shared.contracts.values import DecisionMakerGrade, EqualityRecord, Value
 from shared.eventlog.contracts import EventContract, EventRegistry
 
 contracts = EventRegistry()
@@ -67,6 +87,8 @@ contracts.merge(projects.contracts)
 contracts.merge(interventions.contracts)
 contracts.merge(delegations.contracts)
 contracts.merge(concerns.contracts)
+contracts.merge(boards.contracts)
+contracts.merge(significant_changes.contracts)
 
 # The stream categories only commissioning appends to (see shared/ownership.py).
 STREAM_CATEGORIES: frozenset[str] = frozenset(
@@ -77,6 +99,8 @@ STREAM_CATEGORIES: frozenset[str] = frozenset(
         "concern",
         "delegation",
         "project",
+        "board",
+        "significant_change",
         policy_category("commissioning"),
     }
 )
@@ -104,16 +128,6 @@ DecisionMakerCapacity = Literal[
     "director_general",
     "deputy_director",
 ]
-# The decision maker's grade (DOMAIN.md); ``other`` names it in text. Which grade may decide
-# which outcome is the ``decision_makers`` policy's to say.
-DecisionMakerGrade = Literal[
-    "minister",
-    "director_general",
-    "regional_director",
-    "deputy_director",
-    "grade_6",
-    "other",
-]
 # Who a decided case is escalated or challenged to: as a referral, to a named person.
 ChallengeKind = Literal["escalation", "challenge"]
 # Who a case may be referred to, away from its own region's director (DOMAIN.md).
@@ -129,13 +143,6 @@ class PillarWeight(Value):
     pillar: Key
     weight: StrictFloat = Field(gt=0, le=10)
     themes: list[Key] = Field(default_factory=list)
-
-
-class EqualityRecord(Value):
-    """The public sector equality duty, as the decision considered it."""
-
-    likely_impact: str = Field(min_length=1, max_length=4000)
-    mitigation: str = Field(min_length=1, max_length=4000)
 
 
 class FactorWeights(Value):
@@ -390,6 +397,21 @@ class CaseReferred(EventContract):
         return self
 
 
+@contracts.register
+class AssessmentRequested(EventContract):
+    """A caseworker asks for an assessment of a shortlisted trust, for this case; the
+    assessment service opens a draft assessment for it (``request_id`` links the two)."""
+
+    type_name = "commissioning.AssessmentRequested"
+    case_id: CaseId
+    request_id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+    trust_uid: GroupUid
+    reason: str = Field(min_length=1, max_length=4000)
+    # The assessment service's framework to assess against (its id, as that service names it).
+    framework_id: str = Field(min_length=1, max_length=64)
+    requested_on: date
+
+
 # --------------------------------------------------------------------------- policy
 
 
@@ -417,6 +439,7 @@ CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
         DecisionConditionMet,
         DecisionConditionWaived,
         DecisionChallenged,
+        AssessmentRequested,
     ),
     "intervention": (InterventionIssued, InterventionStatusChanged),
     "school_intervention": (SchoolInterventionOpened, SchoolInterventionStepTaken),
@@ -437,6 +460,19 @@ CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
         AuthorityToProceedRecorded,
         ProjectHandedOver,
         TransferDateConfirmed,
+    ),
+    "board": (
+        AdvisoryBoardPlanned,
+        BoardMemberAppointed,
+        BoardInterestDeclared,
+        CasePutOnBoardAgenda,
+        BoardAgendaPublished,
+        BoardNotesRecorded,
+    ),
+    "significant_change": (
+        SignificantChangeProposed,
+        SignificantChangeObjectionRecorded,
+        SignificantChangeDecided,
     ),
     policy_category("commissioning"): (PolicyVersionPublished,),
 }

@@ -21,12 +21,12 @@ from shared.contracts.commissioning import (
     CaseOpened,
     CaseShortlisted,
     DecisionRecorded,
-    EqualityRecord,
     FactorWeights,
     PillarWeight,
     SignificantDateChanged,
     TransferApproved,
 )
+from shared.contracts.values import EqualityRecord
 from shared.errors import Conflict, UnprocessableContent
 from shared.eventlog.contracts import EventContract
 

@@ -76,6 +76,16 @@ COVERED = {
     ("commissioning", "POST", "/concerns/{concern_id}/actions/{action_id}/status"),
     ("commissioning", "POST", "/concerns/{concern_id}/de-escalation"),
     ("commissioning", "POST", "/concerns/{concern_id}/closure"),
+    ("commissioning", "POST", "/boards"),
+    ("commissioning", "POST", "/boards/{board_id}/members"),
+    ("commissioning", "POST", "/boards/{board_id}/interests"),
+    ("commissioning", "POST", "/boards/{board_id}/agenda"),
+    ("commissioning", "POST", "/boards/{board_id}/agenda/publish"),
+    ("commissioning", "PUT", "/boards/{board_id}/notes"),
+    ("commissioning", "POST", "/cases/{case_id}/assessment-requests"),
+    ("commissioning", "POST", "/significant-changes"),
+    ("commissioning", "POST", "/significant-changes/{significant_change_id}/objections"),
+    ("commissioning", "POST", "/significant-changes/{significant_change_id}/decision"),
 }
 
 
@@ -673,3 +683,155 @@ async def test_policies_as_data_read_back_at_once(world: World) -> None:
             )
             shown = ok(await client.get(f"/policies/{kind}", headers=reader))
             assert shown["versions"][-1]["version"] == published["version"], (kind, n)
+
+
+async def test_boards_read_back_at_once(world: World) -> None:
+    caseworker = world.as_(Role.CASEWORKER, "cara")
+    reader = world.as_(Role.READER, "rita")
+    trust = await world.trust()
+    urn = await world.school()
+    await world.known_to_commissioning(urns=[urn], uids=[trust])
+    opened = ok(
+        await world.commissioning.post(
+            "/cases",
+            json={"urns": [urn], "trigger": "inadequate_dao", "title": "Boards read back"},
+            headers=caseworker,
+        ),
+        201,
+    )
+    region = ok(await world.commissioning.get(f"/cases/{opened['id']}", headers=reader))[
+        "region_code"
+    ]
+    for n in range(TIMES):
+        made = ok(
+            await world.commissioning.post(
+                "/boards",
+                json={"region_code": region, "board_date": TODAY.isoformat(), "title": f"B{n}"},
+                headers=caseworker,
+            ),
+            201,
+        )
+        path = f"/boards/{made['board_id']}"
+        assert ok(await world.commissioning.get(path, headers=reader))["version"] == 1, n
+        steps: list[tuple[str, str, dict[str, Any] | None, Callable[[Any], bool]]] = [
+            (
+                "POST",
+                "members",
+                {"name": "Helen Head", "subject": "helen", "kind": "elected_head"},
+                lambda b: b["members"][0]["subject"] == "helen",
+            ),
+            (
+                "POST",
+                "interests",
+                {"subject": "helen", "urn": urn, "interest": "Governor", "from_date": "2020-01-01"},
+                lambda b: b["interests"][0]["urn"] == urn,
+            ),
+            (
+                "POST",
+                "agenda",
+                {"case_id": opened["id"]},
+                lambda b: b["agenda"][0]["conflicts"][0]["urn"] == urn,
+            ),
+            ("POST", "agenda/publish", None, lambda b: b["agenda_status"] == "published"),
+            (
+                "PUT",
+                "notes",
+                {"notes": "Advised.", "published": True},
+                lambda b: b["notes_status"] == "published",
+            ),
+        ]
+        v = made["version"]
+        for method, action, body, shows in steps:
+            written = ok(
+                await world.commissioning.request(
+                    method, f"{path}/{action}", json=body, headers=at(caseworker, v)
+                )
+            )
+            seen = ok(await world.commissioning.get(path, headers=reader))
+            assert seen["version"] == written["version"] and shows(seen), (n, action, seen)
+            v = written["version"]
+
+
+async def test_assessment_requests_read_back_at_once(world: World) -> None:
+    caseworker = world.as_(Role.CASEWORKER, "cara")
+    reader = world.as_(Role.READER, "rita")
+    trust = await world.trust()
+    sibling = await world.school(trust)
+    urn = await world.school()
+    await world.known_to_commissioning(urns=[urn, sibling], uids=[trust])
+    opened = ok(
+        await world.commissioning.post(
+            "/cases",
+            json={"urns": [urn], "trigger": "inadequate_dao", "title": "Requests read back"},
+            headers=caseworker,
+        ),
+        201,
+    )
+    path = f"/cases/{opened['id']}"
+    v = ok(
+        await world.commissioning.post(
+            f"{path}/shortlist", json={"trust_uids": [trust]}, headers=at(caseworker, 1)
+        )
+    )["version"]
+    for n in range(TIMES):
+        written = ok(
+            await world.commissioning.post(
+                f"{path}/assessment-requests",
+                json={"trust_uid": trust, "reason": f"Evidence wanted, round {n}"},
+                headers=at(caseworker, v),
+            )
+        )
+        seen = ok(await world.commissioning.get(path, headers=reader))
+        assert seen["version"] == written["version"] == v + 1, n
+        v = written["version"]
+
+
+async def test_significant_changes_read_back_at_once(world: World) -> None:
+    caseworker = world.as_(Role.CASEWORKER, "cara")
+    director = world.as_(Role.DECISION_MAKER, "dina")
+    reader = world.as_(Role.READER, "rita")
+    trust = await world.trust()
+    urns = [await world.school(trust) for _ in range(TIMES)]
+    await world.known_to_commissioning(urns=urns, uids=[trust])
+    closed = (TODAY - timedelta(days=1)).isoformat()
+    for n, urn in enumerate(urns):
+        made = ok(
+            await world.commissioning.post(
+                "/significant-changes",
+                json={
+                    "urn": urn,
+                    "change_type": "capacity",
+                    "tier": "fast_track",
+                    "description": f"More places, round {n}",
+                    "consultation_start": (TODAY - timedelta(days=40)).isoformat(),
+                    "consultation_end": closed,
+                },
+                headers=caseworker,
+            ),
+            201,
+        )
+        path = f"/significant-changes/{made['significant_change_id']}"
+        assert ok(await world.commissioning.get(path, headers=reader))["version"] == 1, n
+        objected = ok(
+            await world.commissioning.post(
+                f"{path}/objections",
+                json={"objector": "A neighbour", "summary": "Traffic", "received_on": closed},
+                headers=at(caseworker, 1),
+            )
+        )
+        seen = ok(await world.commissioning.get(path, headers=reader))
+        assert seen["version"] == objected["version"] and len(seen["objections"]) == 1, n
+        decided = ok(
+            await world.commissioning.post(
+                f"{path}/decision",
+                json={
+                    "outcome": "declined",
+                    "reasons": "Not needed.",
+                    "decision_maker_name": "Dina",
+                    "decision_maker_grade": "regional_director",
+                },
+                headers=at(director, objected["version"]),
+            )
+        )
+        seen = ok(await world.commissioning.get(path, headers=reader))
+        assert seen["version"] == decided["version"] and seen["decision"]["outcome"] == "declined"

@@ -102,6 +102,8 @@ class World:
     concern_id: str = ""
     delegation_id: str = ""
     project_id: str = ""
+    board_id: str = ""
+    significant_change_id: str = ""
 
     async def events(self) -> int:
         return int(await self.pool.fetchval("SELECT count(*) FROM events"))
@@ -225,10 +227,22 @@ async def _created(w: World, service: str, path: str, body: dict[str, Any]) -> s
         created.get("id")
         or created.get("assessment_id")
         or created.get("concern_id")
+        or created.get("board_id")
+        or created.get("significant_change_id")
         or created["intervention_id"]
     )
 
 
+BOARD = {"region_code": "D", "board_date": "2099-01-05", "title": "Matrix board"}
+# URN 100001 is in trust 5001 in the tiny register: an academy.
+SIGNIFICANT_CHANGE = {
+    "urn": URN,
+    "change_type": "capacity",
+    "tier": "fast_track",
+    "description": "Matrix test.",
+    "consultation_start": "2020-01-01",
+    "consultation_end": "2020-02-01",
+}
 SCHOOL_INTERVENTION = {
     "urn": URN,
     "school_kind": "academy",
@@ -273,6 +287,10 @@ async def _make_targets(w: World) -> None:
     )
     w.concern_id = await _created(w, "commissioning", "/concerns", CONCERN)
     w.project_id = await _a_project(w)
+    w.board_id = await _created(w, "commissioning", "/boards", BOARD)
+    w.significant_change_id = await _created(
+        w, "commissioning", "/significant-changes", SIGNIFICANT_CHANGE
+    )
 
 
 async def _a_project(w: World) -> str:
@@ -365,6 +383,8 @@ def _path(route: Route, w: World | None = None) -> str:
         "concern_id": w.concern_id if w else uuid.uuid4().hex,
         "delegation_id": w.delegation_id if w else uuid.uuid4().hex,
         "project_id": w.project_id if w else uuid.uuid4().hex,
+        "board_id": w.board_id if w else uuid.uuid4().hex,
+        "significant_change_id": w.significant_change_id if w else uuid.uuid4().hex,
         "task": "funding_agreement",
         "policy": "authority",
     }
@@ -450,6 +470,7 @@ BODIES: dict[str, Callable[[World], Any]] = {
         "reason": "Moved.",
     },
     "/cases/{case_id}/close": lambda w: {"reason": "Done."},
+    "/cases/{case_id}/assessment-requests": lambda w: {"trust_uid": 5002, "reason": "Matrix."},
     "/interventions": lambda w: {
         "kind": "notice_to_improve",
         "trust_uid": TRUST_UID,
@@ -458,6 +479,33 @@ BODIES: dict[str, Callable[[World], Any]] = {
     },
     "/interventions/{intervention_id}/status": lambda w: {"status": "closed"},
     "/school-interventions": lambda w: SCHOOL_INTERVENTION,
+    "/boards": lambda w: BOARD,
+    "/significant-changes": lambda w: SIGNIFICANT_CHANGE,
+    "/significant-changes/{significant_change_id}/objections": lambda w: {
+        "objector": "Matrix",
+        "summary": "Matrix test.",
+        "received_on": "2020-01-15",
+    },
+    "/significant-changes/{significant_change_id}/decision": lambda w: {
+        "outcome": "declined",
+        "reasons": "Matrix test.",
+        "decision_maker_name": "Matrix Director",
+        "decision_maker_grade": "regional_director",
+    },
+    "/boards/{board_id}/members": lambda w: {
+        "name": "Matrix Member",
+        "subject": f"member-{uuid.uuid4().hex[:6]}",
+        "kind": "co_opted",
+    },
+    "/boards/{board_id}/interests": lambda w: {
+        "subject": "nobody",
+        "trust_uid": TRUST_UID,
+        "interest": "Matrix test.",
+        "from_date": "2020-01-01",
+    },
+    "/boards/{board_id}/agenda": lambda w: {"case_id": w.case_id},
+    "/boards/{board_id}/agenda/publish": lambda w: None,
+    "/boards/{board_id}/notes": lambda w: {"notes": "Matrix test.", "published": False},
     "/school-interventions/{school_intervention_id}/steps": lambda w: {
         "step": "termination_warning_notice",
         "decided_by": "Matrix Director",
@@ -580,6 +628,8 @@ STREAMS = {
     "{concern_id}": "concern-{}",
     "{delegation_id}": "delegation-{}",
     "{project_id}": "project-{}",
+    "{board_id}": "board-{}",
+    "{significant_change_id}": "significant_change-{}",
 }
 
 
@@ -592,6 +642,8 @@ async def _if_match(w: World, route: Route) -> dict[str, str]:
         "{concern_id}": w.concern_id,
         "{delegation_id}": w.delegation_id,
         "{project_id}": w.project_id,
+        "{board_id}": w.board_id,
+        "{significant_change_id}": w.significant_change_id,
     }
     for marker, stream in STREAMS.items():
         if marker in route.path:
@@ -792,7 +844,19 @@ async def check_role_matrix(world: World) -> None:
 IN_SCOPE: tuple[tuple[str, ...], ...] = ((f"region:{REGION}",), (f"la:{LA}",))
 OUT_OF_SCOPE: tuple[tuple[str, ...], ...] = (("region:H",), ("la:202",), ())
 # Delegations are a region's: an LA's scope does not reach them.
-REGION_ONLY = frozenset({"/delegations", "/delegations/{delegation_id}/revoke"})
+# Boards are a region's too.
+REGION_ONLY = frozenset(
+    {
+        "/delegations",
+        "/delegations/{delegation_id}/revoke",
+        "/boards",
+        "/boards/{board_id}/members",
+        "/boards/{board_id}/interests",
+        "/boards/{board_id}/agenda",
+        "/boards/{board_id}/agenda/publish",
+        "/boards/{board_id}/notes",
+    }
+)
 
 
 def _scopes_for(route: Route) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:

@@ -170,6 +170,8 @@ async def test_a_populated_database_upgrades_with_nothing_lost(
             "commissioning_projects": 0,
             # Concerns about trusts, new and empty (0018).
             "commissioning_trust_concerns": 0,
+            # Advisory boards, new and empty (0019).
+            "commissioning_boards": 0,
         }
         for name, schema in HOMES.items():
             position = await conn.fetchval(

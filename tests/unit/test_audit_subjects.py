@@ -25,6 +25,7 @@ NOT_SUBJECTS = {
     "framework_id",
     "companies_house_number",
     "action_id",  # an action on a concern: part of the concern's history
+    "request_id",  # an assessment request: its events name its case and trust
 }
 IDENTIFIER = re.compile(r"(^|_)(urn|urns|uid|uids|id|ids|reference)$")
 

@@ -12,8 +12,9 @@ from typing import Annotated, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.contracts.commissioning import DecisionMakerGrade, DecisionOutcome
+from shared.contracts.commissioning import DecisionOutcome
 from shared.contracts.identifiers import Key
+from shared.contracts.values import DecisionMakerGrade
 from shared.policy.book import PolicyKind
 
 DECISION_REASONS = "decision_reasons"

@@ -7,8 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.contracts.commissioning import ChallengeKind, DecisionMakerGrade, ReferralCapacity
+from shared.contracts.commissioning import ChallengeKind, ReferralCapacity
 from shared.contracts.identifiers import RegionCode, Subject
+from shared.contracts.values import DecisionMakerGrade
 from shared.http.fields import Paragraph, Reason, Reference
 
 

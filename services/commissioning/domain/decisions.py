@@ -20,13 +20,12 @@ from services.commissioning.decisions.policy import DecisionMakers, DecisionReas
 from services.commissioning.domain.cases import APPROVALS, CaseState, refuse_status
 from shared.contracts.commissioning import (
     DecisionMakerCapacity,
-    DecisionMakerGrade,
     DecisionOutcome,
     DecisionRecorded,
-    EqualityRecord,
     SignificantDateChanged,
     TransferApproved,
 )
+from shared.contracts.values import DecisionMakerGrade, EqualityRecord
 from shared.errors import Conflict, UnprocessableContent
 from shared.eventlog.contracts import EventContract
 

@@ -7,8 +7,8 @@ it names). The decision concerns the trust it approves, or, for any other outcom
 trust on the shortlist: whoever recommended one of those may not record it.
 
 Declared interests: a board member with a declared interest in a trust may not decide on
-it. Boards and their registers of interests do not exist yet; ``refuse_conflicts`` takes
-the interests as data (``DeclaredInterest``) and the handler passes none until they do.
+it. ``refuse_conflicts`` takes the interests as data (``DeclaredInterest``); the decision
+handler passes those of every board with the case on its agenda (``boards/``).
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def refuse_conflicts(
     decider: str, interests: Iterable[DeclaredInterest], *, trusts: Collection[int]
 ) -> None:
     """403 (rule ``declared-interest-may-not-decide``) if ``decider`` declared an interest in
-    one of ``trusts``. No interests are recorded yet (boards come later): the hook is here."""
+    one of ``trusts``."""
     theirs = sorted(
         {i.trust_uid for i in interests if i.subject == decider and i.trust_uid in trusts}
     )

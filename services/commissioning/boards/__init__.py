@@ -1,0 +1,1 @@
+"""Advisory boards: members, registers of interests, agendas, notes and conflicts."""

@@ -1,0 +1,1 @@
+"""Significant changes to academies: proposed, consulted on, objected to, decided."""

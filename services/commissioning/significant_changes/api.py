@@ -1,0 +1,196 @@
+"""The commissioning HTTP routes for significant changes to academies.
+
+Authority (v3): caseworkers record a proposal and its objections; decision makers decide;
+readers read. A change is where its academy is.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
+
+from services.commissioning.handlers import new_id
+from services.commissioning.significant_changes import domain, handlers
+from services.commissioning.significant_changes.schemas import (
+    ChangeDecision,
+    ChangeDecisionView,
+    ChangeObjectionView,
+    ChangeProposal,
+    ChangeWritten,
+    Objection,
+    SignificantChangeView,
+)
+from shared.app import StoreDep
+from shared.authority.acting import Acting
+from shared.contracts.significant_changes import (
+    SignificantChangeDecided,
+    SignificantChangeObjectionRecorded,
+    SignificantChangeProposed,
+)
+from shared.errors import NotFound
+from shared.eventlog.unit import UnitOfWork
+from shared.http.deps import TodayDep
+from shared.http.steps import change, create, step
+from shared.http.writes import Answer, WriteRequest, etag, read_responses, write_responses
+
+router = APIRouter(prefix="/significant-changes", tags=["significant changes"])
+IdPath = Annotated[
+    str, Path(pattern=r"^[0-9a-f]{32}$", description="The significant change id (uuid4 hex).")
+]
+Reader = Annotated[Acting, step("commissioning.significant_changes.read")]
+Proposer = Annotated[WriteRequest, create("commissioning.significant_changes.propose")]
+Objector = Annotated[WriteRequest, change("commissioning.significant_changes.record_objection")]
+Decider = Annotated[WriteRequest, change("commissioning.significant_changes.decide")]
+CHANGE_RESPONSES = write_responses(200, 401, 403, 404, 409, 412, 422, 428)
+
+
+def _written(done: handlers.Written, code: int = status.HTTP_200_OK) -> Answer:
+    created = code == status.HTTP_201_CREATED
+    return Answer(
+        ChangeWritten(significant_change_id=done.significant_change_id, version=done.version),
+        code,
+        version=done.version,
+        location=f"/significant-changes/{done.significant_change_id}" if created else None,
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ChangeWritten,
+    summary="Record a proposed significant change to an academy",
+    responses=write_responses(201, 401, 403, 404, 409, 422, location=True),
+)
+async def propose_change(body: ChangeProposal, write: Proposer, on: TodayDep) -> Response:
+    """For an academy (a school in a trust: 422 naming ``urn`` otherwise), with its type, tier
+    and consultation period."""
+    change_id = new_id()
+
+    async def act(uow: UnitOfWork) -> Answer:
+        trust_uid = await handlers.trust_of(uow, body.urn)
+        events = domain.propose(
+            change_id,
+            urn=body.urn,
+            trust_uid=trust_uid,
+            change_type=body.change_type,
+            tier=body.tier,
+            description=body.description,
+            consultation_start=body.consultation_start,
+            consultation_end=body.consultation_end,
+            today=on,
+        )
+        return _written(await handlers.create(uow, change_id, events), status.HTTP_201_CREATED)
+
+    return await write.run(act)
+
+
+@router.post(
+    "/{significant_change_id}/objections",
+    response_model=ChangeWritten,
+    summary="Record an objection to a significant change",
+    responses=CHANGE_RESPONSES,
+)
+async def record_objection(
+    significant_change_id: IdPath, body: Objection, write: Objector, on: TodayDep
+) -> Response:
+    """While the change is undecided (409 once decided)."""
+
+    async def act(uow: UnitOfWork) -> Answer:
+        state = await handlers.load(uow, significant_change_id)
+        events = domain.object_to(
+            state,
+            objector=body.objector,
+            summary=body.summary,
+            received_on=body.received_on,
+            today=on,
+        )
+        return _written(await handlers.append(uow, state, events))
+
+    return await write.run(act)
+
+
+@router.post(
+    "/{significant_change_id}/decision",
+    response_model=ChangeWritten,
+    summary="Decide a significant change",
+    responses=CHANGE_RESPONSES,
+)
+async def decide_change(
+    significant_change_id: IdPath, body: ChangeDecision, write: Decider, on: TodayDep
+) -> Response:
+    """Once, after the consultation has closed (409 naming ``consultation_end``); an approval
+    needs ``equality`` (422 naming it), and nothing is written when refused."""
+
+    async def act(uow: UnitOfWork) -> Answer:
+        state = await handlers.load(uow, significant_change_id)
+        events = domain.decide(
+            state,
+            outcome=body.outcome,
+            reasons=body.reasons,
+            conditions=body.conditions,
+            decision_maker_name=body.decision_maker_name,
+            decision_maker_grade=body.decision_maker_grade,
+            equality=body.equality,
+            today=on,
+        )
+        return _written(await handlers.append(uow, state, events))
+
+    return await write.run(act)
+
+
+@router.get(
+    "/{significant_change_id}",
+    response_model=SignificantChangeView,
+    summary="Get a significant change",
+    responses=read_responses(401, 403, 404, 422, versioned=True),
+)
+async def get_change(
+    significant_change_id: IdPath, response: Response, store: StoreDep, acting: Reader
+) -> SignificantChangeView:
+    """The proposal, each objection and the decision, with who recorded each."""
+    recorded = await store.read_stream(handlers.stream(significant_change_id))
+    state = domain.fold(r.decode(store.registry) for r in recorded)
+    if state is None:
+        raise NotFound(f"There is no significant change {significant_change_id}.")
+    acting.check(await handlers.school_place(store.pool, state.urn))
+    proposal: SignificantChangeProposed | None = None
+    proposed_by = ""
+    objections: list[ChangeObjectionView] = []
+    decision: ChangeDecisionView | None = None
+    for r in recorded:
+        e = r.decode(store.registry)
+        if isinstance(e, SignificantChangeProposed):
+            proposal, proposed_by = e, r.meta.actor
+        elif isinstance(e, SignificantChangeObjectionRecorded):
+            objections.append(
+                ChangeObjectionView(
+                    objector=e.objector,
+                    summary=e.summary,
+                    received_on=e.received_on,
+                    recorded_by=r.meta.actor,
+                )
+            )
+        elif isinstance(e, SignificantChangeDecided):
+            decision = ChangeDecisionView(
+                **e.model_dump(exclude={"significant_change_id", "equality"}),
+                equality=e.equality,
+                recorded_by=r.meta.actor,
+            )
+    assert proposal is not None
+    response.headers["ETag"] = etag(state.version)
+    return SignificantChangeView(
+        significant_change_id=state.significant_change_id,
+        urn=proposal.urn,
+        trust_uid=proposal.trust_uid,
+        change_type=proposal.change_type,
+        tier=proposal.tier,
+        description=proposal.description,
+        consultation_start=proposal.consultation_start,
+        consultation_end=proposal.consultation_end,
+        proposed_on=proposal.proposed_on,
+        proposed_by=proposed_by,
+        objections=objections,
+        decision=decision,
+        version=state.version,
+    )

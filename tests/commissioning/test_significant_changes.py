@@ -1,0 +1,133 @@
+"""Significant changes to academies over HTTP: proposed, objected to, decided once after the
+consultation, with the equality duty for an approval; refusals name the field and write
+nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import httpx
+
+from shared.eventlog.store import EventStore
+from shared.http.auth import Role
+from shared.settings import Settings
+from tests.commissioning.conftest import at_version, bearer, known, register_school, register_trust
+
+
+def proposal(urn: int, **changes: Any) -> dict[str, Any]:
+    return {
+        "urn": urn,
+        "change_type": "age_range",
+        "tier": "full_business_case",
+        "description": "Add a nursery class.",
+        "consultation_start": "2026-10-01",
+        "consultation_end": "2026-11-12",
+        **changes,
+    }
+
+
+def decision(**changes: Any) -> dict[str, Any]:
+    return {
+        "outcome": "approved",
+        "reasons": "Places are needed nearby.",
+        "decision_maker_name": "Dee Deputy",
+        "decision_maker_grade": "deputy_director",
+        "equality": {"likely_impact": "None adverse.", "mitigation": "None needed."},
+        **changes,
+    }
+
+
+async def test_a_change_is_proposed_objected_to_and_decided_once(
+    commissioning: httpx.AsyncClient, settings: Settings, log: EventStore, pool: asyncpg.Pool
+) -> None:
+    trust = await register_trust(log)
+    academy = await register_school(log, trust_uid=trust)
+    maintained = await register_school(log)
+    await known(pool, urns=[academy, maintained], uids=[trust])
+    cw = bearer(settings, Role.CASEWORKER)
+    dm = bearer(settings, Role.DECISION_MAKER)
+
+    not_academy = await commissioning.post(
+        "/significant-changes", json=proposal(maintained), headers=cw
+    )
+    assert not_academy.status_code == 422, not_academy.text
+    assert not_academy.json()["errors"][0]["loc"] == ["body", "urn"]
+
+    made = await commissioning.post("/significant-changes", json=proposal(academy), headers=cw)
+    assert made.status_code == 201, made.text
+    path = made.headers["Location"]
+    change_id = made.json()["significant_change_id"]
+    assert path == f"/significant-changes/{change_id}"
+
+    objected = await commissioning.post(
+        f"{path}/objections",
+        json={"objector": "A parent", "summary": "Too crowded.", "received_on": "2026-10-20"},
+        headers=await at_version(commissioning, settings, path, cw),
+    )
+    assert objected.status_code == 200, objected.text
+
+    before = len(await log.read_stream(f"significant_change-{change_id}"))
+    no_equality = await commissioning.post(
+        f"{path}/decision",
+        json=decision(equality=None),
+        headers=await at_version(commissioning, settings, path, dm),
+    )
+    assert no_equality.status_code == 422, no_equality.text
+    assert ["body", "equality"] in [e["loc"] for e in no_equality.json()["errors"]]
+    as_caseworker = await commissioning.post(
+        f"{path}/decision",
+        json=decision(),
+        headers=await at_version(commissioning, settings, path, cw),
+    )
+    assert as_caseworker.status_code == 403
+    assert len(await log.read_stream(f"significant_change-{change_id}")) == before
+
+    decided = await commissioning.post(
+        f"{path}/decision",
+        json=decision(),
+        headers=await at_version(commissioning, settings, path, dm),
+    )
+    assert decided.status_code == 200, decided.text
+    again = await commissioning.post(
+        f"{path}/decision",
+        json=decision(outcome="declined", equality=None),
+        headers=await at_version(commissioning, settings, path, dm),
+    )
+    assert again.status_code == 409, again.text
+
+    shown = (await commissioning.get(path, headers=bearer(settings, Role.READER, "rita"))).json()
+    assert (shown["trust_uid"], shown["change_type"], shown["tier"]) == (
+        trust,
+        "age_range",
+        "full_business_case",
+    )
+    assert [o["objector"] for o in shown["objections"]] == ["A parent"]
+    assert shown["decision"]["outcome"] == "approved"
+    assert shown["decision"]["objections_considered"] == 1
+    assert shown["decision"]["recorded_by"] == "dora" and shown["proposed_by"] == "carol"
+
+
+async def test_a_change_is_not_decided_while_its_consultation_runs(
+    commissioning: httpx.AsyncClient, settings: Settings, log: EventStore, pool: asyncpg.Pool
+) -> None:
+    trust = await register_trust(log)
+    academy = await register_school(log, trust_uid=trust)
+    await known(pool, urns=[academy], uids=[trust])
+    cw = bearer(settings, Role.CASEWORKER)
+    made = await commissioning.post(
+        "/significant-changes",
+        json=proposal(academy, consultation_end="2026-12-31"),
+        headers=cw,
+    )
+    assert made.status_code == 201, made.text
+    path = made.headers["Location"]
+    early = await commissioning.post(
+        f"{path}/decision",
+        json=decision(),
+        headers=await at_version(
+            commissioning, settings, path, bearer(settings, Role.DECISION_MAKER)
+        ),
+    )
+    assert early.status_code == 409, early.text
+    assert early.json()["consultation_end"] == "2026-12-31"
