@@ -1,4 +1,5 @@
-"""What a first ``make run`` adds besides the sample case: a school in RISE and a red concern.
+"""What a first ``make run`` adds besides the sample case: a school in RISE, a red concern,
+and an advisory board with the sample case on its agenda and a declared conflict.
 
 Both are found in the log, as the sample case is: the school is an open maintained school
 whose latest inspection put it in a category of concern; the trust is the open trust running
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from services.commissioning.boards import domain as boards
 from services.commissioning.cli import FIRST_RUN_ACTOR, _fold_school
 from services.commissioning.concerns import domain as concerns
 from services.commissioning.handlers import new_id
@@ -21,6 +23,7 @@ from services.commissioning.school_interventions.policy import (
 )
 from shared.clock import today_in_england
 from shared.contracts import all_contracts
+from shared.contracts.commissioning import CaseOpened
 from shared.eventlog.contracts import EventContract, EventMetadata
 from shared.eventlog.model import NO_STREAM, NewEvent
 from shared.eventlog.runtime import owner_store
@@ -167,6 +170,58 @@ async def sample_red_concern(store: EventStore, today: date) -> str | None:
     return concern_id
 
 
+async def sample_board(store: EventStore, today: date) -> str | None:
+    """An advisory board for the sample case's region, with the case on its agenda and a
+    member who declared an interest in the case's school: a conflict to see on the board and
+    the case. Its id, or None (a board exists, or there is no case)."""
+    if await _exists(store, "board"):
+        return None
+    stream = await store.pool.fetchval(
+        "SELECT stream_id FROM events WHERE event_type = 'commissioning.CaseOpened'"
+        " ORDER BY position LIMIT 1"
+    )
+    if stream is None:
+        return None
+    [first, *_] = await store.read_stream(stream)
+    case = first.decode(store.registry)
+    assert isinstance(case, CaseOpened)
+    if case.region_code is None:
+        return None
+    board_id = new_id()
+    member = "board.member.head"
+    events: list[EventContract] = boards.plan(
+        board_id,
+        region_code=case.region_code,
+        board_date=today + timedelta(days=21),
+        title="Sample advisory board",
+    )
+    state = boards.fold(events)
+    assert state is not None
+    for event in boards.appoint(
+        state, subject=member, name="Sample Elected Head", kind="elected_head"
+    ):
+        state = boards.evolve(state, event)
+        events.append(event)
+    for event in boards.declare(
+        state,
+        subject=member,
+        trust_uid=None,
+        urn=case.urns[0],
+        interest="A sample: governor at the school",
+        from_date=today - timedelta(days=365),
+        to_date=None,
+        source="register of interests",
+    ):
+        state = boards.evolve(state, event)
+        events.append(event)
+    events.extend(boards.put_on_agenda(state, case_id=case.case_id, case_region=case.region_code))
+    meta = _meta("A sample board with a declared interest, to show conflicts on a case")
+    await store.append(
+        f"board-{board_id}", [NewEvent(e, meta) for e in events], expected_version=NO_STREAM
+    )
+    return board_id
+
+
 async def first_run_samples(url: str) -> list[str]:
     """Write the samples that are missing; a line for each one written."""
     today = today_in_england()
@@ -178,4 +233,7 @@ async def first_run_samples(url: str) -> list[str]:
         concern = await sample_red_concern(store, today)
         if concern is not None:
             lines.append(f"sample red concern about a trust: GET /concerns/{concern}")
+        board = await sample_board(store, today)
+        if board is not None:
+            lines.append(f"sample board with a declared conflict: GET /boards/{board}")
     return lines

@@ -1,4 +1,5 @@
-"""``make run``'s other samples: a school in RISE and a red concern about a trust, once."""
+"""``make run``'s other samples: a school in RISE, a red concern about a trust and a board
+with a declared conflict, once."""
 
 from __future__ import annotations
 
@@ -61,6 +62,14 @@ async def test_first_run_puts_a_school_in_rise_and_a_red_concern_on_the_biggest_
         assert (concern.data["trust_uid"], concern.data["rag"]) == (big, "red")
         assert concern.metadata["actor"] == "system:first-run"
         rise = await log.read_stream(streams[1]["stream_id"])
+        [case_stream] = await pool.fetch(
+            "SELECT DISTINCT stream_id FROM events WHERE category = 'case'"
+        )
+        [board_stream] = await pool.fetch(
+            "SELECT DISTINCT stream_id FROM events WHERE category = 'board'"
+        )
+        case_id = case_stream["stream_id"].removeprefix("case-")
+        board_id = board_stream["stream_id"].removeprefix("board-")
         assert rise[0].data["urn"] == maintained
         assert [e.data.get("step") for e in rise[1:]] == ["dao_not_issued", "rise_started"]
     finally:
@@ -87,3 +96,13 @@ async def test_first_run_puts_a_school_in_rise_and_a_red_concern_on_the_biggest_
             return await due() == {"rise_window", "concern_review"}
 
         await wait_until(both_due, what="the samples' deadlines")
+
+        # The sample case is on the sample board's agenda, with its member's conflict shown.
+        async def conflicted() -> bool:
+            answer = await client.get(f"/boards/{board_id}", headers=reader)
+            if answer.status_code != 200:
+                return False
+            agenda = {a["case_id"]: a["conflicts"] for a in answer.json()["agenda"]}
+            return bool(agenda.get(case_id))
+
+        await wait_until(conflicted, what="the sample board's conflict on the sample case")
