@@ -97,3 +97,16 @@ class BoardNotesRecorded(EventContract):
     notes: str = Field(min_length=1, max_length=20000)
     published: StrictBool
     recorded_on: date
+
+
+# Which events each of these stream categories holds (see shared/contracts/commissioning.py).
+CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
+    "board": (
+        AdvisoryBoardPlanned,
+        BoardMemberAppointed,
+        BoardInterestDeclared,
+        CasePutOnBoardAgenda,
+        BoardAgendaPublished,
+        BoardNotesRecorded,
+    ),
+}

@@ -1,17 +1,15 @@
-"""Events the commissioning service publishes: cases, decisions, transfers, interventions.
+"""Events the commissioning service publishes about cases: opened, criteria and constraints,
+shortlists, boards scheduled, decisions with their conditions and challenges, referrals, the
+``TransferApproved`` the registry acts on, and assessment requests — a case's whole life on
+stream ``case-{case_id}``. Who did each step is the event's ``actor``; a decision also names
+its decision maker in the data, because that is part of the record the law asks for, not just
+who typed it in.
 
-Streams: ``case-{case_id}`` holds one case's whole life, including its decisions, any
-referral of it and the ``TransferApproved`` the registry acts on;
-``intervention-{intervention_id}`` holds one intervention (a notice and its statuses);
-``school_intervention-{intervention_id}`` holds one school's intervention in a category of
-concern, step by step as the ``intervention`` policy allows;
-``concern-{concern_id}`` holds one concern about a trust (``concerns.py``);
-``delegation-{delegation_id}`` holds one delegation of a step (granted, used, revoked);
-``project-{project_id}`` one transfer or conversion project (its id is the approving
-decision's), from opening to the actual transfer date. Who did each step is the event's
-``actor``; the
-decision itself names its decision maker in the data, because that is part of the record
-the law asks for, not just who typed it in.
+Its other stream families keep their events in modules of their own, merged into this
+registry and this ``CATEGORY_EVENTS``: ``interventions.py`` (notices, and school
+interventions in a category of concern), ``concerns.py``, ``delegations.py``,
+``projects.py`` (transfer and conversion projects), ``boards.py`` and
+``significant_changes.py``.
 """
 
 from __future__ import annotations
@@ -29,23 +27,6 @@ from shared.contracts import (
     projects,
     significant_changes,
 )
-from shared.contracts.boards import (
-    AdvisoryBoardPlanned,
-    BoardAgendaPublished,
-    BoardInterestDeclared,
-    BoardMemberAppointed,
-    BoardNotesRecorded,
-    CasePutOnBoardAgenda,
-)
-from shared.contracts.concerns import (
-    ConcernActionAdded,
-    ConcernActionStatusChanged,
-    ConcernClosed,
-    ConcernDeEscalated,
-    ConcernOpened,
-    ConcernRated,
-)
-from shared.contracts.delegations import DelegationGranted, DelegationRevoked, DelegationUsed
 from shared.contracts.identifiers import (
     CaseId,
     DecisionId,
@@ -57,26 +38,8 @@ from shared.contracts.identifiers import (
 )
 from shared.contracts.interventions import (
     InterventionId,
-    InterventionIssued,
-    InterventionStatusChanged,
-    SchoolInterventionOpened,
-    SchoolInterventionStepTaken,
 )
 from shared.contracts.policy import PolicyVersionFields, policy_category
-from shared.contracts.projects import (
-    AuthorityToProceedRecorded,
-    ProjectDateChanged,
-    ProjectDateConfirmed,
-    ProjectHandedOver,
-    ProjectOpened,
-    ProjectTaskCompleted,
-    TransferDateConfirmed,
-)
-from shared.contracts.significant_changes import (
-    SignificantChangeDecided,
-    SignificantChangeObjectionRecorded,
-    SignificantChangeProposed,
-)
 from shared.contracts.values import DecisionMakerGrade, EqualityRecord, Value
 from shared.eventlog.contracts import EventContract, EventRegistry
 
@@ -441,38 +404,11 @@ CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
         DecisionChallenged,
         AssessmentRequested,
     ),
-    "intervention": (InterventionIssued, InterventionStatusChanged),
-    "school_intervention": (SchoolInterventionOpened, SchoolInterventionStepTaken),
-    "concern": (
-        ConcernOpened,
-        ConcernRated,
-        ConcernActionAdded,
-        ConcernActionStatusChanged,
-        ConcernDeEscalated,
-        ConcernClosed,
-    ),
-    "delegation": (DelegationGranted, DelegationUsed, DelegationRevoked),
-    "project": (
-        ProjectOpened,
-        ProjectDateConfirmed,
-        ProjectDateChanged,
-        ProjectTaskCompleted,
-        AuthorityToProceedRecorded,
-        ProjectHandedOver,
-        TransferDateConfirmed,
-    ),
-    "board": (
-        AdvisoryBoardPlanned,
-        BoardMemberAppointed,
-        BoardInterestDeclared,
-        CasePutOnBoardAgenda,
-        BoardAgendaPublished,
-        BoardNotesRecorded,
-    ),
-    "significant_change": (
-        SignificantChangeProposed,
-        SignificantChangeObjectionRecorded,
-        SignificantChangeDecided,
-    ),
     policy_category("commissioning"): (PolicyVersionPublished,),
+    **interventions.CATEGORY_EVENTS,
+    **concerns.CATEGORY_EVENTS,
+    **delegations.CATEGORY_EVENTS,
+    **projects.CATEGORY_EVENTS,
+    **boards.CATEGORY_EVENTS,
+    **significant_changes.CATEGORY_EVENTS,
 }

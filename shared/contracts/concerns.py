@@ -131,3 +131,16 @@ class ConcernClosed(EventContract):
     trust_uid: GroupUid
     closed_on: date
     reason: str = Field(min_length=1, max_length=4000)
+
+
+# Which events each of these stream categories holds (see shared/contracts/commissioning.py).
+CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
+    "concern": (
+        ConcernOpened,
+        ConcernRated,
+        ConcernActionAdded,
+        ConcernActionStatusChanged,
+        ConcernDeEscalated,
+        ConcernClosed,
+    ),
+}

@@ -70,3 +70,9 @@ class DelegationRevoked(EventContract):
     delegation_id: DelegationId
     revoked_on: date
     reason: str = Field(min_length=1, max_length=4000)
+
+
+# Which events each of these stream categories holds (see shared/contracts/commissioning.py).
+CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
+    "delegation": (DelegationGranted, DelegationUsed, DelegationRevoked),
+}

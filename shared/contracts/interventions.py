@@ -130,3 +130,10 @@ class SchoolInterventionStepTaken(EventContract):
     rise_window_end: date | None = None
     response_due_on: date | None = None
     case_id: CaseId | None = None
+
+
+# Which events each of these stream categories holds (see shared/contracts/commissioning.py).
+CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
+    "intervention": (InterventionIssued, InterventionStatusChanged),
+    "school_intervention": (SchoolInterventionOpened, SchoolInterventionStepTaken),
+}

@@ -125,3 +125,17 @@ class TransferDateConfirmed(EventContract):
     project_id: ProjectId
     actual_date: date
     confirmed_on: date
+
+
+# Which events each of these stream categories holds (see shared/contracts/commissioning.py).
+CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
+    "project": (
+        ProjectOpened,
+        ProjectDateConfirmed,
+        ProjectDateChanged,
+        ProjectTaskCompleted,
+        AuthorityToProceedRecorded,
+        ProjectHandedOver,
+        TransferDateConfirmed,
+    ),
+}

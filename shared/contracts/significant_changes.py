@@ -81,3 +81,13 @@ class SignificantChangeDecided(EventContract):
     equality: EqualityRecord | None = None
     objections_considered: int = Field(ge=0)
     decided_on: date
+
+
+# Which events each of these stream categories holds (see shared/contracts/commissioning.py).
+CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
+    "significant_change": (
+        SignificantChangeProposed,
+        SignificantChangeObjectionRecorded,
+        SignificantChangeDecided,
+    ),
+}
