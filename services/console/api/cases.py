@@ -37,16 +37,8 @@ from services.console.clients import ApiProblem, Apis
 from services.console.session import UserDep
 from services.console.templating import render
 from services.console.views.candidates import constraints_href, constraints_summary
-from services.console.views.cases import (
-    CRITERIA_FIELDS,
-    STATUSES,
-    BoardForm,
-    CaseList,
-    CaseWorkspace,
-    CriteriaForm,
-    OpenCaseForm,
-    candidate_rows,
-)
+from services.console.views.case_forms import CRITERIA_FIELDS, BoardForm, CriteriaForm, OpenCaseForm
+from services.console.views.cases import STATUSES, CaseList, CaseWorkspace, candidate_rows
 from services.console.views.common import FormErrors, errors_from_problem
 from services.console.views.common import stale_or as _stale_or
 from services.console.views.projects import project_href

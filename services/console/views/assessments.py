@@ -14,6 +14,7 @@ from services.console.views.common import (
     Pagination,
     SummaryRow,
     date_time,
+    form_text,
     label,
     long_date,
     parse_date,
@@ -23,10 +24,6 @@ from services.console.views.common import (
 DESCRIPTORS = ("strong", "secure", "developing", "concerns")
 EVIDENCE_KINDS = ("visit", "ofsted", "financial_accounts", "gias_data", "self_evaluation", "other")
 STATUSES = ("draft", "submitted", "returned", "moderated", "published", "withdrawn")
-
-
-def _str(data: FormData, name: str) -> str:
-    return str(data.get(name) or "").strip()
 
 
 @dataclass(frozen=True)
@@ -189,7 +186,11 @@ class StartForm:
     @classmethod
     def parse(cls, data: FormData) -> StartForm:
         """The posted answers."""
-        form = cls(_str(data, "trust_uid"), _str(data, "framework_id"), _str(data, "purpose"))
+        form = cls(
+            form_text(data, "trust_uid"),
+            form_text(data, "framework_id"),
+            form_text(data, "purpose"),
+        )
         if not form.trust_uid.isdigit():
             form.errors.add("trust_uid", "Enter the trust's group UID, a number")
         if not form.framework_id:
@@ -213,12 +214,12 @@ class EvidenceForm:
     def parse(cls, data: FormData) -> EvidenceForm:
         """The posted evidence."""
         form = cls(
-            _str(data, "pillar"),
-            _str(data, "kind"),
-            _str(data, "summary"),
-            _str(data, "source_reference"),
-            _str(data, "observed_on"),
-            int(_str(data, "version") or "0"),
+            form_text(data, "pillar"),
+            form_text(data, "kind"),
+            form_text(data, "summary"),
+            form_text(data, "source_reference"),
+            form_text(data, "observed_on"),
+            int(form_text(data, "version") or "0"),
         )
         if parse_date(form.observed_on) is None:
             form.errors.add(
@@ -247,10 +248,10 @@ class JudgementForm:
     def parse(cls, data: FormData) -> JudgementForm:
         """The posted judgement."""
         form = cls(
-            _str(data, "descriptor"),
-            _str(data, "rationale"),
+            form_text(data, "descriptor"),
+            form_text(data, "rationale"),
             [str(v) for v in data.getlist("evidence_ids")],
-            int(_str(data, "version") or "0"),
+            int(form_text(data, "version") or "0"),
         )
         if form.descriptor not in DESCRIPTORS:
             form.errors.add("descriptor", "Select a descriptor")

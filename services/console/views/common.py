@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from assessment_client.types import Unset as AssessmentUnset
 from commissioning_client.types import Unset as CommissioningUnset
 from registry_client.types import Unset as RegistryUnset
+from starlette.datastructures import FormData
 
 from services.console.clients import ApiProblem, FieldError
 
@@ -249,3 +250,8 @@ def given(value: T | RegistryUnset | AssessmentUnset | CommissioningUnset | None
     if isinstance(value, RegistryUnset | AssessmentUnset | CommissioningUnset):
         return None
     return value
+
+
+def form_text(data: FormData | Mapping[str, str], name: str) -> str:
+    """A posted field's text, trimmed; empty when it was not sent."""
+    return str(data.get(name) or "").strip()

@@ -12,7 +12,7 @@ from commissioning_client.models import (
 )
 from starlette.datastructures import FormData
 
-from services.console.views.common import Choice, FormErrors, label, parse_date
+from services.console.views.common import Choice, FormErrors, form_text, label, parse_date
 
 # In the order a notice escalates, and the order a notice moves through (the SDK's enums
 # are alphabetical); a test checks these are exactly the API's values.
@@ -59,10 +59,6 @@ STATUS_FIELDS = {"status": "status", "effective_on": "effective_on"}
 STATUS_MEMBERS = {"allowed_statuses": "status"}
 
 
-def _str(data: FormData | Mapping[str, str], name: str) -> str:
-    return str(data.get(name) or "").strip()
-
-
 @dataclass
 class StatusForm:
     """Move the intervention to a new status, from a date, at the version it was read at."""
@@ -75,10 +71,10 @@ class StatusForm:
     @classmethod
     def parse(cls, data: FormData) -> StatusForm:
         """The posted form, with what the console must check before the API can be asked."""
-        version = _str(data, "version")
+        version = form_text(data, "version")
         form = cls(
-            status=_str(data, "status"),
-            effective_on=_str(data, "effective_on"),
+            status=form_text(data, "status"),
+            effective_on=form_text(data, "effective_on"),
             version=int(version) if version.isdigit() else 0,
         )
         if form.status not in STATUSES:
@@ -117,14 +113,14 @@ class IssueForm:
     def parse(cls, data: FormData | Mapping[str, str]) -> IssueForm:
         """The posted form, with what the console must check before the API can be asked."""
         form = cls(
-            kind=_str(data, "kind"),
-            trust_uid=_str(data, "trust_uid"),
-            urn=_str(data, "urn"),
-            issued_on=_str(data, "issued_on"),
-            grounds=_str(data, "grounds"),
+            kind=form_text(data, "kind"),
+            trust_uid=form_text(data, "trust_uid"),
+            urn=form_text(data, "urn"),
+            issued_on=form_text(data, "issued_on"),
+            grounds=form_text(data, "grounds"),
             conditions=str(data.get("conditions") or ""),
-            escalated_from=_str(data, "escalated_from"),
-            publish=_str(data, "publish") != "no",
+            escalated_from=form_text(data, "escalated_from"),
+            publish=form_text(data, "publish") != "no",
         )
         if form.kind not in KINDS:
             form.errors.add("kind", "Select the kind of notice")
