@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from services.commissioning import authority, handlers
+from services.commissioning.delegations import handlers as delegating
 from services.commissioning.delegations.schemas import (
     DelegationGranting,
     DelegationPage,
@@ -94,7 +95,7 @@ async def grant_delegation(body: DelegationGranting, write: Delegate, today: Tod
     )
 
     async def act(uow: UnitOfWork) -> Answer:
-        result = await handlers.grant_delegation(uow, cmd=cmd, today=today)
+        result = await delegating.grant_delegation(uow, cmd=cmd, today=today)
         return Answer(
             Written(id=result.id, version=result.version),
             status.HTTP_201_CREATED,
@@ -169,7 +170,7 @@ async def revoke_delegation(
 
     async def act(uow: UnitOfWork) -> Answer:
         return written(
-            await handlers.revoke_delegation(
+            await delegating.revoke_delegation(
                 uow, delegation_id=delegation_id, reason=body.reason, today=today
             )
         )

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from services.commissioning import authority, handlers, queries
 from services.commissioning.domain.interventions import IssueIntervention
+from services.commissioning.interventions import handlers as notices
 from services.commissioning.interventions.schemas import (
     InterventionIssuedView,
     InterventionIssuing,
@@ -70,7 +71,7 @@ async def issue_intervention(
     )
 
     async def act(uow: UnitOfWork) -> Answer:
-        issued = await handlers.issue_intervention(uow, cmd=cmd, today=on)
+        issued = await notices.issue_intervention(uow, cmd=cmd, today=on)
         return Answer(
             InterventionIssuedView(
                 intervention_id=issued.intervention_id, rebrokerage_case_id=issued.case_id
@@ -148,7 +149,7 @@ async def change_status(
     """Move the intervention along; a kind allows only some moves from each status."""
 
     async def act(uow: UnitOfWork) -> Answer:
-        result = await handlers.change_intervention_status(
+        result = await notices.change_intervention_status(
             uow,
             intervention_id=intervention_id,
             status=body.status,

@@ -1,0 +1,121 @@
+"""Notices against trusts, as commands: issue one (a termination notice against an academy
+opens its rebrokerage case in the same unit of work) and move one along, each checked
+against where the notice is before anything is decided."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from services.commissioning.authority import intervention_place
+from services.commissioning.domain import cases, interventions
+from services.commissioning.domain.interventions import InterventionState
+from services.commissioning.handlers import Db, Written, new_id, school_places
+from services.commissioning.knowledge import trust_fact
+from shared.authority.acting import authorize
+from shared.contracts.interventions import InterventionStatus
+from shared.errors import NotFound
+from shared.eventlog.contracts import EventContract
+from shared.eventlog.model import NO_STREAM, ExpectedVersion
+from shared.eventlog.store import EventStore
+from shared.eventlog.unit import UnitOfWork
+
+
+async def load_intervention(
+    source: EventStore | UnitOfWork, intervention_id: str
+) -> InterventionState | None:
+    """The intervention as its stream tells it, or None."""
+    recorded = await source.read_stream(f"intervention-{intervention_id}")
+    return interventions.fold(e.decode(source.registry) for e in recorded)
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """A new intervention, and the rebrokerage case it opened if it was a termination notice."""
+
+    intervention_id: str
+    case_id: str | None
+    version: int
+
+
+async def issue_intervention(
+    uow: UnitOfWork,
+    *,
+    cmd: interventions.IssueIntervention,
+    today: date,
+) -> Issued:
+    """Issue a notice; a termination notice against an academy also opens its rebrokerage
+    case, in the same transaction, so there is never one without the other."""
+    trust = await trust_fact(uow.conn, cmd.trust_uid)
+    places = await school_places(uow.conn, [cmd.urn]) if cmd.urn is not None else {}
+    school = places.get(cmd.urn) if cmd.urn is not None else None
+    # A notice is where its academy is, or its trust when it names no academy.
+    authorize(uow, await intervention_place(uow.conn, trust_uid=cmd.trust_uid, urn=cmd.urn))
+    earlier = (
+        await load_intervention(uow, cmd.escalated_from) if cmd.escalated_from is not None else None
+    )
+    events = interventions.issue(
+        cmd,
+        today=today,
+        trust_known=trust is not None,
+        school_trust_uid=school.trust_uid if school is not None else None,
+        escalated_from=earlier,
+    )
+    appends: list[_Append] = [(f"intervention-{cmd.intervention_id}", events, NO_STREAM)]
+    opened = interventions.rebrokerage_case(
+        intervention_id=cmd.intervention_id,
+        kind=cmd.kind,
+        urn=cmd.urn,
+        status=cmd.status,
+        on=cmd.issued_on,
+        case_id=new_id(),
+    )
+    if opened is not None:
+        appends.append(await _open_rebrokerage(uow.conn, opened))
+    results = await uow.append_streams(appends)
+    return Issued(
+        cmd.intervention_id, None if opened is None else opened.case_id, results[0].last_version
+    )
+
+
+_Append = tuple[str, Sequence[EventContract], ExpectedVersion]
+
+
+async def _open_rebrokerage(db: Db, cmd: cases.OpenCase) -> _Append:
+    # Appended with the intervention's events, in one transaction, so there is never a
+    # termination notice without its rebrokerage case or the other way round.
+    opened = cases.open_case(cmd, await school_places(db, cmd.urns))
+    return (f"case-{cmd.case_id}", opened, NO_STREAM)
+
+
+async def change_intervention_status(
+    uow: UnitOfWork,
+    *,
+    intervention_id: str,
+    status: InterventionStatus,
+    effective_on: date,
+    today: date,
+) -> Written:
+    """Move an intervention to a new status."""
+    recorded = await uow.read_for_change(f"intervention-{intervention_id}")
+    state = interventions.fold(e.decode(uow.registry) for e in recorded)
+    if state is None:
+        raise NotFound(f"There is no intervention {intervention_id}.")
+    authorize(uow, await intervention_place(uow.conn, trust_uid=state.trust_uid, urn=state.urn))
+    events = interventions.change_status(state, status, effective_on=effective_on, today=today)
+    appends: list[_Append] = [
+        (f"intervention-{intervention_id}", events, uow.expect(state.version))
+    ]
+    opened = interventions.rebrokerage_case(
+        intervention_id=intervention_id,
+        kind=state.kind,
+        urn=state.urn,
+        status=status,
+        on=effective_on,
+        case_id=new_id(),
+    )
+    if opened is not None:
+        appends.append(await _open_rebrokerage(uow.conn, opened))
+    results = await uow.append_streams(appends)
+    return Written(intervention_id, results[0].last_version)
