@@ -85,8 +85,8 @@ async def test_the_latest_graded_outcome_of_any_era_is_shown_with_its_category(
         {
             "URN": str(urn),
             "Inspection start date": "15/01/2025",
-            "Quality of education": "4",
-            "Behaviour and attitudes": "2",
+            "Quality of education": "3",
+            "Behaviour and attitudes": "4",
             "Personal development": "2",
             "Effectiveness of leadership and management": "3",
             "Safeguarding is effective?": "Yes",
@@ -121,8 +121,8 @@ async def test_the_latest_graded_outcome_of_any_era_is_shown_with_its_category(
         "inspection_type": None,
         "overall_effectiveness": None,
         "key_judgements": {
-            "quality_of_education": "inadequate",
-            "behaviour_and_attitudes": "good",
+            "quality_of_education": "requires_improvement",
+            "behaviour_and_attitudes": "inadequate",
             "personal_development": "good",
             "leadership_and_management": "requires_improvement",
         },
@@ -132,7 +132,7 @@ async def test_the_latest_graded_outcome_of_any_era_is_shown_with_its_category(
         "category_of_concern": "requires_significant_improvement",
         "category_as_published": None,
         "category_basis": "derived",
-        "category_rule_version": 1,
+        "category_rule_version": 2,
     }
     as_of = (await client.get(f"/schools/{urn}", params={"as_of": "2024-12-31"})).json()
     assert as_of["ofsted"]["framework"] == "single_grade"
@@ -146,9 +146,9 @@ async def test_the_latest_graded_outcome_of_any_era_is_shown_with_its_category(
     ]
     assert texts == [
         "Ofsted inspection from 2019-03-12: requires_improvement",
-        "Ofsted inspection from 2025-01-15: key judgements behaviour_and_attitudes: good,"
+        "Ofsted inspection from 2025-01-15: key judgements behaviour_and_attitudes: inadequate,"
         " leadership_and_management: requires_improvement, personal_development: good,"
-        " quality_of_education: inadequate; requires significant improvement",
+        " quality_of_education: requires_improvement; requires significant improvement",
         "Ofsted inspection from 2025-06-10: ungraded: Taking effective action",
     ]
 

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -106,7 +107,7 @@ async def test_one_schools_history_across_all_three_eras(
     report = await import_ofsted(registry.store, path, actor="tester")
     assert report.rejected == []
     assert report.events_written == 4
-    assert report.category_rule_version == 1
+    assert report.category_rule_version == 2
     events = [
         e.decode(registry.store.registry)
         for e in await registry.store.read_stream("school-100001")
@@ -127,7 +128,7 @@ async def test_one_schools_history_across_all_three_eras(
                 "leadership_and_management": "requires_improvement",
             },
             "safeguarding_effective": True,
-            "category_rule_version": 1,
+            "category_rule_version": 2,
         },
         {
             "urn": 100001,
@@ -142,7 +143,7 @@ async def test_one_schools_history_across_all_three_eras(
                 "leadership_and_management": "requires_improvement",
             },
             "safeguarding_effective": True,
-            "category_rule_version": 1,
+            "category_rule_version": 2,
         },
         {
             "urn": 100001,
@@ -150,7 +151,7 @@ async def test_one_schools_history_across_all_three_eras(
             "inspection_start": "2025-06-10",
             "inspection_type": "Monitoring",
             "ungraded_outcome": "Taking effective action",
-            "category_rule_version": 1,
+            "category_rule_version": 2,
         },
         {
             "urn": 100001,
@@ -168,7 +169,7 @@ async def test_one_schools_history_across_all_three_eras(
             "safeguarding_effective": True,
             "category_of_concern": "special_measures",
             "category_basis": "derived",
-            "category_rule_version": 1,
+            "category_rule_version": 2,
         },
     ]
     again = await import_ofsted(registry.store, path, actor="tester")
@@ -238,21 +239,21 @@ async def test_bad_rows_are_rejected_where_they_are_while_good_rows_apply(
             "Category of concern",
             "Special measures",
             "contradicts the grades: no report card inspection with these grades is in a"
-            " category of concern (ofsted_categories v1)",
+            " category of concern (ofsted_categories v2)",
         ),
         (
             "ofsted_mi.csv",
             5,
             "Inspection start date",
             "2023-02-01",
-            "is before 2024-09-01, when key_judgements inspections began (ofsted_categories v1)",
+            "is before 2024-09-01, when key_judgements inspections began (ofsted_categories v2)",
         ),
         (
             "ofsted_mi.csv",
             6,
             "Inspection start date",
             "2024-10-01",
-            "is on or after 2024-09-01, when single_grade inspections ended (ofsted_categories v1)",
+            "is on or after 2024-09-01, when single_grade inspections ended (ofsted_categories v2)",
         ),
         ("ofsted_mi.csv", 7, "URN", "555555", "is not a school on the register"),
         (
@@ -261,7 +262,7 @@ async def test_bad_rows_are_rejected_where_they_are_while_good_rows_apply(
             "Category of concern",
             "Notice to improve",
             "is not a category of concern (known: requires significant improvement, serious"
-            " weaknesses, significant improvement, special measures) (ofsted_categories v1)",
+            " weaknesses, significant improvement, special measures) (ofsted_categories v2)",
         ),
     ]
     assert report.events_written == 2
@@ -269,6 +270,44 @@ async def test_bad_rows_are_rejected_where_they_are_while_good_rows_apply(
     assert old["category_of_concern"] == "requires_significant_improvement"
     assert old["category_as_published"] == "Serious weaknesses"
     assert old["category_basis"] == "given"
+
+
+async def test_a_corrected_rule_version_reads_new_imports_only(
+    registry: Registry, tmp_path: Path
+) -> None:
+    # ofsted_categories v2 (in force from 2026-12-06) corrects how 2024/25 grades place a
+    # school: with quality of education inadequate, which category turns on leaders'
+    # capacity, so the file must say; v1 derived requires significant improvement.
+    await _apply(registry, first_snapshot(tmp_path))
+    row = {
+        "URN": "100002",
+        "Inspection type": "Graded inspection",
+        "Inspection start date": "15/01/2025",
+        "Safeguarding is effective?": "Yes",
+        "Quality of education": "4",
+        "Behaviour and attitudes": "3",
+        "Personal development": "3",
+        "Effectiveness of leadership and management": "3",
+    }
+    path = g.write(tmp_path / "ofsted_mi.csv", HEADER, [row])
+    now = await import_ofsted(registry.store, path, actor="tester", on=date(2026, 12, 6))
+    assert [(p.line, p.column, p.value, p.reason) for p in now.rejected] == [
+        (
+            2,
+            "Category of concern",
+            None,
+            "is needed: these grades place the school in a category of concern, and which"
+            " one turns on a judgement the grades do not record (ofsted_categories v2)",
+        )
+    ]
+    before = await import_ofsted(registry.store, path, actor="tester", on=date(2026, 1, 5))
+    assert (before.rejected, before.category_rule_version) == ([], 1)
+    event = (await registry.store.read_stream("school-100002"))[-1].data
+    assert (event["category_of_concern"], event["category_basis"]) == (
+        "requires_significant_improvement",
+        "derived",
+    )
+    assert event["category_rule_version"] == 1
 
 
 async def test_a_file_of_no_recognisable_shape_applies_nothing(
@@ -320,7 +359,7 @@ async def test_the_cli_applies_every_era_and_exits_2_on_a_file_of_no_shape(
     ok = await asyncio.to_thread(cli, "import", "ofsted", str(path), "--json")
     assert ok.returncode == 0, ok.stderr
     report = json.loads(ok.stdout)
-    assert (report["events_written"], report["category_rule_version"]) == (4, 1)
+    assert (report["events_written"], report["category_rule_version"]) == (4, 2)
     shapeless = g.write(
         tmp_path / "other.csv",
         ["URN", "Inspection start date", "Grade"],

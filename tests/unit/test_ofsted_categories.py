@@ -20,17 +20,20 @@ from shared.contracts import all_contracts
 from shared.contracts.registry import OfstedFramework
 
 
-def shipped() -> OfstedCategories:
-    text = files("services.registry").joinpath("policies/ofsted_categories/v1.json").read_text()
+def shipped(version: int = 1) -> OfstedCategories:
+    path = f"policies/ofsted_categories/v{version}.json"
+    text = files("services.registry").joinpath(path).read_text()
     return OfstedCategories.model_validate(json.loads(text)["document"])
 
 
 DOC = shipped()
+V2 = shipped(2)
 SM, RSI = "special_measures", "requires_significant_improvement"
 
 
-def test_the_shipped_version_passes_its_checks() -> None:
-    assert check(DOC) == []
+@pytest.mark.parametrize("doc", [DOC, V2], ids=["v1", "v2"])
+def test_the_shipped_versions_pass_their_checks(doc: OfstedCategories) -> None:
+    assert check(doc) == []
 
 
 # Report cards: leadership and governance at urgent improvement or not, how many other
@@ -209,3 +212,57 @@ def test_a_stored_version_1_inspection_reads_in_todays_words() -> None:
     decoded = all_contracts().decode("registry.OfstedInspectionRecorded", 1, plain)
     assert decoded.model_dump(exclude_defaults=True)["overall_effectiveness"] == "good"
     assert "category_basis" not in decoded.model_dump(exclude_defaults=True)
+
+
+# Version 2's key-judgement rules (Ofsted's September 2024 handbook): a category follows an
+# inadequate key judgement or ineffective safeguarding; with quality of education and
+# personal development both acceptable it is serious weaknesses (read as requires
+# significant improvement); with either inadequate, only the file can say which.
+NEEDED = "needed"
+KEY_JUDGEMENTS_V2 = [
+    # (QoE, PD, B&A, L&M inadequate?, safeguarding effective, category or NEEDED)
+    (False, False, False, False, True, None),
+    (False, False, False, False, False, RSI),
+    (False, False, True, False, True, RSI),
+    (False, False, False, True, True, RSI),
+    (False, False, True, True, False, RSI),
+    (True, False, False, False, True, NEEDED),
+    (False, True, False, False, True, NEEDED),
+    (True, True, False, True, False, NEEDED),
+]
+
+
+@pytest.mark.parametrize(("qoe", "pd", "ba", "lm", "effective", "expected"), KEY_JUDGEMENTS_V2)
+def test_key_judgement_categories_v2(
+    qoe: bool, pd: bool, ba: bool, lm: bool, effective: bool, expected: str | None
+) -> None:
+    def grade(bad: bool) -> str:
+        return "inadequate" if bad else "requires_improvement"
+
+    grades = {
+        "quality_of_education": grade(qoe),
+        "personal_development": grade(pd),
+        "behaviour_and_attitudes": grade(ba),
+        "leadership_and_management": grade(lm),
+    }
+    category, basis, problem = category_of(V2, Graded("key_judgements", grades, effective), None)
+    if expected == NEEDED:
+        assert (category, basis) == (None, None)
+        assert problem is not None and problem.startswith("is needed")
+    else:
+        assert (category, basis, problem) == (expected, "derived" if expected else None, None)
+
+
+@pytest.mark.parametrize("area", ["early_years", "sixth_form"])
+def test_v2_early_years_or_sixth_form_alone_is_no_category(area: str) -> None:
+    grades = {"quality_of_education": "good", "leadership_and_management": "good"}
+    graded = Graded("key_judgements", {**grades, area: "inadequate"}, True)
+    assert category_of(V2, graded, None) == (None, None, None)
+    _, _, problem = category_of(V2, graded, "Special measures")
+    assert problem is not None and problem.startswith("contradicts the grades")
+
+
+def test_v2_a_file_settles_what_the_grades_cannot() -> None:
+    graded = Graded("key_judgements", {"quality_of_education": "inadequate"}, True)
+    assert category_of(V2, graded, "Special measures") == (SM, "given", None)
+    assert category_of(V2, graded, "Serious weaknesses") == (RSI, "given", None)

@@ -63,6 +63,10 @@ class EraRules(_Doc):
     category_possible_when: Clauses = Field(default_factory=list)
     # In order: the first that holds gives the category. Empty: only the file can give one.
     derive: list[CategoryRule] = Field(default_factory=list, max_length=20)
+    # Grades that put a school in a category the rules cannot choose (it turns on a
+    # judgement the file does not grade, such as leaders' capacity to improve): a row with
+    # these grades must give its category, or it is refused rather than recorded as none.
+    must_be_given_when: Clauses = Field(default_factory=list)
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -83,7 +87,11 @@ def check(doc: OfstedCategories) -> list[str]:
     for name, era in doc.frameworks.items():
         if era.starts_from and era.starts_before and era.starts_from >= era.starts_before:
             problems.append(f"framework {name}: starts_from is not before starts_before")
-        clauses = [*era.category_possible_when, *(c for r in era.derive for c in r.when_any)]
+        clauses = [
+            *era.category_possible_when,
+            *(c for r in era.derive for c in r.when_any),
+            *era.must_be_given_when,
+        ]
         for clause in clauses:
             for cond in clause:
                 for area in [*(cond.areas or []), *(cond.areas_except or [])]:
@@ -100,6 +108,8 @@ def check(doc: OfstedCategories) -> list[str]:
                     problems.append(f"framework {name}: a condition names areas but no grades")
         if era.derive and not era.category_possible_when:
             problems.append(f"framework {name}: derives categories but none is ever possible")
+        if era.must_be_given_when and not era.category_possible_when:
+            problems.append(f"framework {name}: needs a given category but none is ever possible")
     return problems
 
 
@@ -161,10 +171,11 @@ CategoryBasis = Literal["given", "derived"]
 def category_of(
     doc: OfstedCategories, g: Graded, given: str | None
 ) -> tuple[CategoryOfConcern | None, CategoryBasis | None, str | None]:
-    """The category, how it was known, and why a given one cannot stand (else None).
+    """The category, how it was known, and why the row's category cannot stand (else None).
 
-    A given word the policy does not know, or a given category the grades rule out, is a
-    problem; the category given in the file is otherwise preferred to the derived one.
+    A given word the policy does not know, a given category the grades rule out, or no
+    category where the grades need one the rules cannot derive, is a problem; the category
+    given in the file is otherwise preferred to the derived one.
     """
     if given is not None:
         category = doc.read_as.get(given.strip().lower())
@@ -182,4 +193,13 @@ def category_of(
             )
         return category, "given", None
     derived = derive(doc, g)
+    if derived is None and any_clause(doc.frameworks[g.framework].must_be_given_when, g):
+        return (
+            None,
+            None,
+            (
+                "is needed: these grades place the school in a category of concern, and"
+                " which one turns on a judgement the grades do not record"
+            ),
+        )
     return derived, ("derived" if derived else None), None

@@ -96,7 +96,7 @@ def recorded(
     category, basis, problem = category_of(doc, graded, parsed.category_text)
     if problem is not None:
         raise row.problem(
-            parsed.category_column,
+            parsed.category_column or "Category of concern",
             parsed.category_text,
             f"{problem} (ofsted_categories v{rules.number})",
         )

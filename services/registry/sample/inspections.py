@@ -135,6 +135,10 @@ class Inspector:
             shown = ""
             if concern:
                 grades[of.LEGACY_KEY_JUDGEMENTS[-1]] = "4"
+            elif any(grades[j] == "4" for j in of.LEGACY_KEY_JUDGEMENTS):
+                # Any inadequate key judgement placed the school in a category, and
+                # Ofsted's file names which (no grade records leaders' capacity).
+                concern = "Serious weaknesses"
         return Inspection(
             school=s,
             number=self._next_number(),
