@@ -3,11 +3,14 @@ conditions met or waived, and an escalation or challenge that reopens the decisi
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
 
+from services.commissioning.decisions.policy import DecisionReasons
 from services.commissioning.domain import cases as d
+from services.commissioning.domain import decisions as dd
 from services.commissioning.domain import records as r
 from shared.contracts.commissioning import (
     DecisionChallenged,
@@ -17,6 +20,7 @@ from shared.contracts.commissioning import (
 )
 from shared.errors import Conflict, NotFound, UnprocessableContent
 from tests.commissioning.test_case_domain import (
+    _POLICIES,
     POLICIES,
     TODAY,
     board,
@@ -163,3 +167,36 @@ def test_an_escalation_to_a_director_names_another_region() -> None:
 def test_the_policies_shipped_cover_every_outcome() -> None:
     for outcome in ("approved", "declined", "deferred", "withdrawn", "dao_revoked"):
         assert POLICIES.reasons.codes(outcome) and POLICIES.makers.grades(outcome)
+
+
+def test_version_2_takes_dfes_reasons_for_revoking_a_dao_and_no_longer_its_own() -> None:
+    doc = json.loads((_POLICIES / "decision_reasons/v2.json").read_text())["document"]
+    v2 = replace(POLICIES, reasons=DecisionReasons.model_validate(doc), reasons_version=2)
+    revoke = decision(
+        outcome="dao_revoked",
+        significant_date=None,
+        reason_codes=("school_rated_good_or_outstanding",),
+        decision_maker_grade="minister",
+        decision_maker_capacity="minister",
+    )
+    recorded = dd.record_decision(
+        at_board(), revoke, today=TODAY, schools_in_a_trust=False, trust_open=True, policies=v2
+    )
+    assert any(isinstance(e, DecisionRecorded) for e in recorded)
+    with pytest.raises(UnprocessableContent) as refused:
+        dd.record_decision(
+            at_board(),
+            replace(revoke, reason_codes=("school_improved",)),
+            today=TODAY,
+            schools_in_a_trust=False,
+            trust_open=True,
+            policies=v2,
+        )
+    [error] = refused.value.extra["errors"]
+    assert "version 2 of the decision_reasons policy" in error["msg"]
+    assert error["allowed"] == [
+        "school_closed_or_closing",
+        "school_rated_good_or_outstanding",
+        "safeguarding_concerns_addressed",
+        "change_to_government_policy",
+    ]
