@@ -120,6 +120,10 @@ interventions = Table(
     Column("issued_position", BigInteger, nullable=False),
     Column("version", BigInteger, nullable=False),
     Column("updated_at", TIMESTAMP(timezone=True), nullable=False),
+    # The intervention policy version it follows (null: the rules fixed before versions).
+    Column("policy_version", Integer),
+    # A notice to improve's next review while it is active.
+    Column("review_due_on", Date),
     Index("commissioning_interventions_trust", "trust_uid", "active"),
     Index("commissioning_interventions_issued", "issued_position"),
 )

@@ -90,6 +90,14 @@ class InterventionView(ViewModel):
     active: bool
     issued_on: date
     response_due_on: date | None
+    review_due_on: date | None = Field(
+        default=None, description="A notice to improve's next review, while it is active."
+    )
+    policy_version: int | None = Field(
+        default=None,
+        description="The intervention policy version it follows (null: recorded before"
+        " notices followed versions, under the rules fixed then).",
+    )
     grounds: str
     conditions: list[str]
     escalated_from: str | None
