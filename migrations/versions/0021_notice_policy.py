@@ -3,8 +3,9 @@
 ``commissioning.commissioning_interventions`` gains ``policy_version`` (null for notices
 recorded before the ladder was policy data: they keep the rules fixed then) and
 ``review_due_on`` (a notice to improve's next review, from its version's review interval,
-shown on ``GET /deadlines``). Both are projected from the intervention events; existing
-rows keep nulls, as their events carry neither.
+shown on ``GET /deadlines``), and ``decided_by`` and ``decider_grade`` (who decided to issue
+it, where given). All are projected from the intervention events; existing rows keep nulls,
+as their events carry none of them.
 
 Revision ID: 0021_notice_policy
 Revises: 0019_boards
@@ -27,7 +28,9 @@ def upgrade() -> None:
         """
         ALTER TABLE commissioning.commissioning_interventions
             ADD COLUMN policy_version integer,
-            ADD COLUMN review_due_on date
+            ADD COLUMN review_due_on date,
+            ADD COLUMN decided_by text,
+            ADD COLUMN decider_grade text
         """
     )
 
@@ -36,6 +39,8 @@ def downgrade() -> None:
     op.execute(
         """
         ALTER TABLE commissioning.commissioning_interventions
+            DROP COLUMN decider_grade,
+            DROP COLUMN decided_by,
             DROP COLUMN review_due_on,
             DROP COLUMN policy_version
         """

@@ -352,9 +352,10 @@ async def _intervention_issued(
         INSERT INTO commissioning_interventions
             (intervention_id, kind, trust_uid, urn, status, issued_on, response_due_on, active,
              grounds, conditions, escalated_from, published, history, issued_by,
-             issued_position, version, updated_at, policy_version, review_due_on)
+             issued_position, version, updated_at, policy_version, review_due_on,
+             decided_by, decider_grade)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                $18, $19)
+                $18, $19, $20, $21)
         ON CONFLICT (intervention_id) DO NOTHING
         """,
         e.intervention_id,
@@ -376,6 +377,8 @@ async def _intervention_issued(
         event.recorded_at,
         e.policy_version,
         e.review_due_on,
+        e.decided_by,
+        e.decider_grade,
     )
 
 

@@ -262,6 +262,8 @@ def _intervention(row: asyncpg.Record) -> InterventionView:
         rebrokerage_case_id=row["case_id"],
         history=_json(row["history"]),
         issued_by=row["issued_by"],
+        decided_by=row["decided_by"],
+        decider_grade=row["decider_grade"],
         version=row["version"],
     )
 

@@ -34,6 +34,7 @@ InterventionStatus = Literal[
     "closed",
     "cancelled",
 ]
+PolicyCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
 # An intervention in one of these statuses no longer counts against its trust.
 INACTIVE_INTERVENTION_STATUSES: frozenset[str] = frozenset({"lifted", "closed", "cancelled"})
 
@@ -64,6 +65,10 @@ class InterventionIssued(EventContract):
     policy_version: int | None = Field(default=None, ge=1)
     # A notice to improve's next review, from its policy's review interval.
     review_due_on: date | None = None
+    # Who decided to issue it and their grade, which the version's notice rule must name
+    # (both or neither: recorded where the caseworker gives them).
+    decided_by: str | None = Field(default=None, min_length=1, max_length=200)
+    decider_grade: PolicyCode | None = None
 
 
 @contracts.register
@@ -106,7 +111,6 @@ def _status_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
 SchoolKind = Literal["maintained", "academy", "trust"]
 # As the registry records Ofsted's categories ("serious weaknesses" reads as the latter).
 CategoryOfConcern = Literal["special_measures", "requires_significant_improvement"]
-PolicyCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
 EvidenceRef = Annotated[str, Field(min_length=1, max_length=200)]
 
 

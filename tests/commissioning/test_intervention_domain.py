@@ -359,3 +359,20 @@ def test_a_later_version_changes_the_ladder_and_periods_of_new_notices() -> None
     )
     assert isinstance(event, InterventionIssued)
     assert (event.policy_version, event.response_due_on) == (3, date(2026, 11, 16))
+
+
+def test_a_named_decider_must_be_of_a_grade_the_version_names_for_the_kind() -> None:
+    decided = issue(cmd(decided_by="Rhian Director", decider_grade="deputy_director"))
+    assert (decided.decided_by, decided.decider_grade) == ("Rhian Director", "deputy_director")
+    with pytest.raises(StepNotAllowed, match="decided by regional_director, not deputy") as e:
+        issue(
+            cmd(
+                kind="termination_warning_notice",
+                conditions=[],
+                decided_by="Dee Deputy",
+                decider_grade="deputy_director",
+            )
+        )
+    assert e.value.extra["allowed_deciders"] == ["regional_director"]
+    with pytest.raises(UnprocessableContent, match="together"):
+        issue(cmd(decided_by="Rhian Director"))

@@ -156,8 +156,21 @@ async def test_a_new_version_changes_new_notices_only_and_a_move_it_forbids_is_a
     await shown_when(
         client, settings, prepared_id, response_due_on="2041-03-25", policy_version=old_version
     )
-    # A new notice follows the new version: 10 working days.
-    fresh = await client.post("/interventions", json=warning, headers=cw)
+    # A new notice follows the new version: 10 working days; its decider is of a grade the
+    # version names for the kind.
+    wrong_grade = await client.post(
+        "/interventions",
+        json={**warning, "decided_by": "Dee Deputy", "decider_grade": "deputy_director"},
+        headers=cw,
+    )
+    assert wrong_grade.status_code == 409, wrong_grade.text
+    assert wrong_grade.json()["policy_version"] == new_version
+    assert wrong_grade.json()["allowed_deciders"] == ["regional_director"]
+    fresh = await client.post(
+        "/interventions",
+        json={**warning, "decided_by": "Rhian Director", "decider_grade": "regional_director"},
+        headers=cw,
+    )
     assert fresh.status_code == 201, fresh.text
     await shown_when(
         client,
@@ -165,6 +178,8 @@ async def test_a_new_version_changes_new_notices_only_and_a_move_it_forbids_is_a
         fresh.json()["intervention_id"],
         response_due_on="2041-03-18",
         policy_version=new_version,
+        decided_by="Rhian Director",
+        decider_grade="regional_director",
     )
     # One dated before the new version took effect follows the version in force that day.
     backdated = await client.post(

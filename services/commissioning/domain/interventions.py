@@ -126,6 +126,8 @@ class IssueIntervention:
     conditions: Sequence[str] = ()
     escalated_from: str | None = None
     published: bool = True
+    decided_by: str | None = None
+    decider_grade: str | None = None
 
 
 def issue(
@@ -158,6 +160,17 @@ def issue(
     if cmd.kind == "notice_to_improve" and not cmd.conditions:
         raise UnprocessableContent("A notice to improve lists its conditions.")
     rule = rule_of(rules, version, cmd.kind)
+    if (cmd.decided_by is None) != (cmd.decider_grade is None):
+        raise UnprocessableContent(
+            "A decider is named with their grade: give decided_by and decider_grade together."
+        )
+    if cmd.decider_grade is not None and cmd.decider_grade not in rule.deciders:
+        raise StepNotAllowed(
+            f"{version_label(version)}: a {cmd.kind} is decided by "
+            + ", ".join(rule.deciders)
+            + f", not {cmd.decider_grade}.",
+            extra={**_where(version), "allowed_deciders": rule.deciders},
+        )
     if cmd.escalated_from is not None:
         _check_escalation(cmd, escalated_from, rules, version)
     # Periods run from the day the notice reaches the trust: one still being prepared gets
@@ -180,6 +193,8 @@ def issue(
             published=cmd.published,
             policy_version=version,
             review_due_on=review_due,
+            decided_by=cmd.decided_by,
+            decider_grade=cmd.decider_grade,
         )
     ]
 

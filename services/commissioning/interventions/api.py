@@ -70,6 +70,8 @@ async def issue_intervention(
         conditions=body.conditions,
         escalated_from=body.escalated_from,
         published=body.published,
+        decided_by=body.decided_by,
+        decider_grade=body.decider_grade,
     )
 
     async def act(uow: UnitOfWork) -> Answer:

@@ -8,11 +8,17 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, StrictBool
 
-from shared.contracts.interventions import InterventionId, InterventionKind, InterventionStatus
+from shared.contracts.interventions import (
+    InterventionId,
+    InterventionKind,
+    InterventionStatus,
+    PolicyCode,
+)
 from shared.http.fields import (
     CONDITIONS_MAX,
     IsoDate,
     Paragraph,
+    PersonName,
     Rationale,
     StrictGroupUid,
     StrictUrn,
@@ -46,6 +52,13 @@ class InterventionIssuing(RequestModel):
     conditions: list[Paragraph] = Field(default_factory=list, max_length=CONDITIONS_MAX)
     escalated_from: InterventionId | None = None
     published: StrictBool = True
+    decided_by: PersonName | None = Field(
+        default=None, description="Who decided to issue it (with decider_grade)."
+    )
+    decider_grade: PolicyCode | None = Field(
+        default=None,
+        description="Their grade, which the policy version's rule for the kind must name.",
+    )
 
 
 class InterventionStatusChange(RequestModel):
@@ -105,6 +118,8 @@ class InterventionView(ViewModel):
     rebrokerage_case_id: str | None
     history: list[StatusEntry]
     issued_by: str
+    decided_by: str | None = None
+    decider_grade: str | None = None
     version: int
 
 
