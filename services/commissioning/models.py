@@ -120,6 +120,13 @@ interventions = Table(
     Column("issued_position", BigInteger, nullable=False),
     Column("version", BigInteger, nullable=False),
     Column("updated_at", TIMESTAMP(timezone=True), nullable=False),
+    # The intervention policy version it follows (null: the rules fixed before versions).
+    Column("policy_version", Integer),
+    # A notice to improve's next review while it is active.
+    Column("review_due_on", Date),
+    # Who decided to issue it and their grade, where given.
+    Column("decided_by", Text),
+    Column("decider_grade", Text),
     Index("commissioning_interventions_trust", "trust_uid", "active"),
     Index("commissioning_interventions_issued", "issued_position"),
 )

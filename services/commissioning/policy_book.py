@@ -41,7 +41,7 @@ INTERVENTION_KIND = PolicyKind(
     ),
     document=InterventionPolicy,
     check=check_intervention,
-    example=json.loads(SEEDS.joinpath(INTERVENTION_POLICY, "v1.json").read_text("utf-8"))[
+    example=json.loads(SEEDS.joinpath(INTERVENTION_POLICY, "v2.json").read_text("utf-8"))[
         "document"
     ],
 )

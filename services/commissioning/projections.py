@@ -352,8 +352,10 @@ async def _intervention_issued(
         INSERT INTO commissioning_interventions
             (intervention_id, kind, trust_uid, urn, status, issued_on, response_due_on, active,
              grounds, conditions, escalated_from, published, history, issued_by,
-             issued_position, version, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+             issued_position, version, updated_at, policy_version, review_due_on,
+             decided_by, decider_grade)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                $18, $19, $20, $21)
         ON CONFLICT (intervention_id) DO NOTHING
         """,
         e.intervention_id,
@@ -373,6 +375,10 @@ async def _intervention_issued(
         event.position,
         event.stream_version,
         event.recorded_at,
+        e.policy_version,
+        e.review_due_on,
+        e.decided_by,
+        e.decider_grade,
     )
 
 
@@ -384,7 +390,8 @@ async def _intervention_status(
         """
         UPDATE commissioning_interventions
            SET status = $2, active = $3, history = history || $4::jsonb, version = $5,
-               updated_at = $6, response_due_on = coalesce($7, response_due_on)
+               updated_at = $6, response_due_on = coalesce($7, response_due_on),
+               review_due_on = $8
          WHERE intervention_id = $1
         """,
         e.intervention_id,
@@ -394,6 +401,8 @@ async def _intervention_status(
         event.stream_version,
         event.recorded_at,
         e.response_due_on,
+        # Each change sets the next review afresh: none once the notice is over.
+        e.review_due_on,
     )
 
 

@@ -253,6 +253,8 @@ def _intervention(row: asyncpg.Record) -> InterventionView:
         active=row["active"],
         issued_on=row["issued_on"],
         response_due_on=row["response_due_on"],
+        review_due_on=row["review_due_on"],
+        policy_version=row["policy_version"],
         grounds=row["grounds"],
         conditions=_json(row["conditions"]),
         escalated_from=row["escalated_from"],
@@ -260,6 +262,8 @@ def _intervention(row: asyncpg.Record) -> InterventionView:
         rebrokerage_case_id=row["case_id"],
         history=_json(row["history"]),
         issued_by=row["issued_by"],
+        decided_by=row["decided_by"],
+        decider_grade=row["decider_grade"],
         version=row["version"],
     )
 

@@ -10,7 +10,7 @@ life, and deadlines, of its own.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -34,6 +34,7 @@ InterventionStatus = Literal[
     "closed",
     "cancelled",
 ]
+PolicyCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
 # An intervention in one of these statuses no longer counts against its trust.
 INACTIVE_INTERVENTION_STATUSES: frozenset[str] = frozenset({"lifted", "closed", "cancelled"})
 
@@ -43,9 +44,11 @@ INACTIVE_INTERVENTION_STATUSES: frozenset[str] = frozenset({"lifted", "closed", 
 
 @contracts.register
 class InterventionIssued(EventContract):
-    """A notice or letter against a trust, or against one of its academies."""
+    """A notice or letter against a trust, or against one of its academies, under the
+    ``intervention`` policy version in force on the day it was issued (its ``notices``)."""
 
     type_name = "commissioning.InterventionIssued"
+    version = 2
     intervention_id: InterventionId
     kind: InterventionKind
     trust_uid: GroupUid
@@ -54,10 +57,18 @@ class InterventionIssued(EventContract):
     issued_on: date
     grounds: str = Field(min_length=1, max_length=8000)
     conditions: list[str] = Field(default_factory=list)
-    # A termination warning notice gives the trust 15 working days to respond.
+    # A termination warning notice gives the trust its policy's working days to respond.
     response_due_on: date | None = None
     escalated_from: InterventionId | None = None
     published: bool = True
+    # None: recorded before notices followed a policy version (the fixed rules of 2023).
+    policy_version: int | None = Field(default=None, ge=1)
+    # A notice to improve's next review, from its policy's review interval.
+    review_due_on: date | None = None
+    # Who decided to issue it and their grade, which the version's notice rule must name
+    # (both or neither: recorded where the caseworker gives them).
+    decided_by: str | None = Field(default=None, min_length=1, max_length=200)
+    decider_grade: PolicyCode | None = None
 
 
 @contracts.register
@@ -65,14 +76,31 @@ class InterventionStatusChanged(EventContract):
     """An intervention moved to a new status."""
 
     type_name = "commissioning.InterventionStatusChanged"
+    version = 2
     intervention_id: InterventionId
     trust_uid: GroupUid
     previous_status: InterventionStatus
     status: InterventionStatus
     effective_on: date
-    # Set when a termination warning notice prepared earlier is issued: its 15 working days
+    # Set when a termination warning notice prepared earlier is issued: its working days
     # run from the day it is issued, not the day it was prepared.
     response_due_on: date | None = None
+    # The policy version the notice follows (the one in force when it was issued).
+    policy_version: int | None = Field(default=None, ge=1)
+    # A notice to improve still active: its next review counts from this change.
+    review_due_on: date | None = None
+
+
+@contracts.upcaster(InterventionIssued.type_name, 1)
+def _issued_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 followed the ladder fixed in code: no policy version, no NTI review."""
+    return {**data, "policy_version": None, "review_due_on": None}
+
+
+@contracts.upcaster(InterventionStatusChanged.type_name, 1)
+def _status_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 followed the ladder fixed in code: no policy version, no NTI review."""
+    return {**data, "policy_version": None, "review_due_on": None}
 
 
 # ------------------------------------------------------------ school interventions
@@ -83,7 +111,6 @@ class InterventionStatusChanged(EventContract):
 SchoolKind = Literal["maintained", "academy", "trust"]
 # As the registry records Ofsted's categories ("serious weaknesses" reads as the latter).
 CategoryOfConcern = Literal["special_measures", "requires_significant_improvement"]
-PolicyCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
 EvidenceRef = Annotated[str, Field(min_length=1, max_length=200)]
 
 

@@ -1,18 +1,29 @@
-"""Interventions: the ladder, the statuses each kind allows, the 15 working days."""
+"""Interventions: the ladder, the statuses each kind allows, the 15 working days, as the
+shipped intervention policy (version 2) gives them."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from importlib.resources import files
 
 import pytest
 
 from services.commissioning.domain import interventions as d
+from services.commissioning.interventions.policy import FIXED_NOTICES, NOTICE_KINDS, NoticeRules
+from services.commissioning.school_interventions.domain import StepNotAllowed
+from services.commissioning.school_interventions.policy import InterventionPolicy
 from services.commissioning.working_days import add_working_days, bank_holidays
+from shared.contracts import all_contracts
 from shared.contracts.interventions import InterventionIssued, InterventionStatusChanged
 from shared.errors import Conflict, UnprocessableContent
 
 ID = "1" * 32
 TODAY = date(2026, 11, 20)
+_SHIPPED = files("services.commissioning").joinpath("policies/intervention/v2.json")
+_NOTICES = InterventionPolicy.model_validate(json.loads(_SHIPPED.read_text())["document"]).notices
+assert _NOTICES is not None
+RULES = _NOTICES
 
 
 def cmd(**changes: object) -> d.IssueIntervention:
@@ -35,7 +46,13 @@ def issue(
     earlier: d.InterventionState | None = None,
 ) -> InterventionIssued:
     [event] = d.issue(
-        c, today=TODAY, trust_known=True, school_trust_uid=school_trust, escalated_from=earlier
+        c,
+        rules=RULES,
+        version=2,
+        today=TODAY,
+        trust_known=True,
+        school_trust_uid=school_trust,
+        escalated_from=earlier,
     )
     assert isinstance(event, InterventionIssued)
     return event
@@ -98,7 +115,7 @@ def test_a_warning_prepared_first_is_due_15_working_days_after_it_is_issued() ->
     prepared = issue(cmd(kind="termination_warning_notice", conditions=[], status="preparing"))
     assert prepared.response_due_on is None  # nothing has reached the trust yet
     [issued] = d.change_status(
-        state_of(prepared), "issued", effective_on=date(2026, 11, 9), today=TODAY
+        state_of(prepared), "issued", rules=RULES, effective_on=date(2026, 11, 9), today=TODAY
     )
     assert isinstance(issued, InterventionStatusChanged)
     assert issued.response_due_on == date(2026, 11, 30)
@@ -111,7 +128,15 @@ def test_a_notice_to_improve_lists_its_conditions() -> None:
 
 def test_a_notice_must_be_against_a_known_trust_and_one_of_its_academies() -> None:
     with pytest.raises(UnprocessableContent, match="not on the register"):
-        d.issue(cmd(), today=TODAY, trust_known=False, school_trust_uid=None, escalated_from=None)
+        d.issue(
+            cmd(),
+            rules=RULES,
+            version=2,
+            today=TODAY,
+            trust_known=False,
+            school_trust_uid=None,
+            escalated_from=None,
+        )
     with pytest.raises(UnprocessableContent, match="not an academy of trust 2044"):
         issue(cmd(urn=100001), school_trust=3000)
     with pytest.raises(UnprocessableContent, match="future"):
@@ -156,30 +181,38 @@ def test_an_escalation_climbs_the_ladder_for_the_same_trust() -> None:
 def test_a_notice_to_improve_moves_through_its_monitoring_statuses() -> None:
     state = state_of(issue(cmd()))
     for status in ("progress_on_track", "submission_to_lift", "lifted", "closed"):
-        [event] = d.change_status(state, status, effective_on=TODAY, today=TODAY)
+        [event] = d.change_status(
+            state, rules=RULES, status=status, effective_on=TODAY, today=TODAY
+        )
         assert (
             isinstance(event, InterventionStatusChanged) and event.previous_status == state.status
         )
         state = d.evolve(state, event)
     assert state.status == "closed" and not d.is_active(state.status)
-    with pytest.raises(Conflict, match="cannot become issued"):
-        d.change_status(state, "issued", effective_on=TODAY, today=TODAY)
+    with pytest.raises(
+        Conflict, match="v2 does not allow a notice_to_improve that is closed to become issued"
+    ):
+        d.change_status(state, rules=RULES, status="issued", effective_on=TODAY, today=TODAY)
 
 
 def test_other_kinds_are_only_issued_closed_or_cancelled() -> None:
     state = state_of(issue(cmd(kind="termination_warning_notice", conditions=[])))
-    with pytest.raises(Conflict, match="cannot become lifted"):
-        d.change_status(state, "lifted", effective_on=TODAY, today=TODAY)
-    [event] = d.change_status(state, "closed", effective_on=TODAY, today=TODAY)
+    with pytest.raises(Conflict, match="to become lifted"):
+        d.change_status(state, rules=RULES, status="lifted", effective_on=TODAY, today=TODAY)
+    [event] = d.change_status(state, rules=RULES, status="closed", effective_on=TODAY, today=TODAY)
     assert d.evolve(state, event).status == "closed"
 
 
 def test_a_status_date_is_between_the_issue_and_today() -> None:
     state = state_of(issue(cmd()))
     with pytest.raises(UnprocessableContent, match="before the intervention was issued"):
-        d.change_status(state, "closed", effective_on=date(2026, 10, 1), today=TODAY)
+        d.change_status(
+            state, rules=RULES, status="closed", effective_on=date(2026, 10, 1), today=TODAY
+        )
     with pytest.raises(UnprocessableContent, match="future"):
-        d.change_status(state, "closed", effective_on=date(2026, 12, 1), today=TODAY)
+        d.change_status(
+            state, rules=RULES, status="closed", effective_on=date(2026, 12, 1), today=TODAY
+        )
 
 
 def test_only_preparing_or_issued_to_start_with() -> None:
@@ -189,7 +222,7 @@ def test_only_preparing_or_issued_to_start_with() -> None:
     # Not yet issued: it counts against the trust only once it reaches it.
     assert not d.is_active(preparing.status)
     assert d.is_active("issued") and not d.is_active("lifted")
-    assert d.allowed_moves("notice_to_improve", "preparing") == {"issued", "cancelled"}
+    assert RULES.allowed_moves("notice_to_improve", "preparing") == ["issued", "cancelled"]
 
 
 @pytest.mark.parametrize(
@@ -221,3 +254,125 @@ def test_a_termination_notice_against_an_academy_opens_its_rebrokerage_case_when
     assert opened is not None
     assert (opened.urns, opened.trigger, opened.opened_on) == ([100001], "rebrokerage", TODAY)
     assert opened.intervention_id == ID and opened.case_id == "2" * 32
+
+
+def test_a_notice_to_improve_is_reviewed_at_its_versions_interval() -> None:
+    issued = issue(cmd())
+    assert (issued.policy_version, issued.review_due_on) == (2, date(2027, 2, 2))
+    state = state_of(issued)
+    # Each change while it is active is a review: the next counts from it.
+    [on_track] = d.change_status(
+        state, rules=RULES, status="progress_on_track", effective_on=TODAY, today=TODAY
+    )
+    assert isinstance(on_track, InterventionStatusChanged)
+    assert (on_track.policy_version, on_track.review_due_on) == (2, date(2027, 2, 20))
+    [lifted] = d.change_status(
+        d.evolve(state, on_track), rules=RULES, status="lifted", effective_on=TODAY, today=TODAY
+    )
+    assert isinstance(lifted, InterventionStatusChanged) and lifted.review_due_on is None
+    # Other kinds have no review.
+    assert issue(cmd(kind="termination_warning_notice", conditions=[])).review_due_on is None
+
+
+def test_a_move_the_version_does_not_allow_names_the_version_and_the_allowed_moves() -> None:
+    state = state_of(issue(cmd(kind="termination_warning_notice", conditions=[])))
+    with pytest.raises(StepNotAllowed) as refused:
+        d.change_status(state, rules=RULES, status="lifted", effective_on=TODAY, today=TODAY)
+    assert refused.value.extra == {
+        "policy": "intervention",
+        "policy_version": 2,
+        "status": "issued",
+        "allowed_statuses": ["cancelled", "closed"],
+        "allowed_steps": ["closed", "cancelled"],
+    }
+    assert "allowed: closed, cancelled" in str(refused.value)
+
+
+def test_notices_recorded_before_versions_replay_and_follow_the_fixed_rules() -> None:
+    stored = {
+        "intervention_id": ID,
+        "kind": "notice_to_improve",
+        "trust_uid": 2044,
+        "status": "issued",
+        "issued_on": "2024-03-04",
+        "grounds": "Financial concerns.",
+        "conditions": ["A plan"],
+    }
+    registry = all_contracts()
+    upcast = registry.upcast("commissioning.InterventionIssued", 1, stored)
+    event = registry.validate("commissioning.InterventionIssued", upcast)
+    assert isinstance(event, InterventionIssued) and event.policy_version is None
+    state = state_of(event)
+    assert state.policy_version is None
+    with pytest.raises(StepNotAllowed, match="the notice rules fixed before"):
+        d.change_status(
+            state, rules=FIXED_NOTICES, status="preparing", effective_on=TODAY, today=TODAY
+        )
+    [moved] = d.change_status(
+        state, rules=FIXED_NOTICES, status="lifted", effective_on=TODAY, today=TODAY
+    )
+    assert isinstance(moved, InterventionStatusChanged) and moved.policy_version is None
+    changed = registry.upcast(
+        "commissioning.InterventionStatusChanged",
+        1,
+        {
+            "intervention_id": ID,
+            "trust_uid": 2044,
+            "previous_status": "issued",
+            "status": "closed",
+            "effective_on": "2024-05-01",
+        },
+    )
+    assert changed["policy_version"] is None and changed["review_due_on"] is None
+
+
+def test_version_2_ships_the_fixed_rules_as_data_plus_the_nti_review() -> None:
+    def shape(rules: NoticeRules) -> list[tuple[object, ...]]:
+        return [(r.kind, r.rung, r.response_working_days, r.moves, r.deciders) for r in rules.kinds]
+
+    assert shape(RULES) == shape(FIXED_NOTICES)
+    assert [
+        (r.kind, r.review_interval_months) for r in RULES.kinds if r.review_interval_months
+    ] == [("notice_to_improve", 3)]
+    assert RULES.ladder() == list(NOTICE_KINDS)
+
+
+def test_a_later_version_changes_the_ladder_and_periods_of_new_notices() -> None:
+    shorter = RULES.model_copy(
+        update={
+            "kinds": [
+                r.model_copy(update={"response_working_days": 10})
+                if r.kind == "termination_warning_notice"
+                else r
+                for r in RULES.kinds
+            ]
+        }
+    )
+    [event] = d.issue(
+        cmd(kind="termination_warning_notice", conditions=[]),
+        rules=shorter,
+        version=3,
+        today=TODAY,
+        trust_known=True,
+        school_trust_uid=None,
+        escalated_from=None,
+    )
+    assert isinstance(event, InterventionIssued)
+    assert (event.policy_version, event.response_due_on) == (3, date(2026, 11, 16))
+
+
+def test_a_named_decider_must_be_of_a_grade_the_version_names_for_the_kind() -> None:
+    decided = issue(cmd(decided_by="Rhian Director", decider_grade="deputy_director"))
+    assert (decided.decided_by, decided.decider_grade) == ("Rhian Director", "deputy_director")
+    with pytest.raises(StepNotAllowed, match="decided by regional_director, not deputy") as e:
+        issue(
+            cmd(
+                kind="termination_warning_notice",
+                conditions=[],
+                decided_by="Dee Deputy",
+                decider_grade="deputy_director",
+            )
+        )
+    assert e.value.extra["allowed_deciders"] == ["regional_director"]
+    with pytest.raises(UnprocessableContent, match="together"):
+        issue(cmd(decided_by="Rhian Director"))

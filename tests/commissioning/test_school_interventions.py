@@ -26,6 +26,9 @@ from shared.settings import Settings
 from tests.commissioning.conftest import bearer, known, register_school
 
 START = date(2027, 1, 11)
+# The shipped version in force from START: version 2 (version 1's pathways plus the notice
+# ladder) takes effect on version 1's date.
+IN_FORCE = 2
 
 
 @pytest.fixture
@@ -99,7 +102,7 @@ async def test_requires_significant_improvement_to_rise_to_the_structural_route(
     assert early.status_code == 409
     assert early.headers["content-type"] == "application/problem+json"
     problem = early.json()
-    assert (problem["policy"], problem["policy_version"]) == ("intervention", 1)
+    assert (problem["policy"], problem["policy_version"]) == ("intervention", IN_FORCE)
     assert problem["allowed_steps"] == ["dao_issued", "dao_not_issued"]
     # Nor may a grade the step does not name decide it.
     wrong_grade = await take(step("dao_not_issued", "grade_6", reason_code="no_suitable_trust"), 1)
@@ -146,10 +149,10 @@ async def test_requires_significant_improvement_to_rise_to_the_structural_route(
         (s["step"], s["policy_version"], s["decider_grade"], s["decided_on"])
         for s in shown["steps"]
     ] == [
-        ("dao_not_issued", 1, "regional_director", "2027-01-11"),
-        ("rise_started", 1, "deputy_director", "2027-01-11"),
-        ("rise_ended", 1, "regional_director", "2028-07-11"),
-        ("structural_route", 1, "regional_director", "2028-07-11"),
+        ("dao_not_issued", IN_FORCE, "regional_director", "2027-01-11"),
+        ("rise_started", IN_FORCE, "deputy_director", "2027-01-11"),
+        ("rise_ended", IN_FORCE, "regional_director", "2028-07-11"),
+        ("structural_route", IN_FORCE, "regional_director", "2028-07-11"),
     ]
     assert shown["steps"][0]["reason_code"] == "no_suitable_trust"
     assert shown["steps"][0]["evidence_ids"] == ["note-dao_not_issued"]
@@ -164,7 +167,8 @@ async def test_requires_significant_improvement_to_rise_to_the_structural_route(
 
 
 def shipped() -> dict[str, Any]:
-    path = "policies/intervention/v1.json"
+    # The latest shipped version, so that what tests publish keeps the notices section.
+    path = "policies/intervention/v2.json"
     text = files("services.commissioning").joinpath(path).read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
@@ -227,7 +231,7 @@ async def test_a_new_version_changes_new_interventions_only(
     assert after.status_code == 201, after.text
 
     for opened, expected, window_end in (
-        (before, 1, "2030-09-02"),
+        (before, IN_FORCE, "2030-09-02"),
         (after, version, "2030-03-02"),
     ):
         iid = opened.json()["intervention_id"]

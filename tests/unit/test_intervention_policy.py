@@ -134,3 +134,39 @@ def test_a_rise_start_names_its_adviser_and_a_notice_gets_its_response_date() ->
     rsi = opened("requires_significant_improvement", "academy")
     with pytest.raises(UnprocessableContent, match="adviser and supporting organisation"):
         domain.take_step(rsi, step("rise_started", on), policy=POLICY, today=on, case_id=None)
+
+
+def shipped_v2() -> dict[str, Any]:
+    text = files("services.commissioning").joinpath("policies/intervention/v2.json").read_text()
+    raw: dict[str, Any] = json.loads(text)["document"]
+    return raw
+
+
+def test_version_2_adds_a_valid_notice_ladder_and_keeps_version_1s_pathways() -> None:
+    v2 = InterventionPolicy.model_validate(shipped_v2())
+    assert check(v2) == [] and v2.notices is not None
+    assert v2.pathways == POLICY.pathways and POLICY.notices is None
+
+
+def test_every_problem_of_a_broken_notice_ladder_is_listed() -> None:
+    raw = shipped_v2()
+    kinds = raw["notices"]["kinds"]
+    raw["notices"]["kinds"] = [k for k in kinds if k["kind"] != "termination_notice"]
+    warning = next(k for k in kinds if k["kind"] == "termination_warning_notice")
+    del warning["response_working_days"]
+    warning["deciders"] = []
+    nti = next(k for k in kinds if k["kind"] == "notice_to_improve")
+    del nti["review_interval_months"]
+    nti["deciders"] = ["headteacher"]
+    nti["moves"]["preparing"] = ["cancelled"]
+    letter = next(k for k in kinds if k["kind"] == "nti_warning_letter")
+    letter["rung"] = 2
+    assert check(InterventionPolicy.model_validate(raw)) == [
+        "notice termination_notice is missing",
+        "notice notice_to_improve shares rung 2 with nti_warning_letter",
+        "notice notice_to_improve has no review interval",
+        "notice notice_to_improve names unknown decider headteacher",
+        "notice notice_to_improve: a notice being prepared cannot be issued",
+        "notice termination_warning_notice has no response period",
+        "notice termination_warning_notice has no decider",
+    ]

@@ -1,1 +1,2 @@
-"""What falls due in commissioning: notice responses, RISE windows and concern reviews, overdue first."""
+"""What falls due in commissioning: notice responses, RISE windows, concern reviews and NTI
+reviews, overdue first."""

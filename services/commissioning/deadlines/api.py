@@ -21,7 +21,7 @@ Reader = Annotated[Acting, step("commissioning.deadlines.read")]
 @router.get(
     "",
     response_model=DeadlineList,
-    summary="List what falls due: notice responses, RISE windows and concern reviews, overdue first",
+    summary="List what falls due: notice responses, RISE windows, concern and NTI reviews",
     responses=problem_responses(401, 403, 422),
 )
 async def list_deadlines(

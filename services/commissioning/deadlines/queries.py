@@ -4,7 +4,9 @@ England.
 Notice responses: an issued termination warning notice still active (the notice ladder),
 and a school intervention whose last step was a notice with a response period. RISE
 windows: a school intervention whose last step started RISE, due at the window's end.
-Concern reviews: a concern about a trust not yet closed, due on its review date.
+Concern reviews: a concern about a trust not yet closed, due on its review date. NTI reviews:
+a notice to improve still active, due on its next review (its policy version's review
+interval from its issue or its last change of status).
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ WITH due AS (
            NULL, s.urn, s.trust_uid, 'Response to ' || replace(s.last_step, '_', ' ')
       FROM commissioning_school_interventions s
      WHERE s.response_due_on IS NOT NULL
+    UNION ALL
+    SELECT 'nti_review', i.review_due_on, 'notice', i.intervention_id, NULL, i.urn,
+           i.trust_uid, 'Review of a ' || replace(i.kind, '_', ' ')
+      FROM commissioning_interventions i
+     WHERE i.active AND i.review_due_on IS NOT NULL
     UNION ALL
     SELECT 'rise_window', s.rise_window_end, 'school_intervention', s.intervention_id,
            NULL, s.urn, s.trust_uid, 'End of the RISE window: decide what follows'

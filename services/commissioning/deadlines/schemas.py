@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DeadlineKind = Literal["notice_response", "rise_window", "concern_review"]
+DeadlineKind = Literal["notice_response", "rise_window", "concern_review", "nti_review"]
 
 
 class Deadline(BaseModel):

@@ -1,15 +1,17 @@
 """The intervention aggregate, pure: notices against a trust or one of its academies.
 
-The ladder, mildest first: NTI warning letter, notice to improve (with conditions),
-termination warning notice (the trust has 15 working days to respond), termination notice
-(the funding agreement ends and the academy must move), which opens a rebrokerage case for
-the academy when it is issued. An escalation names the notice it escalates from, which must
-be lower on the ladder and against the same trust.
+The ladder, its periods, its statuses and its deciders are the ``notices`` section of the
+``intervention`` policy (``interventions.policy``): a notice follows the version in force
+on the day it was issued, to its end, and records that version on its events (a newer
+version changes new notices only). Version 2 ships the ladder as it stood in 2023: NTI
+warning letter, notice to improve (with conditions, reviewed periodically), termination
+warning notice (the trust has 15 working days to respond), termination notice (the funding
+agreement ends and the academy must move), which opens a rebrokerage case for the academy
+when it is issued. An escalation names the notice it escalates from, which must be lower on
+the ladder and against the same trust. A move the version does not allow is a 409 naming
+the version and the statuses it allows.
 
-Statuses (DOMAIN.md): a notice to improve goes through the monitoring statuses
-(progress_on_track, evidence_of_non_compliance, serious_breaches, submission_to_lift,
-lifted); the other kinds are only preparing, issued, closed or cancelled. ``lifted``,
-``closed`` and ``cancelled`` no longer count against the trust.
+``lifted``, ``closed`` and ``cancelled`` no longer count against the trust.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from services.commissioning.domain.cases import OpenCase
+from services.commissioning.interventions.policy import NoticeRule, NoticeRules
+from services.commissioning.school_interventions.domain import StepNotAllowed, add_months
+from services.commissioning.school_interventions.policy import INTERVENTION_POLICY
 from services.commissioning.working_days import add_working_days
 from shared.contracts.interventions import (
     INACTIVE_INTERVENTION_STATUSES,
@@ -30,49 +35,27 @@ from shared.contracts.interventions import (
 from shared.errors import Conflict, UnprocessableContent
 from shared.eventlog.contracts import EventContract
 
-LADDER: tuple[InterventionKind, ...] = (
-    "nti_warning_letter",
-    "notice_to_improve",
-    "termination_warning_notice",
-    "termination_notice",
-)
-RESPONSE_WORKING_DAYS = 15
 
-_NOTICE_TO_IMPROVE_MOVES: dict[str, frozenset[str]] = {
-    "preparing": frozenset({"issued", "cancelled"}),
-    "issued": frozenset(
-        {
-            "progress_on_track",
-            "evidence_of_non_compliance",
-            "serious_breaches",
-            "submission_to_lift",
-            "lifted",
-            "closed",
-            "cancelled",
-        }
-    ),
-    "progress_on_track": frozenset(
-        {"evidence_of_non_compliance", "serious_breaches", "submission_to_lift", "lifted", "closed"}
-    ),
-    "evidence_of_non_compliance": frozenset(
-        {"progress_on_track", "serious_breaches", "submission_to_lift", "closed"}
-    ),
-    "serious_breaches": frozenset({"progress_on_track", "evidence_of_non_compliance", "closed"}),
-    "submission_to_lift": frozenset(
-        {"lifted", "progress_on_track", "evidence_of_non_compliance", "closed"}
-    ),
-    "lifted": frozenset({"closed"}),
-}
-_OTHER_MOVES: dict[str, frozenset[str]] = {
-    "preparing": frozenset({"issued", "cancelled"}),
-    "issued": frozenset({"closed", "cancelled"}),
-}
+def version_label(version: int | None) -> str:
+    """How a problem names the rules a notice follows."""
+    if version is None:
+        return f"the notice rules fixed before the {INTERVENTION_POLICY} policy"
+    return f"{INTERVENTION_POLICY} v{version}"
 
 
-def allowed_moves(kind: InterventionKind, status: str) -> frozenset[str]:
-    """The statuses an intervention of ``kind`` may move to from ``status``."""
-    table = _NOTICE_TO_IMPROVE_MOVES if kind == "notice_to_improve" else _OTHER_MOVES
-    return table.get(status, frozenset())
+def _where(version: int | None) -> dict[str, object]:
+    return {"policy": INTERVENTION_POLICY, "policy_version": version}
+
+
+def rule_of(rules: NoticeRules, version: int | None, kind: str) -> NoticeRule:
+    """The version's rule for ``kind``; 409 if it gives none (a checked version always does)."""
+    rule = rules.rule(kind)
+    if rule is None:
+        raise StepNotAllowed(
+            f"{version_label(version)} gives no rule for a {kind}.",
+            extra={**_where(version), "allowed_kinds": rules.ladder()},
+        )
+    return rule
 
 
 def is_active(status: str) -> bool:
@@ -95,6 +78,8 @@ class InterventionState:
     urn: int | None
     status: InterventionStatus
     issued_on: date
+    # The policy version it follows; None: recorded before notices followed versions.
+    policy_version: int | None = None
 
 
 def evolve(state: InterventionState | None, event: EventContract) -> InterventionState:
@@ -108,6 +93,7 @@ def evolve(state: InterventionState | None, event: EventContract) -> Interventio
             urn=event.urn,
             status=event.status,
             issued_on=event.issued_on,
+            policy_version=event.policy_version,
         )
     if state is None:
         raise ValueError(f"{type(event).__name__} before InterventionIssued")
@@ -140,17 +126,22 @@ class IssueIntervention:
     conditions: Sequence[str] = ()
     escalated_from: str | None = None
     published: bool = True
+    decided_by: str | None = None
+    decider_grade: str | None = None
 
 
 def issue(
     cmd: IssueIntervention,
     *,
+    rules: NoticeRules,
+    version: int | None,
     today: date,
     trust_known: bool,
     school_trust_uid: int | None,
     escalated_from: InterventionState | None,
 ) -> list[EventContract]:
-    """Check the notice and give a termination warning notice its response date.
+    """Check the notice against the rules of policy ``version`` (in force on its issue date)
+    and give it the due dates they set.
 
     ``school_trust_uid`` is the trust that runs ``cmd.urn`` now (None if none or no urn);
     ``escalated_from`` is the state of the notice named by ``cmd.escalated_from``.
@@ -168,14 +159,24 @@ def issue(
         )
     if cmd.kind == "notice_to_improve" and not cmd.conditions:
         raise UnprocessableContent("A notice to improve lists its conditions.")
+    rule = rule_of(rules, version, cmd.kind)
+    if (cmd.decided_by is None) != (cmd.decider_grade is None):
+        raise UnprocessableContent(
+            "A decider is named with their grade: give decided_by and decider_grade together."
+        )
+    if cmd.decider_grade is not None and cmd.decider_grade not in rule.deciders:
+        raise StepNotAllowed(
+            f"{version_label(version)}: a {cmd.kind} is decided by "
+            + ", ".join(rule.deciders)
+            + f", not {cmd.decider_grade}.",
+            extra={**_where(version), "allowed_deciders": rule.deciders},
+        )
     if cmd.escalated_from is not None:
-        _check_escalation(cmd, escalated_from)
-    # The response is due 15 working days after the notice reaches the trust: a notice
-    # still being prepared gets its date when it is issued (change_status).
-    due = (
-        add_working_days(cmd.issued_on, RESPONSE_WORKING_DAYS)
-        if cmd.kind == "termination_warning_notice" and cmd.status == "issued"
-        else None
+        _check_escalation(cmd, escalated_from, rules, version)
+    # Periods run from the day the notice reaches the trust: one still being prepared gets
+    # its dates when it is issued (change_status).
+    response_due, review_due = (
+        _due_dates(rule, cmd.issued_on) if cmd.status == "issued" else (None, None)
     )
     return [
         InterventionIssued(
@@ -187,14 +188,32 @@ def issue(
             issued_on=cmd.issued_on,
             grounds=cmd.grounds,
             conditions=list(cmd.conditions),
-            response_due_on=due,
+            response_due_on=response_due,
             escalated_from=cmd.escalated_from,
             published=cmd.published,
+            policy_version=version,
+            review_due_on=review_due,
+            decided_by=cmd.decided_by,
+            decider_grade=cmd.decider_grade,
         )
     ]
 
 
-def _check_escalation(cmd: IssueIntervention, earlier: InterventionState | None) -> None:
+def _due_dates(rule: NoticeRule, on: date) -> tuple[date | None, date | None]:
+    """The response date and the next review date of a notice issued on ``on``."""
+    response = (
+        add_working_days(on, rule.response_working_days) if rule.response_working_days else None
+    )
+    review = add_months(on, rule.review_interval_months) if rule.review_interval_months else None
+    return response, review
+
+
+def _check_escalation(
+    cmd: IssueIntervention,
+    earlier: InterventionState | None,
+    rules: NoticeRules,
+    version: int | None,
+) -> None:
     if earlier is None:
         raise UnprocessableContent(f"Intervention {cmd.escalated_from} does not exist.")
     if earlier.trust_uid != cmd.trust_uid:
@@ -202,10 +221,12 @@ def _check_escalation(cmd: IssueIntervention, earlier: InterventionState | None)
             f"Intervention {cmd.escalated_from} is against trust {earlier.trust_uid}, "
             f"not {cmd.trust_uid}."
         )
-    if LADDER.index(cmd.kind) <= LADDER.index(earlier.kind):
+    # The new notice's version places both on its ladder.
+    rung = rule_of(rules, version, cmd.kind).rung
+    if rung <= rule_of(rules, version, earlier.kind).rung:
         raise UnprocessableContent(
             f"A {cmd.kind} is not an escalation of a {earlier.kind}.",
-            extra={"ladder": list(LADDER)},
+            extra={"ladder": rules.ladder(), **_where(version)},
         )
     if not is_active(earlier.status):
         raise Conflict(
@@ -214,14 +235,28 @@ def _check_escalation(cmd: IssueIntervention, earlier: InterventionState | None)
 
 
 def change_status(
-    state: InterventionState, status: InterventionStatus, *, effective_on: date, today: date
+    state: InterventionState,
+    status: InterventionStatus,
+    *,
+    rules: NoticeRules,
+    effective_on: date,
+    today: date,
 ) -> list[EventContract]:
-    """Move the intervention to ``status`` if its kind allows that move from where it is."""
-    allowed = allowed_moves(state.kind, state.status)
+    """Move the intervention to ``status`` if the rules of its own policy version (``rules``)
+    allow that move from where it is."""
+    version = state.policy_version
+    rule = rule_of(rules, version, state.kind)
+    allowed = rules.allowed_moves(state.kind, state.status)
     if status not in allowed:
-        raise Conflict(
-            f"A {state.kind} that is {state.status} cannot become {status}.",
-            extra={"status": state.status, "allowed_statuses": sorted(allowed)},
+        raise StepNotAllowed(
+            f"{version_label(version)} does not allow a {state.kind} that is {state.status}"
+            f" to become {status}; allowed: " + (", ".join(allowed) or "nothing more"),
+            extra={
+                **_where(version),
+                "status": state.status,
+                "allowed_statuses": sorted(allowed),
+                "allowed_steps": allowed,
+            },
         )
     if effective_on < state.issued_on:
         raise UnprocessableContent(
@@ -229,12 +264,8 @@ def change_status(
         )
     if effective_on > today:
         raise UnprocessableContent(f"The date {effective_on} is in the future.")
+    response_due, review_due = _due_dates(rule, effective_on)
     issued_now = state.status == "preparing" and status == "issued"
-    due = (
-        add_working_days(effective_on, RESPONSE_WORKING_DAYS)
-        if issued_now and state.kind == "termination_warning_notice"
-        else None
-    )
     return [
         InterventionStatusChanged(
             intervention_id=state.intervention_id,
@@ -242,7 +273,10 @@ def change_status(
             previous_status=state.status,
             status=status,
             effective_on=effective_on,
-            response_due_on=due,
+            response_due_on=response_due if issued_now else None,
+            policy_version=version,
+            # Each change of a notice still active is a review: the next counts from it.
+            review_due_on=review_due if is_active(status) else None,
         )
     ]
 

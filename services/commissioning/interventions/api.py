@@ -55,8 +55,10 @@ InterventionIdPath = Annotated[
 async def issue_intervention(
     body: InterventionIssuing, write: IssueNotice, on: TodayDep
 ) -> Response:
-    """A termination warning notice is due back in 15 working days; a termination notice
-    against an academy opens a rebrokerage case for it."""
+    """The notice follows the intervention policy version in force on its issue date: a
+    termination warning notice is due back in its working days (15 in version 2), a notice
+    to improve is reviewed at its interval, and a termination notice against an academy
+    opens a rebrokerage case for it."""
     cmd = IssueIntervention(
         intervention_id=handlers.new_id(),
         kind=body.kind,
@@ -68,6 +70,8 @@ async def issue_intervention(
         conditions=body.conditions,
         escalated_from=body.escalated_from,
         published=body.published,
+        decided_by=body.decided_by,
+        decider_grade=body.decider_grade,
     )
 
     async def act(uow: UnitOfWork) -> Answer:
@@ -146,7 +150,8 @@ async def change_status(
     write: ChangeNoticeStatus,
     on: TodayDep,
 ) -> Response:
-    """Move the intervention along; a kind allows only some moves from each status."""
+    """Move the intervention along, as its own policy version allows for its kind (409 naming
+    the version and the allowed statuses otherwise)."""
 
     async def act(uow: UnitOfWork) -> Answer:
         result = await notices.change_intervention_status(

@@ -1,6 +1,7 @@
 """Notices against trusts, as commands: issue one (a termination notice against an academy
 opens its rebrokerage case in the same unit of work) and move one along, each checked
-against where the notice is before anything is decided."""
+against where the notice is, and the ``intervention`` policy version it follows, before
+anything is decided. The version is read as school interventions read it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from services.commissioning.authority import intervention_place
 from services.commissioning.domain import cases, interventions
 from services.commissioning.domain.interventions import InterventionState
 from services.commissioning.handlers import Db, Written, new_id, school_places
+from services.commissioning.interventions.policy import FIXED_NOTICES, NoticeRules
 from services.commissioning.knowledge import trust_fact
+from services.commissioning.policy_book import POLICIES
+from services.commissioning.school_interventions.handlers import policy_version
+from services.commissioning.school_interventions.policy import (
+    INTERVENTION_POLICY,
+    InterventionPolicy,
+)
 from shared.authority.acting import authorize
 from shared.contracts.interventions import InterventionStatus
 from shared.errors import NotFound
@@ -20,6 +28,7 @@ from shared.eventlog.contracts import EventContract
 from shared.eventlog.model import NO_STREAM, ExpectedVersion
 from shared.eventlog.store import EventStore
 from shared.eventlog.unit import UnitOfWork
+from shared.policy.store import PolicyNotInForce, policy_in_force
 
 
 async def load_intervention(
@@ -28,6 +37,27 @@ async def load_intervention(
     """The intervention as its stream tells it, or None."""
     recorded = await source.read_stream(f"intervention-{intervention_id}")
     return interventions.fold(e.decode(source.registry) for e in recorded)
+
+
+async def rules_in_force(uow: UnitOfWork, on: date) -> tuple[NoticeRules, int | None]:
+    """The notice rules in force on ``on`` and the version giving them.
+
+    A version without a ``notices`` section (version 1) keeps the rules fixed before the
+    ladder was data; a notice dated before any version took effect follows those too, with
+    no version to record.
+    """
+    try:
+        found = await policy_in_force(uow, POLICIES, INTERVENTION_POLICY, on, InterventionPolicy)
+    except PolicyNotInForce:
+        return FIXED_NOTICES, None
+    return found.document.notices or FIXED_NOTICES, found.number
+
+
+async def rules_of(uow: UnitOfWork, version: int | None) -> NoticeRules:
+    """The notice rules of the version a notice follows (None: the fixed rules)."""
+    if version is None:
+        return FIXED_NOTICES
+    return (await policy_version(uow, version)).notices or FIXED_NOTICES
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +85,11 @@ async def issue_intervention(
     earlier = (
         await load_intervention(uow, cmd.escalated_from) if cmd.escalated_from is not None else None
     )
+    rules, version = await rules_in_force(uow, cmd.issued_on)
     events = interventions.issue(
         cmd,
+        rules=rules,
+        version=version,
         today=today,
         trust_known=trust is not None,
         school_trust_uid=school.trust_uid if school is not None else None,
@@ -103,7 +136,13 @@ async def change_intervention_status(
     if state is None:
         raise NotFound(f"There is no intervention {intervention_id}.")
     authorize(uow, await intervention_place(uow.conn, trust_uid=state.trust_uid, urn=state.urn))
-    events = interventions.change_status(state, status, effective_on=effective_on, today=today)
+    events = interventions.change_status(
+        state,
+        status,
+        rules=await rules_of(uow, state.policy_version),
+        effective_on=effective_on,
+        today=today,
+    )
     appends: list[_Append] = [
         (f"intervention-{intervention_id}", events, uow.expect(state.version))
     ]

@@ -8,11 +8,17 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, StrictBool
 
-from shared.contracts.interventions import InterventionId, InterventionKind, InterventionStatus
+from shared.contracts.interventions import (
+    InterventionId,
+    InterventionKind,
+    InterventionStatus,
+    PolicyCode,
+)
 from shared.http.fields import (
     CONDITIONS_MAX,
     IsoDate,
     Paragraph,
+    PersonName,
     Rationale,
     StrictGroupUid,
     StrictUrn,
@@ -46,6 +52,13 @@ class InterventionIssuing(RequestModel):
     conditions: list[Paragraph] = Field(default_factory=list, max_length=CONDITIONS_MAX)
     escalated_from: InterventionId | None = None
     published: StrictBool = True
+    decided_by: PersonName | None = Field(
+        default=None, description="Who decided to issue it (with decider_grade)."
+    )
+    decider_grade: PolicyCode | None = Field(
+        default=None,
+        description="Their grade, which the policy version's rule for the kind must name.",
+    )
 
 
 class InterventionStatusChange(RequestModel):
@@ -90,6 +103,14 @@ class InterventionView(ViewModel):
     active: bool
     issued_on: date
     response_due_on: date | None
+    review_due_on: date | None = Field(
+        default=None, description="A notice to improve's next review, while it is active."
+    )
+    policy_version: int | None = Field(
+        default=None,
+        description="The intervention policy version it follows (null: recorded before"
+        " notices followed versions, under the rules fixed then).",
+    )
     grounds: str
     conditions: list[str]
     escalated_from: str | None
@@ -97,6 +118,8 @@ class InterventionView(ViewModel):
     rebrokerage_case_id: str | None
     history: list[StatusEntry]
     issued_by: str
+    decided_by: str | None = None
+    decider_grade: str | None = None
     version: int
 
 

@@ -4,7 +4,8 @@ A pathway is a small graph of steps: each step says which steps it may follow (n
 come first), who may decide it, and what it does (opens a case, starts the RISE window,
 waits for the window to end, gives a notice with a response period in working days, needs a
 coded reason or an outcome). A version is refused if any category and kind of school has
-no pathway or any step has no decider (``check`` lists every problem).
+no pathway or any step has no decider (``check`` lists every problem). The notice ladder
+against academies and trusts is the ``notices`` section (``interventions.policy``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Annotated, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from services.commissioning.interventions.policy import NoticeRules, check_notices
 from shared.contracts.commissioning import CaseTrigger
 from shared.contracts.interventions import CategoryOfConcern, SchoolKind
 
@@ -69,6 +71,8 @@ class InterventionPolicy(_Doc):
     rise_window_months: StrictInt = Field(ge=1, le=60)
     decider_grades: Codes = Field(min_length=1)
     pathways: list[Pathway] = Field(max_length=30)
+    # None (version 1): the notice ladder as it was before it was data (FIXED_NOTICES).
+    notices: NoticeRules | None = None
 
     def pathway(self, category: str, school_kind: str) -> Pathway | None:
         """The pathway for a category of concern and kind of school, if there is one."""
@@ -105,4 +109,6 @@ def check(doc: InterventionPolicy) -> list[str]:
                     problems.append(f"{where}: step {s.step} follows unknown step {before}")
             if s.needs_rise_window_ended and not any(x.starts_rise_window for x in p.steps):
                 problems.append(f"{where}: step {s.step} waits for a RISE window never started")
+    if doc.notices is not None:
+        problems += check_notices(doc.notices, doc.decider_grades)
     return problems
