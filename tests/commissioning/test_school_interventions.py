@@ -26,9 +26,9 @@ from shared.settings import Settings
 from tests.commissioning.conftest import bearer, known, register_school
 
 START = date(2027, 1, 11)
-# The shipped version in force from START: version 2 (version 1's pathways plus the notice
-# ladder) takes effect on version 1's date.
-IN_FORCE = 2
+# The shipped version in force from START: version 5, RISE before structural change for a
+# school requiring significant improvement (from September 2026).
+IN_FORCE = 5
 
 
 @pytest.fixture
@@ -168,7 +168,7 @@ async def test_requires_significant_improvement_to_rise_to_the_structural_route(
 
 def shipped() -> dict[str, Any]:
     # The latest shipped version, so that what tests publish keeps the notices section.
-    path = "policies/intervention/v2.json"
+    path = f"policies/intervention/v{IN_FORCE}.json"
     text = files("services.commissioning").joinpath(path).read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
@@ -212,27 +212,33 @@ async def test_a_new_version_changes_new_interventions_only(
         "category_of_concern": "requires_significant_improvement",
         "reason": "Requires significant improvement.",
     }
-    clock.advance_to(date(2029, 3, 1))
+    clock.advance_to(date(2044, 3, 1))
     before = await client.post("/school-interventions", json={**opening, "urn": first}, headers=cw)
     assert before.status_code == 201, before.text
+    # Other tests may have published versions into this database: ask which is in force.
+    in_force = await client.get(
+        "/policies/intervention/in-force", params={"on": "2044-03-01"}, headers=cw
+    )
+    assert in_force.status_code == 200, in_force.text
+    before_version = in_force.json()["version"]
 
     publication = shipped()
     publication["document"]["rise_window_months"] = 12
     published = await client.post(
         "/policies/intervention",
-        json={**publication, "effective_from": "2029-03-02", "title": "A shorter RISE window"},
+        json={**publication, "effective_from": "2044-03-02", "title": "A shorter RISE window"},
         headers=bearer(settings, Role.ADMIN, "ada"),
     )
     assert published.status_code == 201, published.text
     version = published.json()["version"]
     assert version > 1
-    clock.advance_to(date(2029, 3, 2))
+    clock.advance_to(date(2044, 3, 2))
     after = await client.post("/school-interventions", json={**opening, "urn": second}, headers=cw)
     assert after.status_code == 201, after.text
 
     for opened, expected, window_end in (
-        (before, IN_FORCE, "2030-09-02"),
-        (after, version, "2030-03-02"),
+        (before, before_version, "2045-09-02"),
+        (after, version, "2045-03-02"),
     ):
         iid = opened.json()["intervention_id"]
         for n, body in enumerate(
