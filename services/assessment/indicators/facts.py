@@ -18,7 +18,8 @@ from services.assessment.indicators.compute import (
 from services.assessment.indicators.schemas import TrustIndicators
 
 _TRUSTS_SQL = """
-SELECT uid, name, status FROM assessment_indicator_trusts WHERE uid = ANY($1::int[])
+SELECT uid, name, status, trust_inspections::text
+  FROM assessment_indicator_trusts WHERE uid = ANY($1::int[])
 """
 # Each school with its predecessors' inspections, by predecessor URN.
 _SCHOOLS_SQL = """
@@ -67,7 +68,12 @@ async def compute_for(
         schools.setdefault(row["trust_uid"], []).append(_school(row))
     return [
         compute_indicators(
-            TrustFacts(uid=t["uid"], name=t["name"], status=t["status"]),
+            TrustFacts(
+                uid=t["uid"],
+                name=t["name"],
+                status=t["status"],
+                inspections=orjson.loads(t["trust_inspections"]),
+            ),
             schools.get(t["uid"], []),
             as_of,
         )

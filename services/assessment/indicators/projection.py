@@ -1,5 +1,8 @@
 """The indicators' consumer: the registry's school and trust events, to facts, to figures.
 
+Ofsted's inspections of a trust (``TrustInspectionRecorded``) are kept on the trust's row
+and shown beside its figures as evidence; no figure counts them.
+
 A batched projection (``shared/eventlog/batch.py``): a batch is handled in the consumer's
 transaction, in a handful of statements whatever its size:
 
@@ -50,6 +53,7 @@ from shared.contracts.registry import (
     TrustDetailsChanged,
     TrustIncorporated,
 )
+from shared.contracts.trust_inspections import TrustInspectionRecorded
 from shared.eventlog.batch import (
     Appliers,
     Batch,
@@ -97,7 +101,10 @@ _INSPECTION_FIELDS = (
 # trust's figures are not loaded or written with its details, and a change marks it dirty.
 SCHOOLS = RowKind(indicator_schools, "urn")
 TRUSTS = RowKind(
-    indicator_trusts, "uid", columns=("uid", "name", "status", "version"), also_set="dirty = true"
+    indicator_trusts,
+    "uid",
+    columns=("uid", "name", "status", "trust_inspections", "version"),
+    also_set="dirty = true",
 )
 
 
@@ -161,7 +168,7 @@ def _trust(contract: type[EventContract]) -> Callable[[_Change], _Change]:
             if row is None:
                 if contract is not TrustIncorporated:
                     return
-                row = batch.trusts[uid] = {"uid": uid}
+                row = batch.trusts[uid] = {"uid": uid, "trust_inspections": []}
             fn(row, d)
             batch.dirty.add(uid)
 
@@ -239,6 +246,15 @@ def _trust_changed(row: Row, d: Row) -> None:
 @_trust(TrustClosed)
 def _trust_closed(row: Row, d: Row) -> None:
     row["status"] = CLOSED_STATUS
+
+
+@_trust(TrustInspectionRecorded)
+def _trust_inspected(row: Row, d: Row) -> None:
+    # The registry records each inspection once; a second record would replace the first.
+    kept = [i for i in row["trust_inspections"] if i["inspection_id"] != d["inspection_id"]]
+    kept.append(dict(d))
+    kept.sort(key=lambda i: (i["inspection_start"], i["inspection_id"]))
+    row["trust_inspections"] = kept
 
 
 # ------------------------------------------------------------------- batches
