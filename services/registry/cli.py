@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from services.registry.gias.csvfile import RowProblem, UnusableInput
-from services.registry.gias.snapshot import GiasFiles, ImportReport
+from services.registry.gias.snapshot import GiasFiles, ImportReport, snapshot_date_of
 from services.registry.importer import import_gias
 from services.registry.ofsted.importer import OfstedReport, import_ofsted
 from services.registry.trust_inspections.importer import import_trust_inspections
+from shared.clock import today_in_england
 from shared.contracts import all_contracts
 from shared.db import database_url
 from shared.eventlog.runtime import owner_store
@@ -187,6 +188,10 @@ async def first_run(url: str) -> None:
     """On a first ``make run``, load a small synthetic register so there is something to see."""
     from services.registry.sample import write_sample
     from services.registry.sample.eras import every_era_path, write_every_era
+    from services.registry.sample.trust_inspections import (
+        trust_inspections_path,
+        write_trust_inspections,
+    )
 
     settings = get_settings()
     async with owner_store(url, settings, all_contracts(), "registry") as store:
@@ -214,6 +219,19 @@ async def first_run(url: str) -> None:
             written += (await import_ofsted(store, ofsted, actor="system:first-run")).events_written
         if every_era is not None:
             print(f"First run: school {every_era} has an inspection of every era", file=sys.stderr)
+        # One trust inspected by Ofsted (services/registry/sample/trust_inspections.py).
+        inspected_path = trust_inspections_path(files.groups)
+        inspected = write_trust_inspections(
+            files.groups,
+            files.group_links,
+            inspected_path,
+            snapshot_date_of(files.establishments) or today_in_england(),
+        )
+        if inspected is not None:
+            written += (
+                await import_trust_inspections(store, inspected_path, actor="system:first-run")
+            ).events_written
+            print(f"First run: trust {inspected} has two Ofsted trust inspections", file=sys.stderr)
         print(f"First run: {written} events written", file=sys.stderr)
 
 
