@@ -199,6 +199,12 @@ def test_each_kind_of_bad_value_is_reported_where_it_is_and_why() -> None:
         "is before the inspection start date",
     )
     assert problem(row(13, Trust_UID="0")) == (13, "Trust UID", "0", "is outside 1..2147483647")
+    assert problem(row(14, Report_URL="javascript:alert(1)")) == (
+        14,
+        "Report URL",
+        "javascript:alert(1)",
+        "is not a web address (https://...)",
+    )
 
 
 def test_a_format_missing_an_essential_field_or_a_required_area_is_refused() -> None:

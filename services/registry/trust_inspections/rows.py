@@ -123,6 +123,9 @@ def parse_row(row: Row, header: Header) -> TrustInspectionRecorded:
     for column, value, limit in ((id_column, inspection_id, 100), (url_column, url, 500)):
         if value is not None and len(value) > limit:
             raise row.problem(column, value[:50], f"is longer than {limit} characters")
+    # Shown as a link wherever the inspection is: only a web address may be one.
+    if url is not None and not url.lower().startswith(("https://", "http://")):
+        raise row.problem(url_column, url, "is not a web address (https://...)")
     return TrustInspectionRecorded(
         uid=uid,
         inspection_id=inspection_id,
