@@ -28,6 +28,18 @@ def _percent(share: float | None) -> str:
     return "n/a" if share is None else f"{share * 100:.0f}%"
 
 
+def trust_inspection_summary(ind: TrustIndicators) -> str:
+    """Ofsted's latest inspection of the trust in its own words, or that there is none."""
+    latest = ind.trust_inspections.latest
+    if latest is None:
+        return "Ofsted trust inspection: none recorded."
+    outcomes = "; ".join(f"{o.heading}: {o.outcome}" for o in latest.outcomes)
+    return (
+        f"Ofsted trust inspection from {latest.inspection_start} ({outcomes}; source"
+        f" {latest.source}), as Ofsted worded it, not a pillar grade."
+    )
+
+
 def indicators_summary(ind: TrustIndicators) -> str:
     """The indicators in a few plain sentences, figures only, no grade."""
     ofsted = ind.ofsted
@@ -49,7 +61,7 @@ def indicators_summary(ind: TrustIndicators) -> str:
         f"{ind.growth.joined_last_36_months} in the last 36. "
         f"Geography: {len(geography.local_authorities)} local authorities, "
         f"{len(geography.regions)} regions, median distance between schools {distance}. "
-        f"Phases: {phases}."
+        f"Phases: {phases}. {trust_inspection_summary(ind)}"
     )
 
 

@@ -1,4 +1,5 @@
-"""The registry's commands: ``strongtrusts import gias`` (and later ``import ofsted``)."""
+"""The registry's commands: ``strongtrusts import gias``, ``import ofsted`` and
+``import trust-inspections``, feeds, projections and sample data."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ import asyncio
 import getpass
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from services.registry.gias.csvfile import RowProblem, UnusableInput
-from services.registry.gias.snapshot import GiasFiles, ImportReport
+from services.registry.gias.snapshot import GiasFiles, ImportReport, snapshot_date_of
 from services.registry.importer import import_gias
 from services.registry.ofsted.importer import OfstedReport, import_ofsted
+from services.registry.trust_inspections.importer import import_trust_inspections
+from shared.clock import today_in_england
 from shared.contracts import all_contracts
 from shared.db import database_url
 from shared.eventlog.runtime import owner_store
@@ -42,6 +46,14 @@ def register(commands: Any) -> None:
     ofsted.add_argument("--actor", default=None, help="recorded as the events' actor")
     ofsted.add_argument("--json", action="store_true", help="print the report as JSON")
     ofsted.set_defaults(func=_cmd_import_ofsted)
+    trust_inspections = importer.add_parser(
+        "trust-inspections",
+        help="apply a file of Ofsted's trust inspections (columns: trust_inspection_format)",
+    )
+    trust_inspections.add_argument("file", type=Path)
+    trust_inspections.add_argument("--actor", default=None, help="recorded as the events' actor")
+    trust_inspections.add_argument("--json", action="store_true", help="print the report as JSON")
+    trust_inspections.set_defaults(func=_cmd_import_trust_inspections)
 
     feeds = commands.add_parser("feeds", help="scheduled pulls of GIAS and Ofsted").add_subparsers(
         metavar="ACTION"
@@ -111,6 +123,17 @@ async def _import(
 
 
 def _cmd_import_ofsted(args: argparse.Namespace) -> int:
+    return _ofsted_file(args, "ofsted", import_ofsted)
+
+
+def _cmd_import_trust_inspections(args: argparse.Namespace) -> int:
+    return _ofsted_file(args, "trust-inspections", import_trust_inspections)
+
+
+def _ofsted_file(
+    args: argparse.Namespace, feed: str, apply: Callable[..., Awaitable[OfstedReport]]
+) -> int:
+    # Schools' and trusts' Ofsted files alike: one report, exit 2 when nothing could apply.
     actor = args.actor or f"cli:{getpass.getuser()}"
 
     async def run() -> OfstedReport:
@@ -118,12 +141,12 @@ def _cmd_import_ofsted(args: argparse.Namespace) -> int:
         async with owner_store(
             database_url(settings), settings, all_contracts(), "registry"
         ) as store:
-            return await import_ofsted(store, args.file, actor=actor)
+            return await apply(store, args.file, actor=actor)
 
     try:
         report = asyncio.run(run())
     except UnusableInput as exc:
-        print(f"strongtrusts import ofsted: {exc}; nothing was applied", file=sys.stderr)
+        print(f"strongtrusts import {feed}: {exc}; nothing was applied", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
@@ -165,6 +188,10 @@ async def first_run(url: str) -> None:
     """On a first ``make run``, load a small synthetic register so there is something to see."""
     from services.registry.sample import write_sample
     from services.registry.sample.eras import every_era_path, write_every_era
+    from services.registry.sample.trust_inspections import (
+        trust_inspections_path,
+        write_trust_inspections,
+    )
 
     settings = get_settings()
     async with owner_store(url, settings, all_contracts(), "registry") as store:
@@ -192,6 +219,19 @@ async def first_run(url: str) -> None:
             written += (await import_ofsted(store, ofsted, actor="system:first-run")).events_written
         if every_era is not None:
             print(f"First run: school {every_era} has an inspection of every era", file=sys.stderr)
+        # One trust inspected by Ofsted (services/registry/sample/trust_inspections.py).
+        inspected_path = trust_inspections_path(files.groups)
+        inspected = write_trust_inspections(
+            files.groups,
+            files.group_links,
+            inspected_path,
+            snapshot_date_of(files.establishments) or today_in_england(),
+        )
+        if inspected is not None:
+            written += (
+                await import_trust_inspections(store, inspected_path, actor="system:first-run")
+            ).events_written
+            print(f"First run: trust {inspected} has two Ofsted trust inspections", file=sys.stderr)
         print(f"First run: {written} events written", file=sys.stderr)
 
 

@@ -29,6 +29,7 @@ from shared.contracts.registry import (
     TrustDetailsChanged,
     TrustIncorporated,
 )
+from shared.contracts.trust_inspections import TrustInspectionRecorded
 from shared.eventlog.contracts import EventContract
 
 CLOSED = "Closed"
@@ -62,12 +63,16 @@ class TrustState:
     details: TrustDetails | None = None
     closed: bool = False
     founding_la: str | None = None
+    # The references of Ofsted's inspections of the trust recorded so far.
+    inspections: frozenset[str] = frozenset()
 
 
 # Events of a school's or trust's stream that change nothing a snapshot is compared with
 # (details, trust, predecessors, closed): a stream that has moved only by these since a GIAS
 # row was last compared with it needs no new comparison.
-SNAPSHOT_NEUTRAL_EVENTS: frozenset[str] = frozenset({OfstedInspectionRecorded.type_name})
+SNAPSHOT_NEUTRAL_EVENTS: frozenset[str] = frozenset(
+    {OfstedInspectionRecorded.type_name, TrustInspectionRecorded.type_name}
+)
 
 
 def evolve_school(state: SchoolState | None, event: EventContract) -> SchoolState:
@@ -112,6 +117,8 @@ def evolve_trust(state: TrustState | None, event: EventContract) -> TrustState:
             return replace(s, closed=True)
         case LocalAuthorityTrustEstablished(la_code=la):
             return replace(s, founding_la=la)
+        case TrustInspectionRecorded(inspection_id=inspection_id):
+            return replace(s, inspections=s.inspections | {inspection_id})
         case _:
             return s
 

@@ -182,6 +182,31 @@ trusts = Table(
     Column("updated_at", TIMESTAMP(timezone=True), nullable=False),
 )
 
+# Ofsted's inspections of each trust, one row each (trust-{uid} streams): written once, so the
+# trust view reads its latest and its history from here.
+trust_inspections = Table(
+    "registry_trust_inspections",
+    metadata,
+    Column("uid", Integer, nullable=False),
+    Column("inspection_id", Text, nullable=False),
+    Column("stream_version", BigInteger, nullable=False),
+    Column("inspection_start", Date, nullable=False),
+    Column("publication_date", Date),
+    Column("inspection_type", Text),
+    # [{area, heading, outcome}], the outcomes in the file's own words.
+    Column("outcomes", JSONB, nullable=False),
+    Column("report_url", Text),
+    Column("source_file", Text, nullable=False),
+    Column("format_version", Integer, nullable=False),
+    Column("recorded_at", TIMESTAMP(timezone=True), nullable=False),
+    PrimaryKeyConstraint("uid", "inspection_id"),
+)
+Index(
+    "registry_trust_inspections_latest",
+    trust_inspections.c.uid,
+    trust_inspections.c.inspection_start,
+)
+
 # Approved transfers, one row per school of a decision: the registry-transfers consumer
 # writes them from commissioning's events and the scheduler applies them on the day. Not a
 # read model: its rows are the scheduler's work list, in step with that consumer's

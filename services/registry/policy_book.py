@@ -1,6 +1,7 @@
 """The registry's policies as data: who may act (``authority``), how Ofsted's grades place a
-school in a category of concern (``ofsted_categories``), and which schools are stuck
-(``stuck_schools``). Seeded from ``policies/<kind>/v<N>.json``."""
+school in a category of concern (``ofsted_categories``), which schools are stuck
+(``stuck_schools``), and the columns of a trust-inspection file (``trust_inspection_format``).
+Seeded from ``policies/<kind>/v<N>.json``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from services.registry.ofsted.categories import CATEGORIES_POLICY, OfstedCategor
 from services.registry.ofsted.categories import check as check_categories
 from services.registry.stuck.rules import STUCK_POLICY, StuckSchools
 from services.registry.stuck.rules import check as check_stuck
+from services.registry.trust_inspections.format import FORMAT_POLICY, TrustInspectionFormat
+from services.registry.trust_inspections.format import check as check_format
 from shared.authority.table import AUTHORITY, AUTHORITY_KIND
 from shared.contracts.registry import PolicyVersionPublished
 from shared.policy.book import PolicyBook, PolicyKind
@@ -52,6 +55,20 @@ STUCK_KIND = PolicyKind(
     example=_shipped(STUCK_POLICY),
 )
 
+TRUST_INSPECTION_FORMAT_KIND = PolicyKind(
+    name=FORMAT_POLICY,
+    title="Trust inspection import format",
+    description=(
+        "The columns of a file of Ofsted's inspections of academy trusts: the column giving"
+        " each field, the judgement areas with the outcome words each allows, which columns"
+        " are required, and how dates are written. Ofsted has published no format: each"
+        " area says whether it was verified."
+    ),
+    document=TrustInspectionFormat,
+    check=check_format,
+    example=_shipped(FORMAT_POLICY),
+)
+
 POLICIES = PolicyBook(
     service="registry",
     contract=PolicyVersionPublished,
@@ -59,6 +76,7 @@ POLICIES = PolicyBook(
         AUTHORITY: AUTHORITY_KIND,
         CATEGORIES_POLICY: CATEGORIES_KIND,
         STUCK_POLICY: STUCK_KIND,
+        FORMAT_POLICY: TRUST_INSPECTION_FORMAT_KIND,
     },
     seeds=SEEDS,
 )

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shared.contracts.feeds import RejectedRow
 from shared.contracts.identifiers import LaCode
 from shared.contracts.registry import SchoolDetails, TrustDetails, TrustType
+from shared.contracts.trust_inspections import TrustInspectionOutcome
 from shared.http.fields import IsoDate, Name, Postcode, StrictGroupUid, Town
 from shared.http.models import ViewModel
 
@@ -161,6 +162,23 @@ class AreaCount(ViewModel):
     school_count: int
 
 
+class TrustInspectionSummary(ViewModel):
+    """An Ofsted inspection of the trust, its outcomes in the imported file's own words."""
+
+    inspection_id: str = Field(description="The file's reference for the inspection.")
+    inspection_start: date
+    publication_date: date | None
+    inspection_type: str | None
+    outcomes: list[TrustInspectionOutcome] = Field(
+        description="Each judgement area the inspection gave an outcome for, as published."
+    )
+    report_url: str | None = Field(description="Where the report is published, if given.")
+    source_file: str = Field(description="The file it was imported from.")
+    format_version: int = Field(
+        description="The trust_inspection_format policy version that read the file."
+    )
+
+
 class TrustView(ViewModel):
     """An academy trust with the schools it runs now, summed up."""
 
@@ -173,6 +191,12 @@ class TrustView(ViewModel):
     pupils: int
     las: list[AreaCount]
     regions: list[AreaCount]
+    trust_inspection: TrustInspectionSummary | None = Field(
+        default=None, description="Ofsted's latest inspection of the trust, by start date."
+    )
+    trust_inspections: list[TrustInspectionSummary] = Field(
+        default_factory=list, description="Every Ofsted inspection of the trust, latest first."
+    )
     version: int
 
 

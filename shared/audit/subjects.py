@@ -66,6 +66,7 @@ _TRUST_UID_TYPES = frozenset(
         "registry.TrustDetailsChanged",
         "registry.TrustClosed",
         "registry.LocalAuthorityTrustEstablished",
+        "registry.TrustInspectionRecorded",
     }
 )
 

@@ -2,7 +2,8 @@
 
 Streams: ``school-{urn}`` holds a school's details, its trust memberships and its
 inspections, so one stream is one school's whole history; ``trust-{uid}`` holds a trust's
-details; ``gias_import-{id}`` and ``ofsted_import-{id}`` hold each import's report, and
+details and Ofsted's inspections of it (``trust_inspections.py``); ``gias_import-{id}`` and
+``ofsted_import-{id}`` hold each import's report (a trust-inspection file's too), and
 ``feed-{feed}`` (``feed-gias``, ``feed-ofsted``) every scheduled pull of that feed: what it
 found, what it held back or applied, and who released or discarded a held snapshot.
 Dates here are the dates things happened in the world (a snapshot, a joined date, a close
@@ -16,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from shared.contracts import feeds
+from shared.contracts import feeds, trust_inspections
 from shared.contracts.feeds import (
     FeedChecked,
     FeedFetchFailed,
@@ -40,6 +41,8 @@ from shared.eventlog.contracts import EventContract, EventRegistry
 contracts = EventRegistry()
 # The scheduled pulls' events are the registry's too, declared in a module of their own.
 contracts.merge(feeds.contracts)
+# Ofsted's inspections of trusts too (``trust_inspections.py``), on the trusts' own streams.
+contracts.merge(trust_inspections.contracts)
 
 # The stream categories only the registry appends to (see shared/ownership.py).
 STREAM_CATEGORIES: frozenset[str] = frozenset(
@@ -387,7 +390,13 @@ CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
         SchoolTransferred,
         OfstedInspectionRecorded,
     ),
-    "trust": (TrustIncorporated, TrustDetailsChanged, TrustClosed, LocalAuthorityTrustEstablished),
+    "trust": (
+        TrustIncorporated,
+        TrustDetailsChanged,
+        TrustClosed,
+        LocalAuthorityTrustEstablished,
+        *trust_inspections.CATEGORY_EVENTS["trust"],
+    ),
     "transfer": (TransferScheduled, TransferRejected),
     "gias_import": (GiasImportStarted, GiasImportFailed, GiasImportCompleted),
     "ofsted_import": (OfstedImportCompleted,),

@@ -37,6 +37,7 @@ from shared.contracts.registry import (
     TrustDetailsChanged,
     TrustIncorporated,
 )
+from shared.contracts.trust_inspections import TrustInspectionOutcome, TrustInspectionRecorded
 from shared.db import create_pool
 from shared.errors import NotFound
 from shared.eventlog.contracts import EventContract, EventMetadata
@@ -469,3 +470,57 @@ async def test_figures_counted_on_an_earlier_day_are_read_live_and_then_recomput
         "SELECT indicators -> 'growth' FROM assessment_indicator_trusts WHERE uid = $1", TRUST_B
     )
     assert stored == '{"joined_last_12_months": 0, "joined_last_36_months": 2}'
+
+
+def trust_inspection(inspection_id: str, on: date, leadership: str) -> TrustInspectionRecorded:
+    return TrustInspectionRecorded(
+        uid=TRUST_B,
+        inspection_id=inspection_id,
+        inspection_start=on,
+        outcomes=[
+            TrustInspectionOutcome(
+                area="leadership_and_governance",
+                heading="Leadership and governance",
+                outcome=leadership,
+            )
+        ],
+        report_url=f"https://reports.example/{inspection_id}" if inspection_id != "TI-1" else None,
+        source_file="trust_inspections.csv",
+        format_version=1,
+    )
+
+
+async def test_trust_inspections_sit_beside_the_figures_and_change_none_of_them(db: Db) -> None:
+    await write_scenario(db.store)
+    await caught_up(db)
+    before = await load_indicators(db.pool, TRUST_B, as_of=AS_OF)
+    assert before.trust_inspections.latest is None
+
+    await append(
+        db.store,
+        f"trust-{TRUST_B}",
+        trust_inspection("TI-2", date(2026, 3, 2), "Needs attention"),
+        trust_inspection("TI-1", date(2024, 1, 10), "Urgent improvement"),
+        trust_inspection("TI-3", date(2027, 1, 5), "Exceptional"),  # after AS_OF
+    )
+    await caught_up(db)
+
+    after = await load_indicators(db.pool, TRUST_B, as_of=AS_OF)
+    assert after.model_dump(exclude={"trust_inspections"}) == before.model_dump(
+        exclude={"trust_inspections"}
+    )
+    shown = after.trust_inspections
+    assert [(i.inspection_id, i.source) for i in shown.history] == [
+        ("TI-2", "https://reports.example/TI-2"),
+        ("TI-1", "Ofsted trust inspection file trust_inspections.csv"),
+    ]
+    assert shown.latest == shown.history[0]
+    assert [(o.heading, o.outcome) for o in shown.latest.outcomes] == [
+        ("Leadership and governance", "Needs attention")
+    ]
+    assert "not a grade of any pillar" in shown.note
+
+    stored = await rows(db.pool)
+    report = await rebuild_indicators(db.url, db.settings, today=as_of, timeout_s=60)
+    assert report.events == 30
+    assert await rows(db.pool) == stored

@@ -69,6 +69,7 @@ COVERED = {
     ("commissioning", "POST", "/school-interventions/{school_intervention_id}/steps"),
     ("registry", "POST", "/policies/ofsted_categories"),
     ("registry", "POST", "/policies/stuck_schools"),
+    ("registry", "POST", "/policies/trust_inspection_format"),
     ("commissioning", "POST", "/policies/intervention"),
     ("commissioning", "POST", "/concerns"),
     ("commissioning", "POST", "/concerns/{concern_id}/ratings"),
@@ -666,6 +667,7 @@ async def test_policies_as_data_read_back_at_once(world: World) -> None:
     for service, client, kind in (
         ("registry", world.registry, "ofsted_categories"),
         ("registry", world.registry, "stuck_schools"),
+        ("registry", world.registry, "trust_inspection_format"),
         ("commissioning", world.commissioning, "intervention"),
         ("commissioning", world.commissioning, "decision_reasons"),
         ("commissioning", world.commissioning, "decision_makers"),

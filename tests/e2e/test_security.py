@@ -596,6 +596,9 @@ BODIES: dict[str, Callable[[World], Any]] = {
     },
     "/policies/ofsted_categories": lambda w: _shipped_policy("registry", "ofsted_categories"),
     "/policies/stuck_schools": lambda w: _shipped_policy("registry", "stuck_schools"),
+    "/policies/trust_inspection_format": lambda w: _shipped_policy(
+        "registry", "trust_inspection_format"
+    ),
 }
 
 

@@ -172,6 +172,8 @@ async def test_a_populated_database_upgrades_with_nothing_lost(
             "commissioning_trust_concerns": 0,
             # Advisory boards, new and empty (0019).
             "commissioning_boards": 0,
+            # Ofsted's inspections of trusts, new and empty (0020).
+            "registry_trust_inspections": 0,
         }
         for name, schema in HOMES.items():
             position = await conn.fetchval(

@@ -33,6 +33,7 @@ from shared.contracts.registry import (
     TrustDetailsChanged,
     TrustIncorporated,
 )
+from shared.contracts.trust_inspections import TrustInspectionOutcome, TrustInspectionRecorded
 from shared.eventlog.contracts import EventContract, EventMetadata
 from shared.eventlog.model import ANY, NewEvent
 from shared.eventlog.rebuild import ProjectionBusy
@@ -51,6 +52,7 @@ _PRIMARY_KEYS: dict[str, str] = {
     "registry_memberships": "urn, trust_uid, from_date",
     "registry_school_history": "urn, position",
     "registry_trusts": "uid",
+    "registry_trust_inspections": "uid, inspection_id",
 }
 
 
@@ -90,6 +92,24 @@ def trust_details(name: str, **changes: Any) -> TrustDetails:
     }
     values.update(changes)
     return TrustDetails(**values)
+
+
+def trust_inspection(uid: int, inspection_id: str, start: date) -> TrustInspectionRecorded:
+    """An Ofsted inspection of a trust, as the trust-inspection importer records one."""
+    return TrustInspectionRecorded(
+        uid=uid,
+        inspection_id=inspection_id,
+        inspection_start=start,
+        outcomes=[
+            TrustInspectionOutcome(
+                area="leadership_and_governance",
+                heading="Leadership and governance",
+                outcome="Needs attention",
+            )
+        ],
+        source_file="trust_inspections.csv",
+        format_version=1,
+    )
 
 
 async def fresh_urns(store: EventStore, n: int) -> list[int]:
@@ -413,7 +433,8 @@ async def test_handling_the_same_events_again_changes_nothing(
 async def _rows_about(pool: asyncpg.Pool, urn: int, uid: int) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for table in READ_MODEL_TABLES:
-        column, key = ("uid", uid) if table == "registry_trusts" else ("urn", urn)
+        on_trust = table in ("registry_trusts", "registry_trust_inspections")
+        column, key = ("uid", uid) if on_trust else ("urn", urn)
         rows = await pool.fetch(
             f"SELECT row_to_json(t)::text FROM {table} t WHERE {column} = $1"
             f" ORDER BY {_PRIMARY_KEYS[table]}",
@@ -436,6 +457,11 @@ async def test_a_rebuild_from_the_log_gives_identical_read_models(
                 uid=uid, details=trust_details(f"Trust {uid}"), effective_on=date(2014, 1, 1)
             ),
         )
+    await append(
+        registry_store,
+        f"trust-{uids[1]}",
+        *(trust_inspection(uids[1], f"TI-{n}", date(2027, 3, n)) for n in (2, 1)),
+    )
     last = 0
     for i, urn in enumerate(urns):
         last = await append(
@@ -496,9 +522,17 @@ async def test_a_rebuild_from_the_log_gives_identical_read_models(
             async with pool.acquire() as conn:
                 await projections.reset(conn)
     before = await snapshot(pool)
-    assert all(before[t] for t in ("registry_schools", "registry_memberships", "registry_trusts"))
+    assert all(
+        before[t]
+        for t in (
+            "registry_schools",
+            "registry_memberships",
+            "registry_trusts",
+            "registry_trust_inspections",
+        )
+    )
 
     report = await projections.rebuild(database_url, settings, timeout_s=120)
 
-    assert report.events >= len(urns) * 7 + len(uids)
+    assert report.events >= len(urns) * 7 + len(uids) + 2
     assert await snapshot(pool) == before

@@ -26,6 +26,7 @@ from shared.contracts.registry import (
     TrustDetails,
     TrustIncorporated,
 )
+from shared.contracts.trust_inspections import TrustInspectionOutcome, TrustInspectionRecorded
 
 SNAPSHOT = date(2026, 11, 1)
 DETAILS = SchoolDetails(
@@ -167,3 +168,29 @@ def test_neutral_events_change_nothing_a_row_is_compared_with() -> None:
     assert after is not None
     compared = ("details", "trust_uid", "joined_on", "predecessors", "closed")
     assert [getattr(after, f) for f in compared] == [getattr(state, f) for f in compared]
+
+
+def test_a_trust_inspection_is_remembered_and_changes_nothing_a_row_is_compared_with() -> None:
+    assert TrustInspectionRecorded.type_name in SNAPSHOT_NEUTRAL_EVENTS
+    details = TrustDetails(
+        name="Dales Academy Trust", trust_type="multi_academy_trust", status="Open"
+    )
+    state = fold_trust(trust_snapshot_events(None, 5002, details, SNAPSHOT))
+    inspected = TrustInspectionRecorded(
+        uid=5002,
+        inspection_id="TI-1",
+        inspection_start=date(2027, 3, 2),
+        outcomes=[
+            TrustInspectionOutcome(
+                area="leadership_and_governance",
+                heading="Leadership and governance",
+                outcome="Needs attention",
+            )
+        ],
+        source_file="trust_inspections.csv",
+        format_version=1,
+    )
+    after = fold_trust([inspected], state)
+    assert after is not None and state is not None
+    assert (after.inspections, after.version) == (frozenset({"TI-1"}), state.version + 1)
+    assert trust_snapshot_events(after, 5002, details, SNAPSHOT) == []

@@ -35,6 +35,8 @@ from services.assessment.indicators.schemas import (
     PhaseCount,
     Size,
     TrustIndicators,
+    TrustInspection,
+    TrustInspections,
 )
 from shared.contracts.registry import OfstedGrade, ReportCardGrade
 
@@ -93,11 +95,34 @@ class SchoolFacts:
 
 @dataclass(frozen=True)
 class TrustFacts:
-    """The trust itself."""
+    """The trust itself, and Ofsted's inspections of it (oldest first, the event's fields)."""
 
     uid: int
     name: str
     status: str
+    inspections: Sequence[Mapping[str, Any]] = ()
+
+
+def _trust_inspections(trust: TrustFacts, as_of: date) -> TrustInspections:
+    # Shown as recorded, never weighed: nothing else in the indicators reads them.
+    seen = [
+        TrustInspection(
+            inspection_id=i["inspection_id"],
+            inspection_start=i["inspection_start"],
+            publication_date=i.get("publication_date"),
+            inspection_type=i.get("inspection_type"),
+            outcomes=i["outcomes"],
+            source=i.get("report_url") or f"Ofsted trust inspection file {i['source_file']}",
+            format_version=i["format_version"],
+        )
+        for i in trust.inspections
+    ]
+    history = sorted(
+        (i for i in seen if i.inspection_start <= as_of),
+        key=lambda i: (i.inspection_start, i.inspection_id),
+        reverse=True,
+    )
+    return TrustInspections(latest=history[0] if history else None, history=history)
 
 
 def _worst(card: list[ReportCardGrade]) -> ReportCardGrade | None:
@@ -306,4 +331,5 @@ def compute_indicators(
             PhaseCount(phase=p, schools=n)
             for p, n in sorted(phases.items(), key=lambda item: (-item[1], item[0]))
         ],
+        trust_inspections=_trust_inspections(trust, as_of),
     )

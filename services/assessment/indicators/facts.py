@@ -17,8 +17,11 @@ from services.assessment.indicators.compute import (
 )
 from services.assessment.indicators.schemas import TrustIndicators
 
+# The trust's inspections read through to_jsonb: absent (null) rather than an error on a
+# database not yet migrated to 0020, which a consumer may meet while it is being upgraded.
 _TRUSTS_SQL = """
-SELECT uid, name, status FROM assessment_indicator_trusts WHERE uid = ANY($1::int[])
+SELECT uid, name, status, (to_jsonb(t) -> 'trust_inspections')::text AS trust_inspections
+  FROM assessment_indicator_trusts t WHERE uid = ANY($1::int[])
 """
 # Each school with its predecessors' inspections, by predecessor URN.
 _SCHOOLS_SQL = """
@@ -67,7 +70,12 @@ async def compute_for(
         schools.setdefault(row["trust_uid"], []).append(_school(row))
     return [
         compute_indicators(
-            TrustFacts(uid=t["uid"], name=t["name"], status=t["status"]),
+            TrustFacts(
+                uid=t["uid"],
+                name=t["name"],
+                status=t["status"],
+                inspections=orjson.loads(t["trust_inspections"] or "[]"),
+            ),
             schools.get(t["uid"], []),
             as_of,
         )

@@ -1,7 +1,7 @@
 """The indicators' read models: compact facts from the registry's events, and each trust's figures.
 
 Disposable like every read model: ``rebuild_indicators`` empties them and replays the log.
-Migration 0004 is a frozen copy; ``tests/assessment/test_indicators_projection.py`` checks
+Migrations 0004 and 0020 are a frozen copy; ``tests/assessment/test_indicators_projection.py`` checks
 they agree.
 """
 
@@ -60,6 +60,9 @@ indicator_trusts = Table(
     Column("dirty", Boolean, nullable=False, server_default=text("true")),
     Column("as_of", Date),
     Column("indicators", JSONB),
+    # Ofsted's inspections of the trust itself, oldest first, with the event's field names:
+    # shown beside the indicators as evidence, never counted into a figure or a pillar.
+    Column("trust_inspections", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Index("assessment_indicator_trusts_dirty", "uid", postgresql_where=text("dirty")),
 )
 

@@ -129,6 +129,48 @@ class PhaseCount(_View):
     schools: int
 
 
+class TrustInspectionOutcome(_View):
+    """One judgement area of a trust inspection, in the words the registry recorded."""
+
+    area: str
+    heading: str = Field(description="The area as the imported file headed it.")
+    outcome: str = Field(description="Ofsted's outcome, as published.")
+
+
+class TrustInspection(_View):
+    """An Ofsted inspection of the trust itself, as the registry recorded it."""
+
+    inspection_id: str
+    inspection_start: date
+    publication_date: date | None
+    inspection_type: str | None
+    outcomes: list[TrustInspectionOutcome]
+    source: str = Field(
+        description="Where it is published, or else the file the registry imported it from."
+    )
+    format_version: int = Field(
+        description="The registry's trust_inspection_format version that read the file."
+    )
+
+
+NOT_A_PILLAR_GRADE = (
+    "Ofsted's inspection of the trust, in Ofsted's own words: evidence for the reader,"
+    " not a grade of any pillar and not counted in any figure here."
+)
+
+
+class TrustInspections(_View):
+    """Ofsted's inspections of the trust: evidence beside the indicators, never a pillar grade."""
+
+    latest: TrustInspection | None = Field(
+        default=None, description="The latest by start date, on or before as_of."
+    )
+    history: list[TrustInspection] = Field(
+        default_factory=list, description="Every one on or before as_of, latest first."
+    )
+    note: str = NOT_A_PILLAR_GRADE
+
+
 class TrustIndicators(_View):
     """A trust's indicators as of a day: for evidence and for commissioning, never a grade."""
 
@@ -142,3 +184,4 @@ class TrustIndicators(_View):
     growth: Growth
     geography: Geography
     phases: list[PhaseCount]
+    trust_inspections: TrustInspections = Field(default_factory=TrustInspections)

@@ -1,5 +1,6 @@
 """Trusts: the list, and a trust's page with its schools on a map, its five pillars side by
-side (never an overall grade) and its indicators as small charts."""
+side (never an overall grade), its indicators as small charts, and Ofsted's inspections of
+the trust in Ofsted's words (evidence, not a pillar grade)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assessment_client.models import AssessmentView, TrustIndicators, TrustProfile
-from registry_client.models import TrustPage, TrustSchoolPage, TrustView
+from registry_client.models import TrustInspectionSummary, TrustPage, TrustSchoolPage, TrustView
+from registry_client.types import Unset
 
 from services.console.views.charts import BarChart, SchoolMap
 from services.console.views.common import Pagination, SummaryRow, given, label, long_date, rows
@@ -97,6 +99,37 @@ class TrustSchoolRow:
 
 
 @dataclass(frozen=True)
+class TrustInspectionCard:
+    """One Ofsted inspection of the trust: its outcomes as published, where it came from."""
+
+    title: str
+    outcomes: list[SummaryRow]
+    source: str
+    source_href: str | None
+
+    @classmethod
+    def build(cls, i: TrustInspectionSummary) -> TrustInspectionCard:
+        """From the registry's record of the inspection."""
+        published = f", published {long_date(i.publication_date)}" if i.publication_date else ""
+        return cls(
+            title=f"{i.inspection_type or 'Trust inspection'} from"
+            f" {long_date(i.inspection_start)}{published}",
+            outcomes=[SummaryRow(o.heading, o.outcome) for o in i.outcomes],
+            source=i.report_url or f"imported from {i.source_file}",
+            # The registry takes only web addresses; checked again before it becomes a link.
+            source_href=i.report_url
+            if (i.report_url or "").startswith(("https://", "http://"))
+            else None,
+        )
+
+
+def trust_inspection_cards(trust: TrustView) -> list[TrustInspectionCard]:
+    """The trust's Ofsted inspections, latest first (none from a registry that sends none)."""
+    listed = trust.trust_inspections
+    return [] if isinstance(listed, Unset) else [TrustInspectionCard.build(i) for i in listed]
+
+
+@dataclass(frozen=True)
 class TrustPageView:
     """The trust's page."""
 
@@ -110,6 +143,7 @@ class TrustPageView:
     ofsted_chart: BarChart | None
     phase_chart: BarChart | None
     indicators: list[SummaryRow]
+    trust_inspections: list[TrustInspectionCard]
 
     @classmethod
     def build(
@@ -235,4 +269,5 @@ class TrustPageView:
             ofsted_chart=ofsted_chart,
             phase_chart=phase_chart,
             indicators=indicator_rows,
+            trust_inspections=trust_inspection_cards(trust),
         )

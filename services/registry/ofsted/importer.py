@@ -46,6 +46,8 @@ class OfstedReport:
     events_written: int = 0
     rejected: list[RowProblem] = field(default_factory=list)
     category_rule_version: int | None = None
+    # A trust-inspection file's: the trust_inspection_format version that read it.
+    format_version: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready report."""
@@ -54,6 +56,7 @@ class OfstedReport:
             "rows_read": self.rows_read,
             "events_written": self.events_written,
             "category_rule_version": self.category_rule_version,
+            "format_version": self.format_version,
             "rejected": [rejected_row(p).model_dump() for p in self.rejected],
         }
 

@@ -15,6 +15,7 @@ from services.registry.models import (
     school_links,
     school_versions,
     schools,
+    trust_inspections,
     trusts,
 )
 from shared.contracts.registry import SchoolLeftTrust, SchoolRegistered, SchoolTransferred
@@ -52,6 +53,7 @@ class RegistryBatch(Batch):
     open_memberships: dict[int, list[Row]]
     memberships: dict[tuple[int, int, str], Row] = field(default_factory=dict)
     links: dict[tuple[int, int], Row] = field(default_factory=dict)
+    trust_inspections: list[Row] = field(default_factory=list)
     # The append-only tables, column by column.
     versions: tuple[list[Any], ...] = field(default_factory=lambda: _columns(4))
     history: tuple[list[Any], ...] = field(default_factory=lambda: _columns(7))
@@ -140,6 +142,7 @@ async def load(conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> Reg
 
 _WRITE_MEMBERSHIPS = upsert_sql(memberships, ["urn", "trust_uid", "from_date"])
 _WRITE_LINKS = upsert_sql(school_links, ["urn", "predecessor_urn"])
+_WRITE_TRUST_INSPECTIONS = upsert_sql(trust_inspections, ["uid", "inspection_id"])
 # The append-only tables, the bulk of a replay, take typed arrays zipped with one JSON array
 # for their jsonb column: cheaper to read than rows of JSON.
 _WRITE_VERSIONS = f"""
@@ -189,6 +192,8 @@ def writes(batch: RegistryBatch) -> list[Write]:
         out.append(rows_write(_WRITE_MEMBERSHIPS, list(batch.memberships.values())))
     if batch.links:
         out.append(rows_write(_WRITE_LINKS, list(batch.links.values())))
-    batch.memberships, batch.links = {}, {}
+    if batch.trust_inspections:
+        out.append(rows_write(_WRITE_TRUST_INSPECTIONS, batch.trust_inspections))
+    batch.memberships, batch.links, batch.trust_inspections = {}, {}, []
     batch.versions, batch.history, batch.registrations = _columns(4), _columns(7), []
     return out

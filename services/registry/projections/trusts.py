@@ -1,4 +1,5 @@
-"""The registry's trust read model: details, closure, local-authority establishment.
+"""The registry's trust read model: details, closure, local-authority establishment, and
+Ofsted's inspections of the trust.
 
 One small function per event of a trust's stream (``trust-{uid}``); the trust's row is
 guarded by its stream version.
@@ -14,6 +15,7 @@ from shared.contracts.registry import (
     TrustDetailsChanged,
     TrustIncorporated,
 )
+from shared.contracts.trust_inspections import TrustInspectionRecorded
 from shared.eventlog.batch import Appliers
 from shared.eventlog.model import RecordedEvent
 
@@ -57,3 +59,24 @@ def _la_trust_established(batch: RegistryBatch, event: RecordedEvent) -> None:
             founding_la_code=d["la_code"],
             la_established_on=d["established_on"],
         )
+
+
+@APPLIERS.on(TrustInspectionRecorded, TRUSTS)
+def _trust_inspected(batch: RegistryBatch, event: RecordedEvent) -> None:
+    # One row per inspection: the importer records each reference once per trust.
+    d = event.data
+    batch.trust_inspections.append(
+        {
+            "uid": d["uid"],
+            "inspection_id": d["inspection_id"],
+            "stream_version": event.stream_version,
+            "inspection_start": d["inspection_start"],
+            "publication_date": d.get("publication_date"),
+            "inspection_type": d.get("inspection_type"),
+            "outcomes": d["outcomes"],
+            "report_url": d.get("report_url"),
+            "source_file": d["source_file"],
+            "format_version": d["format_version"],
+            "recorded_at": event.recorded_at,
+        }
+    )

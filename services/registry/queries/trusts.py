@@ -17,6 +17,7 @@ from services.registry.queries.common import (
 )
 from services.registry.schemas import (
     AreaCount,
+    TrustInspectionSummary,
     TrustPage,
     TrustSchool,
     TrustSchoolPage,
@@ -90,6 +91,27 @@ SELECT {code} AS code, max({name}) AS name, count(*) AS school_count,
 """
 
 
+_TRUST_INSPECTIONS_SQL = """
+SELECT inspection_id, inspection_start, publication_date, inspection_type, outcomes::text,
+       report_url, source_file, format_version
+  FROM registry_trust_inspections WHERE uid = $1
+ ORDER BY inspection_start DESC, inspection_id DESC
+"""
+
+
+def _inspection(r: asyncpg.Record) -> TrustInspectionSummary:
+    return TrustInspectionSummary(
+        inspection_id=r["inspection_id"],
+        inspection_start=r["inspection_start"],
+        publication_date=r["publication_date"],
+        inspection_type=r["inspection_type"],
+        outcomes=json.loads(r["outcomes"]),
+        report_url=r["report_url"],
+        source_file=r["source_file"],
+        format_version=r["format_version"],
+    )
+
+
 async def get_trust(pool: asyncpg.Pool, uid: int) -> TrustView:
     """An academy trust with its current schools summed up by LA and region."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
@@ -100,6 +122,7 @@ async def get_trust(pool: asyncpg.Pool, uid: int) -> TrustView:
         regions = await conn.fetch(
             _TRUST_AREAS_SQL.format(code="region_code", name="region_name"), uid
         )
+        inspections = [_inspection(r) for r in await conn.fetch(_TRUST_INSPECTIONS_SQL, uid)]
     return TrustView(
         uid=uid,
         details=TrustDetails.model_validate({name: row[name] for name in TRUST_DETAIL_FIELDS}),
@@ -115,6 +138,8 @@ async def get_trust(pool: asyncpg.Pool, uid: int) -> TrustView:
             AreaCount(code=r["code"], name=r["name"], school_count=r["school_count"])
             for r in regions
         ],
+        trust_inspection=inspections[0] if inspections else None,
+        trust_inspections=inspections,
         version=row["version"],
     )
 
