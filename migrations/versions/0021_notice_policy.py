@@ -17,8 +17,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0021_notice_policy"
-# Other branches add revisions at the same time: whoever merges them relinks this.
-down_revision = "0019_boards"
+down_revision = "0020_trust_inspections"
 branch_labels = None
 depends_on = None
 
