@@ -9,10 +9,10 @@ from typing import Any
 
 import asyncpg
 
+from services.registry import queries
 from services.registry.policy_book import POLICIES
 from services.registry.queries.areas import find_area
 from services.registry.queries.common import OFSTED_TYPE, OPEN_STATUSES
-from services.registry.queries.schools import get_school
 from services.registry.schemas import OfstedSummary, SchoolView
 from services.registry.stuck.rules import STUCK_POLICY, StuckSchools, stuck
 from services.registry.stuck.schemas import StuckSchool, StuckSchoolList
@@ -64,7 +64,8 @@ async def school_view(
 ) -> SchoolView:
     """A school's view (``queries.get_school``); today's carries whether it is stuck, found
     as the list finds it, by the rule in force today."""
-    view = await get_school(pool, urn, as_of=as_of)
+    # Through the package, so whoever replaces ``queries.get_school`` replaces it here too.
+    view = await queries.get_school(pool, urn, as_of=as_of)
     if as_of is not None:
         return view
     try:
