@@ -25,6 +25,13 @@ from shared.settings import ServiceName
 from tests.console.conftest import ConsoleWorld
 from tests.console.live import screenshot
 from tests.console.project_steps import confirm_the_actual_date, work_the_project
+from tests.console.record_steps import (
+    a_board_with_a_conflict,
+    a_decided_significant_change,
+    read_the_board,
+    read_the_change,
+    read_the_register,
+)
 from tests.console.school_steps import take_the_first_step
 from tests.console.stuck_steps import (
     area_shows_stuck,
@@ -473,6 +480,28 @@ async def test_a_stuck_school_on_its_page_and_its_area_plan(
     )
     assert urn in {i["urn"] for i in await stuck_schools(world, area=area)}
     await area_shows_stuck(page, area, name)
+    await context.close()
+
+
+async def test_an_advisory_board_with_a_conflict_in_the_browser(world: ConsoleWorld) -> None:
+    board = await a_board_with_a_conflict(world)
+    context, page = await world.signed_in("Cara Caseworker")
+    await read_the_board(page, board)
+    await context.close()
+
+
+async def test_a_significant_change_in_the_browser(world: ConsoleWorld) -> None:
+    change_id = await a_decided_significant_change(world)
+    context, page = await world.signed_in("Dina Director")
+    await read_the_change(page, change_id, world.school_name)
+    await context.close()
+
+
+async def test_the_published_register_and_its_downloads_in_the_browser(
+    world: ConsoleWorld,
+) -> None:
+    context, page = await world.signed_in("Aude Auditor")
+    await read_the_register(page, world)
     await context.close()
 
 
