@@ -16,6 +16,7 @@ from playwright.async_api import Page, expect
 from shared import reference
 from shared.http.auth import Role
 from tests.console.conftest import ConsoleWorld
+from tests.console.live import screenshot
 from tests.e2e.test_story import TODAY
 
 
@@ -134,6 +135,7 @@ async def read_the_board(page: Page, board: Board) -> None:
     await expect(page.locator("#notes")).to_have_text("Notes (published)")
     await expect(page.locator("main")).to_contain_text("The board advised on the case.")
     await no_serious_violations(page)
+    await screenshot(page, "board")
     await item.get_by_role("link", name=board.case_title).click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text(board.case_title)
 
@@ -187,6 +189,7 @@ async def read_the_change(page: Page, change_id: str, school_name: str) -> None:
     await expect(decision).to_contain_text("Dina Director (Regional director)")
     await expect(decision).to_contain_text("Objections considered")
     await no_serious_violations(page)
+    await screenshot(page, "significant-change")
 
 
 async def read_the_register(page: Page, world: ConsoleWorld) -> None:

@@ -14,6 +14,7 @@ from services.registry.queries.common import OPEN_STATUSES
 from shared import reference
 from shared.http.auth import Role
 from tests.console.conftest import ConsoleWorld
+from tests.console.live import screenshot
 from tests.e2e.test_story import TODAY
 from tests.registry import gias_files as g
 
@@ -38,6 +39,7 @@ async def shows_stuck(page: Page, urn: int, latest: str, previous: str) -> None:
     await expect(block).to_contain_text("stuck schools rule, version 1")
     await expect(block.locator(".govuk-summary-list__row").first).to_contain_text(latest)
     await expect(block.locator(".govuk-summary-list__row").nth(1)).to_contain_text(previous)
+    await screenshot(page, "stuck-school")
 
 
 async def make_one_stuck_in(world: ConsoleWorld, area_name: str, folder: Path) -> tuple[int, str]:
@@ -80,3 +82,4 @@ async def area_shows_stuck(page: Page, area_name: str, school_name: str) -> None
     listed = table.get_by_role("row").filter(has_text=school_name)
     await expect(listed).to_contain_text("Leadership and governance: Needs attention")
     await expect(listed.locator("td").last).to_have_text("1")
+    await screenshot(page, "area-stuck-schools")
