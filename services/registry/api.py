@@ -19,6 +19,8 @@ from services.registry.schemas import (
     TrustSchoolPage,
     TrustView,
 )
+from services.registry.stuck.queries import school_view
+from shared.app import StoreDep
 from shared.contracts.identifiers import MAX_GROUP_UID
 from shared.http.deps import PoolDep, TodayDep
 from shared.http.fields import FILTER_MAX, IsoDate
@@ -105,9 +107,12 @@ async def list_schools(
     summary="Get a school, now or on a date",
     responses=problem_responses(401, 403, 404, 422),
 )
-async def get_school(pool: PoolDep, urn: SchoolUrn, as_of: AsOf = None) -> SchoolView:
-    """A school's details, trust and latest inspection, now or as they were on ``as_of``."""
-    return await queries.get_school(pool, urn, as_of=as_of)
+async def get_school(
+    pool: PoolDep, store: StoreDep, today: TodayDep, urn: SchoolUrn, as_of: AsOf = None
+) -> SchoolView:
+    """A school's details, trust and latest inspection, now or as they were on ``as_of``;
+    today's view says whether it is stuck."""
+    return await school_view(pool, store, urn, as_of=as_of, today=today)
 
 
 @schools_router.get(

@@ -86,6 +86,23 @@ class OfstedSummary(ViewModel):
     )
 
 
+class StuckSchool(BaseModel):
+    """A stuck school, and the two inspections that made it so under the rule version: an
+    item of ``GET /stuck-schools`` and the ``stuck`` block of a school's view alike."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    urn: int
+    name: str
+    la_code: str
+    la_name: str
+    region_code: str | None
+    trust_uid: int | None
+    rule_version: int = Field(description="The stuck_schools policy version applied.")
+    latest: OfstedSummary = Field(description="Requires improvement or equivalent.")
+    previous: OfstedSummary = Field(description="Below good or equivalent.")
+
+
 class SchoolView(ViewModel):
     """A school now, or as it was on ``as_of``."""
 
@@ -102,6 +119,12 @@ class SchoolView(ViewModel):
     successor_urns: list[int]
     ofsted: OfstedSummary | None = Field(description="The latest inspection started by then.")
     version: int = Field(description="The last version of the school's stream applied.")
+    stuck: StuckSchool | None = Field(
+        default=None,
+        description="Today's view only (null with as_of): the school is stuck (eligible for"
+        " RISE) by the stuck_schools rule in force today, as GET /stuck-schools lists it;"
+        " null when it is not (or no version of the rule is in force yet).",
+    )
 
 
 class MembershipView(ViewModel):

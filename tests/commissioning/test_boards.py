@@ -16,7 +16,7 @@ from shared.contracts import all_contracts
 from shared.db import create_pool
 from shared.eventlog.rebuild import rebuild_projection
 from shared.eventlog.store import EventStore
-from shared.http.auth import Role
+from shared.http.auth import Role, issue_token
 from shared.http.deps import today
 from shared.settings import Settings
 from tests.commissioning.conftest import (
@@ -29,6 +29,7 @@ from tests.commissioning.conftest import (
 )
 from tests.commissioning.test_authority_api import SEPARATION, decide
 from tests.commissioning.test_cases_api import approval, open_case, to_the_board
+from tests.integration.helpers import wait_until
 
 CW = Role.CASEWORKER
 
@@ -153,6 +154,45 @@ async def test_a_board_shows_its_members_conflicts_on_the_agenda_and_on_the_case
         expect=409,
     )
     assert "published" in back["detail"]
+
+
+async def test_boards_are_listed_where_the_caller_acts_newest_first(
+    commissioning: httpx.AsyncClient, settings: Settings, log: EventStore, pool: asyncpg.Pool
+) -> None:
+    leeds = await a_board(commissioning, settings, region="D")
+    london = await a_board(commissioning, settings, region="H")
+    await post(
+        commissioning,
+        settings,
+        f"/boards/{leeds}/members",
+        {"name": "Helen Head", "subject": "helen.head", "kind": "elected_head"},
+    )
+
+    async def listed(headers: dict[str, str], **params: str) -> dict[str, Any]:
+        answer = await commissioning.get("/boards", params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return {b["board_id"]: b for b in answer.json()["items"]}
+
+    async def caught_up() -> bool:
+        seen = await listed(bearer(settings, Role.READER, "rita"))
+        return leeds in seen and london in seen and seen[leeds]["members"] == 1
+
+    await wait_until(caught_up, timeout_s=30, what="the boards' read model")
+    everywhere = await listed(bearer(settings, Role.READER, "rita"))
+    assert everywhere[leeds]["members"] == 1 and everywhere[leeds]["agenda_status"] == "draft"
+    assert everywhere[london]["notes_status"] == "none"
+    dates = [b["board_date"] for b in everywhere.values()]
+    assert dates == sorted(dates, reverse=True)
+    assert london not in await listed(bearer(settings, Role.READER, "rita"), region="D")
+    # A region's scope reaches its own boards only; an LA's reaches none.
+    for scopes, sees in ((["region:D"], {leeds}), (["la:383"], set())):
+        token = issue_token(settings, roles=[Role.READER], subject="rita", scopes=scopes)
+        mine = await listed({"Authorization": f"Bearer {token}"})
+        assert {leeds, london} & set(mine) == sees, scopes
+    bad = await commissioning.get(
+        "/boards", params={"region": "Z"}, headers=bearer(settings, Role.READER)
+    )
+    assert bad.status_code == 422
 
 
 async def test_bad_board_input_is_refused_naming_the_field_and_nothing_is_written(

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -15,6 +17,7 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 
 from services.commissioning.area_plans.queries import coverage_dates
+from services.console.views.common import long_date
 from shared import reference
 from shared.clock import today_in_england
 from shared.http.auth import Role
@@ -22,7 +25,20 @@ from shared.settings import ServiceName
 from tests.console.conftest import ConsoleWorld
 from tests.console.live import screenshot
 from tests.console.project_steps import confirm_the_actual_date, work_the_project
+from tests.console.record_steps import (
+    a_board_with_a_conflict,
+    a_decided_significant_change,
+    read_the_board,
+    read_the_change,
+    read_the_register,
+)
 from tests.console.school_steps import take_the_first_step
+from tests.console.stuck_steps import (
+    area_shows_stuck,
+    make_one_stuck_in,
+    shows_stuck,
+    stuck_schools,
+)
 from tests.e2e.test_story import SIGNIFICANT, TODAY
 
 pytestmark = pytest.mark.slow
@@ -436,6 +452,59 @@ async def test_an_area_plan_with_coverage_over_time_and_a_map(world: ConsoleWorl
     await context.close()
 
 
+async def test_a_stuck_school_on_its_page_and_its_area_plan(
+    world: ConsoleWorld, tmp_path: Path
+) -> None:
+    # The sample's own stuck school (one, at the time of writing: in an LA that is in no
+    # area, so only its page can show it).
+    sample = await stuck_schools(world)
+    assert sample, "the sample has no stuck school"
+    first: dict[str, Any] = sample[0]
+    context, page = await world.signed_in("Dina Director")
+    await shows_stuck(
+        page,
+        first["urn"],
+        long_date(first["latest"]["inspection_start"]),
+        long_date(first["previous"]["inspection_start"]),
+    )
+    # One made stuck in the busiest area, to find it on the area's plan too.
+    area, _ = await _busiest_area(world)
+    urn, name = await make_one_stuck_in(world, area, tmp_path)
+    await page.goto(f"/schools/{urn}")
+    await reload_until(page, page.locator("#stuck").is_visible, "the school to be stuck")
+    await shows_stuck(
+        page,
+        urn,
+        long_date(TODAY - timedelta(days=7)),
+        long_date(TODAY - timedelta(days=14)),
+    )
+    assert urn in {i["urn"] for i in await stuck_schools(world, area=area)}
+    await area_shows_stuck(page, area, name)
+    await context.close()
+
+
+async def test_an_advisory_board_with_a_conflict_in_the_browser(world: ConsoleWorld) -> None:
+    board = await a_board_with_a_conflict(world)
+    context, page = await world.signed_in("Cara Caseworker")
+    await read_the_board(page, board)
+    await context.close()
+
+
+async def test_a_significant_change_in_the_browser(world: ConsoleWorld) -> None:
+    change_id = await a_decided_significant_change(world)
+    context, page = await world.signed_in("Dina Director")
+    await read_the_change(page, change_id, world.school_name)
+    await context.close()
+
+
+async def test_the_published_register_and_its_downloads_in_the_browser(
+    world: ConsoleWorld,
+) -> None:
+    context, page = await world.signed_in("Aude Auditor")
+    await read_the_register(page, world)
+    await context.close()
+
+
 # Every page, as someone holding every role (so nothing is hidden), after the story above.
 async def _pages(world: ConsoleWorld) -> dict[str, str]:
     case_id = await world.pool.fetchval(
@@ -454,10 +523,12 @@ async def _pages(world: ConsoleWorld) -> dict[str, str]:
         "SELECT intervention_id FROM commissioning_school_interventions LIMIT 1"
     )
     area, _ = await _busiest_area(world)
+    stuck = await stuck_schools(world)
     return {
         "start": "/",
         "schools": f"/schools?q={world.school_name[:6]}",
         "school-page": f"/schools/{world.urn}",
+        "stuck-school": f"/schools/{stuck[0]['urn']}",
         "trusts": "/trusts",
         "trust": f"/trusts/{world.strong}",
         "cases": "/cases",

@@ -233,6 +233,17 @@ async def test_stuck_schools_are_listed_with_the_rule_version_and_the_two_inspec
     }
     assert elsewhere not in {i["urn"] for i in listed["items"]}
 
+    # The school's own view carries the same item, found by the same rule; as it was on a
+    # day it carries none (stuck is today's standing), nor does a school that is not stuck.
+    for u in (by_single, by_card):
+        view = await client.get(f"/schools/{u}")
+        assert view.status_code == 200, view.text
+        assert view.json()["stuck"] == mine[u]
+    assert (await client.get(f"/schools/{not_stuck}")).json()["stuck"] is None
+    dated = await client.get(f"/schools/{by_single}", params={"as_of": "2026-02-01"})
+    assert dated.status_code == 200, dated.text
+    assert dated.json()["stuck"] is None
+
     london = (await client.get("/stuck-schools", params={"region": "H"})).json()
     assert elsewhere in {i["urn"] for i in london["items"]}
     leeds = (await client.get("/stuck-schools", params={"area": "leeds"})).json()

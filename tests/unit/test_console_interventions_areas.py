@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from commissioning_client.models import AreaPlan, DeadlineList, InterventionPage, InterventionView
-from registry_client.models import AreaList
+from registry_client.models import AreaList, StuckSchoolList
 from starlette.datastructures import FormData
 
 from services.console.places import GridReferences
@@ -292,11 +292,48 @@ def _plan(**over: Any) -> dict[str, Any]:
     return body
 
 
+def _stuck(*items: dict[str, Any]) -> StuckSchoolList:
+    return StuckSchoolList.from_dict(
+        {
+            "on": "2027-03-10",
+            "rule_version": 2,
+            "rule_title": "Stuck schools",
+            "items": list(items),
+        }
+    )
+
+
+STUCK_ITEM: dict[str, Any] = {
+    "urn": 100013,
+    "name": "Elm Primary",
+    "la_code": "933",
+    "la_name": "Somerset",
+    "region_code": "K",
+    "trust_uid": None,
+    "rule_version": 2,
+    "latest": {
+        "framework": "report_card",
+        "inspection_start": "2026-01-14",
+        "report_card": {"leadership_and_governance": "needs_attention"},
+    },
+    "previous": {
+        "framework": "single_grade",
+        "inspection_start": "2021-01-10",
+        "overall_effectiveness": "requires_improvement",
+    },
+}
+
+
 def test_an_area_plan_draws_coverage_oldest_first_with_a_table_beside_it() -> None:
     plan = AreaPlan.from_dict(_plan())
     places = {100010: (300_000, 400_000), 100011: (None, None)}
     view = AreaPlanView.build(
-        plan, places, interval="year", not_in_trust_cursor="", under_intervention_cursor=""
+        plan,
+        places,
+        _stuck(STUCK_ITEM),
+        interval="year",
+        not_in_trust_cursor="",
+        under_intervention_cursor="",
     )
     assert [p.label for p in view.chart.points] == ["2022", "2023", "2024"]
     assert view.chart.description == "2022: 25%, 2023: 28%, 2024: 30%"
@@ -309,12 +346,26 @@ def test_an_area_plan_draws_coverage_oldest_first_with_a_table_beside_it() -> No
     )
     assert view.under_notice[0].notices[0].href == f"/interventions/{'a' * 32}"
     assert view.other_interval_href == "/areas/West%20Somerset?interval=month#coverage"
+    # The registry's stuck schools, each with its rule version and both inspections in
+    # their own era's words.
+    assert view.stuck.rule == "Stuck schools (version 2, in force on 10 March 2027)"
+    (stuck,) = view.stuck.schools
+    assert (stuck.href, stuck.rule_version) == ("/schools/100013", 2)
+    assert (stuck.latest.date, stuck.latest.outcome, stuck.latest.framework) == (
+        "14 January 2026",
+        "Leadership and governance: Needs attention",
+        "Report card",
+    )
+    assert (stuck.previous.outcome, stuck.previous.framework) == (
+        "Requires improvement",
+        "Single grade",
+    )
 
 
 def test_a_second_page_of_one_list_keeps_the_other_lists_place() -> None:
     plan = AreaPlan.from_dict(_plan())
     view = AreaPlanView.build(
-        plan, {}, interval="month", not_in_trust_cursor="", under_intervention_cursor="u2"
+        plan, {}, _stuck(), interval="month", not_in_trust_cursor="", under_intervention_cursor="u2"
     )
     assert view.not_in_trust_pages.next_href == (
         "/areas/West%20Somerset?interval=month&under_intervention_cursor=u2"

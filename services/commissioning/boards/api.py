@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
-from services.commissioning.boards import domain, handlers
+from services.commissioning.boards import domain, handlers, queries
 from services.commissioning.boards.schemas import (
     AgendaCaseView,
     AgendaItem,
+    BoardList,
     BoardPlanning,
     BoardView,
     BoardWritten,
@@ -28,11 +29,13 @@ from services.commissioning.boards.schemas import (
     NotesRecording,
 )
 from services.commissioning.handlers import new_id
+from services.commissioning.queries import Visibility
 from services.commissioning.routing import check_case_read
 from shared.app import StoreDep
 from shared.authority.acting import Acting
 from shared.eventlog.unit import UnitOfWork
 from shared.http.deps import PoolDep, TodayDep
+from shared.http.problems import problem_responses
 from shared.http.steps import change, create, step
 from shared.http.writes import Answer, WriteRequest, etag, read_responses, write_responses
 
@@ -179,6 +182,25 @@ def _conflict_view(c: domain.CaseConflict) -> ConflictView:
     return ConflictView(
         subject=c.subject, name=c.name, trust_uid=c.trust_uid, urn=c.urn, interest=c.interest
     )
+
+
+@router.get(
+    "",
+    response_model=BoardList,
+    summary="List advisory boards where you act",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_boards(
+    pool: PoolDep,
+    acting: Reader,
+    region: Annotated[
+        str | None, Query(pattern=r"^[A-K]$", description="GOR region code, e.g. D.")
+    ] = None,
+) -> BoardList:
+    """Boards in your regions (every region for a national scope), newest date first, with
+    how many members and cases each has and the publication status of agenda and notes."""
+    visible = Visibility.of(acting.principal.scope, subject=None, published=False)
+    return await queries.list_boards(pool, region=region, visible=visible)
 
 
 @router.get(

@@ -186,3 +186,24 @@ class CaseBoardsView(ViewModel):
 
     case_id: str
     boards: list[CaseBoardView]
+
+
+class BoardSummary(ViewModel):
+    """A board in a list."""
+
+    board_id: str
+    region_code: str
+    board_date: date
+    title: str
+    members: int = Field(description="How many members it has.")
+    agenda_cases: int = Field(description="How many cases are on its agenda.")
+    agenda_status: str = Field(description="draft or published")
+    notes_status: str = Field(description="none, draft or published")
+    version: int
+
+
+class BoardList(ViewModel):
+    """The boards where the caller acts, newest date first (not paginated: a region has
+    about one board a month)."""
+
+    items: list[BoardSummary]

@@ -10,6 +10,7 @@ from services.console.api import (
     assessments,
     audit,
     auth,
+    boards,
     candidates,
     cases,
     decisions,
@@ -17,8 +18,10 @@ from services.console.api import (
     imports,
     interventions,
     projects,
+    register,
     school_interventions,
     schools,
+    significant_changes,
     trusts,
 )
 
@@ -34,6 +37,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     interventions.router,
     school_interventions.router,
     areas.router,
+    boards.router,
+    significant_changes.router,
+    register.router,
     assessments.router,
     assessment_work.router,
     audit.router,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from commissioning_client.api.areas import areas_get_area_plan
 from commissioning_client.models import AreaPlan, AreasGetAreaPlanInterval
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from registry_client.api.areas import areas_list_areas
-from registry_client.models import AreaList
+from registry_client.api.schools import schools_list_stuck_schools
+from registry_client.models import AreaList, StuckSchoolList
 
 from services.console.api.deps import ApisDep
 from services.console.api.trusts import places_of
@@ -42,25 +45,32 @@ async def area_plan(
     under_intervention_cursor: str = "",
 ) -> Response:
     """Coverage over time, the schools not yet in a trust on a map, schools under
-    intervention and open cases."""
+    intervention, stuck schools (the registry's list for the area) and open cases."""
     interval = interval if interval in INTERVALS else "year"
-    com = apis.commissioning
-    plan = await com.ok(
-        areas_get_area_plan.asyncio_detailed(
-            area,
-            client=com.client,
-            years=COVERAGE_YEARS,
-            interval=AreasGetAreaPlanInterval(interval),
-            limit=PLAN_PAGE,
-            not_in_trust_cursor=not_in_trust_cursor or None,
-            under_intervention_cursor=under_intervention_cursor or None,
+    com, reg = apis.commissioning, apis.registry
+    plan, stuck = await asyncio.gather(
+        com.ok(
+            areas_get_area_plan.asyncio_detailed(
+                area,
+                client=com.client,
+                years=COVERAGE_YEARS,
+                interval=AreasGetAreaPlanInterval(interval),
+                limit=PLAN_PAGE,
+                not_in_trust_cursor=not_in_trust_cursor or None,
+                under_intervention_cursor=under_intervention_cursor or None,
+            ),
+            AreaPlan,
         ),
-        AreaPlan,
+        reg.ok(
+            schools_list_stuck_schools.asyncio_detailed(client=reg.client, area=area),
+            StuckSchoolList,
+        ),
     )
     places = await places_of(apis, [s.urn for s in plan.schools_not_in_trust.items])
     view = AreaPlanView.build(
         plan,
         places,
+        stuck,
         interval=interval,
         not_in_trust_cursor=not_in_trust_cursor,
         under_intervention_cursor=under_intervention_cursor,

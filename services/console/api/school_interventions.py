@@ -37,7 +37,8 @@ from services.console.views.school_interventions import (
 router = APIRouter()
 
 
-async def _school_name(apis: Apis, urn: int) -> str | None:
+async def school_name(apis: Apis, urn: int) -> str | None:
+    """The school's name from the registry; None when it cannot be read."""
     reg = apis.registry
     try:
         school = await reg.ok(
@@ -67,7 +68,7 @@ async def _page(
             ),
             PolicyVersionView,
         ),
-        _school_name(apis, i.urn),
+        school_name(apis, i.urn),
     )
     view = SchoolInterventionPage.build(
         i, policy.document.additional_properties, name, roles=roles, form=form

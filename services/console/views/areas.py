@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from commissioning_client.models import AreaPlan, AreaSchool, SchoolUnderIntervention
-from registry_client.models import AreaList
+from registry_client.models import AreaList, StuckSchoolList
 
 from services.console.views.charts import LineChart, SchoolMap
 from services.console.views.common import Pagination, SummaryRow, label, long_date, rows
+from services.console.views.stuck import StuckListView
 
 INTERVALS = ("year", "month")
 
@@ -155,19 +156,22 @@ class AreaPlanView:
     cases_total: int
     cases: list[PlanCase]
     notes: list[str]
+    stuck: StuckListView
 
     @classmethod
     def build(
         cls,
         plan: AreaPlan,
         places: Mapping[int, tuple[int | None, int | None]],
+        stuck: StuckSchoolList,
         *,
         interval: str,
         not_in_trust_cursor: str,
         under_intervention_cursor: str,
     ) -> AreaPlanView:
-        """From commissioning's plan and the grid references of the schools not in a trust
-        (from the registry; schools without one are counted, not drawn)."""
+        """From commissioning's plan, the grid references of the schools not in a trust
+        (from the registry; schools without one are counted, not drawn) and the registry's
+        stuck schools in the area."""
         a = plan.area
         href = area_href(a.name)
         details = rows(
@@ -267,4 +271,5 @@ class AreaPlanView:
                 for c in plan.open_cases.items
             ],
             notes=list(plan.notes),
+            stuck=StuckListView.build(stuck),
         )

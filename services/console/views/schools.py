@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from commissioning_client.models import CasePage
-from registry_client.models import SchoolHistory, SchoolPage, SchoolView
+from registry_client.models import SchoolHistory, SchoolPage, SchoolView, StuckSchool
 
 from services.console.views.common import (
     Choice,
@@ -20,6 +20,8 @@ from services.console.views.common import (
     long_date,
     rows,
 )
+from services.console.views.ofsted import Inspection, inspection_of
+from services.console.views.stuck import StuckView
 
 PHASES = (
     "Nursery",
@@ -147,15 +149,6 @@ class TimelineItem:
 
 
 @dataclass(frozen=True)
-class Inspection:
-    """One Ofsted inspection, in the terms of its own era."""
-
-    date: str
-    outcome: str
-    framework: str
-
-
-@dataclass(frozen=True)
 class CaseLink:
     """A case about the school."""
 
@@ -178,6 +171,7 @@ class SchoolPageView:
     details: list[SummaryRow]
     timeline: list[TimelineItem]
     inspections: list[Inspection]
+    stuck: StuckView | None
     cases: list[CaseLink]
     events: list[tuple[str, str]]
     cases_pages: Pagination
@@ -267,14 +261,7 @@ class SchoolPageView:
             text = str(summary.get("text") or event_label(entry.event_type))
             events.append((long_date(given(entry.effective_on) or entry.recorded_at), text))
             if entry.event_type.endswith(OFSTED_EVENT):
-                inspection = summary.get("inspection") or {}
-                inspections.append(
-                    Inspection(
-                        date=long_date(inspection.get("inspection_start")),
-                        outcome=_ofsted_outcome(inspection),
-                        framework=label(inspection.get("framework")),
-                    )
-                )
+                inspections.append(inspection_of(summary.get("inspection") or {}))
         return cls(
             urn=school.urn,
             title=d.name,
@@ -284,6 +271,7 @@ class SchoolPageView:
             details=details,
             timeline=timeline,
             inspections=inspections,
+            stuck=StuckView.build(school.stuck) if isinstance(school.stuck, StuckSchool) else None,
             cases=[
                 CaseLink(
                     title=c.title,
@@ -308,19 +296,3 @@ class SchoolPageView:
 def _ofsted_text(framework: str, overall: str | None, start: dt.date) -> str:
     outcome = label(overall) if overall else f"{label(framework)} (no single grade)"
     return f"{outcome}, inspected {long_date(start)}"
-
-
-def _ofsted_outcome(inspection: Mapping[str, Any]) -> str:
-    overall = inspection.get("overall_effectiveness")
-    if overall:
-        return label(overall)
-    # A report card's areas, or the 2024/25 key judgements: each era in its own words.
-    card: Mapping[str, Any] = (
-        inspection.get("report_card") or inspection.get("key_judgements") or {}
-    )
-    if card:
-        return "; ".join(f"{label(k)}: {label(v)}" for k, v in sorted(card.items()) if v)
-    if inspection.get("ungraded_outcome"):
-        return str(inspection["ungraded_outcome"])
-    concern = inspection.get("category_of_concern")
-    return label(concern) if concern else "No single grade"

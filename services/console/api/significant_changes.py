@@ -1,0 +1,52 @@
+"""Significant changes to academies (reads): found by their id, since commissioning lists
+none yet, and one change with its consultation, objections and decision."""
+
+from __future__ import annotations
+
+from commissioning_client.api.significant_changes import significant_changes_get_change
+from commissioning_client.models import SignificantChangeView
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from services.console.api.deps import ApisDep
+from services.console.api.school_interventions import school_name
+from services.console.templating import render
+from services.console.views.significant_changes import CHANGE_ID, SignificantChangePage
+
+router = APIRouter()
+
+
+@router.get("/significant-changes", summary="Find a significant change")
+async def find_change(request: Request, change_id: str = "") -> Response:
+    """A change by its id (commissioning has no list of them yet)."""
+    wanted = change_id.strip().lower()
+    if CHANGE_ID.match(wanted):
+        return RedirectResponse(f"/significant-changes/{wanted}", status_code=303)
+    errors = (
+        [{"text": "Enter the change's id: 32 letters a to f and digits", "href": "#change_id"}]
+        if change_id
+        else None
+    )
+    return render(
+        request,
+        "significant_changes/find.html",
+        {"title": "Significant changes", "change_id": change_id, "errors": errors},
+        status_code=400 if errors else 200,
+    )
+
+
+@router.get("/significant-changes/{change_id}", summary="A significant change")
+async def change_page(request: Request, change_id: str, apis: ApisDep) -> Response:
+    """The proposal, its consultation, each objection and the decision."""
+    com = apis.commissioning
+    change = await com.ok(
+        significant_changes_get_change.asyncio_detailed(change_id, client=com.client),
+        SignificantChangeView,
+    )
+    name = await school_name(apis, change.urn)
+    view = SignificantChangePage.build(change, name)
+    return render(
+        request,
+        "significant_changes/change.html",
+        {"view": view, "title": view.title, "back": "/significant-changes"},
+    )
