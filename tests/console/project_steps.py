@@ -59,14 +59,15 @@ async def work_the_project(page: Page, case_url: str, significant: dt.date) -> N
 
     # The date moves a month for TUPE, then back: each change with a reason from the policy.
     later = (significant + dt.timedelta(days=32)).replace(day=1)
-    for when, why in ((later, "TUPE consultation"), (significant, "Land")):
+    tupe = "TUPE (Transfer of Undertakings Protection of Employment rights)"
+    for when, why in ((later, tupe), (significant, "Land")):
         await page.get_by_label("New significant date").fill(when.isoformat())
         await page.get_by_label("Why the date changes").select_option(label=why)
         await page.get_by_label("The reason in words").fill(f"{why}: the date moves")
         await page.get_by_role("button", name="Change the date").click()
         await expect(page.get_by_role("alert")).to_contain_text("Significant date changed")
     changes = page.locator("#significant-date ~ .govuk-summary-list").first
-    await expect(changes).to_contain_text("TUPE consultation (TUPE consultation: the date moves)")
+    await expect(changes).to_contain_text(f"{tupe} ({tupe}: the date moves)")
     await expect(changes).to_contain_text("Land (Land: the date moves)")
 
     await page.get_by_role("button", name="Confirm the significant date").click()
