@@ -107,3 +107,40 @@ async def test_first_run_approves_a_case_with_conditions_and_opens_a_project_par
         met, still_open = decision["condition_status"]
         assert (met["status"], met["document_reference"]) == ("met", "SAMPLE-APPOINTMENT-001")
         assert met["evidence"] and still_open["status"] == "open"
+
+
+async def test_first_run_writes_no_sample_approval_when_no_trust_fits(
+    settings: Settings, fresh_database: Callable[..., Awaitable[str]]
+) -> None:
+    url = await fresh_database()
+    pool = await create_pool(url, settings)
+    try:
+        log = EventStore(pool, all_contracts())
+        # The academy's own trust is the only one, and it is no candidate for its school.
+        only = await register_trust(log, "Only")
+        academy, maintained = (
+            await register_school(log, trust_uid=only),
+            await register_school(log),
+        )
+        for urn in (academy, maintained):
+            inspection = OfstedInspectionRecorded(
+                urn=urn,
+                framework="single_grade",
+                inspection_start=date(2025, 3, 4),
+                overall_effectiveness="inadequate",
+            )
+            await log.append(
+                f"school-{urn}", [NewEvent(inspection, REGISTRY_META)], expected_version="any"
+            )
+        await first_run(url)
+        # The sample case took the maintained school; the academy's case found no trust to
+        # approve, and nothing of it is left: one case, no project, no decision.
+        counted = await pool.fetchrow(
+            "SELECT count(*) FILTER (WHERE event_type = 'commissioning.CaseOpened') AS cases,"
+            " count(*) FILTER (WHERE category = 'project') AS projects,"
+            " count(*) FILTER (WHERE event_type = 'commissioning.DecisionRecorded') AS decisions"
+            " FROM events"
+        )
+        assert (counted["cases"], counted["projects"], counted["decisions"]) == (1, 0, 0)
+    finally:
+        await pool.close()
