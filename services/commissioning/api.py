@@ -274,6 +274,7 @@ async def record_decision(
         else EqualityRecord(
             likely_impact=body.equality.likely_impact, mitigation=body.equality.mitigation
         ),
+        project_type=body.project_type,
     )
 
     async def act(uow: UnitOfWork) -> Answer:

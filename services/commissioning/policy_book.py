@@ -1,7 +1,8 @@
 """Commissioning's policies as data, seeded from ``policies/<kind>/v<N>.json``: who may act
 (``authority``), how a case team may intervene in a school in a category of concern
 (``intervention``), the coded reasons for decisions and who may decide what, and transfer
-projects' task templates and the coded reasons for changing a significant date."""
+projects' task templates and the coded reasons for changing a significant date, and the
+types of significant change to an academy (``significant_change_types``)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ from services.commissioning.school_interventions.policy import (
     InterventionPolicy,
 )
 from services.commissioning.school_interventions.policy import check as check_intervention
+from services.commissioning.significant_changes.policy import (
+    SIGNIFICANT_CHANGE_TYPES,
+    SIGNIFICANT_CHANGE_TYPES_KIND,
+)
 from shared.authority.table import AUTHORITY, AUTHORITY_KIND
 from shared.contracts.commissioning import PolicyVersionPublished
 from shared.policy.book import PolicyBook, PolicyKind
@@ -56,6 +61,7 @@ POLICIES = PolicyBook(
         DECISION_MAKERS: DECISION_MAKERS_KIND,
         PROJECT_TEMPLATES: PROJECT_TEMPLATES_KIND,
         DATE_CHANGE_REASONS: DATE_CHANGE_REASONS_KIND,
+        SIGNIFICANT_CHANGE_TYPES: SIGNIFICANT_CHANGE_TYPES_KIND,
     },
     seeds=SEEDS,
 )

@@ -1,5 +1,6 @@
 """What a first ``make run`` adds besides the sample case: a school in RISE, a red concern,
-and an advisory board with the sample case on its agenda and a declared conflict.
+an advisory board with the sample case on its agenda and a declared conflict, and (in
+``sample_project``) an approval with conditions and the project it opened.
 
 Both are found in the log, as the sample case is: the school is an open maintained school
 whose latest inspection put it in a category of concern; the trust is the open trust running
@@ -16,6 +17,7 @@ from services.commissioning.cli import FIRST_RUN_ACTOR, _fold_school
 from services.commissioning.concerns import domain as concerns
 from services.commissioning.handlers import new_id
 from services.commissioning.policy_book import POLICIES
+from services.commissioning.sample_project import sample_approved_project
 from services.commissioning.school_interventions import domain as interventions
 from services.commissioning.school_interventions.policy import (
     INTERVENTION_POLICY,
@@ -236,4 +238,10 @@ async def first_run_samples(url: str) -> list[str]:
         board = await sample_board(store, today)
         if board is not None:
             lines.append(f"sample board with a declared conflict: GET /boards/{board}")
+        project = await sample_approved_project(store, url, today)
+        if project is not None:
+            lines.append(
+                "sample approval with conditions, its project part-way through its tasks:"
+                f" GET /projects/{project}"
+            )
     return lines

@@ -23,6 +23,7 @@ from shared.contracts.commissioning import (
     ReferralReason,
 )
 from shared.contracts.identifiers import Key, RegionCode, Subject
+from shared.contracts.projects import ProjectType
 from shared.contracts.values import DecisionMakerGrade
 from shared.http.fields import (
     CONDITIONS_MAX,
@@ -160,6 +161,13 @@ class DecisionRecording(RequestModel):
     )
     equality: EqualityDuty | None = Field(
         default=None, description="The public sector equality duty record: required to approve."
+    )
+    project_type: ProjectType | None = Field(
+        default=None,
+        description="For an approval: the project that carries it out, with its task list from"
+        " the project_templates policy in force. For schools in a trust: academy_transfer (the"
+        " default), form_a_new_trust or trust_merger; for schools not in one: conversion (the"
+        " default) or form_a_new_trust.",
     )
 
 

@@ -40,6 +40,7 @@ from shared.contracts.interventions import (
     InterventionId,
 )
 from shared.contracts.policy import PolicyVersionFields, policy_category
+from shared.contracts.projects import ProjectType
 from shared.contracts.values import DecisionMakerGrade, EqualityRecord, Value
 from shared.eventlog.contracts import EventContract, EventRegistry
 
@@ -215,12 +216,18 @@ class DecisionRecorded(EventContract):
     equality: EqualityRecord | None = None
     # The decision this one replaces after an escalation or challenge reopened the case.
     supersedes_decision: DecisionId | None = None
+    # An approval's project type (a task list of ``project_templates``). Approvals stored
+    # before it was chosen read None: academy transfer if the schools were in a trust, else
+    # conversion, as their projects were opened.
+    project_type: ProjectType | None = None
 
     @model_validator(mode="after")
     def _approval_has_trust_and_date(self) -> DecisionRecorded:
         approved = self.outcome in ("approved", "approved_with_conditions")
         if approved and (self.trust_uid is None or self.significant_date is None):
             raise ValueError("an approval names the trust and the significant date")
+        if self.project_type is not None and not approved:
+            raise ValueError("only an approval opens a project")
         if self.significant_date is not None and self.significant_date.day != 1:
             raise ValueError("a significant date is the 1st of a month")
         if self.outcome == "approved_with_conditions" and not self.conditions:

@@ -52,6 +52,10 @@ class ProjectOpened(EventContract):
     region_code: RegionCode | None = None
     la_codes: list[str] = Field(default_factory=list)
     opened_on: date
+    # What the registry does on the day, as the approval said: the schools join a trust
+    # (conversion) or move between trusts (transfer). Projects opened before a project type
+    # could be chosen read None: their type says it.
+    kind: Literal["transfer", "conversion"] | None = None
 
 
 @contracts.register

@@ -9,7 +9,7 @@ They are commissioning's events (its ``contracts`` take these in, and it alone a
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -22,17 +22,8 @@ contracts = EventRegistry()
 # --------------------------------------------------------------------------- significant change
 
 SignificantChangeId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="uuid4 hex")]
-# Kinds of significant change to an academy (DOMAIN.md's summary of DfE's April 2024 guidance:
-# *unverified*; ``other`` names it in the description).
-SignificantChangeType = Literal[
-    "age_range",
-    "capacity",
-    "closure_by_agreement",
-    "sixth_form",
-    "resourced_provision",
-    "amalgamation",
-    "other",
-]
+# The types of significant change and their tiers are the ``significant_change_types``
+# policy's (a version of it is recorded with each proposal), not a list in code.
 SignificantChangeOutcome = Literal[
     "approved", "approved_with_conditions", "declined", "deferred", "withdrawn"
 ]
@@ -41,19 +32,31 @@ SignificantChangeOutcome = Literal[
 @contracts.register
 class SignificantChangeProposed(EventContract):
     """A trust proposes a significant change to one of its academies (stream
-    ``significant_change-{id}``): its type, tier (as the guidance names it, kept as given) and
-    consultation period."""
+    ``significant_change-{id}``): its type and tier, from the ``significant_change_types``
+    policy version recorded, and its consultation period.
+
+    Version 2 records ``types_policy_version``; a version 1 proposal's tier was as the
+    caseworker gave it, with no policy (``types_policy_version`` None).
+    """
 
     type_name = "commissioning.SignificantChangeProposed"
+    version = 2
     significant_change_id: SignificantChangeId
     urn: Urn
     trust_uid: GroupUid
-    change_type: SignificantChangeType
+    change_type: Key
     tier: Key
     description: str = Field(min_length=1, max_length=4000)
     consultation_start: date
     consultation_end: date
     proposed_on: date
+    types_policy_version: int | None = Field(ge=1)
+
+
+@contracts.upcaster(SignificantChangeProposed.type_name, 1)
+def _proposed_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1's type was one of a list in code and its tier as given: no policy."""
+    return {**data, "types_policy_version": None}
 
 
 @contracts.register
@@ -81,6 +84,9 @@ class SignificantChangeDecided(EventContract):
     equality: EqualityRecord | None = None
     objections_considered: int = Field(ge=0)
     decided_on: date
+    # The ``significant_change_types`` version whose rule on who decides was applied (None:
+    # decided before that policy).
+    types_policy_version: int | None = Field(default=None, ge=1)
 
 
 # Which events each of these stream categories holds (see shared/contracts/commissioning.py).

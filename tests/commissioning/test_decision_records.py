@@ -200,3 +200,26 @@ def test_version_2_takes_dfes_reasons_for_revoking_a_dao_and_no_longer_its_own()
         "safeguarding_concerns_addressed",
         "change_to_government_policy",
     ]
+
+
+def test_an_approval_opens_the_project_type_its_schools_allow() -> None:
+    [default, _] = decide(at_board(), decision())
+    assert isinstance(default, DecisionRecorded) and default.project_type == "conversion"
+    [in_trust, _] = decide(at_board(), decision(), in_trust=True)
+    assert isinstance(in_trust, DecisionRecorded) and in_trust.project_type == "academy_transfer"
+    [merger, _] = decide(at_board(), decision(project_type="trust_merger"), in_trust=True)
+    assert isinstance(merger, DecisionRecorded) and merger.project_type == "trust_merger"
+    [new_trust, _] = decide(at_board(), decision(project_type="form_a_new_trust"))
+    assert isinstance(new_trust, DecisionRecorded) and new_trust.project_type == "form_a_new_trust"
+    assert refused_fields(project_type="trust_merger") == [["body", "project_type"]]
+    assert refused_fields(project_type="academy_transfer") == [["body", "project_type"]]
+    declined = decision(
+        outcome="declined",
+        significant_date=None,
+        reason_codes=("finance",),
+        equality=None,
+        project_type="conversion",
+    )
+    with pytest.raises(UnprocessableContent) as refused:
+        decide(at_board(), declined)
+    assert refused.value.extra["errors"][0]["loc"] == ["body", "project_type"]

@@ -208,3 +208,42 @@ async def work_a_project(client: httpx.AsyncClient, settings: Settings, project_
         "carol",
         "FA signed",
     )
+
+
+async def test_an_approval_names_the_project_that_carries_it_out(
+    commissioning: httpx.AsyncClient, settings: Settings, log: EventStore, pool: asyncpg.Pool
+) -> None:
+    case_id, trust = await at_the_board(commissioning, settings, log, pool)
+    before = len(await log.read_stream(f"case-{case_id}"))
+    # The case's school is maintained: it converts, alone or forming a trust; no merger.
+    refused = await decide(
+        commissioning, settings, case_id, approval(trust, project_type="trust_merger"), "dora"
+    )
+    assert refused.status_code == 422 and refused.headers["content-type"] == PROBLEM
+    [error] = refused.json()["errors"]
+    assert error["loc"] == ["body", "project_type"]
+    assert error["allowed"] == ["conversion", "form_a_new_trust"]
+    assert len(await log.read_stream(f"case-{case_id}")) == before, "a refusal wrote nothing"
+    assert not await pool.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM events WHERE stream_id LIKE 'project-%'"
+        " AND data->>'case_id' = $1)",
+        case_id,
+    )
+
+    decided = await decide(
+        commissioning, settings, case_id, approval(trust, project_type="form_a_new_trust"), "dora"
+    )
+    assert decided.status_code == 200, decided.text
+    case = await case_when(commissioning, settings, case_id, status="decided")
+    project = await commissioning.get(
+        f"/projects/{case['decision']['decision_id']}", headers=bearer(settings, Role.READER)
+    )
+    assert project.status_code == 200, project.text
+    shown = project.json()
+    templates = await commissioning.get(
+        "/policies/project_templates/in-force", headers=bearer(settings, Role.READER)
+    )
+    assert templates.status_code == 200, templates.text
+    expected = [t["key"] for t in templates.json()["document"]["types"]["form_a_new_trust"]]
+    assert shown["project_type"] == "form_a_new_trust"
+    assert [t["key"] for t in shown["tasks"]] == expected and "trust_incorporation" in expected

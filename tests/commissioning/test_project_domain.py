@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Literal
 
 import pytest
 
 from services.commissioning.projects import domain as p
 from services.commissioning.projects.policy import DateChangeReasons
-from shared.contracts.projects import AuthorityToProceedRecorded, ProjectTask
+from shared.contracts.projects import AuthorityToProceedRecorded, ProjectTask, ProjectType
 from shared.errors import Conflict, NotFound, UnprocessableContent
 from shared.eventlog.contracts import EventContract
 
@@ -23,12 +24,16 @@ TASKS = [
 ]
 
 
-def opened() -> p.ProjectState:
+def opened(
+    project_type: ProjectType = "academy_transfer",
+    kind: Literal["transfer", "conversion"] | None = None,
+) -> p.ProjectState:
     state = p.fold(
         p.open_project(
             case_id="c" * 32,
             decision_id="d" * 32,
-            project_type="academy_transfer",
+            project_type=project_type,
+            kind=kind,
             urns=[100001],
             to_trust_uid=2044,
             provisional_date=date(2027, 1, 1),
@@ -171,3 +176,25 @@ def test_a_date_gone_by_is_changed_before_it_is_confirmed_or_authority_recorded(
     [atp] = p.record_authority(state, [], on=late)
     assert isinstance(atp, AuthorityToProceedRecorded)
     assert atp.significant_date == date(2027, 2, 1)
+
+
+def test_the_registry_is_told_what_the_approval_said_a_new_trust_is_formed_by() -> None:
+    # Maintained schools forming a new trust convert; a project from before project types
+    # were chosen says it by its type.
+    cases: list[tuple[ProjectType, Literal["transfer", "conversion"] | None, str]] = [
+        ("form_a_new_trust", "conversion", "conversion"),
+        ("form_a_new_trust", "transfer", "transfer"),
+        ("conversion", None, "conversion"),
+        ("trust_merger", None, "transfer"),
+    ]
+    for project_type, kind, expected in cases:
+        state = opened(project_type, kind)
+        state = then(
+            state,
+            p.complete_task(
+                state, "funding_agreement", document_reference=None, note=None, on=TODAY
+            ),
+        )
+        state = then(state, p.confirm_date(state, on=TODAY))
+        [atp] = p.record_authority(state, [], on=TODAY)
+        assert isinstance(atp, AuthorityToProceedRecorded) and atp.kind == expected

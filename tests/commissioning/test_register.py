@@ -100,6 +100,20 @@ async def test_an_unpublished_decision_is_left_out_of_the_register(
     )
     assert by_accept.text == as_csv.text
 
+    # Page by page (one at a time), the JSON is the CSV's rows in the CSV's order.
+    paged: list[str] = []
+    params: dict[str, str | int] = {"limit": 1}
+    while True:
+        answer = await commissioning.get("/register/decisions", params=params, headers=reader)
+        assert answer.status_code == 200, answer.text
+        page = answer.json()
+        assert len(page["items"]) <= 1
+        paged += [i["decision_id"] for i in page["items"]]
+        if page["next_cursor"] is None:
+            break
+        params = {"limit": 1, "cursor": page["next_cursor"]}
+    assert paged == [r["decision_id"] for r in rows] and len(paged) >= 2
+
 
 async def test_the_register_csv_has_its_documented_columns_even_when_empty(
     commissioning: httpx.AsyncClient, settings: Settings
@@ -115,5 +129,21 @@ async def test_the_register_csv_has_its_documented_columns_even_when_empty(
         )
         assert answer.status_code == 200, answer.text
         assert answer.text.split("\r\n")[0].split(",")[0] == first
+        as_json = await commissioning.get(
+            f"/register/{kind}", params={"region": "K", "limit": 2}, headers=reader
+        )
+        assert as_json.status_code == 200, as_json.text
+        assert set(as_json.json()) == {"items", "next_cursor"}
     bad = await commissioning.get("/register/notices", params={"format": "xml"}, headers=reader)
     assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["query", "format"]
+    # The CSV is the whole register: paging it is refused, naming what was given.
+    paged = await commissioning.get(
+        "/register/transfers", params={"format": "csv", "limit": 5}, headers=reader
+    )
+    assert paged.status_code == 422, paged.text
+    assert [e["loc"] for e in paged.json()["errors"]] == [["query", "limit"]]
+    for kind in ("notices", "transfers", "decisions"):
+        foreign = await commissioning.get(
+            f"/register/{kind}", params={"cursor": "bm90LW91cnM"}, headers=reader
+        )
+        assert foreign.status_code == 422, foreign.text

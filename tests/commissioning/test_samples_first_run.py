@@ -62,8 +62,10 @@ async def test_first_run_puts_a_school_in_rise_and_a_red_concern_on_the_biggest_
         assert (concern.data["trust_uid"], concern.data["rag"]) == (big, "red")
         assert concern.metadata["actor"] == "system:first-run"
         rise = await log.read_stream(streams[1]["stream_id"])
-        [case_stream] = await pool.fetch(
-            "SELECT DISTINCT stream_id FROM events WHERE category = 'case'"
+        # The sample case is the first opened (the second is the sample approval's).
+        case_stream = await pool.fetchrow(
+            "SELECT stream_id FROM events WHERE event_type = 'commissioning.CaseOpened'"
+            " ORDER BY position LIMIT 1"
         )
         [board_stream] = await pool.fetch(
             "SELECT DISTINCT stream_id FROM events WHERE category = 'board'"

@@ -19,7 +19,6 @@ def proposal(urn: int, **changes: Any) -> dict[str, Any]:
     return {
         "urn": urn,
         "change_type": "age_range",
-        "tier": "full_business_case",
         "description": "Add a nursery class.",
         "consultation_start": "2026-10-01",
         "consultation_end": "2026-11-12",
@@ -97,11 +96,14 @@ async def test_a_change_is_proposed_objected_to_and_decided_once(
     assert again.status_code == 409, again.text
 
     shown = (await commissioning.get(path, headers=bearer(settings, Role.READER, "rita"))).json()
+    # The tier is the policy's, with the version it came from.
     assert (shown["trust_uid"], shown["change_type"], shown["tier"]) == (
         trust,
         "age_range",
-        "full_business_case",
+        "tier_1",
     )
+    assert shown["types_policy_version"] == 1
+    assert shown["decision"]["types_policy_version"] == 1
     assert [o["objector"] for o in shown["objections"]] == ["A parent"]
     assert shown["decision"]["outcome"] == "approved"
     assert shown["decision"]["objections_considered"] == 1
@@ -131,3 +133,59 @@ async def test_a_change_is_not_decided_while_its_consultation_runs(
     )
     assert early.status_code == 409, early.text
     assert early.json()["consultation_end"] == "2026-12-31"
+
+
+async def test_a_change_is_of_a_type_the_policy_lists_consulted_on_and_decided_as_it_says(
+    commissioning: httpx.AsyncClient, settings: Settings, log: EventStore, pool: asyncpg.Pool
+) -> None:
+    trust = await register_trust(log)
+    academy = await register_school(log, trust_uid=trust)
+    await known(pool, urns=[academy], uids=[trust])
+    cw = bearer(settings, Role.CASEWORKER)
+    before = await pool.fetchval(
+        "SELECT count(*) FROM events WHERE category = 'significant_change'"
+    )
+    for body, loc, words in (
+        (proposal(academy, change_type="new_wing"), ["body", "change_type"], "not a type"),
+        (
+            proposal(academy, consultation_end="2026-10-20"),
+            ["body", "consultation_end"],
+            "at least 28 days",
+        ),
+        (proposal(academy, tier="tier_3"), ["body", "tier"], "Extra inputs"),
+    ):
+        refused = await commissioning.post("/significant-changes", json=body, headers=cw)
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["errors"]
+        assert error["loc"] == loc and words in error["msg"], error
+    unknown = await commissioning.post(
+        "/significant-changes", json=proposal(academy, change_type="new_wing"), headers=cw
+    )
+    assert "faith_designation" in unknown.json()["errors"][0]["allowed"]
+    after = await pool.fetchval("SELECT count(*) FROM events WHERE category = 'significant_change'")
+    assert after == before, "a refusal wrote nothing"
+
+    # An amalgamation is tier 3: a deputy director may not decide it; a regional director may.
+    made = await commissioning.post(
+        "/significant-changes", json=proposal(academy, change_type="amalgamation"), headers=cw
+    )
+    assert made.status_code == 201, made.text
+    path = made.headers["Location"]
+    shown = (await commissioning.get(path, headers=cw)).json()
+    assert (shown["tier"], shown["types_policy_version"]) == ("tier_3", 1)
+    dm = bearer(settings, Role.DECISION_MAKER)
+    deputy = await commissioning.post(
+        f"{path}/decision",
+        json=decision(),
+        headers=await at_version(commissioning, settings, path, dm),
+    )
+    assert deputy.status_code == 422, deputy.text
+    [error] = deputy.json()["errors"]
+    assert error["loc"] == ["body", "decision_maker_grade"]
+    assert error["allowed"] == ["minister", "director_general", "regional_director"]
+    director = await commissioning.post(
+        f"{path}/decision",
+        json=decision(decision_maker_grade="regional_director"),
+        headers=await at_version(commissioning, settings, path, dm),
+    )
+    assert director.status_code == 200, director.text

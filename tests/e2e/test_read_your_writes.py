@@ -56,6 +56,7 @@ COVERED = {
     ("commissioning", "POST", "/policies/decision_makers"),
     ("commissioning", "POST", "/policies/project_templates"),
     ("commissioning", "POST", "/policies/date_change_reasons"),
+    ("commissioning", "POST", "/policies/significant_change_types"),
     ("commissioning", "POST", "/projects/{project_id}/tasks/{task}/complete"),
     ("commissioning", "POST", "/projects/{project_id}/significant-date"),
     ("commissioning", "POST", "/projects/{project_id}/significant-date/confirm"),
@@ -673,6 +674,7 @@ async def test_policies_as_data_read_back_at_once(world: World) -> None:
         ("commissioning", world.commissioning, "decision_makers"),
         ("commissioning", world.commissioning, "project_templates"),
         ("commissioning", world.commissioning, "date_change_reasons"),
+        ("commissioning", world.commissioning, "significant_change_types"),
     ):
         seed = json.loads(
             (PROJECT_ROOT / f"services/{service}/policies/{kind}/v1.json").read_text()
@@ -803,7 +805,6 @@ async def test_significant_changes_read_back_at_once(world: World) -> None:
                 json={
                     "urn": urn,
                     "change_type": "capacity",
-                    "tier": "fast_track",
                     "description": f"More places, round {n}",
                     "consultation_start": (TODAY - timedelta(days=40)).isoformat(),
                     "consultation_end": closed,

@@ -238,7 +238,6 @@ BOARD = {"region_code": "D", "board_date": "2099-01-05", "title": "Matrix board"
 SIGNIFICANT_CHANGE = {
     "urn": URN,
     "change_type": "capacity",
-    "tier": "fast_track",
     "description": "Matrix test.",
     "consultation_start": "2020-01-01",
     "consultation_end": "2020-02-01",
@@ -560,6 +559,14 @@ BODIES: dict[str, Callable[[World], Any]] = {
         **json.loads(
             (
                 PROJECT_ROOT / "services/commissioning/policies/date_change_reasons/v1.json"
+            ).read_text()
+        ),
+        "effective_from": "2099-01-01",
+    },
+    "/policies/significant_change_types": lambda w: {
+        **json.loads(
+            (
+                PROJECT_ROOT / "services/commissioning/policies/significant_change_types/v1.json"
             ).read_text()
         ),
         "effective_from": "2099-01-01",

@@ -9,6 +9,8 @@ who took it. No service calls another: they hear each other only through the log
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -480,6 +482,28 @@ async def test_the_whole_story(world: World, tmp_path: Path) -> None:
     assert late.status_code == 409 and "actual transfer date" in late.json()["detail"]
     project = await project_of(world.commissioning, caseworker, case_id)
     assert project["actual_date"] == SIGNIFICANT.isoformat() and not project["overdue"]
+
+    # 8c. The completed transfer is in the open register: in the JSON, a page at a time,
+    # and in the CSV, which is the whole register.
+    paged: list[str] = []
+    params: dict[str, Any] = {"limit": 2}
+    while True:
+        page = await _ok(
+            world.commissioning.get("/register/transfers", params=params, headers=reader)
+        )
+        paged += [t["project_id"] for t in page["items"]]
+        if page["next_cursor"] is None:
+            break
+        params = {"limit": 2, "cursor": page["next_cursor"]}
+    assert project["project_id"] in paged
+    as_csv = await world.commissioning.get(
+        "/register/transfers", params={"format": "csv"}, headers=reader
+    )
+    assert as_csv.status_code == 200, as_csv.text
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert [r["project_id"] for r in rows] == paged
+    mine = next(r for r in rows if r["project_id"] == project["project_id"])
+    assert (mine["actual_date"], mine["trust_uid"]) == (SIGNIFICANT.isoformat(), str(strong))
 
     # 9. The audit trail lists every step, with its actors, across all three services.
     auditor = world.as_(Role.AUDITOR, "aud.itor")

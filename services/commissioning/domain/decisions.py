@@ -25,6 +25,7 @@ from shared.contracts.commissioning import (
     SignificantDateChanged,
     TransferApproved,
 )
+from shared.contracts.projects import ProjectType
 from shared.contracts.values import DecisionMakerGrade, EqualityRecord
 from shared.errors import Conflict, UnprocessableContent
 from shared.eventlog.contracts import EventContract
@@ -57,6 +58,43 @@ class RecordDecision:
     decision_maker_grade: DecisionMakerGrade = "regional_director"
     decision_maker_grade_other: str | None = None
     equality: EqualityRecord | None = None
+    # An approval's project: None takes the default for where the schools are.
+    project_type: ProjectType | None = None
+
+
+# The project types an approval may open, by whether its schools are in a trust now: an
+# academy moves to another trust, or its trust merges, or it forms a new trust with others;
+# a maintained school converts, joining a trust or forming a new one.
+PROJECT_TYPES_IN_A_TRUST: tuple[ProjectType, ...] = (
+    "academy_transfer",
+    "form_a_new_trust",
+    "trust_merger",
+)
+PROJECT_TYPES_NOT_IN_A_TRUST: tuple[ProjectType, ...] = ("conversion", "form_a_new_trust")
+
+
+def project_type_of(cmd: RecordDecision, *, schools_in_a_trust: bool) -> ProjectType:
+    """The approval's project type: the one named, if the schools allow it, else the
+    default (academy transfer for schools in a trust, conversion for those not)."""
+    allowed = PROJECT_TYPES_IN_A_TRUST if schools_in_a_trust else PROJECT_TYPES_NOT_IN_A_TRUST
+    if cmd.project_type is None:
+        return allowed[0]
+    if cmd.project_type not in allowed:
+        where = "in a trust" if schools_in_a_trust else "not in a trust"
+        raise UnprocessableContent(
+            f"A {cmd.project_type.replace('_', ' ')} project cannot carry out an approval"
+            f" for schools {where}: {', '.join(allowed)}.",
+            extra={
+                "errors": [
+                    {
+                        "loc": ["body", "project_type"],
+                        "msg": f"not a project for schools {where}",
+                        "allowed": list(allowed),
+                    }
+                ]
+            },
+        )
+    return cmd.project_type
 
 
 def record_problems(cmd: RecordDecision, policies: DecisionPolicies) -> list[dict[str, object]]:
@@ -147,6 +185,11 @@ def record_decision(
         _check_approval(state, cmd, trust_open=trust_open)
     elif cmd.significant_date is not None:
         raise UnprocessableContent("Only an approval has a significant date.")
+    elif cmd.project_type is not None:
+        raise UnprocessableContent(
+            "Only an approval opens a project (project_type).",
+            extra={"errors": [{"loc": ["body", "project_type"], "msg": "only for an approval"}]},
+        )
     if cmd.outcome == "approved_with_conditions" and not cmd.conditions:
         raise UnprocessableContent("An approval with conditions lists them.")
     if cmd.outcome == "approved" and cmd.conditions:
@@ -169,6 +212,9 @@ def record_decision(
         rules_policy_version=policies.makers_version,
         equality=cmd.equality,
         supersedes_decision=state.reopened_decision_id,
+        project_type=project_type_of(cmd, schools_in_a_trust=schools_in_a_trust)
+        if approved
+        else None,
     )
     if not approved:
         return [decision]

@@ -52,6 +52,8 @@ class ProjectState:
     authority_to_proceed_on: date | None = None
     handed_over: bool = False
     actual_date: date | None = None
+    # As the approval said; None for a project opened before project types were chosen.
+    opened_kind: Literal["transfer", "conversion"] | None = None
 
     @property
     def place(self) -> Place:
@@ -60,7 +62,10 @@ class ProjectState:
 
     @property
     def kind(self) -> Literal["transfer", "conversion"]:
-        """What the registry does on the day."""
+        """What the registry does on the day: as the approval said (a new trust may be formed
+        by academies or by maintained schools), else by the project's type."""
+        if self.opened_kind is not None:
+            return self.opened_kind
         return "conversion" if self.project_type == "conversion" else "transfer"
 
 
@@ -79,6 +84,7 @@ def evolve(state: ProjectState | None, event: EventContract) -> ProjectState:
             tasks=tuple(event.tasks),
             region_code=event.region_code,
             la_codes=tuple(event.la_codes),
+            opened_kind=event.kind,
         )
     if state is None:
         raise ValueError(f"{type(event).__name__} before ProjectOpened")
@@ -119,6 +125,7 @@ def open_project(
     region_code: str | None,
     la_codes: Sequence[str],
     on: date,
+    kind: Literal["transfer", "conversion"] | None = None,
 ) -> list[EventContract]:
     """The project an approval opens: its id is the decision's."""
     return [
@@ -135,6 +142,7 @@ def open_project(
             region_code=region_code,
             la_codes=list(la_codes),
             opened_on=on,
+            kind=kind,
         )
     ]
 

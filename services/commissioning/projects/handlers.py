@@ -18,9 +18,9 @@ from services.commissioning.projects.policy import (
     ProjectTemplates,
 )
 from shared.authority.acting import authorize
-from shared.contracts.commissioning import TransferApproved
+from shared.contracts.commissioning import DecisionRecorded, TransferApproved
 from shared.contracts.projects import ProjectType
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, UnprocessableContent
 from shared.eventlog.contracts import EventContract
 from shared.eventlog.model import NO_STREAM
 from shared.eventlog.store import EventStore
@@ -35,8 +35,27 @@ async def open_for_approval(
     approved = next((e for e in events if isinstance(e, TransferApproved)), None)
     if approved is None:
         return
+    decided = next(e for e in events if isinstance(e, DecisionRecorded))
     templates = await policy_in_force(uow, POLICIES, PROJECT_TEMPLATES, today, ProjectTemplates)
-    project_type: ProjectType = "academy_transfer" if approved.kind == "transfer" else "conversion"
+    project_type: ProjectType = decided.project_type or (
+        "academy_transfer" if approved.kind == "transfer" else "conversion"
+    )
+    if project_type not in templates.document.types:
+        # The policy's check at publication requires every type; a list without this one
+        # would leave the project with no tasks, so the decision is refused whole.
+        raise UnprocessableContent(
+            f"Version {templates.number} of the project_templates policy has no task list for"
+            f" a {project_type.replace('_', ' ')} project.",
+            extra={
+                "errors": [
+                    {
+                        "loc": ["body", "project_type"],
+                        "msg": "no template in force",
+                        "allowed": list(templates.document.types),
+                    }
+                ]
+            },
+        )
     opened = domain.open_project(
         case_id=state.case_id,
         decision_id=approved.decision_id,
@@ -49,6 +68,7 @@ async def open_for_approval(
         region_code=state.region_code,
         la_codes=state.la_codes,
         on=today,
+        kind=approved.kind,
     )
     await uow.append(f"project-{approved.decision_id}", opened, expected_version=NO_STREAM)
 

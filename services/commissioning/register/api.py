@@ -1,15 +1,18 @@
 """The open register (``/register/...``): published decisions, notices and completed
-transfers, as JSON or as CSV (``?format=csv`` or ``Accept: text/csv``). Any role reads it,
-with no scope: it holds nothing that is not published."""
+transfers, as JSON a page at a time (``limit``, ``cursor``) or as CSV, the whole register
+streamed (``?format=csv`` or ``Accept: text/csv``). Any role reads it, with no scope: it
+holds nothing that is not published."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
+import asyncpg
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from services.commissioning.register import queries
@@ -21,8 +24,10 @@ from services.commissioning.register.schemas import (
     PublishedNotice,
     TransferRegister,
 )
+from services.commissioning.routing import Cursor, Limit
 from shared.authority.acting import Acting
 from shared.contracts.identifiers import RegionCode
+from shared.errors import UnprocessableContent
 from shared.http.deps import PoolDep
 from shared.http.steps import step
 from shared.http.writes import read_responses
@@ -45,15 +50,23 @@ def _wants_csv(request: Request, fmt: str | None) -> bool:
     return "text/csv" in request.headers.get("accept", "")
 
 
-def _csv(model: type[BaseModel], rows: list[dict[str, Any]], name: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+def _csv(
+    model: type[BaseModel], rows: AsyncIterator[dict[str, Any]], name: str
+) -> StreamingResponse:
     columns = list(model.model_fields)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([queries.csv_cell(row[c]) for c in columns])
-    return Response(
-        out.getvalue(),
+
+    def line(cells: list[str]) -> str:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerow(cells)
+        return out.getvalue()
+
+    async def body() -> AsyncIterator[str]:
+        yield line(columns)
+        async for row in rows:
+            yield line([queries.csv_cell(row[c]) for c in columns])
+
+    return StreamingResponse(
+        body(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
@@ -61,16 +74,28 @@ def _csv(model: type[BaseModel], rows: list[dict[str, Any]], name: str) -> Respo
 
 async def _answer(
     request: Request,
+    pool: asyncpg.Pool,
+    register: queries.Register,
+    *,
     fmt: str | None,
-    rows: Callable[[], Awaitable[list[dict[str, Any]]]],
+    region: str | None,
+    limit: int,
+    cursor: str | None,
     model: type[BaseModel],
-    register: type[BaseModel],
+    page: type[BaseModel],
     name: str,
 ) -> Response | BaseModel:
-    found = await rows()
     if _wants_csv(request, fmt):
-        return _csv(model, found, name)
-    return register.model_validate({"items": found})
+        paged = [p for p in ("limit", "cursor") if p in request.query_params]
+        if paged:
+            # The CSV is the whole register: a page of it would read as all of it.
+            raise UnprocessableContent(
+                "The CSV is the whole register; limit and cursor page the JSON only.",
+                extra={"errors": [{"loc": ["query", p], "msg": "JSON only"} for p in paged]},
+            )
+        return _csv(model, queries.every_row(pool, register, region=region), name)
+    found = await queries.page(pool, register, region=region, limit=limit, cursor=cursor)
+    return page.model_validate({"items": found.items, "next_cursor": found.next_cursor})
 
 
 @router.get(
@@ -80,17 +105,27 @@ async def _answer(
     responses={**read_responses(401, 403, 422), **CSV_RESPONSE},
 )
 async def register_decisions(
-    request: Request, pool: PoolDep, acting: Reader, format: Format = None, region: Region = None
+    request: Request,
+    pool: PoolDep,
+    acting: Reader,
+    format: Format = None,
+    region: Region = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
 ) -> Response | BaseModel:
     """Decisions whose board's notes are published, oldest first. Names the decision maker
     only at director level and above; gives no rationale, evidence or equality text."""
     return await _answer(
         request,
-        format,
-        lambda: queries.decisions(pool, region),
-        PublishedDecision,
-        DecisionRegister,
-        "decisions",
+        pool,
+        queries.DECISIONS,
+        fmt=format,
+        region=region,
+        limit=limit,
+        cursor=cursor,
+        model=PublishedDecision,
+        page=DecisionRegister,
+        name="decisions",
     )
 
 
@@ -101,16 +136,26 @@ async def register_decisions(
     responses={**read_responses(401, 403, 422), **CSV_RESPONSE},
 )
 async def register_notices(
-    request: Request, pool: PoolDep, acting: Reader, format: Format = None, region: Region = None
+    request: Request,
+    pool: PoolDep,
+    acting: Reader,
+    format: Format = None,
+    region: Region = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
 ) -> Response | BaseModel:
     """Published notices to trusts and academies, oldest first; no grounds or evidence."""
     return await _answer(
         request,
-        format,
-        lambda: queries.notices(pool, region),
-        PublishedNotice,
-        NoticeRegister,
-        "notices",
+        pool,
+        queries.NOTICES,
+        fmt=format,
+        region=region,
+        limit=limit,
+        cursor=cursor,
+        model=PublishedNotice,
+        page=NoticeRegister,
+        name="notices",
     )
 
 
@@ -121,14 +166,24 @@ async def register_notices(
     responses={**read_responses(401, 403, 422), **CSV_RESPONSE},
 )
 async def register_transfers(
-    request: Request, pool: PoolDep, acting: Reader, format: Format = None, region: Region = None
+    request: Request,
+    pool: PoolDep,
+    acting: Reader,
+    format: Format = None,
+    region: Region = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
 ) -> Response | BaseModel:
     """Transfers and conversions whose actual date is confirmed, oldest first."""
     return await _answer(
         request,
-        format,
-        lambda: queries.transfers(pool, region),
-        CompletedTransfer,
-        TransferRegister,
-        "transfers",
+        pool,
+        queries.TRANSFERS,
+        fmt=format,
+        region=region,
+        limit=limit,
+        cursor=cursor,
+        model=CompletedTransfer,
+        page=TransferRegister,
+        name="transfers",
     )

@@ -1,5 +1,6 @@
 """The open register's rows, from commissioning's read models, with what DfE would withhold
-left out.
+left out: a page at a time for JSON (keyset on each register's date and log position), or
+every row in one consistent snapshot for CSV.
 
 A decision is published once the notes of an advisory board with its case on the agenda are
 published (DfE publishes a board's notes once the schools and trusts affected have been
@@ -12,10 +13,14 @@ the grade. No rationale, evidence, equality text or condition evidence is ever g
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import asyncpg
+
+from shared.http.paging import decode_cursor, encode_cursor
 
 # Grades whose holders' names DfE publishes with a decision; below them, the grade alone.
 NAMED_GRADES: frozenset[str] = frozenset({"minister", "director_general", "regional_director"})
@@ -29,7 +34,8 @@ _CAPACITY_GRADE = {
 }
 
 _DECISIONS = """
-SELECT d.decision_id, d.decided_on, d.outcome, d.conditions, d.trust_uid, d.significant_date,
+SELECT d.decided_on AS key_on, d.position AS key_position,
+       d.decision_id, d.decided_on, d.outcome, d.conditions, d.trust_uid, d.significant_date,
        d.decision_maker_name, d.decision_maker_capacity, d.record, d.superseded_by,
        c.region_code, c.urns, c.la_codes, c.trigger,
        t.name AS trust_name,
@@ -41,11 +47,14 @@ SELECT d.decision_id, d.decided_on, d.outcome, d.conditions, d.trust_uid, d.sign
  WHERE EXISTS (SELECT 1 FROM commissioning_boards b
                 WHERE d.case_id = ANY(b.agenda) AND b.notes_published_on IS NOT NULL)
    AND ($1::text IS NULL OR c.region_code = $1)
+   AND ($2::date IS NULL OR (d.decided_on, d.position) > ($2::date, $3::bigint))
  ORDER BY d.decided_on, d.position
+ LIMIT $4
 """
 
 _NOTICES = """
-SELECT i.intervention_id, i.kind, i.trust_uid, t.name AS trust_name, i.urn,
+SELECT i.issued_on AS key_on, i.issued_position AS key_position,
+       i.intervention_id, i.kind, i.trust_uid, t.name AS trust_name, i.urn,
        s.name AS school_name, s.region_code, i.issued_on, i.status, i.response_due_on,
        i.conditions
   FROM commissioning_interventions i
@@ -53,11 +62,14 @@ SELECT i.intervention_id, i.kind, i.trust_uid, t.name AS trust_name, i.urn,
   LEFT JOIN commissioning_school_facts s ON s.urn = i.urn
  WHERE i.published
    AND ($1::text IS NULL OR s.region_code = $1)
+   AND ($2::date IS NULL OR (i.issued_on, i.issued_position) > ($2::date, $3::bigint))
  ORDER BY i.issued_on, i.issued_position
+ LIMIT $4
 """
 
 _TRANSFERS = """
-SELECT p.project_id, p.project_type, p.urns, c.region_code, p.to_trust_uid,
+SELECT p.actual_date AS key_on, d.position AS key_position,
+       p.project_id, p.project_type, p.urns, c.region_code, p.to_trust_uid,
        t.name AS trust_name, p.significant_date, p.actual_date, d.decided_on,
        (SELECT array_agg(s.name ORDER BY s.urn) FROM commissioning_school_facts s
          WHERE s.urn = ANY(p.urns)) AS school_names
@@ -67,7 +79,9 @@ SELECT p.project_id, p.project_type, p.urns, c.region_code, p.to_trust_uid,
   LEFT JOIN commissioning_trust_facts t ON t.uid = p.to_trust_uid
  WHERE p.actual_date IS NOT NULL
    AND ($1::text IS NULL OR c.region_code = $1)
- ORDER BY p.actual_date, p.project_id
+   AND ($2::date IS NULL OR (p.actual_date, d.position) > ($2::date, $3::bigint))
+ ORDER BY p.actual_date, d.position
+ LIMIT $4
 """
 
 
@@ -102,48 +116,86 @@ def decision_row(r: asyncpg.Record) -> dict[str, Any]:
     }
 
 
-async def decisions(db: asyncpg.Pool, region: str | None) -> list[dict[str, Any]]:
-    """Published decisions, oldest first."""
-    return [decision_row(r) for r in await db.fetch(_DECISIONS, region)]
+def notice_row(r: asyncpg.Record) -> dict[str, Any]:
+    """One published notice (warning letter, notice to improve, termination notice)."""
+    return {
+        "intervention_id": r["intervention_id"],
+        "notice_kind": r["kind"],
+        "region_code": r["region_code"],
+        "trust_uid": r["trust_uid"],
+        "trust_name": r["trust_name"],
+        "urn": r["urn"],
+        "school_name": r["school_name"],
+        "issued_on": r["issued_on"],
+        "status": r["status"],
+        "response_due_on": r["response_due_on"],
+        "conditions": [str(c) for c in (_json(r["conditions"]) or [])],
+    }
 
 
-async def notices(db: asyncpg.Pool, region: str | None) -> list[dict[str, Any]]:
-    """Published notices (warning letters, notices to improve, termination notices)."""
-    return [
-        {
-            "intervention_id": r["intervention_id"],
-            "notice_kind": r["kind"],
-            "region_code": r["region_code"],
-            "trust_uid": r["trust_uid"],
-            "trust_name": r["trust_name"],
-            "urn": r["urn"],
-            "school_name": r["school_name"],
-            "issued_on": r["issued_on"],
-            "status": r["status"],
-            "response_due_on": r["response_due_on"],
-            "conditions": [str(c) for c in (_json(r["conditions"]) or [])],
-        }
-        for r in await db.fetch(_NOTICES, region)
-    ]
+def transfer_row(r: asyncpg.Record) -> dict[str, Any]:
+    """One completed transfer or conversion: its actual date is confirmed."""
+    return {
+        "project_id": r["project_id"],
+        "project_type": r["project_type"],
+        "region_code": r["region_code"],
+        "urns": list(r["urns"]),
+        "school_names": list(r["school_names"] or []),
+        "trust_uid": r["to_trust_uid"],
+        "trust_name": r["trust_name"],
+        "decision_date": r["decided_on"],
+        "significant_date": r["significant_date"],
+        "actual_date": r["actual_date"],
+    }
 
 
-async def transfers(db: asyncpg.Pool, region: str | None) -> list[dict[str, Any]]:
-    """Completed transfers and conversions: those whose actual date is confirmed."""
-    return [
-        {
-            "project_id": r["project_id"],
-            "project_type": r["project_type"],
-            "region_code": r["region_code"],
-            "urns": list(r["urns"]),
-            "school_names": list(r["school_names"] or []),
-            "trust_uid": r["to_trust_uid"],
-            "trust_name": r["trust_name"],
-            "decision_date": r["decided_on"],
-            "significant_date": r["significant_date"],
-            "actual_date": r["actual_date"],
-        }
-        for r in await db.fetch(_TRANSFERS, region)
-    ]
+@dataclass(frozen=True, slots=True)
+class Register:
+    """One register: its query (region, keyset after, limit) and how a row is published."""
+
+    sql: str
+    row: Callable[[asyncpg.Record], dict[str, Any]]
+
+
+DECISIONS = Register(_DECISIONS, decision_row)
+NOTICES = Register(_NOTICES, notice_row)
+TRANSFERS = Register(_TRANSFERS, transfer_row)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of a register, oldest first, and the cursor of the next (None: the last)."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+async def page(
+    db: asyncpg.Pool, register: Register, *, region: str | None, limit: int, cursor: str | None
+) -> Page:
+    """``limit`` rows after ``cursor`` (422 for a cursor this API did not give)."""
+    after = decode_cursor(cursor, parts=2)
+    on, position = (None, None) if after is None else (date.fromordinal(after[0]), after[1])
+    rows = await db.fetch(register.sql, region, on, position, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if more else None
+    return Page(
+        items=[register.row(r) for r in rows],
+        next_cursor=None
+        if last is None
+        else encode_cursor(last["key_on"].toordinal(), last["key_position"]),
+    )
+
+
+async def every_row(
+    db: asyncpg.Pool, register: Register, *, region: str | None
+) -> AsyncIterator[dict[str, Any]]:
+    """Every row of the register, read from one snapshot (a read-only repeatable-read
+    transaction, so a row published meanwhile cannot appear twice or split the file)."""
+    async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        async for r in conn.cursor(register.sql, region, None, None, None):
+            yield register.row(r)
 
 
 def csv_cell(value: Any) -> str:

@@ -64,19 +64,25 @@ class CompletedTransfer(ViewModel):
     actual_date: date
 
 
+NEXT = Field(description="The cursor of the next page (`?cursor=`); null on the last.")
+
+
 class DecisionRegister(ViewModel):
-    """Every published decision."""
+    """A page of the published decisions, by decision date then as recorded."""
 
     items: list[PublishedDecision]
+    next_cursor: str | None = NEXT
 
 
 class NoticeRegister(ViewModel):
-    """Every published notice."""
+    """A page of the published notices, by issue date then as issued."""
 
     items: list[PublishedNotice]
+    next_cursor: str | None = NEXT
 
 
 class TransferRegister(ViewModel):
-    """Every completed transfer."""
+    """A page of the completed transfers, by actual date then as decided."""
 
     items: list[CompletedTransfer]
+    next_cursor: str | None = NEXT

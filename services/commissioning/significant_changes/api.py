@@ -63,8 +63,9 @@ def _written(done: handlers.Written, code: int = status.HTTP_200_OK) -> Answer:
     responses=write_responses(201, 401, 403, 404, 409, 422, location=True),
 )
 async def propose_change(body: ChangeProposal, write: Proposer, on: TodayDep) -> Response:
-    """For an academy (a school in a trust: 422 naming ``urn`` otherwise), with its type, tier
-    and consultation period."""
+    """For an academy (a school in a trust: 422 naming ``urn`` otherwise), of a type the
+    significant_change_types policy in force lists (which gives its tier), consulted on for
+    at least the type's shortest period (422 naming ``change_type`` or ``consultation_end``)."""
     change_id = new_id()
 
     async def act(uow: UnitOfWork) -> Answer:
@@ -74,10 +75,10 @@ async def propose_change(body: ChangeProposal, write: Proposer, on: TodayDep) ->
             urn=body.urn,
             trust_uid=trust_uid,
             change_type=body.change_type,
-            tier=body.tier,
             description=body.description,
             consultation_start=body.consultation_start,
             consultation_end=body.consultation_end,
+            types=await handlers.change_types(uow, on),
             today=on,
         )
         return _written(await handlers.create(uow, change_id, events), status.HTTP_201_CREATED)
@@ -119,8 +120,10 @@ async def record_objection(
 async def decide_change(
     significant_change_id: IdPath, body: ChangeDecision, write: Decider, on: TodayDep
 ) -> Response:
-    """Once, after the consultation has closed (409 naming ``consultation_end``); an approval
-    needs ``equality`` (422 naming it), and nothing is written when refused."""
+    """Once, after the consultation has closed (409 naming ``consultation_end``), by a grade
+    the significant_change_types policy in force allows for the type (422 naming
+    ``decision_maker_grade``; a withdrawal by anyone); an approval needs ``equality`` (422
+    naming it), and nothing is written when refused."""
 
     async def act(uow: UnitOfWork) -> Answer:
         state = await handlers.load(uow, significant_change_id)
@@ -132,6 +135,7 @@ async def decide_change(
             decision_maker_name=body.decision_maker_name,
             decision_maker_grade=body.decision_maker_grade,
             equality=body.equality,
+            types=await handlers.change_types(uow, on),
             today=on,
         )
         return _written(await handlers.append(uow, state, events))
@@ -185,6 +189,7 @@ async def get_change(
         trust_uid=proposal.trust_uid,
         change_type=proposal.change_type,
         tier=proposal.tier,
+        types_policy_version=proposal.types_policy_version,
         description=proposal.description,
         consultation_start=proposal.consultation_start,
         consultation_end=proposal.consultation_end,

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import asyncpg
 
 from services.commissioning.knowledge import school_facts
+from services.commissioning.policy_book import POLICIES
 from services.commissioning.significant_changes import domain
+from services.commissioning.significant_changes.policy import (
+    SIGNIFICANT_CHANGE_TYPES,
+    SignificantChangeTypes,
+)
 from shared.authority.acting import authorize
 from shared.authority.scope import Place
 from shared.errors import NotFound
@@ -15,6 +21,7 @@ from shared.eventlog.contracts import EventContract
 from shared.eventlog.model import NO_STREAM
 from shared.eventlog.store import EventStore
 from shared.eventlog.unit import UnitOfWork
+from shared.policy.store import policy_in_force
 
 
 def stream(change_id: str) -> str:
@@ -78,3 +85,11 @@ async def append(
         stream(state.significant_change_id), events, expected_version=uow.expect(state.version)
     )
     return Written(state.significant_change_id, result.last_version)
+
+
+async def change_types(uow: UnitOfWork, on: date) -> domain.ChangeTypes:
+    """The significant_change_types version in force on ``on``."""
+    found = await policy_in_force(
+        uow, POLICIES, SIGNIFICANT_CHANGE_TYPES, on, SignificantChangeTypes
+    )
+    return domain.ChangeTypes(found.document, found.number)

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field
 
 from shared.contracts.identifiers import Key
-from shared.contracts.significant_changes import SignificantChangeOutcome, SignificantChangeType
+from shared.contracts.significant_changes import SignificantChangeOutcome
 from shared.contracts.values import DecisionMakerGrade, EqualityRecord
 from shared.http.fields import IsoDate, PersonName, Rationale, Reason, StrictUrn
 from shared.http.models import RequestModel, ViewModel
@@ -17,7 +17,7 @@ Condition = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class ChangeProposal(RequestModel):
-    """A significant change to an academy, with its tier and consultation period."""
+    """A significant change to an academy, with its type and consultation period."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -26,7 +26,6 @@ class ChangeProposal(RequestModel):
                 {
                     "urn": 100002,
                     "change_type": "age_range",
-                    "tier": "full_business_case",
                     "description": "Add a nursery: age range 3 to 11 from 2 to 11.",
                     "consultation_start": "2026-10-01",
                     "consultation_end": "2026-11-12",
@@ -36,8 +35,11 @@ class ChangeProposal(RequestModel):
     )
 
     urn: StrictUrn
-    change_type: SignificantChangeType
-    tier: Key = Field(description="the guidance's tier, as given (not checked against a list)")
+    change_type: Key = Field(
+        description="a type of the significant_change_types policy in force (GET"
+        " /policies/significant_change_types/in-force), which gives its tier, its shortest"
+        " consultation and who may decide it"
+    )
     description: Reason
     consultation_start: IsoDate
     consultation_end: IsoDate
@@ -117,6 +119,9 @@ class ChangeDecisionView(ViewModel):
     equality: EqualityRecord | None
     objections_considered: int
     decided_on: date
+    types_policy_version: int | None = Field(
+        description="the significant_change_types version whose rule on who decides was applied"
+    )
     recorded_by: str
 
 
@@ -126,8 +131,12 @@ class SignificantChangeView(ViewModel):
     significant_change_id: str
     urn: int
     trust_uid: int
-    change_type: SignificantChangeType
-    tier: str
+    change_type: str
+    tier: str = Field(description="from the significant_change_types policy")
+    types_policy_version: int | None = Field(
+        description="the significant_change_types version the tier is from (null: a"
+        " proposal from before the policy, its tier as given)"
+    )
     description: str
     consultation_start: date
     consultation_end: date

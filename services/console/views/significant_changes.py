@@ -43,7 +43,7 @@ class SignificantChangePage:
             SummaryRow("Trust", f"Trust {change.trust_uid}", f"/trusts/{change.trust_uid}"),
             *rows(
                 [
-                    ("Change", label(change.change_type.value)),
+                    ("Change", label(change.change_type)),
                     ("Tier", change.tier),
                     ("Description", change.description),
                     (
@@ -76,7 +76,7 @@ class SignificantChangePage:
             else []
         )
         return cls(
-            title=f"{label(change.change_type.value)}: {school}",
+            title=f"{label(change.change_type)}: {school}",
             proposal=proposal,
             objections=[
                 ObjectionRow(o.objector, o.summary, long_date(o.received_on), o.recorded_by)
