@@ -27,6 +27,10 @@ from services.commissioning.school_interventions.projection import (
     school_interventions_projection,
 )
 from services.commissioning.significant_changes.api import router as significant_change_router
+from services.commissioning.trust_interventions import api as trust_interventions_api
+from services.commissioning.trust_interventions.projection import (
+    trust_interventions_projection,
+)
 from shared.app import ServiceSpec, create_service_app
 from shared.audit import api as audit_api
 from shared.contracts import all_contracts
@@ -45,6 +49,7 @@ SPEC = ServiceSpec(
         project_router,
         interventions_api.router,
         school_interventions_api.router,
+        trust_interventions_api.router,
         concerns_api.router,
         boards_api.router,
         boards_api.case_router,
@@ -60,6 +65,7 @@ SPEC = ServiceSpec(
         knowledge_projection(),
         cases_projection(),
         school_interventions_projection(),
+        trust_interventions_projection(),
         concerns_projection(),
         boards_projection(),
     ],

@@ -1,6 +1,6 @@
 """What a first ``make run`` adds besides the sample case: a school in RISE, a red concern,
-an advisory board with the sample case on its agenda and a declared conflict, and (in
-``sample_project``) an approval with conditions and the project it opened.
+a direction to a trust, an advisory board with the sample case on its agenda and a declared
+conflict, and (in ``sample_project``) an approval with conditions and the project it opened.
 
 Both are found in the log, as the sample case is: the school is an open maintained school
 whose latest inspection put it in a category of concern; the trust is the open trust running
@@ -23,6 +23,7 @@ from services.commissioning.school_interventions.policy import (
     INTERVENTION_POLICY,
     InterventionPolicy,
 )
+from services.commissioning.trust_interventions import domain as trust_interventions
 from shared.clock import today_in_england
 from shared.contracts import all_contracts
 from shared.contracts.commissioning import CaseOpened
@@ -172,6 +173,60 @@ async def sample_red_concern(store: EventStore, today: date) -> str | None:
     return concern_id
 
 
+async def sample_trust_direction(store: EventStore, today: date) -> str | None:
+    """A direction to the trust running the most schools after a breach of its academy
+    arrangements; the intervention's id, or None (one exists, there is no trust, or the
+    version in force has no whole-trust pathways)."""
+    if await _exists(store, "trust_intervention"):
+        return None
+    trust = await store.pool.fetchrow(_BIGGEST_TRUSTS_SQL)
+    if trust is None:
+        return None
+    await seed(store, POLICIES)
+    policy = await policy_in_force(store, POLICIES, INTERVENTION_POLICY, today, InterventionPolicy)
+    if policy.document.trust_pathways is None:
+        return None
+    intervention_id = new_id()
+    events: list[EventContract] = trust_interventions.open_intervention(
+        trust_interventions.OpenTrustIntervention(
+            intervention_id=intervention_id,
+            trust_uid=trust["uid"],
+            trigger="breach_of_academy_arrangements",
+            trust_inspection_id=None,
+            opened_on=today,
+            reason="A sample: the trust has not published its audited accounts",
+        ),
+        policy=policy.document,
+        version=policy.number,
+        today=today,
+        inspection_outcomes=None,
+    )
+    state = trust_interventions.fold(events)
+    assert state is not None
+    events.append(
+        trust_interventions.take_step(
+            state,
+            trust_interventions.TakeTrustStep(
+                step="direction_to_trust",
+                decided_on=today,
+                decided_by="Sample Regional Director",
+                decider_grade="regional_director",
+                reason="A sample: publish the audited accounts within 28 days",
+            ),
+            policy=policy.document,
+            today=today,
+            case_id=None,
+        )
+    )
+    meta = _meta("A sample direction to a trust, to show whole-trust intervention")
+    await store.append(
+        f"trust_intervention-{intervention_id}",
+        [NewEvent(e, meta) for e in events],
+        expected_version=NO_STREAM,
+    )
+    return intervention_id
+
+
 async def sample_board(store: EventStore, today: date) -> str | None:
     """An advisory board for the sample case's region, with the case on its agenda and a
     member who declared an interest in the case's school: a conflict to see on the board and
@@ -235,6 +290,9 @@ async def first_run_samples(url: str) -> list[str]:
         concern = await sample_red_concern(store, today)
         if concern is not None:
             lines.append(f"sample red concern about a trust: GET /concerns/{concern}")
+        direction = await sample_trust_direction(store, today)
+        if direction is not None:
+            lines.append(f"sample direction to a trust: GET /trust-interventions/{direction}")
         board = await sample_board(store, today)
         if board is not None:
             lines.append(f"sample board with a declared conflict: GET /boards/{board}")

@@ -60,6 +60,7 @@ STREAM_CATEGORIES: frozenset[str] = frozenset(
         "case",
         "intervention",
         "school_intervention",
+        "trust_intervention",
         "concern",
         "delegation",
         "project",

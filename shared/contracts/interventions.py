@@ -1,6 +1,7 @@
 """Commissioning's events of intervention: notices against trusts (stream
-``intervention-{id}``) and intervention in a school in a category of concern (stream
-``school_intervention-{id}``), step by step as the ``intervention`` policy allows.
+``intervention-{id}``), intervention in a school in a category of concern (stream
+``school_intervention-{id}``) and whole-trust intervention (stream
+``trust_intervention-{id}``), step by step as the ``intervention`` policy allows.
 
 They are commissioning's events (its ``contracts`` take these in, and it alone appends to
 these categories), kept apart from its cases: an intervention may open a case, but it has a
@@ -159,8 +160,57 @@ class SchoolInterventionStepTaken(EventContract):
     case_id: CaseId | None = None
 
 
+# ------------------------------------------------------------- trust interventions
+# Stream ``trust_intervention-{intervention_id}``: the whole trust, after a breach of its
+# academy arrangements (a direction, Education Act 1996 s.497C) or a trust inspection that
+# found it failing. The steps are the policy's ``trust_pathways`` data.
+
+TrustInterventionTrigger = Literal["breach_of_academy_arrangements", "trust_inspection_failing"]
+
+
+@contracts.register
+class TrustInterventionOpened(EventContract):
+    """A case team began intervention in a whole trust, on the pathway the policy version in
+    force gives its trigger; after a trust inspection, naming the inspection and the
+    outcomes that met the version's failing rule (as commissioning knew them)."""
+
+    type_name = "commissioning.TrustInterventionOpened"
+    intervention_id: InterventionId
+    trust_uid: GroupUid
+    trigger: TrustInterventionTrigger
+    trust_inspection_id: str | None = Field(default=None, min_length=1, max_length=100)
+    # area -> Ofsted's words, for the inspection named (empty otherwise).
+    inspection_outcomes: dict[str, str] = Field(default_factory=dict)
+    opened_on: date
+    policy_version: int = Field(ge=1)
+    reason: str = Field(min_length=1, max_length=4000)
+    evidence_ids: list[EvidenceRef] = Field(default_factory=list, max_length=50)
+
+
+@contracts.register
+class TrustInterventionStepTaken(EventContract):
+    """A step of the whole-trust pathway was decided: by whom, at what grade, why, on what
+    evidence, under which policy version; a notice's response date and the one case a
+    termination notice opened for the trust's open academies (``urns``)."""
+
+    type_name = "commissioning.TrustInterventionStepTaken"
+    intervention_id: InterventionId
+    trust_uid: GroupUid
+    step: PolicyCode
+    policy_version: int = Field(ge=1)
+    decided_on: date
+    decided_by: str = Field(min_length=1, max_length=200)
+    decider_grade: PolicyCode
+    reason: str = Field(min_length=1, max_length=4000)
+    evidence_ids: list[EvidenceRef] = Field(default_factory=list, max_length=50)
+    response_due_on: date | None = None
+    case_id: CaseId | None = None
+    urns: list[Urn] = Field(default_factory=list)
+
+
 # Which events each of these stream categories holds (see shared/contracts/commissioning.py).
 CATEGORY_EVENTS: dict[str, tuple[type[EventContract], ...]] = {
     "intervention": (InterventionIssued, InterventionStatusChanged),
     "school_intervention": (SchoolInterventionOpened, SchoolInterventionStepTaken),
+    "trust_intervention": (TrustInterventionOpened, TrustInterventionStepTaken),
 }

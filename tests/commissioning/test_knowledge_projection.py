@@ -39,6 +39,7 @@ from shared.contracts.registry import (
     TrustDetails,
     TrustIncorporated,
 )
+from shared.contracts.trust_inspections import TrustInspectionOutcome, TrustInspectionRecorded
 from shared.db import create_pool
 from shared.eventlog.contracts import EventContract, EventMetadata
 from shared.eventlog.model import ANY, NewEvent
@@ -266,7 +267,25 @@ def story() -> list[tuple[str, list[EventContract]]]:
             f"assessment-{B1}",
             [published(B1, DOWNS, date(2025, 12, 1), school_improvement="developing")],
         ),
+        ("trust-5002", [trust_inspection(DOWNS, "TI-2027-1", "Urgent improvement")]),
     ]
+
+
+def trust_inspection(uid: int, inspection_id: str, words: str) -> TrustInspectionRecorded:
+    return TrustInspectionRecorded(
+        uid=uid,
+        inspection_id=inspection_id,
+        inspection_start=date(2027, 1, 12),
+        outcomes=[
+            TrustInspectionOutcome(
+                area="leadership_and_governance",
+                heading="Leadership and governance",
+                outcome=words,
+            )
+        ],
+        source_file="trusts.csv",
+        format_version=1,
+    )
 
 
 async def append_story(store: EventStore, chapters: list[tuple[str, list[EventContract]]]) -> None:
@@ -381,6 +400,11 @@ async def test_schools_trusts_memberships_and_judgements_are_projected(
         assert profiles[DOWNS]["aid"] == B1 and '"urn": 100005' in profiles[DOWNS]["schools"]
         assert '"urn": 100004' not in profiles[DOWNS]["schools"]  # closed
         assert profiles[GONE]["closed"]
+        inspected = await pool.fetch(
+            "SELECT trust_uid, inspection_id, outcomes->0->>'outcome' AS words"
+            " FROM commissioning_trust_inspections"
+        )
+        assert [tuple(r) for r in inspected] == [(DOWNS, "TI-2027-1", "Urgent improvement")]
 
 
 async def test_replaying_the_log_changes_nothing(

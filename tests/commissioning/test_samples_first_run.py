@@ -52,12 +52,19 @@ async def test_first_run_puts_a_school_in_rise_and_a_red_concern_on_the_biggest_
         await first_run(url)
         streams = await pool.fetch(
             "SELECT category, stream_id, count(*) AS n FROM events"
-            " WHERE category IN ('school_intervention', 'concern') GROUP BY 1, 2 ORDER BY 1"
+            " WHERE category IN ('school_intervention', 'concern', 'trust_intervention')"
+            " GROUP BY 1, 2 ORDER BY 1"
         )
         assert [(r["category"], r["n"]) for r in streams] == [
             ("concern", 2),
             ("school_intervention", 3),
+            ("trust_intervention", 2),
         ]
+        direction = await log.read_stream(streams[2]["stream_id"])
+        assert (direction[0].data["trust_uid"], direction[1].data["step"]) == (
+            big,
+            "direction_to_trust",
+        )
         concern = (await log.read_stream(streams[0]["stream_id"]))[0]
         assert (concern.data["trust_uid"], concern.data["rag"]) == (big, "red")
         assert concern.metadata["actor"] == "system:first-run"

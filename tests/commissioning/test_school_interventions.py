@@ -26,9 +26,10 @@ from shared.settings import Settings
 from tests.commissioning.conftest import bearer, known, register_school
 
 START = date(2027, 1, 11)
-# The shipped version in force from START: version 5, RISE before structural change for a
-# school requiring significant improvement (from September 2026).
-IN_FORCE = 5
+# The shipped version in force from START: version 6 (version 5's school pathways, RISE
+# before structural change for a school requiring significant improvement, and whole-trust
+# pathways).
+IN_FORCE = 6
 
 
 @pytest.fixture

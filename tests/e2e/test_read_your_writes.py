@@ -68,6 +68,8 @@ COVERED = {
     ("commissioning", "POST", "/policies/authority"),
     ("commissioning", "POST", "/school-interventions"),
     ("commissioning", "POST", "/school-interventions/{school_intervention_id}/steps"),
+    ("commissioning", "POST", "/trust-interventions"),
+    ("commissioning", "POST", "/trust-interventions/{trust_intervention_id}/steps"),
     ("registry", "POST", "/policies/ofsted_categories"),
     ("registry", "POST", "/policies/stuck_schools"),
     ("registry", "POST", "/policies/trust_inspection_format"),
@@ -574,6 +576,63 @@ async def test_school_interventions_read_back_at_once(world: World) -> None:
         )
         seen = ok(await world.commissioning.get(path, headers=reader))
         assert (seen["version"], seen["steps"][-1]["step"]) == (taken["version"], "dao_not_issued")
+
+
+async def test_trust_interventions_read_back_at_once(world: World) -> None:
+    caseworker = world.as_(Role.CASEWORKER, "cara")
+    reader = world.as_(Role.READER, "rita")
+    trust = await world.trust()
+    await world.school(trust)
+    await world.known_to_commissioning(urns=[], uids=[trust])
+
+    async def listed(intervention_id: str) -> dict[str, Any]:
+        page = ok(
+            await world.commissioning.get(
+                "/trust-interventions", params={"trust_uid": trust}, headers=reader
+            )
+        )
+        found: list[dict[str, Any]] = [
+            i for i in page["items"] if i["intervention_id"] == intervention_id
+        ]
+        assert len(found) == 1, intervention_id
+        return found[0]
+
+    for n in range(TIMES // 5):
+        opened = ok(
+            await world.commissioning.post(
+                "/trust-interventions",
+                json={
+                    "trust_uid": trust,
+                    "trigger": "breach_of_academy_arrangements",
+                    "reason": f"Accounts not published, round {n}",
+                },
+                headers=caseworker,
+            ),
+            201,
+        )
+        iid = opened["intervention_id"]
+        path = f"/trust-interventions/{iid}"
+        seen = ok(await world.commissioning.get(path, headers=reader))
+        assert seen["version"] == opened["version"] == 1, n
+        assert (await listed(iid))["version"] == 1, n
+        taken = ok(
+            await world.commissioning.post(
+                f"{path}/steps",
+                json={
+                    "step": "direction_to_trust",
+                    "decided_by": "Dina Director",
+                    "decider_grade": "regional_director",
+                    "reason": "Publish the accounts within 28 days",
+                },
+                headers=at(caseworker, 1),
+            )
+        )
+        seen = ok(await world.commissioning.get(path, headers=reader))
+        assert (seen["version"], seen["steps"][-1]["step"]) == (
+            taken["version"],
+            "direction_to_trust",
+        )
+        assert (await listed(iid))["last_step"] == "direction_to_trust", n
 
 
 async def test_concerns_read_back_at_once(world: World) -> None:

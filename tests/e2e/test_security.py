@@ -99,6 +99,7 @@ class World:
     case_id: str = ""
     intervention_id: str = ""
     school_intervention_id: str = ""
+    trust_intervention_id: str = ""
     concern_id: str = ""
     delegation_id: str = ""
     project_id: str = ""
@@ -250,6 +251,13 @@ SCHOOL_INTERVENTION = {
 }
 
 
+TRUST_INTERVENTION = {
+    "trust_uid": TRUST_UID,
+    "trigger": "breach_of_academy_arrangements",
+    "reason": "Matrix test.",
+}
+
+
 CONCERN = {
     "trust_uid": TRUST_UID,
     "concern_type": "governance",
@@ -283,6 +291,9 @@ async def _make_targets(w: World) -> None:
     w.delegation_id = await _created(w, "commissioning", "/delegations", DELEGATION(w))
     w.school_intervention_id = await _created(
         w, "commissioning", "/school-interventions", SCHOOL_INTERVENTION
+    )
+    w.trust_intervention_id = await _created(
+        w, "commissioning", "/trust-interventions", TRUST_INTERVENTION
     )
     w.concern_id = await _created(w, "commissioning", "/concerns", CONCERN)
     w.project_id = await _a_project(w)
@@ -379,6 +390,7 @@ def _path(route: Route, w: World | None = None) -> str:
         "case_id": w.case_id if w else uuid.uuid4().hex,
         "intervention_id": w.intervention_id if w else uuid.uuid4().hex,
         "school_intervention_id": w.school_intervention_id if w else uuid.uuid4().hex,
+        "trust_intervention_id": w.trust_intervention_id if w else uuid.uuid4().hex,
         "concern_id": w.concern_id if w else uuid.uuid4().hex,
         "delegation_id": w.delegation_id if w else uuid.uuid4().hex,
         "project_id": w.project_id if w else uuid.uuid4().hex,
@@ -478,6 +490,13 @@ BODIES: dict[str, Callable[[World], Any]] = {
     },
     "/interventions/{intervention_id}/status": lambda w: {"status": "closed"},
     "/school-interventions": lambda w: SCHOOL_INTERVENTION,
+    "/trust-interventions": lambda w: TRUST_INTERVENTION,
+    "/trust-interventions/{trust_intervention_id}/steps": lambda w: {
+        "step": "direction_to_trust",
+        "decided_by": "Matrix Director",
+        "decider_grade": "regional_director",
+        "reason": "Matrix test.",
+    },
     "/boards": lambda w: BOARD,
     "/significant-changes": lambda w: SIGNIFICANT_CHANGE,
     "/significant-changes/{significant_change_id}/objections": lambda w: {
@@ -635,6 +654,7 @@ STREAMS = {
     "{case_id}": "case-{}",
     "{intervention_id}": "intervention-{}",
     "{school_intervention_id}": "school_intervention-{}",
+    "{trust_intervention_id}": "trust_intervention-{}",
     "{concern_id}": "concern-{}",
     "{delegation_id}": "delegation-{}",
     "{project_id}": "project-{}",
@@ -649,6 +669,7 @@ async def _if_match(w: World, route: Route) -> dict[str, str]:
         "{case_id}": w.case_id,
         "{intervention_id}": w.intervention_id,
         "{school_intervention_id}": w.school_intervention_id,
+        "{trust_intervention_id}": w.trust_intervention_id,
         "{concern_id}": w.concern_id,
         "{delegation_id}": w.delegation_id,
         "{project_id}": w.project_id,

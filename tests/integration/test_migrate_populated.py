@@ -174,6 +174,10 @@ async def test_a_populated_database_upgrades_with_nothing_lost(
             "commissioning_boards": 0,
             # Ofsted's inspections of trusts, new and empty (0020).
             "registry_trust_inspections": 0,
+            # Commissioning's copy of trust inspections (none in this log) and whole-trust
+            # interventions, new and empty (0022).
+            "commissioning_trust_inspections": 0,
+            "commissioning_trust_interventions": 0,
         }
         for name, schema in HOMES.items():
             position = await conn.fetchval(

@@ -27,6 +27,7 @@ NOT_SUBJECTS = {
     "action_id",  # an action on a concern: part of the concern's history
     "request_id",  # an assessment request: its events name its case and trust
     "inspection_id",  # Ofsted's reference for a trust inspection: part of the trust's history
+    "trust_inspection_id",  # the same reference, named by a whole-trust intervention
 }
 IDENTIFIER = re.compile(r"(^|_)(urn|urns|uid|uids|id|ids|reference)$")
 

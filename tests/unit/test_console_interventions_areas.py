@@ -139,6 +139,24 @@ def test_deadlines_come_in_the_apis_order_linked_to_the_notice_or_school_interve
     assert home_region(["region:E"]) == "E" and home_region(["national"]) == ""
 
 
+def test_a_whole_trust_notice_response_links_to_its_trust() -> None:
+    page = DeadlineList.from_dict(
+        {
+            "on": "2027-03-10",
+            "items": [
+                _deadline(
+                    source="trust_intervention",
+                    what="Trust response to termination warning notice",
+                    intervention_id="f" * 32,
+                )
+            ],
+        }
+    )
+    (due,) = Deadlines.build(page, region="E", kind="", regions=[("E", "East Midlands")]).deadlines
+    # The console has no page of a whole-trust intervention yet: the trust's page, not a notice's.
+    assert (due.href, due.about) == ("/trusts/2044", "Trust 2044")
+
+
 def test_the_list_keeps_its_filters_across_pages_and_only_a_caseworker_may_issue() -> None:
     page = InterventionPage.from_dict({"items": [_intervention()], "next_cursor": "abc"})
     filters = InterventionFilters.parse("notice_to_improve", "nonsense", "true", "all", "20x")

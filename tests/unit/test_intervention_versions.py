@@ -77,9 +77,12 @@ def test_from_29_june_2026_the_order_is_a_power_and_a_trust_may_be_directed() ->
 
 
 @pytest.mark.parametrize("kind", ["maintained", "academy"])
-def test_from_september_2026_rise_comes_before_structural_change(kind: str) -> None:
-    v = on(date(2026, 12, 6))
-    assert v.policy_version == 5
+@pytest.mark.parametrize(("day", "number"), [(date(2026, 12, 5), 5), (date(2026, 12, 6), 6)])
+def test_from_september_2026_rise_comes_before_structural_change(
+    kind: str, day: date, number: int
+) -> None:
+    v = on(day)
+    assert v.policy_version == number
     rsi = v.document.pathway(RSI, kind)
     assert rsi is not None
     structural = "structural_route" if kind == "maintained" else "termination_warning_notice"
@@ -93,3 +96,29 @@ def test_an_academy_in_either_category_faces_a_presumed_warning_notice_first() -
             academy = on(day).document.pathway(category, "academy")
             assert academy is not None
             assert "termination_warning_notice" in academy.allowed_after(None)
+
+
+def test_whole_trust_pathways_begin_with_version_6_and_keep_school_pathways_whole() -> None:
+    before, after = on(date(2026, 12, 5)), on(date(2026, 12, 6))
+    assert all(v.document.trust_pathways is None for v in VERSIONS[:5])
+    assert after.document.pathways == before.document.pathways
+    assert after.document.notices == before.document.notices
+    trusts = after.document.trust_pathways
+    assert trusts is not None
+    breach = trusts.pathway("breach_of_academy_arrangements")
+    failing = trusts.pathway("trust_inspection_failing")
+    assert breach is not None and failing is not None
+    assert breach.allowed_after(None) == ["direction_to_trust"]
+    assert breach.allowed_after("direction_to_trust") == [
+        "direction_complied",
+        "termination_warning_notice",
+    ]
+    assert failing.allowed_after(None) == ["termination_warning_notice"]
+    assert failing.allowed_after("termination_warning_notice") == [
+        "termination_notice",
+        "notice_withdrawn",
+    ]
+    notice = failing.step("termination_notice")
+    assert notice is not None and notice.opens_case == "rebrokerage"
+    assert failing.failing_rules_met({"leadership_and_governance": "Urgent improvement"})
+    assert not failing.failing_rules_met({"leadership_and_governance": "Needs attention"})

@@ -2,8 +2,8 @@
 England.
 
 Notice responses: an issued termination warning notice still active (the notice ladder),
-and a school intervention whose last step was a notice with a response period. RISE
-windows: a school intervention whose last step started RISE, due at the window's end.
+and a school intervention whose last step was a notice with a response period. A whole-trust intervention whose last step was a notice
+with a response period (a termination warning notice to the whole trust). RISE windows: a school intervention whose last step started RISE, due at the window's end.
 Concern reviews: a concern about a trust not yet closed, due on its review date. NTI reviews:
 a notice to improve still active, due on its next review (its policy version's review
 interval from its issue or its last change of status).
@@ -32,6 +32,11 @@ WITH due AS (
            NULL, s.urn, s.trust_uid, 'Response to ' || replace(s.last_step, '_', ' ')
       FROM commissioning_school_interventions s
      WHERE s.response_due_on IS NOT NULL
+    UNION ALL
+    SELECT 'notice_response', t.response_due_on, 'trust_intervention', t.intervention_id,
+           NULL, NULL, t.trust_uid, 'Trust response to ' || replace(t.last_step, '_', ' ')
+      FROM commissioning_trust_interventions t
+     WHERE t.response_due_on IS NOT NULL
     UNION ALL
     SELECT 'nti_review', i.review_due_on, 'notice', i.intervention_id, NULL, i.urn,
            i.trust_uid, 'Review of a ' || replace(i.kind, '_', ' ')

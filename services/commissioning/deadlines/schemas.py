@@ -22,9 +22,9 @@ class Deadline(BaseModel):
         description="Working days from today to the due date: negative once it has passed."
     )
     what: str
-    source: Literal["notice", "school_intervention", "concern"]
+    source: Literal["notice", "school_intervention", "trust_intervention", "concern"]
     intervention_id: str | None = Field(
-        description="The notice or school intervention; null for a concern."
+        description="The notice, school or trust intervention; null for a concern."
     )
     concern_id: str | None = Field(default=None, description="The concern whose review is due.")
     urn: int | None

@@ -38,7 +38,10 @@ class NoticeRule(_Doc):
     rung: StrictInt = Field(ge=1, le=20)
     response_working_days: StrictInt | None = Field(default=None, ge=1, le=200)
     review_interval_months: StrictInt | None = Field(default=None, ge=1, le=24)
-    moves: dict[InterventionStatus, list[InterventionStatus]]
+    # Bounded like every request field: there are only so many statuses.
+    moves: dict[InterventionStatus, Annotated[list[InterventionStatus], Field(max_length=20)]] = (
+        Field(max_length=20)
+    )
     deciders: list[Code] = Field(default_factory=list, max_length=30)
     note: str | None = Field(default=None, max_length=2000)
 

@@ -95,6 +95,22 @@ inspections = Table(
     PrimaryKeyConstraint("urn", "inspection_start"),
 )
 
+# Ofsted's inspections of trusts, outcomes in the file's words: evidence a whole-trust
+# intervention names, never a grade of anything else.
+trust_inspections = Table(
+    "commissioning_trust_inspections",
+    metadata,
+    Column("trust_uid", Integer, nullable=False),
+    Column("inspection_id", Text, nullable=False),
+    Column("inspection_start", Date, nullable=False),
+    Column("publication_date", Date),
+    Column("inspection_type", Text),
+    Column("outcomes", JSONB, nullable=False),
+    Column("report_url", Text),
+    Column("format_version", Integer, nullable=False),
+    PrimaryKeyConstraint("trust_uid", "inspection_id"),
+)
+
 published_assessments = Table(
     "commissioning_published_assessments",
     metadata,
@@ -141,6 +157,7 @@ TABLES: tuple[str, ...] = (
     trust_facts.name,
     memberships.name,
     inspections.name,
+    trust_inspections.name,
     published_assessments.name,
     trust_profiles.name,
 )

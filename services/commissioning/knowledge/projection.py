@@ -1,6 +1,6 @@
 """The ``commissioning-knowledge`` consumer: schools, trusts and published judgements, from events.
 
-It reads the registry's (``school``, ``trust``) and the assessment service's (``assessment``)
+It reads the registry's (``school``, ``trust``, with trust inspections) and the assessment service's (``assessment``)
 streams. A batched projection (``shared/eventlog/batch.py``): a batch is applied in three
 steps inside the consumer's transaction, so rows and checkpoint commit together:
 
@@ -27,6 +27,7 @@ from services.commissioning.knowledge.models import (
     published_assessments,
     school_facts,
     trust_facts,
+    trust_inspections,
 )
 from services.commissioning.knowledge.profiles import refresh_profiles
 from shared.contracts.assessment import AssessmentPublished, AssessmentWithdrawn
@@ -43,6 +44,7 @@ from shared.contracts.registry import (
     TrustDetailsChanged,
     TrustIncorporated,
 )
+from shared.contracts.trust_inspections import TrustInspectionRecorded
 from shared.eventlog.batch import (
     Appliers,
     Batch,
@@ -110,6 +112,7 @@ class _Batch(Batch):
     open_memberships: dict[int, list[Row]]
     memberships: dict[tuple[int, int, str], Row] = field(default_factory=dict)
     inspections: dict[tuple[int, str], Row] = field(default_factory=dict)
+    trust_inspections: dict[tuple[int, str], Row] = field(default_factory=dict)
     assessments: dict[str, Row] = field(default_factory=dict)
     withdrawn: set[str] = field(default_factory=set)
     touched_trusts: set[int] = field(default_factory=set)
@@ -289,6 +292,23 @@ def _trust_closed(batch: _Batch, event: RecordedEvent) -> None:
         batch.touched_trusts.add(event.data["uid"])
 
 
+@APPLIERS.on(TrustInspectionRecorded)
+def _trust_inspected(batch: _Batch, event: RecordedEvent) -> None:
+    # Keyed by the inspection's own reference, which a trust's stream holds at most once;
+    # migration 0022 copies the same columns from the log for inspections read before it.
+    d = event.data
+    batch.trust_inspections[(d["uid"], d["inspection_id"])] = {
+        "trust_uid": d["uid"],
+        "inspection_id": d["inspection_id"],
+        "inspection_start": d["inspection_start"],
+        "publication_date": d.get("publication_date"),
+        "inspection_type": d.get("inspection_type"),
+        "outcomes": d["outcomes"],
+        "report_url": d.get("report_url"),
+        "format_version": d["format_version"],
+    }
+
+
 # --------------------------------------------------------------- assessments
 
 
@@ -333,6 +353,7 @@ _LOAD_SQL = "SELECT " + ", ".join(
 )
 _WRITE_MEMBERSHIPS = upsert_sql(memberships, ["urn", "trust_uid", "from_date"])
 _WRITE_INSPECTIONS = upsert_sql(inspections, ["urn", "inspection_start"])
+_WRITE_TRUST_INSPECTIONS = upsert_sql(trust_inspections, ["trust_uid", "inspection_id"])
 _WRITE_ASSESSMENTS = upsert_sql(published_assessments, ["assessment_id"])
 _WITHDRAW = (
     f"UPDATE {published_assessments.name} SET withdrawn = true"
@@ -352,6 +373,7 @@ def _writes(batch: _Batch) -> list[Write]:
     for sql, rows in (
         (_WRITE_MEMBERSHIPS, batch.memberships),
         (_WRITE_INSPECTIONS, batch.inspections),
+        (_WRITE_TRUST_INSPECTIONS, batch.trust_inspections),
         (_WRITE_ASSESSMENTS, batch.assessments),
     ):
         if rows:

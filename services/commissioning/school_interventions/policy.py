@@ -5,7 +5,8 @@ come first), who may decide it, and what it does (opens a case, starts the RISE 
 waits for the window to end, gives a notice with a response period in working days, needs a
 coded reason or an outcome). A version is refused if any category and kind of school has
 no pathway or any step has no decider (``check`` lists every problem). The notice ladder
-against academies and trusts is the ``notices`` section (``interventions.policy``).
+against academies and trusts is the ``notices`` section (``interventions.policy``); the
+whole-trust pathways the ``trust_pathways`` section (``trust_interventions.policy``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from typing import Annotated, get_args
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from services.commissioning.interventions.policy import NoticeRules, check_notices
+from services.commissioning.trust_interventions.policy import (
+    TrustPathways,
+    check_trust_pathways,
+)
 from shared.contracts.commissioning import CaseTrigger
 from shared.contracts.interventions import CategoryOfConcern, SchoolKind
 
@@ -73,6 +78,8 @@ class InterventionPolicy(_Doc):
     pathways: list[Pathway] = Field(max_length=30)
     # None (version 1): the notice ladder as it was before it was data (FIXED_NOTICES).
     notices: NoticeRules | None = None
+    # None (versions 1-5): no whole-trust intervention could be recorded under them.
+    trust_pathways: TrustPathways | None = None
 
     def pathway(self, category: str, school_kind: str) -> Pathway | None:
         """The pathway for a category of concern and kind of school, if there is one."""
@@ -111,4 +118,6 @@ def check(doc: InterventionPolicy) -> list[str]:
                 problems.append(f"{where}: step {s.step} waits for a RISE window never started")
     if doc.notices is not None:
         problems += check_notices(doc.notices, doc.decider_grades)
+    if doc.trust_pathways is not None:
+        problems += check_trust_pathways(doc.trust_pathways, doc.decider_grades)
     return problems

@@ -1,0 +1,67 @@
+"""The ``commissioning-trust-interventions`` consumer: one row per whole-trust intervention.
+
+A consumer of its own, as school interventions have; its effect and checkpoint commit
+together, and a replay from the start gives the same rows.
+"""
+
+from __future__ import annotations
+
+from shared.contracts.interventions import TrustInterventionOpened, TrustInterventionStepTaken
+from shared.eventlog.model import RecordedEvent
+from shared.eventlog.projection import Handlers, Projection
+from shared.eventlog.subscriptions import HandlerContext
+
+CONSUMER_NAME = "commissioning-trust-interventions"
+TABLE = "commissioning_trust_interventions"
+READ_MODEL_TABLES: tuple[str, ...] = (TABLE,)
+HANDLERS = Handlers()
+
+
+@HANDLERS.on(TrustInterventionOpened)
+async def _opened(e: TrustInterventionOpened, event: RecordedEvent, ctx: HandlerContext) -> None:
+    await ctx.conn.execute(
+        f"""
+        INSERT INTO {TABLE}
+            (intervention_id, trust_uid, trigger, trust_inspection_id, policy_version,
+             opened_on, version, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (intervention_id) DO NOTHING
+        """,
+        e.intervention_id,
+        e.trust_uid,
+        e.trigger,
+        e.trust_inspection_id,
+        e.policy_version,
+        e.opened_on,
+        event.stream_version,
+        event.recorded_at,
+    )
+
+
+@HANDLERS.on(TrustInterventionStepTaken)
+async def _step(e: TrustInterventionStepTaken, event: RecordedEvent, ctx: HandlerContext) -> None:
+    # Guarded by the stream version, so a replayed step changes nothing. A notice's
+    # response date stands while the notice is the last step taken.
+    await ctx.conn.execute(
+        f"""
+        UPDATE {TABLE}
+           SET last_step = $2,
+               response_due_on = $3,
+               case_ids = CASE WHEN $4::text IS NULL THEN case_ids
+                               ELSE array_append(case_ids, $4::text) END,
+               version = $5,
+               updated_at = $6
+         WHERE intervention_id = $1 AND version < $5
+        """,
+        e.intervention_id,
+        e.step,
+        e.response_due_on,
+        e.case_id,
+        event.stream_version,
+        event.recorded_at,
+    )
+
+
+def trust_interventions_projection() -> Projection:
+    """The consumer keeping the whole-trust interventions' read model."""
+    return Projection(name=CONSUMER_NAME, handlers=HANDLERS, categories=("trust_intervention",))
