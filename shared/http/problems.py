@@ -128,13 +128,21 @@ def problem_response(
 
 def domain_error_response(error: DomainError, instance: str) -> ProblemResponse:
     """A domain error as a problem response for the request path ``instance``."""
+    extra = dict(error.extra)
+    if isinstance(extra.get("errors"), list):
+        # Every error item is documented with a ``type`` (as validation's are): a rule
+        # broken in domain code that names none is a ``value_error``.
+        extra["errors"] = [
+            {"type": "value_error", **item} if isinstance(item, dict) else item
+            for item in extra["errors"]
+        ]
     return problem_response(
         status=error.status,
         title=error.title,
         type_uri=error.type_uri,
         detail=error.detail,
         instance=instance,
-        extra=error.extra,
+        extra=extra,
         headers=error.headers,
     )
 

@@ -148,7 +148,6 @@ async def a_decided_significant_change(world: ConsoleWorld) -> str:
         {
             "urn": world.urn,
             "change_type": "age_range",
-            "tier": "full_business_case",
             "description": "Add a nursery class.",
             "consultation_start": "2026-01-05",
             "consultation_end": "2026-02-13",

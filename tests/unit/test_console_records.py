@@ -139,6 +139,7 @@ def test_a_significant_change_shows_its_objections_and_decision() -> None:
             "trust_uid": 2044,
             "change_type": "age_range",
             "tier": "full_business_case",
+            "types_policy_version": 1,
             "description": "Add a nursery class.",
             "consultation_start": "2026-10-01",
             "consultation_end": "2026-11-12",
@@ -161,6 +162,7 @@ def test_a_significant_change_shows_its_objections_and_decision() -> None:
                 "equality": {"likely_impact": "None adverse.", "mitigation": "None needed."},
                 "objections_considered": 1,
                 "decided_on": "2026-11-20",
+                "types_policy_version": 1,
                 "recorded_by": "dora",
             },
             "version": 3,
@@ -200,9 +202,9 @@ def test_the_register_links_each_list_as_csv_and_json_for_the_region() -> None:
         "superseded_by": None,
     }
     view = RegisterView.build(
-        DecisionRegister.from_dict({"items": [decision]}),
-        NoticeRegister.from_dict({"items": []}),
-        TransferRegister.from_dict({"items": []}),
+        DecisionRegister.from_dict({"items": [decision], "next_cursor": None}),
+        NoticeRegister.from_dict({"items": [], "next_cursor": None}),
+        TransferRegister.from_dict({"items": [], "next_cursor": None}),
         region="D",
     )
     decisions, notices, transfers = view.tables
