@@ -17,6 +17,7 @@ from typing import Annotated, get_args
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from services.commissioning.interventions.policy import NoticeRules, check_notices
+from services.commissioning.pathways import allowed_after, step_problems
 from services.commissioning.trust_interventions.policy import (
     TrustPathways,
     check_trust_pathways,
@@ -65,9 +66,7 @@ class Pathway(_Doc):
 
     def allowed_after(self, last: str | None) -> list[str]:
         """The steps that may follow ``last`` (None: the first steps), in policy order."""
-        if last is None:
-            return [s.step for s in self.steps if not s.after]
-        return [s.step for s in self.steps if last in s.after]
+        return allowed_after(self.steps, last)
 
 
 class InterventionPolicy(_Doc):
@@ -100,20 +99,8 @@ def check(doc: InterventionPolicy) -> list[str]:
             problems.append(f"category {category} has {len(found)} pathways for a {kind} school")
     for p in doc.pathways:
         where = f"pathway {p.category}/{p.school_kind}"
-        codes = [s.step for s in p.steps]
-        if not any(not s.after for s in p.steps):
-            problems.append(f"{where} has no first step")
-        for code in sorted({c for c in codes if codes.count(c) > 1}):
-            problems.append(f"{where}: step {code} is listed more than once")
+        problems += step_problems(where, p.steps, doc.decider_grades)
         for s in p.steps:
-            if not s.deciders:
-                problems.append(f"{where}: step {s.step} has no decider")
-            for grade in s.deciders:
-                if grade not in doc.decider_grades:
-                    problems.append(f"{where}: step {s.step} names unknown decider {grade}")
-            for before in s.after:
-                if before not in codes:
-                    problems.append(f"{where}: step {s.step} follows unknown step {before}")
             if s.needs_rise_window_ended and not any(x.starts_rise_window for x in p.steps):
                 problems.append(f"{where}: step {s.step} waits for a RISE window never started")
     if doc.notices is not None:

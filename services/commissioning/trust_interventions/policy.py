@@ -17,6 +17,7 @@ from typing import Annotated, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from services.commissioning.pathways import allowed_after, step_problems
 from shared.contracts.commissioning import CaseTrigger
 from shared.contracts.interventions import TrustInterventionTrigger
 
@@ -73,9 +74,7 @@ class TrustPathway(_Doc):
 
     def allowed_after(self, last: str | None) -> list[str]:
         """The steps that may follow ``last`` (None: the first steps), in policy order."""
-        if last is None:
-            return [s.step for s in self.steps if not s.after]
-        return [s.step for s in self.steps if last in s.after]
+        return allowed_after(self.steps, last)
 
     def failing_rules_met(self, outcomes: dict[str, str]) -> list[FailingRule]:
         """The rules an inspection with these outcomes (area -> words) meets."""
@@ -106,20 +105,7 @@ def check_trust_pathways(doc: TrustPathways, decider_grades: Sequence[str]) -> l
             problems.append(f"trust trigger {trigger} has {len(found)} pathways")
     for p in doc.pathways:
         where = f"trust pathway {p.trigger}"
-        codes = [s.step for s in p.steps]
-        if not any(not s.after for s in p.steps):
-            problems.append(f"{where} has no first step")
-        for code in sorted({c for c in codes if codes.count(c) > 1}):
-            problems.append(f"{where}: step {code} is listed more than once")
-        for s in p.steps:
-            if not s.deciders:
-                problems.append(f"{where}: step {s.step} has no decider")
-            for grade in s.deciders:
-                if grade not in decider_grades:
-                    problems.append(f"{where}: step {s.step} names unknown decider {grade}")
-            for before in s.after:
-                if before not in codes:
-                    problems.append(f"{where}: step {s.step} follows unknown step {before}")
+        problems += step_problems(where, p.steps, decider_grades)
         if p.trigger == "trust_inspection_failing" and not p.failing_when:
             problems.append(f"{where} says nothing of what counts as failing (failing_when)")
         if p.trigger != "trust_inspection_failing" and p.failing_when:
