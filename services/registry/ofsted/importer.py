@@ -181,6 +181,21 @@ async def import_ofsted(
         )
         for urn, events in sorted(by_school.items())
     ]
+    await record_import(store, appends, report=report, file=path.name, meta=meta, progress=progress)
+    return report
+
+
+async def record_import(
+    store: EventStore,
+    appends: list[StreamAppend],
+    *,
+    report: OfstedReport,
+    file: str,
+    meta: EventMetadata,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Append an import's inspections a chunk of streams at a time (progress after each),
+    then what the import did, on its own ``ofsted_import-{id}`` stream."""
     for start in range(0, len(appends), CHUNK_STREAMS):
         chunk = appends[start : start + CHUNK_STREAMS]
         await store.append_streams(chunk)
@@ -189,13 +204,12 @@ async def import_ofsted(
         if progress:
             progress(written)
     completed = OfstedImportCompleted(
-        import_id=import_id,
-        file=path.name,
+        import_id=report.import_id,
+        file=file,
         rows_read=report.rows_read,
         events_written=report.events_written,
         rejected=[rejected_row(p) for p in report.rejected],
     )
     await store.append(
-        f"ofsted_import-{import_id}", [NewEvent(completed, meta)], expected_version=ANY
+        f"ofsted_import-{report.import_id}", [NewEvent(completed, meta)], expected_version=ANY
     )
-    return report

@@ -16,21 +16,17 @@ from datetime import date
 from pathlib import Path
 
 from services.registry.gias.csvfile import RowProblem, UnusableInput, read_table
-from services.registry.gias.snapshot import rejected_row
 from services.registry.importer import load_streams
-from services.registry.ofsted.importer import OfstedReport
+from services.registry.ofsted.importer import OfstedReport, record_import
 from services.registry.policy_book import POLICIES
 from services.registry.trust_inspections.format import FORMAT_POLICY, TrustInspectionFormat
 from services.registry.trust_inspections.rows import Header, parse_row
 from shared.clock import today_in_england
-from shared.contracts.feeds import OfstedImportCompleted
 from shared.contracts.trust_inspections import TrustInspectionRecorded
 from shared.eventlog.contracts import EventMetadata
-from shared.eventlog.model import ANY, NewEvent, StreamAppend
+from shared.eventlog.model import NewEvent, StreamAppend
 from shared.eventlog.store import EventStore
 from shared.policy.store import InForce, policy_in_force, seed
-
-CHUNK_STREAMS = 500
 
 
 async def trust_inspection_format(store: EventStore, on: date) -> InForce[TrustInspectionFormat]:
@@ -118,21 +114,5 @@ async def import_trust_inspections(
         )
         for uid, events in sorted(by_trust.items())
     ]
-    for start in range(0, len(appends), CHUNK_STREAMS):
-        chunk = appends[start : start + CHUNK_STREAMS]
-        await store.append_streams(chunk)
-        written = sum(len(a.events) for a in chunk)
-        report.events_written += written
-        if progress:
-            progress(written)
-    completed = OfstedImportCompleted(
-        import_id=import_id,
-        file=path.name,
-        rows_read=report.rows_read,
-        events_written=report.events_written,
-        rejected=[rejected_row(p) for p in report.rejected],
-    )
-    await store.append(
-        f"ofsted_import-{import_id}", [NewEvent(completed, meta)], expected_version=ANY
-    )
+    await record_import(store, appends, report=report, file=path.name, meta=meta, progress=progress)
     return report
