@@ -260,6 +260,8 @@ async def test_the_whole_story_in_the_browser(world: ConsoleWorld) -> None:
         await page.get_by_label("Conditions", exact=True).fill(conditions)
         await page.get_by_label("Trust", exact=True).select_option(str(world.strong))
         await page.get_by_label("Significant date").fill(significant)
+        # The schools are in a trust: an academy transfer, chosen as the default would be.
+        await page.get_by_label("Project type").select_option("academy_transfer")
         await page.get_by_label("Regional director for region").check()
         await page.get_by_label("Rationale").fill(rationale)
         await page.get_by_label("Reason codes").fill("track_record, local_presence")
