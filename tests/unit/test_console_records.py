@@ -266,3 +266,41 @@ def test_the_register_links_each_list_as_csv_and_json_for_the_region() -> None:
     assert cells["Decision maker"].text == "Deputy director"
     assert notices.rows == [] and transfers.rows == []
     assert [c.value for c in view.regions if c.selected] == ["D"]
+    assert not decisions.more and decisions.count == "1"
+    assert decisions.pagination.next_href is None
+
+
+def test_a_register_list_with_more_pages_says_so_and_pages_on_by_its_own_cursor() -> None:
+    notice = {
+        "intervention_id": "a" * 32,
+        "notice_kind": "termination_warning_notice",
+        "region_code": "D",
+        "trust_uid": 2044,
+        "trust_name": "Oak Trust",
+        "urn": None,
+        "school_name": None,
+        "issued_on": "2027-01-04",
+        "status": "issued",
+        "response_due_on": "2027-01-25",
+        "conditions": [],
+    }
+    empty: dict[str, Any] = {"items": [], "next_cursor": None}
+    view = RegisterView.build(
+        DecisionRegister.from_dict(empty),
+        NoticeRegister.from_dict({"items": [notice], "next_cursor": "n2"}),
+        TransferRegister.from_dict(empty),
+        region="D",
+        cursors={"decisions": "d1"},
+    )
+    decisions, notices, transfers = view.tables
+    # Only the notices go on; the link keeps the region and the other list's place.
+    assert notices.more and notices.count == "1 shown"
+    assert notices.csv_href == "/register/notices.csv?region=D"
+    assert notices.pagination.next_href == (
+        "/register?region=D&decisions_cursor=d1&notices_cursor=n2#notices"
+    )
+    assert not transfers.more and transfers.pagination.first_href is None
+    # The decisions were read past their first page: back to it, keeping the region.
+    assert not decisions.more
+    assert decisions.pagination.first_href == "/register?region=D#decisions"
+    assert decisions.count == "0 shown"
