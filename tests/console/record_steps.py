@@ -191,8 +191,9 @@ async def read_the_change(page: Page, change_id: str, school_name: str) -> None:
     await screenshot(page, "significant-change")
     # The list, newest first, leads to the same change, decided.
     await page.goto("/significant-changes")
-    listed = page.locator(f"#changes ~ table a[href='/significant-changes/{change_id}']")
-    row = page.get_by_role("row").filter(has=listed)
+    link = f"a[href='/significant-changes/{change_id}']"
+    listed = page.locator(f"#changes ~ table {link}")
+    row = page.get_by_role("row").filter(has=page.locator(link))
     await expect(row).to_contain_text("Age range")
     await expect(row).to_contain_text("Approved on")
     await no_serious_violations(page)
