@@ -10,7 +10,7 @@ import asyncpg
 import httpx
 
 from shared.eventlog.store import EventStore
-from shared.http.auth import Role
+from shared.http.auth import Role, issue_token
 from shared.settings import Settings
 from tests.commissioning.conftest import at_version, bearer, known, register_school, register_trust
 
@@ -189,3 +189,75 @@ async def test_a_change_is_of_a_type_the_policy_lists_consulted_on_and_decided_a
         headers=await at_version(commissioning, settings, path, dm),
     )
     assert director.status_code == 200, director.text
+
+
+async def test_changes_are_listed_newest_first_a_page_at_a_time_where_the_caller_acts(
+    commissioning: httpx.AsyncClient, settings: Settings, log: EventStore, pool: asyncpg.Pool
+) -> None:
+    trust, other = await register_trust(log), await register_trust(log)
+    leeds = await register_school(log, trust_uid=trust)
+    london = await register_school(log, trust_uid=other, la_code="202", region="H")
+    await known(pool, urns=[leeds, london], uids=[trust, other])
+    cw = bearer(settings, Role.CASEWORKER)
+    made = []
+    for urn, change_type in ((leeds, "age_range"), (leeds, "capacity"), (london, "age_range")):
+        answer = await commissioning.post(
+            "/significant-changes", json=proposal(urn, change_type=change_type), headers=cw
+        )
+        assert answer.status_code == 201, answer.text
+        made.append(answer.json()["significant_change_id"])
+    first, second, third = made
+    decided = await commissioning.post(
+        f"/significant-changes/{first}/decision",
+        json=decision(),
+        headers=await at_version(
+            commissioning,
+            settings,
+            f"/significant-changes/{first}",
+            bearer(settings, Role.DECISION_MAKER),
+        ),
+    )
+    assert decided.status_code == 200, decided.text
+
+    reader = bearer(settings, Role.READER, "rita")
+
+    async def listed(headers: dict[str, str], **params: Any) -> dict[str, Any]:
+        answer = await commissioning.get("/significant-changes", params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    # The trust's two, newest first, one a page; the decided one shows its outcome.
+    page = await listed(reader, trust_uid=trust, limit=1)
+    assert [c["significant_change_id"] for c in page["items"]] == [second]
+    assert page["items"][0]["outcome"] is None and page["items"][0]["decided_on"] is None
+    assert page["items"][0]["school_name"] == f"School {leeds}"
+    assert (page["items"][0]["change_type"], page["items"][0]["tier"]) == ("capacity", "tier_1")
+    page = await listed(reader, trust_uid=trust, limit=1, cursor=page["next_cursor"])
+    assert [c["significant_change_id"] for c in page["items"]] == [first]
+    assert page["items"][0]["outcome"] == "approved"
+    assert page["next_cursor"] is None
+    by_urn = await listed(reader, urn=london)
+    assert [c["significant_change_id"] for c in by_urn["items"]] == [third]
+    assert by_urn["items"][0]["trust_uid"] == other
+
+    # A region's scope reaches its own academies' changes; an LA's only its LA's.
+    for scopes, sees in (
+        (["region:D"], {first, second}),
+        (["la:202"], {third}),
+        (["region:H"], {third}),
+    ):
+        token = issue_token(settings, roles=[Role.READER], subject="rita", scopes=scopes)
+        headers = {"Authorization": f"Bearer {token}"}
+        mine = set()
+        for uid in (trust, other):
+            mine |= {
+                c["significant_change_id"] for c in (await listed(headers, trust_uid=uid))["items"]
+            }
+        assert mine == sees, scopes
+
+    bad = await commissioning.get(
+        "/significant-changes", params={"cursor": "not a cursor"}, headers=reader
+    )
+    assert bad.status_code == 422, bad.text
+    assert (await commissioning.get("/significant-changes")).status_code == 401

@@ -189,6 +189,16 @@ async def read_the_change(page: Page, change_id: str, school_name: str) -> None:
     await expect(decision).to_contain_text("Objections considered")
     await no_serious_violations(page)
     await screenshot(page, "significant-change")
+    # The list, newest first, leads to the same change, decided.
+    await page.goto("/significant-changes")
+    link = f"a[href='/significant-changes/{change_id}']"
+    listed = page.locator(f"#changes ~ table {link}")
+    row = page.get_by_role("row").filter(has=page.locator(link))
+    await expect(row).to_contain_text("Age range")
+    await expect(row).to_contain_text("Approved on")
+    await no_serious_violations(page)
+    await listed.click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(f"Age range: {school_name}")
 
 
 async def read_the_register(page: Page, world: ConsoleWorld) -> None:

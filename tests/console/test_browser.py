@@ -39,6 +39,7 @@ from tests.console.stuck_steps import (
     shows_stuck,
     stuck_schools,
 )
+from tests.console.trust_steps import work_the_trust_intervention
 from tests.e2e.test_story import SIGNIFICANT, TODAY
 
 pytestmark = pytest.mark.slow
@@ -260,6 +261,8 @@ async def test_the_whole_story_in_the_browser(world: ConsoleWorld) -> None:
         await page.get_by_label("Conditions", exact=True).fill(conditions)
         await page.get_by_label("Trust", exact=True).select_option(str(world.strong))
         await page.get_by_label("Significant date").fill(significant)
+        # The schools are in a trust: an academy transfer, chosen as the default would be.
+        await page.get_by_label("Project type").select_option("academy_transfer")
         await page.get_by_label("Regional director for region").check()
         await page.get_by_label("Rationale").fill(rationale)
         await page.get_by_label("Reason codes").fill("track_record, local_presence")
@@ -522,9 +525,18 @@ async def _pages(world: ConsoleWorld) -> dict[str, str]:
     school_intervention_id = await world.pool.fetchval(
         "SELECT intervention_id FROM commissioning_school_interventions LIMIT 1"
     )
+    trust_intervention_id = await world.pool.fetchval(
+        "SELECT intervention_id FROM commissioning_trust_interventions LIMIT 1"
+    )
     area, _ = await _busiest_area(world)
     stuck = await stuck_schools(world)
-    return {
+    # A whole-trust intervention exists once its own test has run (or the sample has one).
+    whole_trust = (
+        {"trust-intervention": f"/trust-interventions/{trust_intervention_id}"}
+        if trust_intervention_id
+        else {}
+    )
+    return whole_trust | {
         "start": "/",
         "schools": f"/schools?q={world.school_name[:6]}",
         "school-page": f"/schools/{world.urn}",
@@ -568,6 +580,24 @@ async def test_a_school_intervention_stepped_and_due_in_the_browser(world: Conso
     assert opened.status_code == 201, opened.text
     context, page = await world.signed_in("Cara Caseworker")
     await take_the_first_step(page, opened.json()["intervention_id"])
+    await context.close()
+
+
+async def test_a_whole_trust_intervention_stepped_and_due_in_the_browser(
+    world: ConsoleWorld,
+) -> None:
+    opened = await world.story.commissioning.post(
+        "/trust-interventions",
+        json={
+            "trust_uid": world.developing,
+            "trigger": "breach_of_academy_arrangements",
+            "reason": "The trust did not publish its accounts",
+        },
+        headers=world.story.as_(Role.CASEWORKER, "cara.caseworker"),
+    )
+    assert opened.status_code == 201, opened.text
+    context, page = await world.signed_in("Cara Caseworker")
+    await work_the_trust_intervention(page, world.developing, opened.json()["intervention_id"])
     await context.close()
 
 

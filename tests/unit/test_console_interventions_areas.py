@@ -139,7 +139,7 @@ def test_deadlines_come_in_the_apis_order_linked_to_the_notice_or_school_interve
     assert home_region(["region:E"]) == "E" and home_region(["national"]) == ""
 
 
-def test_a_whole_trust_notice_response_links_to_its_trust() -> None:
+def test_a_whole_trust_notice_response_links_to_its_intervention() -> None:
     page = DeadlineList.from_dict(
         {
             "on": "2027-03-10",
@@ -153,8 +153,9 @@ def test_a_whole_trust_notice_response_links_to_its_trust() -> None:
         }
     )
     (due,) = Deadlines.build(page, region="E", kind="", regions=[("E", "East Midlands")]).deadlines
-    # The console has no page of a whole-trust intervention yet: the trust's page, not a notice's.
-    assert (due.href, due.about) == ("/trusts/2044", "Trust 2044")
+    # The whole-trust intervention's own page, not a notice's; the trust is linked beside it.
+    assert due.href == f"/trust-interventions/{'f' * 32}"
+    assert (due.about, due.about_href) == ("Trust 2044", "/trusts/2044")
 
 
 def test_the_list_keeps_its_filters_across_pages_and_only_a_caseworker_may_issue() -> None:

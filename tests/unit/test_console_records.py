@@ -13,10 +13,13 @@ from commissioning_client.models import (
     SignificantChangeView,
     TransferRegister,
 )
+from commissioning_client.models import (
+    SignificantChangePage as ChangeList,
+)
 
 from services.console.views.boards import BoardListView, BoardPageView
 from services.console.views.register import RegisterView
-from services.console.views.significant_changes import SignificantChangePage
+from services.console.views.significant_changes import ChangeListView, SignificantChangePage
 
 CASE = "c" * 32
 
@@ -182,6 +185,47 @@ def test_a_significant_change_shows_its_objections_and_decision() -> None:
     assert undecided.decision == [] and undecided.title == "Age range: School 100010"
 
 
+def test_the_significant_change_list_links_each_change_and_pages_on() -> None:
+    item = {
+        "significant_change_id": "e" * 32,
+        "urn": 100010,
+        "school_name": "Oak Primary",
+        "trust_uid": 2044,
+        "change_type": "age_range",
+        "tier": "tier_1",
+        "consultation_end": "2026-11-12",
+        "proposed_on": "2026-09-20",
+        "outcome": "approved_with_conditions",
+        "decided_on": "2026-11-20",
+    }
+    undecided = item | {
+        "significant_change_id": "d" * 32,
+        "school_name": None,
+        "outcome": None,
+        "decided_on": None,
+    }
+    page = ChangeList.from_dict({"items": [undecided, item], "next_cursor": "abc"})
+    view = ChangeListView.build(page)
+    newer, older = view.changes
+    assert (newer.href, newer.school, newer.outcome) == (
+        f"/significant-changes/{'d' * 32}",
+        "School (100010)",
+        "Not decided",
+    )
+    assert (older.school, older.change, older.tier) == (
+        "Oak Primary (100010)",
+        "Age range",
+        "Tier 1",
+    )
+    assert older.outcome == "Approved with conditions on 20 November 2026"
+    assert older.consultation_end == "12 November 2026"
+    assert view.pagination.next_href == "/significant-changes?cursor=abc#changes"
+    assert view.pagination.first_href is None
+    last = ChangeListView.build(ChangeList.from_dict({"items": [item]}), cursor="abc")
+    assert last.pagination.next_href is None
+    assert last.pagination.first_href == "/significant-changes#changes"
+
+
 def test_the_register_links_each_list_as_csv_and_json_for_the_region() -> None:
     decision = {
         "decision_id": "f" * 32,
@@ -222,3 +266,41 @@ def test_the_register_links_each_list_as_csv_and_json_for_the_region() -> None:
     assert cells["Decision maker"].text == "Deputy director"
     assert notices.rows == [] and transfers.rows == []
     assert [c.value for c in view.regions if c.selected] == ["D"]
+    assert not decisions.more and decisions.count == "1"
+    assert decisions.pagination.next_href is None
+
+
+def test_a_register_list_with_more_pages_says_so_and_pages_on_by_its_own_cursor() -> None:
+    notice = {
+        "intervention_id": "a" * 32,
+        "notice_kind": "termination_warning_notice",
+        "region_code": "D",
+        "trust_uid": 2044,
+        "trust_name": "Oak Trust",
+        "urn": None,
+        "school_name": None,
+        "issued_on": "2027-01-04",
+        "status": "issued",
+        "response_due_on": "2027-01-25",
+        "conditions": [],
+    }
+    empty: dict[str, Any] = {"items": [], "next_cursor": None}
+    view = RegisterView.build(
+        DecisionRegister.from_dict(empty),
+        NoticeRegister.from_dict({"items": [notice], "next_cursor": "n2"}),
+        TransferRegister.from_dict(empty),
+        region="D",
+        cursors={"decisions": "d1"},
+    )
+    decisions, notices, transfers = view.tables
+    # Only the notices go on; the link keeps the region and the other list's place.
+    assert notices.more and notices.count == "1 shown"
+    assert notices.csv_href == "/register/notices.csv?region=D"
+    assert notices.pagination.next_href == (
+        "/register?region=D&decisions_cursor=d1&notices_cursor=n2#notices"
+    )
+    assert not transfers.more and transfers.pagination.first_href is None
+    # The decisions were read past their first page: back to it, keeping the region.
+    assert not decisions.more
+    assert decisions.pagination.first_href == "/register?region=D#decisions"
+    assert decisions.count == "0 shown"

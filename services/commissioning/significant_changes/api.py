@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from services.commissioning.handlers import new_id
-from services.commissioning.significant_changes import domain, handlers
+from services.commissioning.queries import Visibility
+from services.commissioning.routing import Cursor, Limit
+from services.commissioning.significant_changes import domain, handlers, queries
 from services.commissioning.significant_changes.schemas import (
     ChangeDecision,
     ChangeDecisionView,
@@ -19,6 +21,7 @@ from services.commissioning.significant_changes.schemas import (
     ChangeProposal,
     ChangeWritten,
     Objection,
+    SignificantChangePage,
     SignificantChangeView,
 )
 from shared.app import StoreDep
@@ -30,7 +33,8 @@ from shared.contracts.significant_changes import (
 )
 from shared.errors import NotFound
 from shared.eventlog.unit import UnitOfWork
-from shared.http.deps import TodayDep
+from shared.http.deps import PoolDep, TodayDep
+from shared.http.problems import problem_responses
 from shared.http.steps import change, create, step
 from shared.http.writes import Answer, WriteRequest, etag, read_responses, write_responses
 
@@ -141,6 +145,30 @@ async def decide_change(
         return _written(await handlers.append(uow, state, events))
 
     return await write.run(act)
+
+
+@router.get(
+    "",
+    response_model=SignificantChangePage,
+    summary="List significant changes to academies",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_changes(
+    pool: PoolDep,
+    acting: Reader,
+    urn: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="The academy's URN.")] = None,
+    trust_uid: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="The trust's UID.")
+    ] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> SignificantChangePage:
+    """Changes to academies where you act (all for a national scope), newest proposal first,
+    one page at a time, with each one's outcome once decided."""
+    visible = Visibility.of(acting.principal.scope, subject=None, published=False)
+    return await queries.list_changes(
+        pool, urn=urn, trust_uid=trust_uid, limit=limit, cursor=cursor, visible=visible
+    )
 
 
 @router.get(

@@ -145,3 +145,25 @@ class SignificantChangeView(ViewModel):
     objections: list[ChangeObjectionView]
     decision: ChangeDecisionView | None
     version: int
+
+
+class SignificantChangeSummary(ViewModel):
+    """A significant change in a list: what, where, when proposed, and how decided."""
+
+    significant_change_id: str
+    urn: int
+    school_name: str | None = Field(description="as commissioning knows the school")
+    trust_uid: int
+    change_type: str
+    tier: str
+    consultation_end: date
+    proposed_on: date
+    outcome: SignificantChangeOutcome | None = Field(description="null while undecided")
+    decided_on: date | None
+
+
+class SignificantChangePage(ViewModel):
+    """One page of significant changes, newest first."""
+
+    items: list[SignificantChangeSummary]
+    next_cursor: str | None = None

@@ -22,6 +22,7 @@ from services.console.api import (
     school_interventions,
     schools,
     significant_changes,
+    trust_interventions,
     trusts,
 )
 
@@ -36,6 +37,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     projects.router,
     interventions.router,
     school_interventions.router,
+    trust_interventions.router,
     areas.router,
     boards.router,
     significant_changes.router,

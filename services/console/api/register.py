@@ -28,25 +28,50 @@ def _region(region: str) -> str:
 
 
 @router.get("/register", summary="The published register")
-async def register(request: Request, apis: ApisDep, region: str = "") -> Response:
-    """What is published: decisions, notices and completed transfers, for a region or all."""
+async def register(
+    request: Request,
+    apis: ApisDep,
+    region: str = "",
+    decisions_cursor: str = "",
+    notices_cursor: str = "",
+    transfers_cursor: str = "",
+) -> Response:
+    """What is published: decisions, notices and completed transfers, for a region or all,
+    each a page at a time (its own cursor) as the JSON register gives them."""
     where = _region(region)
+    cursors = {
+        "decisions": decisions_cursor,
+        "notices": notices_cursor,
+        "transfers": transfers_cursor,
+    }
     com = apis.commissioning
     decisions, notices, transfers = await asyncio.gather(
         com.ok(
-            register_register_decisions.asyncio_detailed(client=com.client, region=where or None),
+            register_register_decisions.asyncio_detailed(
+                client=com.client, region=where or None, cursor=decisions_cursor or None
+            ),
             DecisionRegister,
         ),
         com.ok(
-            register_register_notices.asyncio_detailed(client=com.client, region=where or None),
+            register_register_notices.asyncio_detailed(
+                client=com.client, region=where or None, cursor=notices_cursor or None
+            ),
             NoticeRegister,
         ),
         com.ok(
-            register_register_transfers.asyncio_detailed(client=com.client, region=where or None),
+            register_register_transfers.asyncio_detailed(
+                client=com.client, region=where or None, cursor=transfers_cursor or None
+            ),
             TransferRegister,
         ),
     )
-    view = RegisterView.build(decisions, notices, transfers, region=where)
+    view = RegisterView.build(
+        decisions,
+        notices,
+        transfers,
+        region=where,
+        cursors={k: v for k, v in cursors.items() if v},
+    )
     return render(request, "register/register.html", {"view": view, "title": "Published register"})
 
 

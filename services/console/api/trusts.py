@@ -19,6 +19,7 @@ from registry_client.api.trusts import (
 from registry_client.models import SchoolView, TrustPage, TrustSchoolPage, TrustView
 
 from services.console.api.deps import ApisDep
+from services.console.api.trust_interventions import trust_interventions_of
 from services.console.clients import ApiProblem, Apis
 from services.console.places import GRID_REFERENCES
 from services.console.templating import render
@@ -99,7 +100,7 @@ async def trust_page(
                 return None
             raise
 
-    trust, schools, standing, figures = await asyncio.gather(
+    trust, schools, standing, figures, whole_trust = await asyncio.gather(
         reg.ok(trusts_get_trust.asyncio_detailed(uid, client=reg.client), TrustView),
         reg.ok(
             trusts_list_trust_schools.asyncio_detailed(
@@ -109,6 +110,7 @@ async def trust_page(
         ),
         profile(),
         indicators(),
+        trust_interventions_of(apis, uid),
     )
     cited = sorted({p.assessment_id for p in standing.pillars}) if standing else []
     places, assessments = await asyncio.gather(
@@ -133,5 +135,12 @@ async def trust_page(
         schools_cursor=schools_cursor,
     )
     return render(
-        request, "trusts/trust.html", {"view": view, "title": view.title, "back": "/trusts"}
+        request,
+        "trusts/trust.html",
+        {
+            "view": view,
+            "trust_interventions": whole_trust,
+            "title": view.title,
+            "back": "/trusts",
+        },
     )

@@ -26,6 +26,9 @@ CAPACITIES = (
     "director_general",
     "deputy_director",
 )
+# The projects an approval may open (the API's ProjectType); none chosen leaves commissioning
+# to default from the schools: an academy transfer for schools in a trust, else a conversion.
+PROJECT_TYPES = ("academy_transfer", "conversion", "form_a_new_trust", "trust_merger")
 
 
 @dataclass
@@ -35,6 +38,7 @@ class DecisionForm:
     outcome: str = ""
     trust_uid: str = ""
     significant_date: str = ""
+    project_type: str = ""
     decided_on: str = ""
     decision_maker_name: str = ""
     decision_maker_capacity: str = ""
@@ -50,6 +54,7 @@ class DecisionForm:
         "outcome",
         "trust_uid",
         "significant_date",
+        "project_type",
         "decided_on",
         "decision_maker_name",
         "decision_maker_capacity",
@@ -77,6 +82,8 @@ class DecisionForm:
             form.errors.add("decided_on", "Enter the date of the decision as a real date")
         if form.significant_date and parse_date(form.significant_date) is None:
             form.errors.add("significant_date", "Enter the significant date as a real date")
+        if form.project_type and form.project_type not in PROJECT_TYPES:
+            form.errors.add("project_type", "Select the type of project, or the default")
         if form.trust_uid and not form.trust_uid.isdigit():
             form.errors.add("trust_uid", "Select a shortlisted trust")
         return form
@@ -99,6 +106,8 @@ class DecisionForm:
             out["trust_uid"] = int(self.trust_uid)
         if self.significant_date:
             out["significant_date"] = self.significant_date
+        if self.project_type:
+            out["project_type"] = self.project_type
         out["reason_codes"] = self.codes()
         if self.likely_impact or self.mitigation:
             out["equality"] = {"likely_impact": self.likely_impact, "mitigation": self.mitigation}
@@ -118,6 +127,11 @@ class DecisionForm:
                 "trust_uid",
             ),
             ("Significant date", long_date(self.significant_date) or "None", "significant_date"),
+            (
+                "Project type",
+                label(self.project_type) or "Default for these schools",
+                "project_type",
+            ),
             ("Decided on", long_date(self.decided_on), "decided_on"),
             ("Decision maker", self.decision_maker_name or "Not given", "decision_maker_name"),
             ("Capacity", label(self.decision_maker_capacity), "decision_maker_capacity"),
@@ -139,6 +153,12 @@ class DecisionForm:
     def capacities(self) -> list[Choice]:
         """The capacity radios."""
         return [Choice(c, label(c), c == self.decision_maker_capacity) for c in CAPACITIES]
+
+    def project_types(self) -> list[Choice]:
+        """The project an approval opens; the empty choice leaves it to the API's default."""
+        return [Choice("", "Default for these schools", not self.project_type)] + [
+            Choice(p, label(p), p == self.project_type) for p in PROJECT_TYPES
+        ]
 
     def trust_choices(self, shortlist: Sequence[int], trusts: Mapping[int, str]) -> list[Choice]:
         """The shortlisted trusts, and none (for an outcome that names no trust)."""

@@ -235,8 +235,7 @@ class Deadlines:
                     href=(
                         f"/school-interventions/{d.intervention_id}"
                         if school_work
-                        # The console has no page of a whole-trust intervention yet: its trust.
-                        else about_href
+                        else f"/trust-interventions/{d.intervention_id}"
                         if d.source.value == "trust_intervention"
                         else f"/interventions/{d.intervention_id}"
                     ),

@@ -3,14 +3,14 @@ as tables with links to the same lists as CSV and JSON."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from commissioning_client.models import DecisionRegister, NoticeRegister, TransferRegister
 
 from services.console.views.boards import region_choices, region_name
-from services.console.views.common import Choice, label, long_date
+from services.console.views.common import Choice, Pagination, given, label, long_date
 
 KINDS = ("decisions", "notices", "transfers")
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
@@ -33,6 +33,25 @@ class RegisterTable:
     columns: list[str]
     rows: list[list[Link]]
     downloads: list[Link]
+    # The JSON register is paged (oldest first); the CSV is all of it.
+    pagination: Pagination = field(default_factory=lambda: Pagination(None, None))
+
+    @property
+    def more(self) -> bool:
+        """Whether the list goes on past this page."""
+        return self.pagination.next_href is not None
+
+    @property
+    def csv_href(self) -> str:
+        """The whole list as CSV."""
+        return next(d.href for d in self.downloads if d.href.split("?")[0].endswith(".csv"))
+
+    @property
+    def count(self) -> str:
+        """How many rows, saying when they are only a page of the list."""
+        if self.more or self.pagination.first_href:
+            return f"{len(self.rows)} shown"
+        return str(len(self.rows))
 
 
 def _schools(names: Sequence[str], urns: Sequence[int]) -> Link:
@@ -74,8 +93,16 @@ class RegisterView:
         transfers: TransferRegister,
         *,
         region: str,
+        cursors: Mapping[str, str] | None = None,
     ) -> RegisterView:
-        """From commissioning's ``GET /register/decisions``, ``/notices`` and ``/transfers``."""
+        """From commissioning's ``GET /register/decisions``, ``/notices`` and ``/transfers``
+        (each a page, read at ``cursors[kind]`` when given)."""
+        query = {"region": region} | {f"{k}_cursor": v for k, v in (cursors or {}).items()}
+
+        def paged(kind: str, next_cursor: str | None) -> Pagination:
+            return Pagination.build(
+                "/register", query, next_cursor, param=f"{kind}_cursor", fragment=kind
+            )
 
         def downloads(kind: str) -> list[Link]:
             return [
@@ -116,6 +143,7 @@ class RegisterView:
                     for d in decisions.items
                 ],
                 downloads("decisions"),
+                paged("decisions", given(decisions.next_cursor)),
             ),
             RegisterTable(
                 "notices",
@@ -136,6 +164,7 @@ class RegisterView:
                     for n in notices.items
                 ],
                 downloads("notices"),
+                paged("notices", given(notices.next_cursor)),
             ),
             RegisterTable(
                 "transfers",
@@ -153,6 +182,7 @@ class RegisterView:
                     for t in transfers.items
                 ],
                 downloads("transfers"),
+                paged("transfers", given(transfers.next_cursor)),
             ),
         ]
         choices = region_choices(region)

@@ -1,14 +1,23 @@
-"""A significant change to an academy: the proposal, its consultation, each objection and the
-decision with its reasons, each with who recorded it, as commissioning's API gives it."""
+"""Significant changes to academies: the list where the caller acts, newest first; one change
+with the proposal, its consultation, each objection and the decision with its reasons, each
+with who recorded it, as commissioning's API gives it."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from commissioning_client.models import SignificantChangePage as ChangeList
 from commissioning_client.models import SignificantChangeView
 
-from services.console.views.common import SummaryRow, label, long_date, rows
+from services.console.views.common import (
+    Pagination,
+    SummaryRow,
+    given,
+    label,
+    long_date,
+    rows,
+)
 
 CHANGE_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -84,4 +93,57 @@ class SignificantChangePage:
             ],
             decision=decision,
             conditions=list(d.conditions) if d else [],
+        )
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """A change in the list: its academy, type and tier, and where it has got to."""
+
+    href: str
+    school: str
+    change: str
+    tier: str
+    proposed: str
+    consultation_end: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class ChangeListView:
+    """The changes the caller may see, newest proposal first, a page at a time."""
+
+    changes: list[ChangeRow]
+    pagination: Pagination
+
+    @classmethod
+    def build(cls, page: ChangeList, *, cursor: str = "") -> ChangeListView:
+        """From commissioning's page (``cursor``: the one this page was asked with)."""
+        out = []
+        for c in page.items:
+            outcome = given(c.outcome)
+            decided = given(c.decided_on)
+            out.append(
+                ChangeRow(
+                    href=f"/significant-changes/{c.significant_change_id}",
+                    school=f"{given(c.school_name) or 'School'} ({c.urn})",
+                    change=label(c.change_type),
+                    tier=label(c.tier),
+                    proposed=long_date(c.proposed_on),
+                    consultation_end=long_date(c.consultation_end),
+                    outcome=(
+                        f"{label(outcome)} on {long_date(decided)}"
+                        if outcome is not None
+                        else "Not decided"
+                    ),
+                )
+            )
+        return cls(
+            changes=out,
+            pagination=Pagination.build(
+                "/significant-changes",
+                {"cursor": cursor},
+                given(page.next_cursor),
+                fragment="changes",
+            ),
         )
