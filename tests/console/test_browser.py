@@ -316,13 +316,16 @@ async def test_the_whole_story_in_the_browser(world: ConsoleWorld) -> None:
     current = page.get_by_role("heading", level=2, name=re.compile("^Trust on")).locator(
         "xpath=following-sibling::dl[1]"
     )
-    await reload_until(
-        page,
-        lambda: current.filter(has_text=world.strong_name).is_visible(),
-        "the registry to apply the transfer",
-    )
     timeline = page.locator(".console-timeline")
-    await expect(timeline).to_contain_text(world.strong_name)
+
+    async def applied() -> bool:
+        # The trust on the day and the timeline are read from two of the registry's read
+        # models, each catching up on its own: wait for both, not for one.
+        return await current.filter(has_text=world.strong_name).is_visible() and (
+            await timeline.filter(has_text=world.strong_name).is_visible()
+        )
+
+    await reload_until(page, applied, "the registry to apply the transfer")
     await expect(timeline.locator("li").first).to_contain_text("Current")
     await context.close()
 
