@@ -9,7 +9,10 @@ warning notice (the trust has 15 working days to respond), termination notice (t
 agreement ends and the academy must move), which opens a rebrokerage case for the academy
 when it is issued. An escalation names the notice it escalates from, which must be lower on
 the ladder and against the same trust. A move the version does not allow is a 409 naming
-the version and the statuses it allows.
+the version and the statuses it allows. Every step, issue or move, names who decided it
+and their grade, which the version's rule for the kind must list among its deciders (409
+naming the version and the allowed deciders otherwise), and the evidence it rested on; a
+move carries its reason (an issue's is its grounds).
 
 ``lifted``, ``closed`` and ``cancelled`` no longer count against the trust.
 """
