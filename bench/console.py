@@ -114,6 +114,8 @@ async def _pages(
             "kind": "termination_warning_notice",
             "trust_uid": trust["uid"],
             "grounds": "Benchmark notice",
+            "decided_by": "Bench Director",
+            "decider_grade": "regional_director",
         },
         headers=as_(Role.CASEWORKER, "bench.caseworker"),
     )

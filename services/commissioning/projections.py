@@ -331,14 +331,25 @@ async def _referred(e: CaseReferred, event: RecordedEvent, ctx: HandlerContext) 
 # ------------------------------------------------------------------- interventions
 
 
-def _history_entry(status: str, on: date, event: RecordedEvent) -> str:
+def _history_entry(
+    e: InterventionIssued | InterventionStatusChanged,
+    status: str,
+    on: date,
+    event: RecordedEvent,
+    reason: str | None = None,
+) -> str:
     meta = event.meta
     entry = {
         "status": status,
         "effective_on": on.isoformat(),
         "actor": meta.actor,
-        "reason": meta.reason,
+        # The step's own reason; the request's X-Reason where the event carries none (an
+        # issue, whose grounds are shown apart, or a change recorded before version 3).
+        "reason": reason or meta.reason,
         "recorded_at": event.recorded_at.isoformat(),
+        "decided_by": e.decided_by,
+        "decider_grade": e.decider_grade,
+        "evidence_ids": e.evidence_ids,
     }
     return json.dumps([entry])
 
@@ -370,7 +381,7 @@ async def _intervention_issued(
         json.dumps(e.conditions),
         e.escalated_from,
         e.published,
-        _history_entry(e.status, e.issued_on, event),
+        _history_entry(e, e.status, e.issued_on, event),
         event.meta.actor,
         event.position,
         event.stream_version,
@@ -397,7 +408,7 @@ async def _intervention_status(
         e.intervention_id,
         e.status,
         is_active(e.status),
-        _history_entry(e.status, e.effective_on, event),
+        _history_entry(e, e.status, e.effective_on, event, e.reason),
         event.stream_version,
         event.recorded_at,
         e.response_due_on,

@@ -344,7 +344,8 @@ async def get_intervention(pool: asyncpg.Pool, intervention_id: str) -> Interven
 # ------------------------------------------------------------------- audit
 
 # The case's events, what they caused (followed through causation ids, which only the
-# services set), the intervention that opened the case, if one did, and each delegation a
+# services set), the intervention that opened the case, if one did (a notice, a school's or
+# a whole trust's: the case names only its id, and only one of the three streams exists), and each delegation a
 # decision on the case was taken under (its grant, any revocation, and its use here; not
 # its uses on other cases). Not correlation ids: a caller chooses its X-Request-ID, so it
 # could write itself into any case's trail. The expression indexes from migration 0005
@@ -357,7 +358,9 @@ WITH RECURSIVE chained(event_id) AS (
       JOIN events e ON (e.metadata->>'causation_id') = c.event_id::text
 ),
 opened_by(stream_id) AS (
-    SELECT 'intervention-' || (data->>'intervention_id') FROM events
+    SELECT kind || '-' || (data->>'intervention_id')
+      FROM events,
+           unnest(ARRAY['intervention', 'school_intervention', 'trust_intervention']) AS kind
      WHERE stream_id = $1 AND event_type = 'commissioning.CaseOpened'
        AND data->>'intervention_id' IS NOT NULL
 ),

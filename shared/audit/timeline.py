@@ -81,6 +81,7 @@ _LINKS: dict[SubjectKind, tuple[str, str]] = {
     "trust": ("registry", "/trusts/{}"),
     "case": ("commissioning", "/cases/{}"),
     "assessment": ("assessment", "/assessments/{}"),
+    # Read by its stream's category: see intervention_href.
     "intervention": ("commissioning", "/interventions/{}"),
     "delegation": ("commissioning", "/delegations/{}"),
     "concern": ("commissioning", "/concerns/{}"),
@@ -89,13 +90,41 @@ _LINKS: dict[SubjectKind, tuple[str, str]] = {
 }
 
 
+# Three kinds of intervention share the ``intervention_id`` field, each with its own stream
+# category and its own route: a notice, a school in a category of concern, a whole trust.
+INTERVENTION_PAGES: dict[str, str] = {
+    "intervention": "/interventions/{}",
+    "school_intervention": "/school-interventions/{}",
+    "trust_intervention": "/trust-interventions/{}",
+}
+
+
+def intervention_href(stream_id: str, key: str, categories: Mapping[str, str]) -> str:
+    """Where intervention ``key``, named by an event on ``stream_id``, is read.
+
+    An event on an intervention's stream names only interventions of its own kind (itself,
+    or the notice it escalates from); an event elsewhere (a case one opened) names it by id
+    alone, so ``categories`` says which category holds that id (a notice when unknown).
+    """
+    category = stream_id.split("-", 1)[0]
+    if category not in INTERVENTION_PAGES:
+        category = categories.get(key, "intervention")
+    return INTERVENTION_PAGES[category].format(key)
+
+
 def links_of(
-    event_type: str, data: dict[str, Any], case_of_decision: Mapping[str, str]
+    event_type: str,
+    data: dict[str, Any],
+    case_of_decision: Mapping[str, str],
+    *,
+    stream_id: str,
+    intervention_categories: Mapping[str, str] | None = None,
 ) -> list[Link]:
-    """Links to the decisions, evidence, schools and trusts an event names.
+    """Links to the decisions, evidence, schools, trusts and interventions an event names.
 
     A decision is read in its case; the registry's events name only the decision, so
-    ``case_of_decision`` says which case each decision belongs to.
+    ``case_of_decision`` says which case each decision belongs to. An intervention is read
+    where its kind is (``intervention_href``).
     """
     links: list[Link] = []
     for kind, key in subjects_of(event_type, data):
@@ -105,6 +134,10 @@ def links_of(
                 links.append(
                     Link(rel="decision", service="commissioning", href=f"/cases/{case_id}")
                 )
+            continue
+        if kind == "intervention":
+            href = intervention_href(stream_id, key, intervention_categories or {})
+            links.append(Link(rel=kind, service="commissioning", href=href))
             continue
         service, template = _LINKS[kind]
         links.append(Link(rel=kind, service=service, href=template.format(key)))
@@ -146,7 +179,34 @@ async def _cases_of_decisions(
     return {r["decision_id"]: r["case_id"] for r in found}
 
 
-def _entry(row: asyncpg.Record, case_of_decision: Mapping[str, str]) -> TimelineEntry:
+async def _intervention_categories(
+    conn: asyncpg.Connection | asyncpg.Pool, rows: Sequence[asyncpg.Record]
+) -> dict[str, str]:
+    """The stream category of each intervention named by an event not on an intervention's
+    own stream (a case opened by one), found by which of the three streams exists."""
+    keys = sorted(
+        {
+            key
+            for row in rows
+            if row["stream_id"].split("-", 1)[0] not in INTERVENTION_PAGES
+            for kind, key in subjects_of(row["event_type"], json.loads(row["data"]))
+            if kind == "intervention"
+        }
+    )
+    if not keys:
+        return {}
+    candidates = [f"{category}-{key}" for category in INTERVENTION_PAGES for key in keys]
+    found = await conn.fetch(
+        "SELECT DISTINCT stream_id FROM events WHERE stream_id = ANY($1::text[])", candidates
+    )
+    return {r["stream_id"].split("-", 1)[1]: r["stream_id"].split("-", 1)[0] for r in found}
+
+
+def _entry(
+    row: asyncpg.Record,
+    case_of_decision: Mapping[str, str],
+    intervention_categories: Mapping[str, str],
+) -> TimelineEntry:
     data: dict[str, Any] = json.loads(row["data"])
     meta: dict[str, Any] = json.loads(row["metadata"])
     event_type: str = row["event_type"]
@@ -167,7 +227,13 @@ def _entry(row: asyncpg.Record, case_of_decision: Mapping[str, str]) -> Timeline
         scope=meta.get("scope"),
         authority=meta.get("authority"),
         data=data,
-        links=links_of(event_type, data, case_of_decision),
+        links=links_of(
+            event_type,
+            data,
+            case_of_decision,
+            stream_id=row["stream_id"],
+            intervention_categories=intervention_categories,
+        ),
     )
 
 
@@ -192,8 +258,11 @@ async def timeline(
         last = page[-1]
         next_cursor = encode_cursor(last["era"], last["tx_id"], last["position"])
     cases = await _cases_of_decisions(conn, page)
+    categories = await _intervention_categories(conn, page)
     return Timeline(
-        subject=f"{kind}:{key}", entries=[_entry(r, cases) for r in page], next_cursor=next_cursor
+        subject=f"{kind}:{key}",
+        entries=[_entry(r, cases, categories) for r in page],
+        next_cursor=next_cursor,
     )
 
 

@@ -36,6 +36,8 @@ InterventionStatus = Literal[
     "cancelled",
 ]
 PolicyCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+# An id of a document or record a decision rested on.
+EvidenceRef = Annotated[str, Field(min_length=1, max_length=200)]
 # An intervention in one of these statuses no longer counts against its trust.
 INACTIVE_INTERVENTION_STATUSES: frozenset[str] = frozenset({"lifted", "closed", "cancelled"})
 
@@ -49,7 +51,7 @@ class InterventionIssued(EventContract):
     ``intervention`` policy version in force on the day it was issued (its ``notices``)."""
 
     type_name = "commissioning.InterventionIssued"
-    version = 2
+    version = 3
     intervention_id: InterventionId
     kind: InterventionKind
     trust_uid: GroupUid
@@ -67,9 +69,11 @@ class InterventionIssued(EventContract):
     # A notice to improve's next review, from its policy's review interval.
     review_due_on: date | None = None
     # Who decided to issue it and their grade, which the version's notice rule must name
-    # (both or neither: recorded where the caseworker gives them).
+    # (required since version 3; None on notices recorded before without them).
     decided_by: str | None = Field(default=None, min_length=1, max_length=200)
     decider_grade: PolicyCode | None = None
+    # What the decision rested on (documents, board notes), as school interventions cite it.
+    evidence_ids: list[EvidenceRef] = Field(default_factory=list, max_length=50)
 
 
 @contracts.register
@@ -77,7 +81,7 @@ class InterventionStatusChanged(EventContract):
     """An intervention moved to a new status."""
 
     type_name = "commissioning.InterventionStatusChanged"
-    version = 2
+    version = 3
     intervention_id: InterventionId
     trust_uid: GroupUid
     previous_status: InterventionStatus
@@ -90,6 +94,12 @@ class InterventionStatusChanged(EventContract):
     policy_version: int | None = Field(default=None, ge=1)
     # A notice to improve still active: its next review counts from this change.
     review_due_on: date | None = None
+    # Who decided the move, their grade (one the notice's version names for its kind), why,
+    # and on what evidence; None on changes recorded before version 3 asked for them.
+    decided_by: str | None = Field(default=None, min_length=1, max_length=200)
+    decider_grade: PolicyCode | None = None
+    reason: str | None = Field(default=None, min_length=1, max_length=4000)
+    evidence_ids: list[EvidenceRef] = Field(default_factory=list, max_length=50)
 
 
 @contracts.upcaster(InterventionIssued.type_name, 1)
@@ -104,6 +114,25 @@ def _status_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "policy_version": None, "review_due_on": None}
 
 
+@contracts.upcaster(InterventionIssued.type_name, 2)
+def _issued_v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 named its decider only where one was given, and cited no evidence."""
+    return {"decided_by": None, "decider_grade": None, **data, "evidence_ids": []}
+
+
+@contracts.upcaster(InterventionStatusChanged.type_name, 2)
+def _status_v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 recorded no decider, reason or evidence on the event (the reason, if any,
+    is in its metadata)."""
+    return {
+        **data,
+        "decided_by": None,
+        "decider_grade": None,
+        "reason": None,
+        "evidence_ids": [],
+    }
+
+
 # ------------------------------------------------------------ school interventions
 # Stream ``school_intervention-{intervention_id}``. The steps are the ``intervention``
 # policy's data (a change in the law is a new policy version, not a new event type), so one
@@ -112,7 +141,6 @@ def _status_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
 SchoolKind = Literal["maintained", "academy", "trust"]
 # As the registry records Ofsted's categories ("serious weaknesses" reads as the latter).
 CategoryOfConcern = Literal["special_measures", "requires_significant_improvement"]
-EvidenceRef = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 @contracts.register

@@ -29,6 +29,7 @@ from tests.commissioning.conftest import (
 from tests.commissioning.test_cases_api import approval, open_case, to_the_board
 from tests.conftest import TEST_SECRET
 from tests.integration.helpers import wait_until
+from tests.notices import DECIDED
 
 DECIDE = "commissioning.cases.decide"
 # The versions of the table shipped as files: the one in force in these tests is the last.
@@ -362,6 +363,7 @@ async def test_lists_show_what_is_where_you_act_and_what_is_published(
                 "urn": camden,
                 "grounds": "Governance concerns.",
                 "published": published,
+                **DECIDED,
             },
             headers=caseworker,
         )
@@ -385,7 +387,7 @@ async def test_lists_show_what_is_where_you_act_and_what_is_published(
     # Issuing against a trust whose academies are all in London is London's to do.
     elsewhere = await commissioning.post(
         "/interventions",
-        json={"kind": "nti_warning_letter", "trust_uid": trust, "grounds": "Finance."},
+        json={"kind": "nti_warning_letter", "trust_uid": trust, "grounds": "Finance.", **DECIDED},
         headers=as_(settings, Role.CASEWORKER, "cw.yorks", "region:D"),
     )
     assert elsewhere.status_code == 403 and elsewhere.json()["resource_region"] == "H"

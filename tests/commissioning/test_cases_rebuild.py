@@ -32,6 +32,7 @@ from tests.commissioning.test_decision_records_api import (
 )
 from tests.commissioning.test_transfers_and_audit import approved, join, schedule
 from tests.integration.helpers import wait_until
+from tests.notices import DECIDED
 
 
 async def _rows(pool: asyncpg.Pool) -> dict[str, list[dict[str, Any]]]:
@@ -82,6 +83,7 @@ async def test_a_rebuild_gives_identical_rows_and_completes_nothing_twice(
                         "kind": "nti_warning_letter",
                         "trust_uid": trust,
                         "grounds": "Late accounts.",
+                        **DECIDED,
                     },
                     headers=bearer(settings, Role.CASEWORKER),
                 )

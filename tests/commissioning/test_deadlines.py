@@ -26,6 +26,7 @@ from shared.http.deps import today
 from shared.settings import Settings
 from tests.commissioning.conftest import bearer, known, register_school, register_trust
 from tests.integration.helpers import wait_until
+from tests.notices import DECIDED
 
 START = date(2030, 3, 4)  # a Monday
 
@@ -120,6 +121,7 @@ async def test_notice_responses_and_rise_windows_fall_due_overdue_first(
             "trust_uid": trust,
             "urn": academy,
             "grounds": "The academy remains inadequate.",
+            **DECIDED,
         },
         headers=cw,
     )

@@ -17,6 +17,7 @@ from services.commissioning.working_days import add_working_days, bank_holidays
 from shared.contracts import all_contracts
 from shared.contracts.interventions import InterventionIssued, InterventionStatusChanged
 from shared.errors import Conflict, UnprocessableContent
+from shared.eventlog.contracts import EventContract
 
 ID = "1" * 32
 TODAY = date(2026, 11, 20)
@@ -34,9 +35,31 @@ def cmd(**changes: object) -> d.IssueIntervention:
         "issued_on": date(2026, 11, 2),
         "grounds": "Financial concerns.",
         "conditions": ["Appoint a new accounting officer"],
+        "decided_by": "Rhian Director",
+        "decider_grade": "regional_director",
     }
     fields.update(changes)
     return d.IssueIntervention(**fields)  # type: ignore[arg-type]
+
+
+def move(
+    state: d.InterventionState,
+    status: str,
+    *,
+    rules: NoticeRules = RULES,
+    on: date = TODAY,
+    grade: str = "regional_director",
+    evidence_ids: tuple[str, ...] = (),
+) -> list[EventContract]:
+    change = d.ChangeStatus(
+        status=status,  # type: ignore[arg-type]
+        effective_on=on,
+        decided_by="Rhian Director",
+        decider_grade=grade,
+        reason="Reviewed at the monitoring meeting.",
+        evidence_ids=evidence_ids,
+    )
+    return d.change_status(state, change, rules=rules, today=TODAY)
 
 
 def issue(
@@ -114,9 +137,7 @@ def test_a_termination_warning_notice_is_due_back_in_15_working_days() -> None:
 def test_a_warning_prepared_first_is_due_15_working_days_after_it_is_issued() -> None:
     prepared = issue(cmd(kind="termination_warning_notice", conditions=[], status="preparing"))
     assert prepared.response_due_on is None  # nothing has reached the trust yet
-    [issued] = d.change_status(
-        state_of(prepared), "issued", rules=RULES, effective_on=date(2026, 11, 9), today=TODAY
-    )
+    [issued] = move(state_of(prepared), "issued", on=date(2026, 11, 9))
     assert isinstance(issued, InterventionStatusChanged)
     assert issued.response_due_on == date(2026, 11, 30)
 
@@ -181,9 +202,7 @@ def test_an_escalation_climbs_the_ladder_for_the_same_trust() -> None:
 def test_a_notice_to_improve_moves_through_its_monitoring_statuses() -> None:
     state = state_of(issue(cmd()))
     for status in ("progress_on_track", "submission_to_lift", "lifted", "closed"):
-        [event] = d.change_status(
-            state, rules=RULES, status=status, effective_on=TODAY, today=TODAY
-        )
+        [event] = move(state, status)
         assert (
             isinstance(event, InterventionStatusChanged) and event.previous_status == state.status
         )
@@ -192,27 +211,23 @@ def test_a_notice_to_improve_moves_through_its_monitoring_statuses() -> None:
     with pytest.raises(
         Conflict, match="v2 does not allow a notice_to_improve that is closed to become issued"
     ):
-        d.change_status(state, rules=RULES, status="issued", effective_on=TODAY, today=TODAY)
+        move(state, "issued")
 
 
 def test_other_kinds_are_only_issued_closed_or_cancelled() -> None:
     state = state_of(issue(cmd(kind="termination_warning_notice", conditions=[])))
     with pytest.raises(Conflict, match="to become lifted"):
-        d.change_status(state, rules=RULES, status="lifted", effective_on=TODAY, today=TODAY)
-    [event] = d.change_status(state, rules=RULES, status="closed", effective_on=TODAY, today=TODAY)
+        move(state, "lifted")
+    [event] = move(state, "closed")
     assert d.evolve(state, event).status == "closed"
 
 
 def test_a_status_date_is_between_the_issue_and_today() -> None:
     state = state_of(issue(cmd()))
     with pytest.raises(UnprocessableContent, match="before the intervention was issued"):
-        d.change_status(
-            state, rules=RULES, status="closed", effective_on=date(2026, 10, 1), today=TODAY
-        )
+        move(state, "closed", on=date(2026, 10, 1))
     with pytest.raises(UnprocessableContent, match="future"):
-        d.change_status(
-            state, rules=RULES, status="closed", effective_on=date(2026, 12, 1), today=TODAY
-        )
+        move(state, "closed", on=date(2026, 12, 1))
 
 
 def test_only_preparing_or_issued_to_start_with() -> None:
@@ -261,14 +276,10 @@ def test_a_notice_to_improve_is_reviewed_at_its_versions_interval() -> None:
     assert (issued.policy_version, issued.review_due_on) == (2, date(2027, 2, 2))
     state = state_of(issued)
     # Each change while it is active is a review: the next counts from it.
-    [on_track] = d.change_status(
-        state, rules=RULES, status="progress_on_track", effective_on=TODAY, today=TODAY
-    )
+    [on_track] = move(state, "progress_on_track")
     assert isinstance(on_track, InterventionStatusChanged)
     assert (on_track.policy_version, on_track.review_due_on) == (2, date(2027, 2, 20))
-    [lifted] = d.change_status(
-        d.evolve(state, on_track), rules=RULES, status="lifted", effective_on=TODAY, today=TODAY
-    )
+    [lifted] = move(d.evolve(state, on_track), "lifted")
     assert isinstance(lifted, InterventionStatusChanged) and lifted.review_due_on is None
     # Other kinds have no review.
     assert issue(cmd(kind="termination_warning_notice", conditions=[])).review_due_on is None
@@ -277,7 +288,7 @@ def test_a_notice_to_improve_is_reviewed_at_its_versions_interval() -> None:
 def test_a_move_the_version_does_not_allow_names_the_version_and_the_allowed_moves() -> None:
     state = state_of(issue(cmd(kind="termination_warning_notice", conditions=[])))
     with pytest.raises(StepNotAllowed) as refused:
-        d.change_status(state, rules=RULES, status="lifted", effective_on=TODAY, today=TODAY)
+        move(state, "lifted")
     assert refused.value.extra == {
         "policy": "intervention",
         "policy_version": 2,
@@ -305,12 +316,8 @@ def test_notices_recorded_before_versions_replay_and_follow_the_fixed_rules() ->
     state = state_of(event)
     assert state.policy_version is None
     with pytest.raises(StepNotAllowed, match="the notice rules fixed before"):
-        d.change_status(
-            state, rules=FIXED_NOTICES, status="preparing", effective_on=TODAY, today=TODAY
-        )
-    [moved] = d.change_status(
-        state, rules=FIXED_NOTICES, status="lifted", effective_on=TODAY, today=TODAY
-    )
+        move(state, "preparing", rules=FIXED_NOTICES)
+    [moved] = move(state, "lifted", rules=FIXED_NOTICES)
     assert isinstance(moved, InterventionStatusChanged) and moved.policy_version is None
     changed = registry.upcast(
         "commissioning.InterventionStatusChanged",
@@ -361,10 +368,13 @@ def test_a_later_version_changes_the_ladder_and_periods_of_new_notices() -> None
     assert (event.policy_version, event.response_due_on) == (3, date(2026, 11, 16))
 
 
-def test_a_named_decider_must_be_of_a_grade_the_version_names_for_the_kind() -> None:
-    decided = issue(cmd(decided_by="Rhian Director", decider_grade="deputy_director"))
-    assert (decided.decided_by, decided.decider_grade) == ("Rhian Director", "deputy_director")
-    with pytest.raises(StepNotAllowed, match="decided by regional_director, not deputy") as e:
+def test_a_notice_is_issued_by_a_grade_the_version_names_for_the_kind() -> None:
+    decided = issue(
+        cmd(decided_by="Dee Deputy", decider_grade="deputy_director", evidence_ids=["note-1"])
+    )
+    assert (decided.decided_by, decided.decider_grade) == ("Dee Deputy", "deputy_director")
+    assert decided.evidence_ids == ["note-1"]
+    with pytest.raises(StepNotAllowed, match="v2: a termination_warning_notice is decided by"):
         issue(
             cmd(
                 kind="termination_warning_notice",
@@ -373,6 +383,72 @@ def test_a_named_decider_must_be_of_a_grade_the_version_names_for_the_kind() -> 
                 decider_grade="deputy_director",
             )
         )
+    with pytest.raises(StepNotAllowed, match="decided by regional_director, not deputy") as e:
+        issue(cmd(kind="termination_notice", conditions=[], decider_grade="deputy_director"))
+    assert e.value.extra == {
+        "policy": "intervention",
+        "policy_version": 2,
+        "allowed_deciders": ["regional_director"],
+    }
+
+
+def test_each_move_records_who_decided_it_their_grade_why_and_on_what_evidence() -> None:
+    state = state_of(issue(cmd()))
+    [moved] = move(state, "progress_on_track", grade="deputy_director", evidence_ids=("r-1",))
+    assert isinstance(moved, InterventionStatusChanged)
+    assert (moved.decided_by, moved.decider_grade, moved.reason, moved.evidence_ids) == (
+        "Rhian Director",
+        "deputy_director",
+        "Reviewed at the monitoring meeting.",
+        ["r-1"],
+    )
+    warning = state_of(issue(cmd(kind="termination_warning_notice", conditions=[])))
+    # A warning notice is the regional director's, to issue and to move on.
+    with pytest.raises(StepNotAllowed, match="a move of a termination_warning_notice") as e:
+        move(warning, "closed", grade="deputy_director")
     assert e.value.extra["allowed_deciders"] == ["regional_director"]
-    with pytest.raises(UnprocessableContent, match="together"):
-        issue(cmd(decided_by="Rhian Director"))
+    with pytest.raises(StepNotAllowed, match="not caseworker"):
+        move(state, "lifted", grade="caseworker")
+
+
+def test_version_2_events_read_with_no_decider_reason_or_evidence() -> None:
+    registry = all_contracts()
+    issued = registry.upcast(
+        "commissioning.InterventionIssued",
+        2,
+        {
+            "intervention_id": ID,
+            "kind": "nti_warning_letter",
+            "trust_uid": 2044,
+            "status": "issued",
+            "issued_on": "2026-03-04",
+            "grounds": "Financial concerns.",
+            "policy_version": 2,
+            "decided_by": "Rhian Director",
+            "decider_grade": "regional_director",
+        },
+    )
+    event = registry.validate("commissioning.InterventionIssued", issued)
+    assert isinstance(event, InterventionIssued)
+    # A decider given under version 2 is kept; evidence was never asked for.
+    assert (event.decided_by, event.evidence_ids) == ("Rhian Director", [])
+    changed = registry.upcast(
+        "commissioning.InterventionStatusChanged",
+        2,
+        {
+            "intervention_id": ID,
+            "trust_uid": 2044,
+            "previous_status": "issued",
+            "status": "closed",
+            "effective_on": "2026-05-01",
+            "policy_version": 2,
+        },
+    )
+    moved = registry.validate("commissioning.InterventionStatusChanged", changed)
+    assert isinstance(moved, InterventionStatusChanged)
+    assert (moved.decided_by, moved.decider_grade, moved.reason, moved.evidence_ids) == (
+        None,
+        None,
+        None,
+        [],
+    )

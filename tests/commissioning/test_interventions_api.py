@@ -18,6 +18,7 @@ from tests.commissioning.conftest import (
     register_trust,
 )
 from tests.integration.helpers import wait_until
+from tests.notices import DECIDED, MOVED
 
 
 async def intervention_when(
@@ -52,6 +53,7 @@ async def test_notices_climb_the_ladder_and_a_termination_notice_opens_a_rebroke
         "urn": academy,
         "issued_on": "2026-11-02",
         "grounds": "The academy remains inadequate.",
+        **DECIDED,
     }
     refused = await commissioning.post(
         "/interventions", json=body, headers=bearer(settings, Role.DECISION_MAKER)
@@ -61,6 +63,16 @@ async def test_notices_climb_the_ladder_and_a_termination_notice_opens_a_rebroke
         "/interventions", json={**body, "urn": elsewhere}, headers=cw
     )
     assert not_its_academy.status_code == 422
+    # A warning notice is the regional director's to decide, as the policy version says.
+    deputy = await commissioning.post(
+        "/interventions", json={**body, "decider_grade": "deputy_director"}, headers=cw
+    )
+    assert deputy.status_code == 409, deputy.text
+    assert deputy.json()["allowed_deciders"] == ["regional_director"]
+    assert "decided by regional_director, not deputy_director" in deputy.json()["detail"]
+    undecided = {k: v for k, v in body.items() if k != "decided_by"}
+    refused_undecided = await commissioning.post("/interventions", json=undecided, headers=cw)
+    assert refused_undecided.status_code == 422
     warning = await commissioning.post("/interventions", json=body, headers=cw)
     assert warning.status_code == 201, warning.text
     warning_id = warning.json()["intervention_id"]
@@ -136,13 +148,13 @@ async def test_an_intervention_moves_only_as_its_kind_allows(
     cw = bearer(settings, Role.CASEWORKER)
     no_conditions = await commissioning.post(
         "/interventions",
-        json={"kind": "notice_to_improve", "trust_uid": trust, "grounds": "Deficit."},
+        json={"kind": "notice_to_improve", "trust_uid": trust, "grounds": "Deficit.", **DECIDED},
         headers=cw,
     )
     assert no_conditions.status_code == 422
     unknown_trust = await commissioning.post(
         "/interventions",
-        json={"kind": "nti_warning_letter", "trust_uid": 99_999_998, "grounds": "x"},
+        json={"kind": "nti_warning_letter", "trust_uid": 99_999_998, "grounds": "x", **DECIDED},
         headers=cw,
     )
     assert unknown_trust.status_code == 422
@@ -154,6 +166,7 @@ async def test_an_intervention_moves_only_as_its_kind_allows(
             "issued_on": "2026-10-01",
             "grounds": "Deficit and weak governance.",
             "conditions": ["Recovery plan by January", "Academy transfer of 100001"],
+            **DECIDED,
         },
         headers=cw,
     )
@@ -163,30 +176,55 @@ async def test_an_intervention_moves_only_as_its_kind_allows(
 
     on_track = await commissioning.post(
         f"/interventions/{iid}/status",
-        json={"status": "progress_on_track", "effective_on": "2026-11-01"},
+        json={
+            **MOVED,
+            "status": "progress_on_track",
+            "effective_on": "2026-11-01",
+            "decider_grade": "deputy_director",
+            "evidence_ids": ["review-note-2026-11"],
+        },
         headers=await at_version(commissioning, settings, f"/interventions/{iid}", cw),
     )
     assert on_track.status_code == 200 and on_track.headers["ETag"] == '"2"'
     stale = await commissioning.post(
-        f"/interventions/{iid}/status", json={"status": "lifted"}, headers={**cw, "If-Match": '"1"'}
+        f"/interventions/{iid}/status",
+        json={**MOVED, "status": "lifted"},
+        headers={**cw, "If-Match": '"1"'},
     )
     assert stale.status_code == 412
     lifted = await commissioning.post(
-        f"/interventions/{iid}/status", json={"status": "lifted"}, headers={**cw, "If-Match": '"2"'}
+        f"/interventions/{iid}/status",
+        json={**MOVED, "status": "lifted"},
+        headers={**cw, "If-Match": '"2"'},
     )
     assert lifted.status_code == 200, lifted.text
     reissued = await commissioning.post(
         f"/interventions/{iid}/status",
-        json={"status": "issued"},
+        json={**MOVED, "status": "issued"},
         headers=await at_version(commissioning, settings, f"/interventions/{iid}", cw),
     )
     assert reissued.status_code == 409 and reissued.json()["allowed_statuses"] == ["closed"]
     shown = await intervention_when(commissioning, settings, iid, status="lifted")
     assert shown["active"] is False
     assert [h["status"] for h in shown["history"]] == ["issued", "progress_on_track", "lifted"]
+    # Each step says who decided it, their grade, why and on what evidence.
+    first, on_track_entry = shown["history"][0], shown["history"][1]
+    assert (first["decided_by"], first["decider_grade"]) == ("Rhian Director", "regional_director")
+    assert {k: on_track_entry[k] for k in ("decided_by", "decider_grade", "reason")} == {
+        "decided_by": "Rhian Director",
+        "decider_grade": "deputy_director",
+        "reason": MOVED["reason"],
+    }
+    assert on_track_entry["evidence_ids"] == ["review-note-2026-11"]
+    undecided = await commissioning.post(
+        f"/interventions/{iid}/status",
+        json={"status": "closed", "reason": "Done."},
+        headers={**cw, "If-Match": "*"},
+    )
+    assert undecided.status_code == 422
     missing = await commissioning.post(
         "/interventions/" + "0" * 32 + "/status",
-        json={"status": "closed"},
+        json={**MOVED, "status": "closed"},
         headers={**cw, "If-Match": "*"},
     )
     assert missing.status_code == 404
@@ -207,6 +245,7 @@ async def test_a_termination_notice_prepared_first_opens_its_case_when_issued(
             "urn": academy,
             "status": "preparing",
             "grounds": "Funding agreement to end.",
+            **DECIDED,
         },
         headers=cw,
     )
@@ -214,7 +253,7 @@ async def test_a_termination_notice_prepared_first_opens_its_case_when_issued(
     iid = prepared.json()["intervention_id"]
     issued = await commissioning.post(
         f"/interventions/{iid}/status",
-        json={"status": "issued"},
+        json={**MOVED, "status": "issued"},
         headers=await at_version(commissioning, settings, f"/interventions/{iid}", cw),
     )
     assert issued.status_code == 200, issued.text

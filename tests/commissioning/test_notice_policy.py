@@ -27,6 +27,7 @@ from shared.http.deps import today
 from shared.settings import Settings
 from tests.commissioning.conftest import bearer, known, register_school, register_trust
 from tests.integration.helpers import wait_until
+from tests.notices import DECIDED, MOVED
 
 
 @pytest.fixture
@@ -123,6 +124,7 @@ async def test_a_new_version_changes_new_notices_only_and_a_move_it_forbids_is_a
         "trust_uid": trust,
         "urn": academy,
         "grounds": "The academy remains inadequate.",
+        **DECIDED,
     }
     clock.advance_to(date(2041, 3, 1))  # a Friday
     prepared = await client.post(
@@ -149,7 +151,7 @@ async def test_a_new_version_changes_new_notices_only_and_a_move_it_forbids_is_a
     # The notice prepared under the old version keeps its 15 working days when issued.
     issued = await client.post(
         f"/interventions/{prepared_id}/status",
-        json={"status": "issued"},
+        json={**MOVED, "status": "issued"},
         headers={**cw, "If-Match": '"1"'},
     )
     assert issued.status_code == 200, issued.text
@@ -197,7 +199,7 @@ async def test_a_new_version_changes_new_notices_only_and_a_move_it_forbids_is_a
     # A warning notice is never lifted: the 409 names the version and what it allows.
     refused = await client.post(
         f"/interventions/{prepared_id}/status",
-        json={"status": "lifted"},
+        json={**MOVED, "status": "lifted"},
         headers={**cw, "If-Match": '"2"'},
     )
     assert refused.status_code == 409, refused.text
@@ -206,6 +208,15 @@ async def test_a_new_version_changes_new_notices_only_and_a_move_it_forbids_is_a
     assert problem["allowed_steps"] == ["closed", "cancelled"]
     assert f"intervention v{old_version} does not allow" in problem["detail"]
     assert problem["type"].endswith("step-not-allowed")
+    # So is the grade that may move it on: the notice's own version's deciders for its kind.
+    deputy = await client.post(
+        f"/interventions/{prepared_id}/status",
+        json={**MOVED, "status": "closed", "decider_grade": "deputy_director"},
+        headers={**cw, "If-Match": '"2"'},
+    )
+    assert deputy.status_code == 409, deputy.text
+    assert deputy.json()["policy_version"] == old_version
+    assert deputy.json()["allowed_deciders"] == ["regional_director"]
 
 
 async def test_an_overdue_notice_to_improve_review_comes_first(
@@ -224,6 +235,7 @@ async def test_an_overdue_notice_to_improve_review_comes_first(
             "trust_uid": trust,
             "grounds": "A deficit and weak governance.",
             "conditions": ["A recovery plan by the end of term"],
+            **DECIDED,
         },
         headers=cw,
     )
@@ -240,6 +252,7 @@ async def test_an_overdue_notice_to_improve_review_comes_first(
             "trust_uid": trust,
             "urn": academy,
             "grounds": "The academy remains inadequate.",
+            **DECIDED,
         },
         headers=cw,
     )
@@ -267,7 +280,7 @@ async def test_an_overdue_notice_to_improve_review_comes_first(
     # Reviewed: the status it finds is recorded, and the next review counts from it.
     reviewed = await client.post(
         f"/interventions/{nti_id}/status",
-        json={"status": "progress_on_track"},
+        json={**MOVED, "status": "progress_on_track"},
         headers={**cw, "If-Match": '"1"'},
     )
     assert reviewed.status_code == 200, reviewed.text
@@ -278,7 +291,7 @@ async def test_an_overdue_notice_to_improve_review_comes_first(
     # Lifted, it is reviewed no more.
     lifted = await client.post(
         f"/interventions/{nti_id}/status",
-        json={"status": "lifted"},
+        json={**MOVED, "status": "lifted"},
         headers={**cw, "If-Match": '"2"'},
     )
     assert lifted.status_code == 200, lifted.text

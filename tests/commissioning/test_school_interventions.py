@@ -24,6 +24,7 @@ from shared.http.auth import Role
 from shared.http.deps import today
 from shared.settings import Settings
 from tests.commissioning.conftest import bearer, known, register_school
+from tests.integration.helpers import wait_until
 
 START = date(2027, 1, 11)
 # The shipped version in force from START: version 6 (version 5's school pathways, RISE
@@ -144,6 +145,28 @@ async def test_requires_significant_improvement_to_rise_to_the_structural_route(
     assert case.status_code == 200, case.text
     assert case.json()["trigger"] == "inadequate_dao"
     assert case.json()["intervention_id"] == iid and case.json()["urns"] == [school]
+    # The case's trail holds the intervention that opened it, and the auditor's timeline
+    # links that intervention where a school intervention is read, not as a notice.
+    trail = (await client.get(f"/cases/{case_id}/audit", headers=reader)).json()
+    opened_it = [e for e in trail["entries"] if e["via"] == "intervention"]
+    assert {e["stream"] for e in opened_it} == {f"school_intervention-{iid}"}
+    hrefs: set[str] = set()
+
+    async def linked() -> bool:
+        # The audit index is a consumer of the whole log: wait until it has the case.
+        audited = await client.get(
+            f"/audit/cases/{case_id}", headers=bearer(settings, Role.AUDITOR, "audrey")
+        )
+        hrefs.update(
+            link["href"]
+            for entry in (audited.json()["entries"] if audited.status_code == 200 else [])
+            for link in entry["links"]
+            if link["rel"] == "intervention"
+        )
+        return bool(hrefs)
+
+    await wait_until(linked, what="the case's timeline naming its intervention")
+    assert hrefs == {f"/school-interventions/{iid}"}
 
     shown = (await client.get(base, headers=reader)).json()
     assert [

@@ -373,18 +373,31 @@ async def test_a_notice_issued_moved_on_and_due_in_the_browser(world: ConsoleWor
         "href", "#kind"
     )
     await expect(page.locator("#grounds-error")).to_be_visible()
+    await expect(page.locator("#decided_by-error")).to_be_visible()
+    await expect(page.locator("#decider_grade-error")).to_be_visible()
     await page.get_by_label("Termination warning notice").check()
     await page.get_by_label("Trust group UID").fill(str(world.old_trust))
     await page.get_by_label("Grounds").fill("Inadequate with no sign of improvement")
     await page.get_by_label("Conditions (optional)").fill("Appoint a new chair\nPublish a plan")
+    await page.get_by_label("Who decided").fill("Rhian Director")
+    # The grades are the policy's; a warning notice is not a deputy director's to decide:
+    # the API's refusal shows against the grade.
+    await page.get_by_label("Their grade").select_option("deputy_director")
+    await page.get_by_label("Evidence (optional)").fill("board-note-2027-01")
+    await page.get_by_role("button", name="Issue the notice").click()
+    await expect(page.locator("#decider_grade-error")).to_contain_text(
+        "decided by regional_director, not deputy_director"
+    )
+    await page.get_by_label("Their grade").select_option("regional_director")
     await page.get_by_role("button", name="Issue the notice").click()
     await expect(page.get_by_role("alert")).to_contain_text("Notice issued")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Termination warning notice")
     await expect(page.locator(".govuk-inset-text")).to_contain_text("Response due")
     steps = page.get_by_role("table").filter(has_text="Recorded by")
-    await expect(steps.get_by_role("row").filter(has_text="Issued")).to_contain_text(
-        "cara.caseworker"
-    )
+    issued = steps.get_by_role("row").filter(has_text="Issued")
+    await expect(issued).to_contain_text("cara.caseworker")
+    await expect(issued).to_contain_text("Rhian Director (Regional director)")
+    await expect(issued).to_contain_text("board-note-2027-01")
     notice_url = page.url
     await screenshot(page, "intervention")
 
@@ -397,15 +410,21 @@ async def test_a_notice_issued_moved_on_and_due_in_the_browser(world: ConsoleWor
     # A move its kind does not allow: the API's refusal shows against the status.
     await page.goto(notice_url)
     await page.get_by_label("Progress on track").check()
+    await page.get_by_label("Who decided").fill("Rhian Director")
+    await page.get_by_label("Their grade").select_option("regional_director")
+    await page.get_by_label("Reason", exact=True).fill("The trust answered the warning in time")
     await page.get_by_role("button", name="Change the status").click()
     await expect(summary.get_by_role("link")).to_have_attribute("href", "#status")
     await expect(page.locator("#status-error")).to_contain_text("to become progress_on_track")
+    # What was typed is kept: only the status is chosen again.
+    await expect(page.get_by_label("Who decided")).to_have_value("Rhian Director")
     await page.get_by_label("Closed").check()
     await page.get_by_role("button", name="Change the status").click()
     await expect(page.get_by_role("alert")).to_contain_text("Status changed")
-    await expect(steps.get_by_role("row").filter(has_text="Closed")).to_contain_text(
-        "cara.caseworker"
-    )
+    closed = steps.get_by_role("row").filter(has_text="Closed")
+    await expect(closed).to_contain_text("cara.caseworker")
+    await expect(closed).to_contain_text("Rhian Director (Regional director)")
+    await expect(closed).to_contain_text("The trust answered the warning in time")
     await expect(page.get_by_text("nothing more can be done")).to_be_visible()
     trust = page.locator(".govuk-summary-list").get_by_role("link", name=re.compile("Trust|\\d"))
     await expect(trust.first).to_have_attribute("href", f"/trusts/{world.old_trust}")

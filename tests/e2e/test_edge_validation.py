@@ -19,6 +19,7 @@ import pytest
 from shared.http.auth import Role, issue_token
 from shared.serve import load_app
 from shared.settings import Settings
+from tests.notices import DECIDED, MOVED
 
 SERVICES = ("registry", "assessment", "commissioning")
 SOME_ID = "0" * 32
@@ -56,7 +57,7 @@ DECISION = {
         "mitigation": "None needed.",
     },
 }
-INTERVENTION = {"kind": "nti_warning_letter", "trust_uid": 2044, "grounds": "Finances"}
+INTERVENTION = {"kind": "nti_warning_letter", "trust_uid": 2044, "grounds": "Finances", **DECIDED}
 
 
 @pytest.fixture
@@ -266,7 +267,7 @@ NOT_WHAT_THE_FIELD_SAYS = [
         "commissioning",
         "POST",
         f"/interventions/{SOME_ID}/status",
-        {"status": "lifted", "effective_on": 0},
+        {**MOVED, "status": "lifted", "effective_on": 0},
         ("effective_on",),
         "iso_date",
     ),

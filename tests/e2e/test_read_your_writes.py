@@ -22,6 +22,7 @@ from shared.clock import today_in_england
 from shared.http.auth import Role
 from shared.settings import PROJECT_ROOT, Settings
 from tests.e2e.live_world import World, live_world
+from tests.notices import DECIDED, MOVED
 
 pytestmark = pytest.mark.eventlog
 
@@ -439,6 +440,7 @@ async def test_commissioning_writes_read_back_at_once(world: World) -> None:
                     "grounds": f"Financial concerns, round {n}",
                     "conditions": ["Submit a recovery plan"],
                     "issued_on": (TODAY - timedelta(days=1)).isoformat(),
+                    **DECIDED,
                 },
                 headers=caseworker,
             ),
@@ -450,7 +452,7 @@ async def test_commissioning_writes_read_back_at_once(world: World) -> None:
         moved = ok(
             await world.commissioning.post(
                 f"/interventions/{iid}/status",
-                json={"status": "progress_on_track"},
+                json={**MOVED, "status": "progress_on_track"},
                 headers=at(caseworker, seen["version"]),
             )
         )

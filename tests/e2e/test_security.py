@@ -55,6 +55,7 @@ from tests.e2e.security_matrix import (
     factories,
 )
 from tests.integration.helpers import wait_until
+from tests.notices import DECIDED, MOVED
 from tests.registry import gias_files as g
 
 PROBLEM_JSON = "application/problem+json"
@@ -286,7 +287,12 @@ async def _make_targets(w: World) -> None:
         w,
         "commissioning",
         "/interventions",
-        {"kind": "nti_warning_letter", "trust_uid": TRUST_UID, "grounds": "Matrix test."},
+        {
+            "kind": "nti_warning_letter",
+            "trust_uid": TRUST_UID,
+            "grounds": "Matrix test.",
+            **DECIDED,
+        },
     )
     w.delegation_id = await _created(w, "commissioning", "/delegations", DELEGATION(w))
     w.school_intervention_id = await _created(
@@ -487,8 +493,9 @@ BODIES: dict[str, Callable[[World], Any]] = {
         "trust_uid": TRUST_UID,
         "grounds": "Matrix test.",
         "conditions": ["Appoint a new chair by spring."],
+        **DECIDED,
     },
-    "/interventions/{intervention_id}/status": lambda w: {"status": "closed"},
+    "/interventions/{intervention_id}/status": lambda w: {**MOVED, "status": "closed"},
     "/school-interventions": lambda w: SCHOOL_INTERVENTION,
     "/trust-interventions": lambda w: TRUST_INTERVENTION,
     "/trust-interventions/{trust_intervention_id}/steps": lambda w: {

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from shared.audit.subjects import subjects_of
+from shared.audit.timeline import intervention_href, links_of
 from shared.contracts import all_contracts
 from shared.contracts.commissioning import CaseShortlisted
 from shared.contracts.registry import SchoolTransferred, TrustClosed
@@ -78,3 +80,38 @@ def test_every_identifier_field_of_every_contract_is_indexed_or_deliberately_not
             if not list(subjects_of(type_name, {field: 1})):
                 unindexed.append(f"{type_name}.{field}")
     assert unindexed == []
+
+
+def test_an_intervention_links_to_the_page_of_its_own_kind() -> None:
+    iid = "a" * 32
+
+    def hrefs(stream_id: str, data: dict[str, Any], known: dict[str, str]) -> list[str]:
+        links = links_of(
+            "commissioning.Anything",
+            data,
+            {},
+            stream_id=stream_id,
+            intervention_categories=known,
+        )
+        return [link.href for link in links if link.rel == "intervention"]
+
+    named = {"intervention_id": iid}
+    # On an intervention's own stream, its category says which kind it is.
+    assert hrefs(f"intervention-{iid}", named, {}) == [f"/interventions/{iid}"]
+    assert hrefs(f"school_intervention-{iid}", named, {}) == [f"/school-interventions/{iid}"]
+    assert hrefs(f"trust_intervention-{iid}", named, {}) == [f"/trust-interventions/{iid}"]
+    # A notice escalated from another names a notice too.
+    escalated = {"intervention_id": iid, "escalated_from": "b" * 32}
+    assert hrefs(f"intervention-{iid}", escalated, {}) == [
+        f"/interventions/{iid}",
+        f"/interventions/{'b' * 32}",
+    ]
+    # A case opened by one names it by id: the category found for the id says where it is.
+    opened = {"case_id": "c" * 32, "intervention_id": iid}
+    case = f"case-{'c' * 32}"
+    assert hrefs(case, opened, {iid: "school_intervention"}) == [f"/school-interventions/{iid}"]
+    assert hrefs(case, opened, {iid: "trust_intervention"}) == [f"/trust-interventions/{iid}"]
+    assert hrefs(case, opened, {}) == [f"/interventions/{iid}"]
+    assert intervention_href(f"school_intervention-{iid}", iid, {iid: "intervention"}) == (
+        f"/school-interventions/{iid}"
+    )

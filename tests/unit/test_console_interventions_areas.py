@@ -21,6 +21,7 @@ from services.console.views.intervention_forms import (
     STATUSES,
     IssueForm,
     StatusForm,
+    grade_choices,
 )
 from services.console.views.interventions import (
     Deadlines,
@@ -194,8 +195,25 @@ def test_an_intervention_shows_its_steps_who_took_them_and_what_falls_due() -> N
     assert keys["Academy"].href == "/schools/100001"
     assert keys["Response due"].value == "3 March 2027 (overdue by 7 days)"
     assert view.overdue is True
-    assert [(s.status, s.actor, s.reason) for s in view.steps] == [
-        ("Issued", "cara.caseworker", "board minutes")
+    assert [(s.status, s.actor, s.reason, s.decided_by) for s in view.steps] == [
+        ("Issued", "cara.caseworker", "board minutes", "")
+    ]
+    # Each step says who decided it, their grade and its evidence, once they are recorded.
+    decided = {
+        **_intervention()["history"][0],
+        "decided_by": "Rhian Director",
+        "decider_grade": "regional_director",
+        "evidence_ids": ["note-1", "note-2"],
+    }
+    with_decider = InterventionPageView.build(
+        InterventionView.from_dict(_intervention(history=[decided])),
+        today=TODAY,
+        roles=("reader",),
+        trust_name=None,
+        school_name=None,
+    )
+    assert [(s.decided_by, s.evidence) for s in with_decider.steps] == [
+        ("Rhian Director (Regional director)", "note-1, note-2")
     ]
     assert view.may_change is True
     assert view.escalate_href is not None
@@ -214,15 +232,39 @@ def test_the_status_form_offers_every_other_status_and_checks_the_date() -> None
     assert form.errors.on("effective_on") is not None
     assert "issued" not in [c.value for c in form.choices("issued")]
     empty = StatusForm.parse(FormData({"version": "3"}))
-    assert empty.errors.on("status") is not None
-    ok = StatusForm.parse(FormData({"status": "closed", "version": "3"}))
+    assert set(empty.errors.fields) == {"status", "decided_by", "decider_grade", "reason"}
+    ok = StatusForm.parse(
+        FormData(
+            {
+                "status": "closed",
+                "version": "3",
+                "decided_by": "Rhian Director",
+                "decider_grade": "regional_director",
+                "reason": "Complied",
+                "evidence_ids": "note-1\n\n note-2 \n",
+            }
+        )
+    )
     assert not ok.errors
-    assert ok.body() == {"status": "closed"}
+    assert ok.body() == {
+        "status": "closed",
+        "decided_by": "Rhian Director",
+        "decider_grade": "regional_director",
+        "reason": "Complied",
+        "evidence_ids": ["note-1", "note-2"],
+    }
 
 
 def test_the_issue_form_checks_what_it_can_and_sends_the_apis_body() -> None:
     bad = IssueForm.parse(FormData({"kind": "warning", "trust_uid": "x", "urn": "12"}))
-    assert set(bad.errors.fields) == {"kind", "trust_uid", "urn", "grounds"}
+    assert set(bad.errors.fields) == {
+        "kind",
+        "trust_uid",
+        "urn",
+        "grounds",
+        "decided_by",
+        "decider_grade",
+    }
     form = IssueForm.parse(
         FormData(
             {
@@ -230,6 +272,8 @@ def test_the_issue_form_checks_what_it_can_and_sends_the_apis_body() -> None:
                 "trust_uid": "2044",
                 "grounds": "Finance",
                 "conditions": "Appoint a chair\n\n  Publish accounts  \n",
+                "decided_by": "Dee Deputy",
+                "decider_grade": "deputy_director",
             }
         )
     )
@@ -240,7 +284,14 @@ def test_the_issue_form_checks_what_it_can_and_sends_the_apis_body() -> None:
         "grounds": "Finance",
         "conditions": ["Appoint a chair", "Publish accounts"],
         "published": True,
+        "decided_by": "Dee Deputy",
+        "decider_grade": "deputy_director",
+        "evidence_ids": [],
     }
+    assert [(c.value, c.text, c.selected) for c in grade_choices(["grade_6", "minister"], "")] == [
+        ("grade_6", "Grade 6", False),
+        ("minister", "Minister", False),
+    ]
 
 
 def _plan(**over: Any) -> dict[str, Any]:

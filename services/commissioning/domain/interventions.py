@@ -9,7 +9,10 @@ warning notice (the trust has 15 working days to respond), termination notice (t
 agreement ends and the academy must move), which opens a rebrokerage case for the academy
 when it is issued. An escalation names the notice it escalates from, which must be lower on
 the ladder and against the same trust. A move the version does not allow is a 409 naming
-the version and the statuses it allows.
+the version and the statuses it allows. Every step, issue or move, names who decided it
+and their grade, which the version's rule for the kind must list among its deciders (409
+naming the version and the allowed deciders otherwise), and the evidence it rested on; a
+move carries its reason (an issue's is its grounds).
 
 ``lifted``, ``closed`` and ``cancelled`` no longer count against the trust.
 """
@@ -126,8 +129,34 @@ class IssueIntervention:
     conditions: Sequence[str] = ()
     escalated_from: str | None = None
     published: bool = True
-    decided_by: str | None = None
-    decider_grade: str | None = None
+    # Who decided to issue it and their grade (one the version's rule for the kind names).
+    decided_by: str
+    decider_grade: str
+    evidence_ids: Sequence[str] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeStatus:
+    """Move a notice to a new status, from a date: who decided it, their grade, why, and
+    on what evidence."""
+
+    status: InterventionStatus
+    effective_on: date
+    decided_by: str
+    decider_grade: str
+    reason: str
+    evidence_ids: Sequence[str] = ()
+
+
+def _check_decider(rule: NoticeRule, version: int | None, grade: str, what: str) -> None:
+    """409 naming the version and its deciders unless ``grade`` may decide ``what``."""
+    if grade not in rule.deciders:
+        raise StepNotAllowed(
+            f"{version_label(version)}: {what} is decided by "
+            + ", ".join(rule.deciders)
+            + f", not {grade}.",
+            extra={**_where(version), "allowed_deciders": rule.deciders},
+        )
 
 
 def issue(
@@ -160,17 +189,7 @@ def issue(
     if cmd.kind == "notice_to_improve" and not cmd.conditions:
         raise UnprocessableContent("A notice to improve lists its conditions.")
     rule = rule_of(rules, version, cmd.kind)
-    if (cmd.decided_by is None) != (cmd.decider_grade is None):
-        raise UnprocessableContent(
-            "A decider is named with their grade: give decided_by and decider_grade together."
-        )
-    if cmd.decider_grade is not None and cmd.decider_grade not in rule.deciders:
-        raise StepNotAllowed(
-            f"{version_label(version)}: a {cmd.kind} is decided by "
-            + ", ".join(rule.deciders)
-            + f", not {cmd.decider_grade}.",
-            extra={**_where(version), "allowed_deciders": rule.deciders},
-        )
+    _check_decider(rule, version, cmd.decider_grade, f"a {cmd.kind}")
     if cmd.escalated_from is not None:
         _check_escalation(cmd, escalated_from, rules, version)
     # Periods run from the day the notice reaches the trust: one still being prepared gets
@@ -195,6 +214,7 @@ def issue(
             review_due_on=review_due,
             decided_by=cmd.decided_by,
             decider_grade=cmd.decider_grade,
+            evidence_ids=list(cmd.evidence_ids),
         )
     ]
 
@@ -236,14 +256,14 @@ def _check_escalation(
 
 def change_status(
     state: InterventionState,
-    status: InterventionStatus,
+    cmd: ChangeStatus,
     *,
     rules: NoticeRules,
-    effective_on: date,
     today: date,
 ) -> list[EventContract]:
-    """Move the intervention to ``status`` if the rules of its own policy version (``rules``)
-    allow that move from where it is."""
+    """Move the intervention to ``cmd.status`` if the rules of its own policy version
+    (``rules``) allow that move from where it is, decided by a grade they name for its kind."""
+    status, effective_on = cmd.status, cmd.effective_on
     version = state.policy_version
     rule = rule_of(rules, version, state.kind)
     allowed = rules.allowed_moves(state.kind, state.status)
@@ -264,6 +284,7 @@ def change_status(
         )
     if effective_on > today:
         raise UnprocessableContent(f"The date {effective_on} is in the future.")
+    _check_decider(rule, version, cmd.decider_grade, f"a move of a {state.kind}")
     response_due, review_due = _due_dates(rule, effective_on)
     issued_now = state.status == "preparing" and status == "issued"
     return [
@@ -277,6 +298,10 @@ def change_status(
             policy_version=version,
             # Each change of a notice still active is a review: the next counts from it.
             review_due_on=review_due if is_active(status) else None,
+            decided_by=cmd.decided_by,
+            decider_grade=cmd.decider_grade,
+            reason=cmd.reason,
+            evidence_ids=list(cmd.evidence_ids),
         )
     ]
 

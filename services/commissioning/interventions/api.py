@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from services.commissioning import authority, handlers, queries
-from services.commissioning.domain.interventions import IssueIntervention
+from services.commissioning.domain.interventions import ChangeStatus, IssueIntervention
 from services.commissioning.interventions import handlers as notices
 from services.commissioning.interventions.schemas import (
     InterventionIssuedView,
@@ -55,10 +55,11 @@ InterventionIdPath = Annotated[
 async def issue_intervention(
     body: InterventionIssuing, write: IssueNotice, on: TodayDep
 ) -> Response:
-    """The notice follows the intervention policy version in force on its issue date: a
-    termination warning notice is due back in its working days (15 in version 2), a notice
-    to improve is reviewed at its interval, and a termination notice against an academy
-    opens a rebrokerage case for it."""
+    """The notice follows the intervention policy version in force on its issue date and is
+    decided by a grade that version names for its kind (409 naming the version and the
+    allowed deciders otherwise): a termination warning notice is due back in its working
+    days (15 in version 2), a notice to improve is reviewed at its interval, and a
+    termination notice against an academy opens a rebrokerage case for it."""
     cmd = IssueIntervention(
         intervention_id=handlers.new_id(),
         kind=body.kind,
@@ -72,6 +73,7 @@ async def issue_intervention(
         published=body.published,
         decided_by=body.decided_by,
         decider_grade=body.decider_grade,
+        evidence_ids=body.evidence_ids,
     )
 
     async def act(uow: UnitOfWork) -> Answer:
@@ -150,16 +152,21 @@ async def change_status(
     write: ChangeNoticeStatus,
     on: TodayDep,
 ) -> Response:
-    """Move the intervention along, as its own policy version allows for its kind (409 naming
-    the version and the allowed statuses otherwise)."""
+    """Move the intervention along, as its own policy version allows for its kind, decided
+    by a grade it names for the kind (409 naming the version and the allowed statuses or
+    deciders otherwise)."""
+    cmd = ChangeStatus(
+        status=body.status,
+        effective_on=body.effective_on or on,
+        decided_by=body.decided_by,
+        decider_grade=body.decider_grade,
+        reason=body.reason,
+        evidence_ids=body.evidence_ids,
+    )
 
     async def act(uow: UnitOfWork) -> Answer:
         result = await notices.change_intervention_status(
-            uow,
-            intervention_id=intervention_id,
-            status=body.status,
-            effective_on=body.effective_on or on,
-            today=on,
+            uow, intervention_id=intervention_id, cmd=cmd, today=on
         )
         return written(result)
 

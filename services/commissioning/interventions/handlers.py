@@ -22,7 +22,6 @@ from services.commissioning.school_interventions.policy import (
     InterventionPolicy,
 )
 from shared.authority.acting import authorize
-from shared.contracts.interventions import InterventionStatus
 from shared.errors import NotFound
 from shared.eventlog.contracts import EventContract
 from shared.eventlog.model import NO_STREAM, ExpectedVersion
@@ -126,22 +125,17 @@ async def change_intervention_status(
     uow: UnitOfWork,
     *,
     intervention_id: str,
-    status: InterventionStatus,
-    effective_on: date,
+    cmd: interventions.ChangeStatus,
     today: date,
 ) -> Written:
-    """Move an intervention to a new status."""
+    """Move an intervention to a new status, as decided by whom the command names."""
     recorded = await uow.read_for_change(f"intervention-{intervention_id}")
     state = interventions.fold(e.decode(uow.registry) for e in recorded)
     if state is None:
         raise NotFound(f"There is no intervention {intervention_id}.")
     authorize(uow, await intervention_place(uow.conn, trust_uid=state.trust_uid, urn=state.urn))
     events = interventions.change_status(
-        state,
-        status,
-        rules=await rules_of(uow, state.policy_version),
-        effective_on=effective_on,
-        today=today,
+        state, cmd, rules=await rules_of(uow, state.policy_version), today=today
     )
     appends: list[_Append] = [
         (f"intervention-{intervention_id}", events, uow.expect(state.version))
@@ -150,8 +144,8 @@ async def change_intervention_status(
         intervention_id=intervention_id,
         kind=state.kind,
         urn=state.urn,
-        status=status,
-        on=effective_on,
+        status=cmd.status,
+        on=cmd.effective_on,
         case_id=new_id(),
     )
     if opened is not None:

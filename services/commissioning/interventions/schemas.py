@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, StrictBool
 
+from services.commissioning.school_interventions.schemas import EvidenceIds
 from shared.contracts.interventions import (
     InterventionId,
     InterventionKind,
@@ -20,6 +21,7 @@ from shared.http.fields import (
     Paragraph,
     PersonName,
     Rationale,
+    Reason,
     StrictGroupUid,
     StrictUrn,
 )
@@ -38,6 +40,9 @@ class InterventionIssuing(RequestModel):
                     "trust_uid": 2044,
                     "urn": 100001,
                     "grounds": "Inadequate with no sign of improvement.",
+                    "decided_by": "Jo Bloggs",
+                    "decider_grade": "regional_director",
+                    "evidence_ids": ["board-note-2026-02"],
                 }
             ]
         },
@@ -52,13 +57,11 @@ class InterventionIssuing(RequestModel):
     conditions: list[Paragraph] = Field(default_factory=list, max_length=CONDITIONS_MAX)
     escalated_from: InterventionId | None = None
     published: StrictBool = True
-    decided_by: PersonName | None = Field(
-        default=None, description="Who decided to issue it (with decider_grade)."
+    decided_by: PersonName = Field(description="Who decided to issue it.")
+    decider_grade: PolicyCode = Field(
+        description="Their grade, which the policy version's rule for the kind must name."
     )
-    decider_grade: PolicyCode | None = Field(
-        default=None,
-        description="Their grade, which the policy version's rule for the kind must name.",
-    )
+    evidence_ids: EvidenceIds = Field(default_factory=list)
 
 
 class InterventionStatusChange(RequestModel):
@@ -67,12 +70,27 @@ class InterventionStatusChange(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"status": "progress_on_track", "effective_on": "2026-12-01"}]
+            "examples": [
+                {
+                    "status": "progress_on_track",
+                    "effective_on": "2026-12-01",
+                    "decided_by": "Jo Bloggs",
+                    "decider_grade": "deputy_director",
+                    "reason": "The trust met the first two conditions at review.",
+                    "evidence_ids": ["review-note-2026-12"],
+                }
+            ]
         },
     )
 
     status: InterventionStatus
     effective_on: IsoDate | None = Field(default=None, description="Today when absent.")
+    decided_by: PersonName = Field(description="Who decided the move.")
+    decider_grade: PolicyCode = Field(
+        description="Their grade, which the notice's policy version must name for its kind."
+    )
+    reason: Reason
+    evidence_ids: EvidenceIds = Field(default_factory=list)
 
 
 class InterventionIssuedView(ViewModel):
@@ -83,13 +101,17 @@ class InterventionIssuedView(ViewModel):
 
 
 class StatusEntry(ViewModel):
-    """One status an intervention has had."""
+    """One status an intervention has had: who recorded it, who decided it (null on steps
+    recorded before deciders were asked for), why and on what evidence."""
 
     status: InterventionStatus
     effective_on: date
     actor: str
     reason: str | None
     recorded_at: datetime
+    decided_by: str | None = None
+    decider_grade: str | None = None
+    evidence_ids: list[str] = Field(default_factory=list)
 
 
 class InterventionView(ViewModel):

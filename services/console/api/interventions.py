@@ -15,6 +15,10 @@ from commissioning_client.api.interventions import (
     interventions_issue_intervention,
     interventions_list_interventions,
 )
+from commissioning_client.api.policies import (
+    policies_get_policy_in_force,
+    policies_get_policy_version,
+)
 from commissioning_client.models import (
     DeadlineList,
     DeadlinesListDeadlinesKindType0,
@@ -26,6 +30,7 @@ from commissioning_client.models import (
     InterventionsListInterventionsStatusType0,
     InterventionStatusChange,
     InterventionView,
+    PolicyVersionView,
     Written,
 )
 from commissioning_client.types import UNSET
@@ -40,7 +45,7 @@ from services.console.api.writes import FORM_PROBLEMS, if_match
 from services.console.clients import ApiProblem, Apis
 from services.console.session import UserDep
 from services.console.templating import render
-from services.console.views.common import errors_from_problem, stale_or
+from services.console.views.common import errors_from_problem, given, stale_or
 from services.console.views.intervention_forms import (
     ISSUE_FIELDS,
     ISSUE_MEMBERS,
@@ -48,6 +53,7 @@ from services.console.views.intervention_forms import (
     STATUS_MEMBERS,
     IssueForm,
     StatusForm,
+    grade_choices,
 )
 from services.console.views.interventions import (
     DEADLINE_KINDS,
@@ -57,6 +63,7 @@ from services.console.views.interventions import (
     InterventionPageView,
     home_region,
 )
+from services.console.views.school_interventions import decider_grades
 from shared import reference
 from shared.clock import today_in_england
 
@@ -127,9 +134,25 @@ async def deadlines(
     )
 
 
+async def _grades(apis: Apis, version: int | None = None) -> list[str]:
+    """The decider grades of an ``intervention`` policy version (the one in force today
+    when None: a new notice follows it, as does one recorded before versions were)."""
+    com = apis.commissioning
+    found = (
+        policies_get_policy_in_force.asyncio_detailed("intervention", client=com.client)
+        if version is None
+        else policies_get_policy_version.asyncio_detailed(
+            "intervention", version, client=com.client
+        )
+    )
+    policy = await com.ok(found, PolicyVersionView)
+    return decider_grades(policy.document.additional_properties)
+
+
 @router.get("/interventions/new", summary="Issue a notice")
 async def new_intervention(
     request: Request,
+    apis: ApisDep,
     user: UserDep,
     kind: str = "",
     trust_uid: str = "",
@@ -139,15 +162,18 @@ async def new_intervention(
     """The form, filled in when it came from a notice being escalated or a trust's page."""
     form = IssueForm(kind=kind, trust_uid=trust_uid, urn=urn, escalated_from=escalated_from)
     back = f"/interventions/{escalated_from}" if escalated_from else "/interventions"
-    return _issue_page(request, form, back)
+    return await _issue_page(request, apis, form, back)
 
 
-def _issue_page(request: Request, form: IssueForm, back: str, status: int = 200) -> Response:
+async def _issue_page(
+    request: Request, apis: Apis, form: IssueForm, back: str, status: int = 200
+) -> Response:
     return render(
         request,
         "interventions/new.html",
         {
             "form": form,
+            "grades": grade_choices(await _grades(apis), form.decider_grade),
             "title": "Issue a notice",
             "back": back,
             "errors": form.errors.summary("kind") if form.errors else None,
@@ -180,7 +206,7 @@ async def issue(request: Request, apis: ApisDep) -> Response:
                 ": a rebrokerage case is open for the academy" if issued.rebrokerage_case_id else ""
             )
             return RedirectResponse(f"/interventions/{issued.intervention_id}", status_code=303)
-    return _issue_page(request, form, "/interventions", 400)
+    return await _issue_page(request, apis, form, "/interventions", 400)
 
 
 async def _intervention(apis: Apis, intervention_id: str) -> InterventionView:
@@ -237,12 +263,14 @@ async def _intervention_page(
         i, today=today_in_england(), roles=roles, trust_name=trust_name, school_name=school_name
     )
     form = form or StatusForm(version=i.version)
+    grades = await _grades(apis, given(i.policy_version)) if view.may_change else []
     return render(
         request,
         "interventions/intervention.html",
         {
             "view": view,
             "form": form,
+            "grades": grade_choices(grades, form.decider_grade),
             "statuses": form.choices(view.status),
             "title": view.title,
             "back": "/interventions",
@@ -275,7 +303,7 @@ async def change_status(
                     client=com.client,
                     body=InterventionStatusChange.from_dict(form.body()),
                     if_match=if_match(form.version),
-                    x_reason="status changed in the console",
+                    x_reason=form.reason[:200],
                 ),
                 Written,
             )

@@ -20,7 +20,14 @@ from services.console.views.common import (
 Subject = Literal["schools", "trusts", "cases"]
 SUBJECT_NAMES: dict[str, str] = {"schools": "school", "trusts": "trust", "cases": "case"}
 # API paths the console has pages for: the same shapes, so a link can be followed here.
-_PAGES = ("/schools/", "/trusts/", "/cases/", "/assessments/", "/interventions/")
+_PAGES = (
+    "/schools/",
+    "/trusts/",
+    "/cases/",
+    "/assessments/",
+    "/interventions/",
+    "/school-interventions/",
+)
 
 
 @dataclass(frozen=True)

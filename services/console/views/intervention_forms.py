@@ -52,11 +52,39 @@ ISSUE_FIELDS = {
     "grounds": "grounds",
     "conditions": "conditions",
     "escalated_from": "escalated_from",
+    "decided_by": "decided_by",
+    "decider_grade": "decider_grade",
+    "evidence_ids": "evidence_ids",
 }
-# The trust that runs the URN given, when it is not the trust named.
-ISSUE_MEMBERS = {"school_trust_uid": "urn"}
-STATUS_FIELDS = {"status": "status", "effective_on": "effective_on"}
-STATUS_MEMBERS = {"allowed_statuses": "status"}
+# The trust that runs the URN given, when it is not the trust named; the grades the
+# policy version lets decide the kind, when the one chosen may not.
+ISSUE_MEMBERS = {"school_trust_uid": "urn", "allowed_deciders": "decider_grade"}
+STATUS_FIELDS = {
+    "status": "status",
+    "effective_on": "effective_on",
+    "decided_by": "decided_by",
+    "decider_grade": "decider_grade",
+    "reason": "reason",
+    "evidence_ids": "evidence_ids",
+}
+STATUS_MEMBERS = {"allowed_statuses": "status", "allowed_deciders": "decider_grade"}
+
+
+def evidence_list(text: str) -> list[str]:
+    """Evidence ids as typed, one a line, blank lines left out."""
+    return [e.strip() for e in text.splitlines() if e.strip()]
+
+
+def grade_choices(grades: list[str], chosen: str) -> list[Choice]:
+    """The policy's decider grades as select options, the chosen one selected."""
+    return [Choice(g, label(g), g == chosen) for g in grades]
+
+
+def _check_decider(form: StatusForm | IssueForm) -> None:
+    if not form.decided_by:
+        form.errors.add("decided_by", "Enter the name of the person who decided")
+    if not form.decider_grade:
+        form.errors.add("decider_grade", "Choose the decider's grade")
 
 
 @dataclass
@@ -65,6 +93,10 @@ class StatusForm:
 
     status: str = ""
     effective_on: str = ""
+    decided_by: str = ""
+    decider_grade: str = ""
+    reason: str = ""
+    evidence_ids: str = ""
     version: int = 0
     errors: FormErrors = field(default_factory=FormErrors)
 
@@ -75,17 +107,30 @@ class StatusForm:
         form = cls(
             status=form_text(data, "status"),
             effective_on=form_text(data, "effective_on"),
+            decided_by=form_text(data, "decided_by"),
+            decider_grade=form_text(data, "decider_grade"),
+            reason=form_text(data, "reason"),
+            evidence_ids=str(data.get("evidence_ids") or ""),
             version=int(version) if version.isdigit() else 0,
         )
         if form.status not in STATUSES:
             form.errors.add("status", "Select the new status")
         if form.effective_on and parse_date(form.effective_on) is None:
             form.errors.add("effective_on", "Enter the date as YYYY-MM-DD, for example 2027-01-14")
+        _check_decider(form)
+        if not form.reason:
+            form.errors.add("reason", "Enter the reason for the change")
         return form
 
-    def body(self) -> dict[str, str]:
+    def body(self) -> dict[str, object]:
         """The API's request body."""
-        out = {"status": self.status}
+        out: dict[str, object] = {
+            "status": self.status,
+            "decided_by": self.decided_by,
+            "decider_grade": self.decider_grade,
+            "reason": self.reason,
+            "evidence_ids": evidence_list(self.evidence_ids),
+        }
         if self.effective_on:
             out["effective_on"] = self.effective_on
         return out
@@ -107,6 +152,9 @@ class IssueForm:
     conditions: str = ""
     escalated_from: str = ""
     publish: bool = True
+    decided_by: str = ""
+    decider_grade: str = ""
+    evidence_ids: str = ""
     errors: FormErrors = field(default_factory=FormErrors)
 
     @classmethod
@@ -121,6 +169,9 @@ class IssueForm:
             conditions=str(data.get("conditions") or ""),
             escalated_from=form_text(data, "escalated_from"),
             publish=form_text(data, "publish") != "no",
+            decided_by=form_text(data, "decided_by"),
+            decider_grade=form_text(data, "decider_grade"),
+            evidence_ids=str(data.get("evidence_ids") or ""),
         )
         if form.kind not in KINDS:
             form.errors.add("kind", "Select the kind of notice")
@@ -132,6 +183,7 @@ class IssueForm:
             form.errors.add("issued_on", "Enter the date as YYYY-MM-DD, for example 2027-01-14")
         if not form.grounds:
             form.errors.add("grounds", "Enter the grounds for the notice")
+        _check_decider(form)
         return form
 
     def condition_list(self) -> list[str]:
@@ -146,6 +198,9 @@ class IssueForm:
             "grounds": self.grounds,
             "conditions": self.condition_list(),
             "published": self.publish,
+            "decided_by": self.decided_by,
+            "decider_grade": self.decider_grade,
+            "evidence_ids": evidence_list(self.evidence_ids),
         }
         if self.urn:
             out["urn"] = int(self.urn)

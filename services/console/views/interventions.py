@@ -23,6 +23,7 @@ from services.console.views.common import (
     Pagination,
     SummaryRow,
     date_time,
+    given,
     label,
     long_date,
     rows,
@@ -262,15 +263,25 @@ class Deadlines:
         )
 
 
+def _decider(name: str | None, grade: str | None) -> str:
+    """Who decided a step and their grade; empty for steps recorded before they were asked."""
+    if not name:
+        return ""
+    return f"{name} ({label(grade)})" if grade else name
+
+
 @dataclass(frozen=True)
 class Step:
-    """A status the intervention has had: from when, who recorded it, and why."""
+    """A status the intervention has had: from when, who decided it (their grade), who
+    recorded it, why, and on what evidence."""
 
     status: str
     effective: str
     actor: str
     reason: str
     recorded: str
+    decided_by: str = ""
+    evidence: str = ""
 
 
 @dataclass(frozen=True)
@@ -352,8 +363,10 @@ class InterventionPageView:
                 status=label(h.status.value),
                 effective=long_date(h.effective_on),
                 actor=h.actor,
-                reason=h.reason or "",
+                reason=given(h.reason) or "",
                 recorded=date_time(h.recorded_at),
+                decided_by=_decider(given(h.decided_by), given(h.decider_grade)),
+                evidence=", ".join(given(h.evidence_ids) or []),
             )
             for h in i.history
         ]

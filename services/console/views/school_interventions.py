@@ -52,12 +52,17 @@ class StepRule:
     starts_rise: bool
 
 
+def decider_grades(document: Mapping[str, Any]) -> list[str]:
+    """The grades an ``intervention`` policy document names as deciders, in its order."""
+    return [str(g) for g in document.get("decider_grades") or []]
+
+
 def pathway(
     document: Mapping[str, Any], category: str, school_kind: str
 ) -> tuple[dict[str, StepRule], list[str]]:
     """The steps of the pathway for a category and kind of school in an ``intervention``
     policy document, by step, and the policy's decider grades."""
-    grades = [str(g) for g in document.get("decider_grades") or []]
+    grades = decider_grades(document)
     for p in document.get("pathways") or []:
         if p.get("category") == category and p.get("school_kind") == school_kind:
             return {
