@@ -40,7 +40,7 @@ API_STATUSES = frozenset(s.value for s in InterventionStatusChangeStatus)
 KIND_HINTS = {
     "nti_warning_letter": "A letter before a notice to improve.",
     "notice_to_improve": "With conditions the trust must meet.",
-    "termination_warning_notice": "The trust must respond within 15 working days.",
+    "termination_warning_notice": "The trust must respond in the working days the policy in force sets.",
     "termination_notice": "Against an academy, this opens a rebrokerage case for it.",
 }
 # The API's body fields, and the members its problems add, mapped to the form's fields.
