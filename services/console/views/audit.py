@@ -27,6 +27,7 @@ _PAGES = (
     "/assessments/",
     "/interventions/",
     "/school-interventions/",
+    "/trust-interventions/",
 )
 
 
