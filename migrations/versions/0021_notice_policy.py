@@ -8,7 +8,7 @@ it, where given). All are projected from the intervention events; existing rows 
 as their events carry none of them.
 
 Revision ID: 0021_notice_policy
-Revises: 0019_boards
+Revises: 0020_trust_inspections
 Create Date: 2026-12-06
 """
 

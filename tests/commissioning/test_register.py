@@ -147,3 +147,9 @@ async def test_the_register_csv_has_its_documented_columns_even_when_empty(
             f"/register/{kind}", params={"cursor": "bm90LW91cnM"}, headers=reader
         )
         assert foreign.status_code == 422, foreign.text
+        # Well-formed keys naming no day (day 0, or past the year 9999): 422, not a crash.
+        for made in ("MC4x", "OTk5OTk5OTkuMQ"):
+            no_day = await commissioning.get(
+                f"/register/{kind}", params={"cursor": made}, headers=reader
+            )
+            assert no_day.status_code == 422, no_day.text

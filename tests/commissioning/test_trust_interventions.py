@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
@@ -77,14 +77,14 @@ async def client(
         yield c
 
 
-async def inspect(log: EventStore, uid: int, words: str) -> str:
+async def inspect(log: EventStore, uid: int, words: str, start: date = date(2027, 1, 12)) -> str:
     """Record, as the registry would, a trust inspection with this leadership outcome."""
     inspection_id = f"TI-{uuid.uuid4().hex[:12]}"
     recorded = TrustInspectionRecorded(
         uid=uid,
         inspection_id=inspection_id,
-        inspection_start=date(2027, 1, 12),
-        publication_date=date(2027, 2, 9),
+        inspection_start=start,
+        publication_date=start + timedelta(days=28),
         inspection_type="Trust inspection",
         outcomes=[
             TrustInspectionOutcome(
@@ -136,14 +136,14 @@ def opening(uid: int, inspection_id: str | None) -> dict[str, Any]:
 
 
 async def failing_trust(log: EventStore, pool: asyncpg.Pool) -> tuple[int, list[int], str, str]:
-    """A trust with two open academies and one closed, inspected twice: failing, then not."""
+    """A trust with two open academies, inspected twice: not failing, then failing."""
     uid = await register_trust(log)
     academies = sorted([await register_school(log, trust_uid=uid) for _ in range(2)])
     await known(pool, urns=academies, uids=[uid])
+    passing = await inspect(log, uid, "Needs attention", date(2026, 11, 2))
     failing = await inspect(log, uid, "Urgent improvement")
-    passing = await inspect(log, uid, "Needs attention")
-    await inspection_known(pool, uid, failing)
     await inspection_known(pool, uid, passing)
+    await inspection_known(pool, uid, failing)
     return uid, academies, failing, passing
 
 
@@ -154,8 +154,13 @@ async def test_a_failing_trust_inspection_to_one_rebrokerage_case_for_the_trusts
     cw = bearer(settings, Role.CASEWORKER, "carol")
     reader = bearer(settings, Role.READER, "rita")
 
-    # An inspection that does not meet the failing rule: 409 naming the rule and its outcomes.
-    not_failing = await client.post("/trust-interventions", json=opening(uid, passing), headers=cw)
+    # An inspection that does not meet the failing rule, opened while it was the latest
+    # (before the failing one began): 409 naming the rule and its outcomes.
+    not_failing = await client.post(
+        "/trust-interventions",
+        json={**opening(uid, passing), "opened_on": "2027-01-11"},
+        headers=cw,
+    )
     assert not_failing.status_code == 409, not_failing.text
     assert not_failing.headers["content-type"] == "application/problem+json"
     problem = not_failing.json()
@@ -171,6 +176,10 @@ async def test_a_failing_trust_inspection_to_one_rebrokerage_case_for_the_trusts
     assert unknown.json()["trust_inspection_id"] == "TI-nope"
     missing = await client.post("/trust-interventions", json=opening(uid, None), headers=cw)
     assert missing.status_code == 422, missing.text
+    # Once a later inspection stands, the earlier one grounds nothing: 422 on its id.
+    superseded = await client.post("/trust-interventions", json=opening(uid, passing), headers=cw)
+    assert superseded.status_code == 422, superseded.text
+    assert superseded.json()["errors"][0]["loc"] == ["body", "trust_inspection_id"]
     listed = await client.get("/trust-interventions", params={"trust_uid": uid}, headers=reader)
     assert listed.status_code == 200 and listed.json()["items"] == []
 

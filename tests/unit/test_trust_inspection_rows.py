@@ -205,6 +205,13 @@ def test_each_kind_of_bad_value_is_reported_where_it_is_and_why() -> None:
         "javascript:alert(1)",
         "is not a web address (https://...)",
     )
+    long_type = "Trust inspection " * 20
+    assert problem(row(15, Inspection_type=long_type)) == (
+        15,
+        "Inspection type",
+        long_type[:50],
+        "is longer than 200 characters",
+    )
 
 
 def test_a_format_missing_an_essential_field_or_a_required_area_is_refused() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from importlib.resources import files
 from typing import Any
@@ -172,3 +173,26 @@ def test_check_lists_every_problem_of_the_trust_pathways() -> None:
         "trust pathway trust_inspection_failing: failing_when names outcome 'Dreadful', not"
         " one of leadership_and_governance's",
     ]
+
+
+def test_a_step_dated_before_the_step_it_follows_is_refused_naming_the_date() -> None:
+    events = domain.open_intervention(
+        opening("trust_inspection_failing", "TI-1"),
+        policy=V6,
+        version=6,
+        today=date(2027, 3, 10),
+        inspection_outcomes={"leadership_and_governance": "Urgent improvement"},
+    )
+    state = domain.fold(events)
+    assert state is not None
+    later = replace(step("termination_warning_notice"), decided_on=date(2027, 3, 8))
+    state = domain.evolve(
+        state, domain.take_step(state, later, policy=V6, today=date(2027, 3, 10), case_id=None)
+    )
+    earlier = replace(step("termination_notice", "minister"), decided_on=date(2027, 3, 5))
+    with pytest.raises(UnprocessableContent) as refused:
+        domain.take_step(
+            state, earlier, policy=V6, today=date(2027, 3, 10), case_id="d" * 32, urns=[300001]
+        )
+    assert refused.value.extra["errors"][0]["loc"] == ["body", "decided_on"]
+    assert "termination_warning_notice" in refused.value.detail

@@ -20,6 +20,7 @@ from typing import Any
 
 import asyncpg
 
+from shared.errors import UnprocessableContent
 from shared.http.paging import decode_cursor, encode_cursor
 
 # Grades whose holders' names DfE publishes with a decision; below them, the grade alone.
@@ -170,12 +171,22 @@ class Page:
     next_cursor: str | None
 
 
+def _day(ordinal: int, cursor: str | None) -> date:
+    """The day a cursor's first key names; 422 when it names none (a hand-made cursor)."""
+    try:
+        return date.fromordinal(ordinal)
+    except (ValueError, OverflowError):
+        raise UnprocessableContent(
+            "The cursor is not one this API gave out.", extra={"cursor": cursor}
+        ) from None
+
+
 async def page(
     db: asyncpg.Pool, register: Register, *, region: str | None, limit: int, cursor: str | None
 ) -> Page:
     """``limit`` rows after ``cursor`` (422 for a cursor this API did not give)."""
     after = decode_cursor(cursor, parts=2)
-    on, position = (None, None) if after is None else (date.fromordinal(after[0]), after[1])
+    on, position = (None, None) if after is None else (_day(after[0], cursor), after[1])
     rows = await db.fetch(register.sql, region, on, position, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]

@@ -3,7 +3,9 @@
 The intervention follows the policy version in force the day it was opened, to its end. A
 version with no ``trust_pathways`` section allows none (409 naming it). After a trust
 inspection the inspection must be one commissioning knows for the trust and its outcomes
-must meet the version's failing rule (422 naming the rule and the outcomes otherwise). A
+must be the trust's latest by the day it opens, and its outcomes must meet the version's
+failing rule (422 for an inspection not known or not the latest, 409 naming the rule and the
+outcomes for one that does not find the trust failing). A
 step the pathway does not allow next, or a decider it does not name, is a 409 naming the
 version and what it allows.
 """
@@ -45,6 +47,7 @@ class TrustInterventionState:
     opened_on: date
     steps: tuple[str, ...] = ()
     case_ids: tuple[str, ...] = ()
+    last_decided_on: date | None = None
 
     @property
     def last_step(self) -> str | None:
@@ -72,6 +75,7 @@ def evolve(state: TrustInterventionState | None, event: EventContract) -> TrustI
             version=state.version + 1,
             steps=(*state.steps, event.step),
             case_ids=(*state.case_ids, event.case_id) if event.case_id else state.case_ids,
+            last_decided_on=event.decided_on,
         )
     return replace(state, version=state.version + 1)
 
@@ -119,7 +123,10 @@ def open_intervention(
     """Open on the pathway of the version in force; ``inspection_outcomes`` (area -> words)
     are those of the named inspection as commissioning knows it (None: not known)."""
     if cmd.opened_on > today:
-        raise UnprocessableContent(f"The date {cmd.opened_on} is in the future.")
+        raise UnprocessableContent(
+            f"The date {cmd.opened_on} is in the future.",
+            extra={"errors": [{"loc": ["body", "opened_on"], "msg": "in the future"}]},
+        )
     pathway = pathway_of(policy, version, cmd.trigger)
     outcomes: dict[str, str] = {}
     if cmd.trigger == INSPECTION_TRIGGER:
@@ -155,13 +162,24 @@ def _failing_outcomes(
     if cmd.trust_inspection_id is None:
         raise UnprocessableContent(
             "An intervention after a trust inspection names the inspection (trust_inspection_id).",
-            extra={**where, "missing": ["trust_inspection_id"]},
+            extra={
+                **where,
+                "missing": ["trust_inspection_id"],
+                "errors": [{"loc": ["body", "trust_inspection_id"], "msg": "missing"}],
+            },
         )
     if found is None:
         raise UnprocessableContent(
-            f"Trust {cmd.trust_uid} has no inspection {cmd.trust_inspection_id} that"
-            " commissioning knows of.",
-            extra={**where, "trust_inspection_id": cmd.trust_inspection_id},
+            f"Inspection {cmd.trust_inspection_id} is not trust {cmd.trust_uid}'s latest"
+            f" inspection by {cmd.opened_on} that commissioning knows of: only the latest"
+            " stands.",
+            extra={
+                **where,
+                "trust_inspection_id": cmd.trust_inspection_id,
+                "errors": [
+                    {"loc": ["body", "trust_inspection_id"], "msg": "not the latest inspection"}
+                ],
+            },
         )
     if not pathway.failing_rules_met(dict(found)):
         said = "; ".join(
@@ -221,10 +239,18 @@ def take_step(
             extra={**where, "allowed_deciders": rule.deciders},
         )
     if cmd.decided_on > today:
-        raise UnprocessableContent(f"The date {cmd.decided_on} is in the future.")
-    if cmd.decided_on < state.opened_on:
         raise UnprocessableContent(
-            f"The date {cmd.decided_on} is before the intervention opened ({state.opened_on})."
+            f"The date {cmd.decided_on} is in the future.",
+            extra={"errors": [{"loc": ["body", "decided_on"], "msg": "in the future"}]},
+        )
+    # Steps follow one another in time as in order: a notice cannot predate the step it
+    # follows, nor open a case dated before the warning it ends.
+    earliest = state.last_decided_on or state.opened_on
+    if cmd.decided_on < earliest:
+        since = f"the last step ({state.last_step})" if state.last_decided_on else "it opened"
+        raise UnprocessableContent(
+            f"The date {cmd.decided_on} is before {since}, on {earliest}.",
+            extra={"errors": [{"loc": ["body", "decided_on"], "msg": f"before {earliest}"}]},
         )
     if rule.opens_case and not urns:
         raise UnprocessableContent(

@@ -33,17 +33,22 @@ def stream(intervention_id: str) -> str:
     return f"trust_intervention-{intervention_id}"
 
 
-async def inspection_outcomes(db: Db, trust_uid: int, inspection_id: str) -> dict[str, str] | None:
-    """The outcomes (area -> Ofsted's words) of the trust's inspection, or None if
-    commissioning does not know it."""
-    raw = await db.fetchval(
-        "SELECT outcomes::text FROM commissioning_trust_inspections"
-        " WHERE trust_uid = $1 AND inspection_id = $2",
+async def inspection_outcomes(
+    db: Db, trust_uid: int, inspection_id: str, on: date
+) -> dict[str, str] | None:
+    """The outcomes (area -> Ofsted's words) of the inspection, if it is the trust's latest
+    to have started by ``on``; None otherwise. A later inspection that no longer finds the
+    trust failing is what stands, so an older one cannot ground a notice."""
+    latest = await db.fetchrow(
+        "SELECT inspection_id, outcomes::text AS outcomes FROM commissioning_trust_inspections"
+        " WHERE trust_uid = $1 AND inspection_start <= $2"
+        " ORDER BY inspection_start DESC, inspection_id DESC LIMIT 1",
         trust_uid,
-        inspection_id,
+        on,
     )
-    if raw is None:
+    if latest is None or latest["inspection_id"] != inspection_id:
         return None
+    raw = latest["outcomes"]
     return {o["area"]: o["outcome"] for o in json.loads(raw)}
 
 
@@ -85,9 +90,12 @@ async def open_intervention(
     if trust is None:
         raise UnprocessableContent(f"Trust {cmd.trust_uid} is not on the register.")
     authorize(uow, await trust_place(uow.conn, cmd.trust_uid))
-    in_force = await policy_in_force(uow, POLICIES, INTERVENTION_POLICY, today, InterventionPolicy)
+    # As school interventions and notices do: the version in force the day it opened.
+    in_force = await policy_in_force(
+        uow, POLICIES, INTERVENTION_POLICY, cmd.opened_on, InterventionPolicy
+    )
     outcomes = (
-        await inspection_outcomes(uow.conn, cmd.trust_uid, cmd.trust_inspection_id)
+        await inspection_outcomes(uow.conn, cmd.trust_uid, cmd.trust_inspection_id, cmd.opened_on)
         if cmd.trust_inspection_id is not None
         else None
     )

@@ -111,7 +111,7 @@ def parse_row(row: Row, header: Header) -> TrustInspectionRecorded:
     start = _day(row, header, start_column)
     published_column, _ = _field(row, header, "publication_date")
     published = _day(row, header, published_column)
-    _, kind = _field(row, header, "inspection_type")
+    type_column, kind = _field(row, header, "inspection_type")
     url_column, url = _field(row, header, "report_url")
     outcomes = _outcomes(row, header)
     # Required by the format (format.check), so present once _field has read them.
@@ -120,7 +120,8 @@ def parse_row(row: Row, header: Header) -> TrustInspectionRecorded:
         raise row.problem(
             published_column, row.text(published_column), "is before the inspection start date"
         )
-    for column, value, limit in ((id_column, inspection_id, 100), (url_column, url, 500)):
+    limits = ((id_column, inspection_id, 100), (type_column, kind, 200), (url_column, url, 500))
+    for column, value, limit in limits:
         if value is not None and len(value) > limit:
             raise row.problem(column, value[:50], f"is longer than {limit} characters")
     # Shown as a link wherever the inspection is: only a web address may be one.
@@ -131,7 +132,7 @@ def parse_row(row: Row, header: Header) -> TrustInspectionRecorded:
         inspection_id=inspection_id,
         inspection_start=start,
         publication_date=published,
-        inspection_type=kind[:200] if kind else None,
+        inspection_type=kind or None,
         outcomes=outcomes,
         report_url=url,
         source_file=row.file,
