@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,12 @@ def rows() -> list[dict[str, str]]:
         {**good("5002", "", "01/02/2027")},  # line 6: no inspection number
         good("5002", "TI-5", "10/01/2027", leadership="Needs attention"),  # line 7: applies
         good("5001", "TI-1", "02/03/2027"),  # line 8: the same inspection again, in one file
+        good("5001", "TI-9", "01/04/2027"),  # line 9: starts after the day of the import
     ]
+
+
+# The day the file is imported: every inspection in it has begun by then but line 9's.
+ON = date(2027, 3, 31)
 
 
 async def _trust_events(registry: Registry, uid: int) -> list[dict[str, object]]:
@@ -68,7 +74,7 @@ async def test_good_rows_apply_bad_ones_are_reported_and_a_second_import_adds_no
     await _apply(registry, first_snapshot(tmp_path))
     path = g.write(tmp_path / "trust_inspections.csv", HEADER, rows())
 
-    report = await import_trust_inspections(registry.store, path, actor="tester")
+    report = await import_trust_inspections(registry.store, path, actor="tester", on=ON)
 
     rejected = [(p.file, p.line, p.column, p.value, p.reason) for p in report.rejected]
     assert rejected == [
@@ -83,8 +89,15 @@ async def test_good_rows_apply_bad_ones_are_reported_and_a_second_import_adds_no
         ("trust_inspections.csv", 4, "Trust UID", "9999", "is not a trust on the register"),
         ("trust_inspections.csv", 5, "Inspection start date", "31/02/2027", "is not a real date"),
         ("trust_inspections.csv", 6, "Inspection number", None, "is empty"),
+        (
+            "trust_inspections.csv",
+            9,
+            "Inspection start date",
+            "01/04/2027",
+            "is after today (2027-03-31)",
+        ),
     ]
-    assert (report.rows_read, report.events_written, report.format_version) == (7, 2, 1)
+    assert (report.rows_read, report.events_written, report.format_version) == (8, 2, 1)
     assert await _trust_events(registry, 5001) == [
         {
             "uid": 5001,
@@ -112,10 +125,10 @@ async def test_good_rows_apply_bad_ones_are_reported_and_a_second_import_adds_no
     assert [e["inspection_id"] for e in await _trust_events(registry, 5002)] == ["TI-5"]
     (completed,) = await registry.store.read_stream(f"ofsted_import-{report.import_id}")
     assert completed.data["events_written"] == 2
-    assert len(completed.data["rejected"]) == 4
+    assert len(completed.data["rejected"]) == 5
 
-    again = await import_trust_inspections(registry.store, path, actor="tester")
-    assert (again.events_written, len(again.rejected)) == (0, 4)
+    again = await import_trust_inspections(registry.store, path, actor="tester", on=ON)
+    assert (again.events_written, len(again.rejected)) == (0, 5)
     assert len(await _trust_events(registry, 5001)) == 1
 
 
@@ -169,7 +182,13 @@ async def test_the_cli_imports_trust_inspections_and_exits_2_on_a_file_of_no_sha
         str(files.links),
     )
     assert gias.returncode == 0, gias.stderr
-    path = g.write(tmp_path / "trust_inspections.csv", HEADER, rows())
+    # The CLI imports on today's date: the same rows a year earlier, and one far ahead.
+    earlier = [
+        {**r, "Inspection start date": r["Inspection start date"].replace("2027", "2026")}
+        for r in rows()[:-1]
+    ]
+    later = good("5001", "TI-9", "01/04/2099")
+    path = g.write(tmp_path / "trust_inspections.csv", HEADER, [*earlier, later])
     # Run before the registry ever started: the import seeds the shipped policies itself.
     ok = await asyncio.to_thread(cli, "import", "trust-inspections", str(path), "--json")
     assert ok.returncode == 0, ok.stderr
@@ -177,7 +196,7 @@ async def test_the_cli_imports_trust_inspections_and_exits_2_on_a_file_of_no_sha
     assert (report["events_written"], report["format_version"], len(report["rejected"])) == (
         2,
         1,
-        4,
+        5,
     )
     shapeless = g.write(tmp_path / "other.csv", ["URN", "Grade"], [{"URN": "1", "Grade": "2"}])
     bad = await asyncio.to_thread(cli, "import", "trust-inspections", str(shapeless))

@@ -74,7 +74,8 @@ async def import_trust_inspections(
     """
     import_id = import_id or uuid.uuid4().hex
     report = OfstedReport(import_id)
-    fmt = await trust_inspection_format(store, on or today_in_england())
+    today = on or today_in_england()
+    fmt = await trust_inspection_format(store, today)
     report.format_version = fmt.number
     inspections = read_inspections(path, fmt, report)
     uid_column = (fmt.document.column_of("trust_uid") or fmt.document.fields[0]).column
@@ -87,7 +88,21 @@ async def import_trust_inspections(
     )
     by_trust: dict[int, list[TrustInspectionRecorded]] = {}
     seen: set[tuple[int, str]] = set()
+    start_column = (fmt.document.column_of("inspection_start") or fmt.document.fields[0]).column
     for line, inspection in inspections:
+        if inspection.inspection_start > today:
+            # An inspection has happened before its report is imported: a later start is
+            # a mistyped date, and would read as the trust's latest inspection.
+            report.rejected.append(
+                RowProblem(
+                    path.name,
+                    line,
+                    start_column,
+                    inspection.inspection_start.strftime("%d/%m/%Y"),
+                    f"is after today ({today.isoformat()})",
+                )
+            )
+            continue
         trust = trusts.get(inspection.uid)
         if trust is None or trust.details is None:
             report.rejected.append(
