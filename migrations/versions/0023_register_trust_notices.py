@@ -5,7 +5,8 @@ intervention (a direction to the trust, a termination warning notice, a terminat
 notice), kept by the ``commissioning-trust-interventions`` consumer beside its intervention
 rows, so ``GET /register/notices`` can list them by issue date and log position as it lists
 the academy ladder's notices. Its status is ``issued`` until a later ``notice_withdrawn`` or
-``closed`` step of the same intervention makes it ``withdrawn`` or ``closed``.
+``closed`` step of the same intervention makes it ``withdrawn`` (a termination warning
+notice only) or ``closed``.
 
 The consumer has read past steps recorded before this table existed, so they are copied
 here from the log (its rows are the projection's, column for column; a replay writes the
@@ -61,7 +62,9 @@ def upgrade() -> None:
                       FROM eventlog.events later
                      WHERE later.event_type = '{_STEP}'
                        AND later.data ->> 'intervention_id' = e.data ->> 'intervention_id'
-                       AND later.data ->> 'step' IN ('notice_withdrawn', 'closed')
+                       AND (later.data ->> 'step' = 'closed'
+                            OR (later.data ->> 'step' = 'notice_withdrawn'
+                                AND e.data ->> 'step' = 'termination_warning_notice'))
                        AND later.position > e.position
                      ORDER BY later.position
                      LIMIT 1),

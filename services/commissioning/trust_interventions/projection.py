@@ -21,7 +21,12 @@ READ_MODEL_TABLES: tuple[str, ...] = (TABLE, NOTICES_TABLE)
 NOTICE_STEPS: frozenset[str] = frozenset(
     {"direction_to_trust", "termination_warning_notice", "termination_notice"}
 )
-ENDING_STEPS: dict[str, str] = {"notice_withdrawn": "withdrawn", "closed": "closed"}
+# A withdrawal ends the termination warning notice it answers; closing ends every notice
+# still standing.
+ENDING_STEPS: dict[str, tuple[str, frozenset[str]]] = {
+    "notice_withdrawn": ("withdrawn", frozenset({"termination_warning_notice"})),
+    "closed": ("closed", NOTICE_STEPS),
+}
 HANDLERS = Handlers()
 
 
@@ -86,14 +91,17 @@ async def _step(e: TrustInterventionStepTaken, event: RecordedEvent, ctx: Handle
             e.response_due_on,
         )
     elif e.step in ENDING_STEPS:
+        status, ends = ENDING_STEPS[e.step]
         await ctx.conn.execute(
             f"""
             UPDATE {NOTICES_TABLE} SET status = $2
              WHERE intervention_id = $1 AND status = 'issued' AND position < $3
+               AND step = ANY($4::text[])
             """,
             e.intervention_id,
-            ENDING_STEPS[e.step],
+            status,
             event.position,
+            sorted(ends),
         )
 
 
