@@ -4,12 +4,14 @@ The story: Ofsted's inspection of a trust finds leadership and governance needin
 improvement; a case team opens a trust intervention on that inspection; the regional
 director gives the whole trust a termination warning notice (its response due in working
 days, on the due-work list); the minister gives a termination notice, which opens one
-rebrokerage case for all the trust's open academies. And the read model rebuilt from the
-log gives the same rows.
+rebrokerage case for all the trust's open academies; both notices are in the open register
+(JSON and CSV). And the read model rebuilt from the log gives the same rows.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
@@ -147,6 +149,37 @@ async def failing_trust(log: EventStore, pool: asyncpg.Pool) -> tuple[int, list[
     return uid, academies, failing, passing
 
 
+async def trust_notices(
+    client: httpx.AsyncClient, settings: Settings, uid: int
+) -> list[tuple[str, ...]]:
+    """The trust's rows in the open register's notices, from every JSON page and from the
+    CSV, checked to agree: (kind, issued_on, status, response_due_on, urn)."""
+    headers = bearer(settings, Role.READER, "rita")
+    found: list[tuple[str, ...]] = []
+    cursor: str | None = None
+    while True:
+        params = {"limit": "200", **({"cursor": cursor} if cursor else {})}
+        answer = await client.get("/register/notices", params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        found += [
+            (n["notice_kind"], n["issued_on"], n["status"], n["response_due_on"] or "", "")
+            for n in answer.json()["items"]
+            if n["trust_uid"] == uid and n["urn"] is None
+        ]
+        cursor = answer.json()["next_cursor"]
+        if cursor is None:
+            break
+    table = await client.get("/register/notices", params={"format": "csv"}, headers=headers)
+    assert table.status_code == 200, table.text
+    rows = [
+        (r["notice_kind"], r["issued_on"], r["status"], r["response_due_on"], r["urn"])
+        for r in csv.DictReader(io.StringIO(table.text))
+        if r["trust_uid"] == str(uid)
+    ]
+    assert rows == found
+    return found
+
+
 async def test_a_failing_trust_inspection_to_one_rebrokerage_case_for_the_trusts_academies(
     client: httpx.AsyncClient, settings: Settings, log: EventStore, pool: asyncpg.Pool
 ) -> None:
@@ -258,6 +291,11 @@ async def test_a_failing_trust_inspection_to_one_rebrokerage_case_for_the_trusts
     await wait_until(listed_done, what="the trust's intervention listed at its last step")
     # The notice was answered by the termination notice: no longer due.
     assert await due() == []
+    # Both notices are public acts: in the open register, by issue date, no academy.
+    assert await trust_notices(client, settings, uid) == [
+        ("termination_warning_notice", "2027-03-01", "issued", "2027-03-22", ""),
+        ("termination_notice", "2027-03-01", "issued", "", ""),
+    ]
 
 
 async def test_a_breach_starts_with_a_direction_and_names_no_inspection(
@@ -300,6 +338,7 @@ async def test_the_trust_interventions_read_model_rebuilds_alike(
     try:
         log = EventStore(pool, all_contracts())
         rows = "SELECT * FROM commissioning_trust_interventions ORDER BY intervention_id"
+        notices = "SELECT * FROM commissioning_trust_notices ORDER BY position"
         async for client in _app_client(settings, url, clock):
             uid, _, failing, _ = await failing_trust(log, pool)
             cw = bearer(settings, Role.CASEWORKER, "carol")
@@ -323,8 +362,14 @@ async def test_the_trust_interventions_read_model_rebuilds_alike(
                 return {r["last_step"] for r in found} == {"notice_withdrawn", None}
 
             await wait_until(caught_up, what="the trust interventions' read model")
+            # The withdrawal adds no row to the register: it ends the notice it withdraws.
+            assert await trust_notices(client, settings, uid) == [
+                ("termination_warning_notice", "2027-03-01", "withdrawn", "2027-03-22", "")
+            ]
         before = [dict(r) for r in await pool.fetch(rows)]
         assert len(before) == 2
+        notices_before = [dict(r) for r in await pool.fetch(notices)]
+        assert len(notices_before) == 1
         report = await rebuild_projection(
             url,
             settings,
@@ -335,5 +380,6 @@ async def test_the_trust_interventions_read_model_rebuilds_alike(
         )
         assert report.events == 4  # two openings, two steps
         assert [dict(r) for r in await pool.fetch(rows)] == before
+        assert [dict(r) for r in await pool.fetch(notices)] == notices_before
     finally:
         await pool.close()

@@ -178,6 +178,8 @@ async def test_a_populated_database_upgrades_with_nothing_lost(
             # interventions, new and empty (0022).
             "commissioning_trust_inspections": 0,
             "commissioning_trust_interventions": 0,
+            # Whole-trust notices for the open register, new and empty (0023).
+            "commissioning_trust_notices": 0,
         }
         for name, schema in HOMES.items():
             position = await conn.fetchval(

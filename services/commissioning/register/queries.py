@@ -4,7 +4,8 @@ every row in one consistent snapshot for CSV.
 
 A decision is published once the notes of an advisory board with its case on the agenda are
 published (DfE publishes a board's notes once the schools and trusts affected have been
-told); until then it is not in the register. A notice is in it once it is published; a
+told); until then it is not in the register. A notice is in it once it is published (a
+whole-trust notice, a public act, always is); a
 transfer once its actual date is confirmed. The decision maker's name is given only at
 director level and above (minister, director general, regional director); below that only
 the grade. No rationale, evidence, equality text or condition evidence is ever given.
@@ -53,18 +54,30 @@ SELECT d.decided_on AS key_on, d.position AS key_position,
  LIMIT $4
 """
 
+# The academy ladder's published notices, then whole-trust notices (public acts, all
+# published): no academy, so no region, and left out when a region is asked for.
 _NOTICES = """
-SELECT i.issued_on AS key_on, i.issued_position AS key_position,
-       i.intervention_id, i.kind, i.trust_uid, t.name AS trust_name, i.urn,
-       s.name AS school_name, s.region_code, i.issued_on, i.status, i.response_due_on,
-       i.conditions
-  FROM commissioning_interventions i
-  LEFT JOIN commissioning_trust_facts t ON t.uid = i.trust_uid
-  LEFT JOIN commissioning_school_facts s ON s.urn = i.urn
- WHERE i.published
-   AND ($1::text IS NULL OR s.region_code = $1)
-   AND ($2::date IS NULL OR (i.issued_on, i.issued_position) > ($2::date, $3::bigint))
- ORDER BY i.issued_on, i.issued_position
+SELECT * FROM (
+    SELECT i.issued_on AS key_on, i.issued_position AS key_position,
+           i.intervention_id, i.kind, i.trust_uid, t.name AS trust_name, i.urn,
+           s.name AS school_name, s.region_code, i.issued_on, i.status, i.response_due_on,
+           i.conditions
+      FROM commissioning_interventions i
+      LEFT JOIN commissioning_trust_facts t ON t.uid = i.trust_uid
+      LEFT JOIN commissioning_school_facts s ON s.urn = i.urn
+     WHERE i.published
+       AND ($1::text IS NULL OR s.region_code = $1)
+    UNION ALL
+    SELECT n.decided_on, n.position,
+           n.intervention_id, n.step, n.trust_uid, t.name, NULL::integer,
+           NULL::text, NULL::text, n.decided_on, n.status, n.response_due_on,
+           NULL::jsonb
+      FROM commissioning_trust_notices n
+      LEFT JOIN commissioning_trust_facts t ON t.uid = n.trust_uid
+     WHERE $1::text IS NULL
+) notices
+ WHERE ($2::date IS NULL OR (key_on, key_position) > ($2::date, $3::bigint))
+ ORDER BY key_on, key_position
  LIMIT $4
 """
 
@@ -118,7 +131,8 @@ def decision_row(r: asyncpg.Record) -> dict[str, Any]:
 
 
 def notice_row(r: asyncpg.Record) -> dict[str, Any]:
-    """One published notice (warning letter, notice to improve, termination notice)."""
+    """One published notice (warning letter, notice to improve, termination notice), or a
+    whole-trust notice (its step: no academy, region or conditions)."""
     return {
         "intervention_id": r["intervention_id"],
         "notice_kind": r["kind"],
