@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,3 +102,18 @@ async def screenshot(page: Page, name: str) -> None:
     """Keep a picture of the page for a person to look at (an ignored folder)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+# Reloading a page until what it shows changes: the services hear each other through the log.
+DEADLINE_MS = 60_000
+
+
+async def reload_until(page: Page, check: Callable[[], Awaitable[bool]], what: str) -> None:
+    """Reload until ``check`` holds, failing after the deadline."""
+    waited = 0
+    while not await check():
+        if waited > DEADLINE_MS:
+            raise AssertionError(f"timed out waiting for {what}")
+        await page.wait_for_timeout(250)
+        waited += 250
+        await page.reload()

@@ -16,7 +16,7 @@ from playwright.async_api import Page, expect
 from shared import reference
 from shared.http.auth import Role
 from tests.console.conftest import ConsoleWorld
-from tests.console.live import screenshot
+from tests.console.live import reload_until, screenshot
 from tests.e2e.test_story import TODAY
 
 
@@ -108,12 +108,9 @@ async def read_the_board(page: Page, board: Board) -> None:
     await page.get_by_role("button", name="Show").click()
     listed = page.get_by_role("row").filter(has_text=board.title).first
     # The list is commissioning's read model: reload until its consumer has the board whole.
-    waited = 0
-    while not await listed.filter(has_text="Published").count():
-        assert waited < 30_000, "the board never reached the list"
-        await page.wait_for_timeout(250)
-        waited += 250
-        await page.reload()
+    await reload_until(
+        page, listed.filter(has_text="Published").is_visible, "the board to reach the list"
+    )
     await expect(listed).to_contain_text(board.region_name)
     await expect(listed).to_contain_text("Published")
     await no_serious_violations(page)

@@ -5,7 +5,6 @@ the security of forms and the session cookie, and every page checked by axe-core
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from shared.clock import today_in_england
 from shared.http.auth import Role
 from shared.settings import ServiceName
 from tests.console.conftest import ConsoleWorld
-from tests.console.live import screenshot
+from tests.console.live import DEADLINE_MS, reload_until, screenshot
 from tests.console.project_steps import confirm_the_actual_date, work_the_project
 from tests.console.record_steps import (
     a_board_with_a_conflict,
@@ -43,20 +42,6 @@ from tests.console.trust_steps import work_the_trust_intervention
 from tests.e2e.test_story import SIGNIFICANT, TODAY
 
 pytestmark = pytest.mark.slow
-
-# Reloading a page until what it shows changes: the services hear each other through the log.
-DEADLINE_MS = 60_000
-
-
-async def reload_until(page: Page, check: Callable[[], Awaitable[bool]], what: str) -> None:
-    """Reload until ``check`` holds, failing after the deadline."""
-    waited = 0
-    while not await check():
-        if waited > DEADLINE_MS:
-            raise AssertionError(f"timed out waiting for {what}")
-        await page.wait_for_timeout(250)
-        waited += 250
-        await page.reload()
 
 
 async def test_a_form_post_without_the_csrf_token_is_refused_and_the_cookie_is_safe(

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 from playwright.async_api import Locator, Page, expect
 
-from tests.console.live import screenshot
+from tests.console.live import reload_until, screenshot
 
 
 async def _reload_until_visible(page: Page, found: Locator, what: str) -> None:
     # Lists are commissioning's read models: reload until its consumer has caught up.
-    waited = 0
-    while not await found.count():
-        assert waited < 30_000, f"timed out waiting for {what}"
-        await page.wait_for_timeout(250)
-        waited += 250
-        await page.reload()
+    await reload_until(page, lambda: _present(found), what)
+
+
+async def _present(found: Locator) -> bool:
+    return await found.count() > 0
 
 
 async def work_the_trust_intervention(page: Page, trust_uid: int, intervention_id: str) -> None:
